@@ -1,0 +1,178 @@
+//! Multi-row inserts for bulk work (demo generation, ledger import).
+//!
+//! One statement carries many rows; the row count per statement keeps the bind count
+//! under both backends' limits. Nulls are typed so PostgreSQL accepts them.
+
+use crate::{on_tx, Result, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Uuid(Option<Uuid>),
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+    Date(Option<NaiveDate>),
+    Ts(DateTime<Utc>),
+}
+
+impl From<Uuid> for Value {
+    fn from(v: Uuid) -> Self {
+        Value::Uuid(Some(v))
+    }
+}
+impl From<Option<Uuid>> for Value {
+    fn from(v: Option<Uuid>) -> Self {
+        Value::Uuid(v)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(Some(v))
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(Some(v.to_string()))
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+impl From<NaiveDate> for Value {
+    fn from(v: NaiveDate) -> Self {
+        Value::Date(Some(v))
+    }
+}
+impl From<Option<NaiveDate>> for Value {
+    fn from(v: Option<NaiveDate>) -> Self {
+        Value::Date(v)
+    }
+}
+impl From<DateTime<Utc>> for Value {
+    fn from(v: DateTime<Utc>) -> Self {
+        Value::Ts(v)
+    }
+}
+
+/// Binds a slice of values to a query, on whichever backend the query is for.
+macro_rules! bind_all {
+    ($q:expr, $vals:expr) => {{
+        let mut q = $q;
+        for v in $vals {
+            q = match v {
+                Value::Uuid(x) => q.bind(*x),
+                Value::Text(x) => q.bind(x.clone()),
+                Value::Int(x) => q.bind(*x),
+                Value::Bool(x) => q.bind(*x),
+                Value::Date(x) => q.bind(*x),
+                Value::Ts(x) => q.bind(*x),
+            };
+        }
+        q
+    }};
+}
+
+
+/// Executes one statement with bound values inside a transaction.
+pub async fn exec(tx: &mut Tx, sql: &str, vals: &[Value]) -> Result<u64> {
+    let n = on_tx!(tx, |c| bind_all!(sqlx::query(sql), vals).execute(c).await?.rows_affected());
+    Ok(n)
+}
+
+/// Inserts `rows` into `table` in statements of up to a few hundred rows.
+/// `suffix` is appended to each statement (e.g. an `ON CONFLICT` clause).
+pub async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Value>], suffix: &str) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let per_stmt = (30_000 / columns.len()).clamp(1, 500);
+    for chunk in rows.chunks(per_stmt) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            debug_assert_eq!(row.len(), columns.len());
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for j in 0..row.len() {
+                if j > 0 {
+                    sql.push(',');
+                }
+                n += 1;
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(suffix);
+        exec(tx, &sql, &chunk.iter().flatten().cloned().collect::<Vec<_>>()).await?;
+    }
+    Ok(())
+}
+
+/// Collects conditions and their bound values for a query built at run time.
+/// Only conditions that apply are added, so each backend plans the query it runs.
+#[derive(Default, Debug)]
+pub struct QueryParts {
+    pub conds: Vec<String>,
+    pub vals: Vec<Value>,
+}
+
+impl QueryParts {
+    /// Binds a value and returns its placeholder (`$n`).
+    pub fn bind(&mut self, v: impl Into<Value>) -> String {
+        self.vals.push(v.into());
+        format!("${}", self.vals.len())
+    }
+
+    pub fn cond(&mut self, c: String) {
+        self.conds.push(c);
+    }
+
+    pub fn where_clause(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conds.join(" AND "))
+        }
+    }
+}
+
+pub async fn fetch_all<T>(db: &crate::Db, sql: &str, vals: &[Value]) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    Ok(crate::on_db!(db, |p| bind_all!(sqlx::query_as::<_, T>(sql), vals).fetch_all(p).await?))
+}
+
+pub async fn fetch_optional<T>(db: &crate::Db, sql: &str, vals: &[Value]) -> Result<Option<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    Ok(crate::on_db!(db, |p| bind_all!(sqlx::query_as::<_, T>(sql), vals).fetch_optional(p).await?))
+}
+
+pub async fn fetch_i64(db: &crate::Db, sql: &str, vals: &[Value]) -> Result<i64> {
+    Ok(crate::on_db!(db, |p| bind_all!(sqlx::query_scalar::<_, i64>(sql), vals).fetch_one(p).await?))
+}

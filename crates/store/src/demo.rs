@@ -1,0 +1,627 @@
+//! The demo district: a deterministic, plausible 牟平区 at seed scale or small scale.
+//!
+//! The same `--seed` gives the same data (ids included): every random choice comes from one
+//! ChaCha stream and ids are UUIDv7 built from a fixed epoch and that stream. Counts that the
+//! seed document reports (219 compound branches, 2026 building groups, 3886 central
+//! households, 27 social organisations, 32 service stations) are met exactly at seed scale.
+//! Rows are written community by community inside one transaction, so memory stays flat.
+
+use crate::batch::{insert_rows, Value};
+use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
+use crate::{model::Territory, Result, Store, StoreError};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use jiayuan_domain::names;
+use jiayuan_domain::ResidentId;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Small,
+    Seed,
+}
+
+impl Scale {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "small" => Some(Scale::Small),
+            "seed" => Some(Scale::Seed),
+            _ => None,
+        }
+    }
+}
+
+struct Plan {
+    /// Subdistrict names and how many communities each has.
+    subdistricts: Vec<(&'static str, usize)>,
+    compounds: usize,
+    buildings: usize,
+    central_households: usize,
+    social_orgs: usize,
+    stations: usize,
+    entrances: (u32, u32),
+    floors: (u32, u32),
+}
+
+fn plan(scale: Scale) -> Plan {
+    match scale {
+        Scale::Seed => Plan {
+            subdistricts: vec![("宁海街道", 8), ("文化街道", 7), ("武宁街道", 6), ("大窑街道", 5), ("姜格庄街道", 4)],
+            compounds: 219,
+            buildings: 2026,
+            central_households: 3886,
+            social_orgs: 27,
+            stations: 32,
+            entrances: (2, 4),
+            floors: (6, 12),
+        },
+        Scale::Small => Plan {
+            subdistricts: vec![("宁海街道", 3)],
+            compounds: 9,
+            buildings: 30,
+            central_households: 24,
+            social_orgs: 3,
+            stations: 3,
+            entrances: (1, 2),
+            floors: (3, 5),
+        },
+    }
+}
+
+/// The reference date for ages and timestamps, fixed so that runs are reproducible.
+pub fn demo_epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().expect("valid date")
+}
+
+pub const DISTRICT_CODE: &str = "370612000000";
+
+const SURNAMES: &[&str] = &[
+    "王", "王", "王", "张", "张", "张", "刘", "刘", "李", "李", "孙", "孙", "于", "于", "姜", "姜", "林", "曲", "宋", "赵", "杨", "陈", "高", "徐", "周", "吴",
+    "郭", "马", "吕", "隋", "衣", "初", "丛", "鞠", "迟", "邹", "杜", "崔", "姚", "董", "韩", "曹", "田", "冯", "郝", "谢", "程", "唐", "许", "邓", "牟", "宫",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华",
+    "玉兰", "红", "鹏", "辉", "宇", "浩", "凯", "欣怡", "子涵", "梓轩", "雨桐", "一诺", "思远", "海燕", "志强", "丽华", "春梅", "国庆", "建国", "淑珍", "凤英",
+    "晓东", "晓燕", "俊杰", "佳怡", "婷", "雪", "琳", "斌", "波", "峰", "昊", "博", "彤", "悦", "然", "晨", "阳", "东", "梅", "兰", "亮", "成", "玲", "萍",
+];
+const COMMUNITY_NAMES: &[&str] = &[
+    "正阳", "通海", "金山", "育英", "向阳", "东关", "西关", "南关", "北关", "新华", "东华", "海晏", "龙泉", "沁水", "鑫山", "昆嵛", "宁海", "安德", "顺泽",
+    "文化", "武宁", "大窑", "姜格庄", "曲家", "崔家", "王家", "泰和", "永安", "福山", "养马岛", "观水", "玉林", "莒格庄", "水道",
+];
+const COMPOUND_WORDS: &[&str] = &[
+    "幸福", "阳光", "金色", "翠竹", "海景", "锦绣", "和谐", "怡景", "书香", "恒泰", "龙湖", "碧海", "银河", "盛世", "丽景", "御景", "滨河", "青年", "文华",
+    "东方", "金海", "祥和", "瑞丰", "馨园", "蓝天", "华府", "春晖", "枫林", "桃源", "润泽",
+];
+const COMPOUND_SUFFIXES: &[&str] = &["小区", "花园", "家园", "苑", "新村", "华庭", "名都", "公寓"];
+const SOCIAL_ORGS: &[&str] = &[
+    "老兵志愿服务队", "夕阳红志愿服务队", "蒲公英公益服务中心", "红马甲志愿服务队", "暖阳社会工作服务中心", "邻里互助会", "巾帼志愿服务队", "银龄互助社",
+    "彩虹桥青少年服务中心", "心语心理咨询服务社", "乐享文体协会", "爱心食堂志愿队", "家事我办志愿服务队", "平安守望巡逻队", "书香读书会", "康乐健身协会",
+    "助残服务社", "绿色家园环保协会", "法律援助志愿团", "银发智慧课堂", "红心调解工作室", "同心社会工作服务社", "养老服务协会", "小雨点儿童之家",
+    "骑手驿站服务队", "文艺轻骑兵", "和美家庭服务社", "邻里守望服务社", "社区康复协会", "手工编织社",
+];
+const UNITS: &[&str] = &[
+    "区住房和城乡建设局", "区行政审批服务局", "区民政局", "区人力资源和社会保障局", "区卫生健康局", "区教育和体育局", "区城市管理局", "区市场监督管理局",
+    "区税务局", "区财政局", "区文化和旅游局", "区退役军人事务局", "区医疗保障局", "区司法局", "区交通运输局", "区自然资源局", "区应急管理局", "区农业农村局",
+    "区商务局", "区统计局", "区审计局", "区科技局", "区水务局", "区生态环境分局", "区供电公司", "区邮政分公司", "区人民医院", "区中医医院", "区第一中学",
+    "区实验小学", "区农商银行", "区工商银行支行", "区建设银行支行", "区人民法院", "区人民检察院", "区总工会", "团区委", "区妇联", "区残联", "区红十字会",
+];
+
+struct Gen {
+    rng: ChaCha8Rng,
+    epoch: DateTime<Utc>,
+    id_ms: u64,
+    ids_used: HashSet<String>,
+}
+
+impl Gen {
+    fn id(&mut self) -> Uuid {
+        self.id_ms += 1;
+        let bytes: [u8; 10] = self.rng.gen();
+        uuid::Builder::from_unix_timestamp_millis(self.id_ms, &bytes).into_uuid()
+    }
+
+    fn name(&mut self) -> String {
+        let s = SURNAMES.choose(&mut self.rng).copied().unwrap_or("王");
+        let g = GIVEN.choose(&mut self.rng).copied().unwrap_or("明");
+        if self.rng.gen_bool(0.35) && g.chars().count() == 1 {
+            let g2 = GIVEN.iter().filter(|x| x.chars().count() == 1).collect::<Vec<_>>();
+            let g2 = g2.choose(&mut self.rng).map(|x| **x).unwrap_or("华");
+            format!("{s}{g}{g2}")
+        } else {
+            format!("{s}{g}")
+        }
+    }
+
+    fn birth(&mut self, min_age: i64, max_age: i64) -> NaiveDate {
+        let today = self.epoch.date_naive();
+        let days = self.rng.gen_range(min_age * 365..=max_age * 365 + 364);
+        today - Duration::days(days)
+    }
+
+    /// A valid, unique resident ID number for a person of the given sex.
+    fn resident_id(&mut self, birth: NaiveDate, male: bool) -> String {
+        const REGIONS: &[u32] = &[370612, 370612, 370612, 370612, 370602, 370613, 370686, 370687, 371002, 370211];
+        loop {
+            let region = *REGIONS.choose(&mut self.rng).unwrap_or(&370612);
+            let mut seq: u16 = self.rng.gen_range(0..1000);
+            if (seq % 2 == 1) != male {
+                seq = (seq + 1) % 1000;
+            }
+            let Ok(id) = ResidentId::compose(region, birth, seq) else { continue };
+            if self.ids_used.insert(id.as_str().to_string()) {
+                return id.as_str().to_string();
+            }
+        }
+    }
+
+    fn phone(&mut self) -> String {
+        const PREFIX: &[&str] = &["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156", "157", "158", "159", "176", "177", "180", "181", "182", "185", "186", "187", "188", "189", "199"];
+        let p = PREFIX.choose(&mut self.rng).copied().unwrap_or("138");
+        format!("{p}{:08}", self.rng.gen_range(0..100_000_000u32))
+    }
+}
+
+/// Splits `total` into `n` parts of at least 1, weighted randomly, summing exactly.
+fn split(rng: &mut ChaCha8Rng, total: usize, n: usize) -> Vec<usize> {
+    assert!(n > 0 && total >= n);
+    let weights: Vec<f64> = (0..n).map(|_| rng.gen_range(0.6..1.4)).collect();
+    let sum: f64 = weights.iter().sum();
+    let extra = total - n;
+    let mut parts: Vec<usize> = weights.iter().map(|w| 1 + (w / sum * extra as f64).floor() as usize).collect();
+    let mut short = total - parts.iter().sum::<usize>();
+    let mut i = 0;
+    while short > 0 {
+        parts[i % n] += 1;
+        short -= 1;
+        i += 1;
+    }
+    parts
+}
+
+fn rect(x0: f64, y0: f64, w: f64, h: f64) -> String {
+    format!(
+        "{{\"type\":\"Polygon\",\"coordinates\":[[[{:.6},{:.6}],[{:.6},{:.6}],[{:.6},{:.6}],[{:.6},{:.6}],[{:.6},{:.6}]]]}}",
+        x0, y0, x0 + w, y0, x0 + w, y0 + h, x0, y0 + h, x0, y0
+    )
+}
+
+/// What a finished run wrote.
+#[derive(Debug, Clone, Default)]
+pub struct DemoSummary {
+    pub communities: Vec<(String, String)>,
+    pub people: usize,
+}
+
+#[derive(Default)]
+struct Rows {
+    territories: Vec<Vec<Value>>,
+    people: Vec<Vec<Value>>,
+    households: Vec<Vec<Value>>,
+    members: Vec<Vec<Value>>,
+    owners: Vec<Vec<Value>>,
+    party_orgs: Vec<Vec<Value>>,
+    party_members: Vec<Vec<Value>>,
+    central: Vec<Vec<Value>>,
+    grids: Vec<Vec<Value>>,
+    organisations: Vec<Vec<Value>>,
+    stations: Vec<Vec<Value>>,
+    assignments: Vec<Vec<Value>>,
+}
+
+const PEOPLE_COLS: &[&str] = &["id", "community_id", "name", "name_pinyin", "name_py", "name_initials", "id_number", "birth_date", "sex", "phone", "tags", "home_path", "created_at", "updated_at"];
+const HOUSEHOLD_COLS: &[&str] = &["id", "community_id", "number", "dwelling_id", "tenure", "central_household_id", "path", "created_at", "updated_at"];
+const MEMBER_COLS: &[&str] = &["household_id", "person_id", "community_id", "relation"];
+const OWNER_COLS: &[&str] = &["dwelling_id", "person_id", "community_id", "share_bp"];
+const PARTY_ORG_COLS: &[&str] = &["id", "community_id", "territory_id", "kind", "name", "leader_id", "path", "created_at"];
+const PARTY_MEMBER_COLS: &[&str] = &["person_id", "community_id", "org_id", "joined_on", "in_service", "work_unit", "reported_community_id", "reported_on", "path", "created_at"];
+const CENTRAL_COLS: &[&str] = &["id", "community_id", "household_id", "member_id", "path", "created_at"];
+const GRID_COLS: &[&str] = &["id", "community_id", "code", "name", "merged_types", "worker_id", "secretary_id", "secretary_filed_on", "geometry", "path", "created_at"];
+const ORG_COLS: &[&str] = &["id", "kind", "code", "name", "name_pinyin", "territory_id", "contact_name", "contact_phone", "path", "created_at", "updated_at"];
+const STATION_COLS: &[&str] = &["id", "community_id", "territory_id", "name", "hours", "path", "created_at"];
+const ASSIGNMENT_COLS: &[&str] = &["id", "community_id", "kind", "organisation_id", "person_id", "territory_id", "household_id", "target_path", "created_at"];
+
+struct PersonSpec {
+    id: Uuid,
+    name: String,
+    male: bool,
+    birth: NaiveDate,
+}
+
+impl Store {
+    /// True when the database holds no territory yet.
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(crate::batch::fetch_i64(&self.db, "SELECT count(*) FROM territories", &[]).await? == 0)
+    }
+
+    /// Builds the demo district into an empty database. `progress(done, total)` is called
+    /// after each community.
+    pub async fn generate_demo(&self, scale: Scale, seed: u64, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<DemoSummary> {
+        if !self.is_empty().await? {
+            return Err(StoreError::Conflict { field: "db".into(), message: "数据库已有数据，演示数据只能写入空库 (the database is not empty)".into() });
+        }
+        let p = plan(scale);
+        let epoch = demo_epoch();
+        let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), epoch, id_ms: epoch.timestamp_millis() as u64 - 10_000_000, ids_used: HashSet::new() };
+        let n_communities: usize = p.subdistricts.iter().map(|s| s.1).sum();
+        let compounds_per = split(&mut g.rng, p.compounds, n_communities);
+        let mut tx = self.begin().await?;
+        let mut summary = DemoSummary::default();
+
+        // District, subdistricts, communities first: later rows refer to them.
+        let mut top = Rows::default();
+        let district = self.demo_node(&mut g, None, "district", DISTRICT_CODE, "牟平区", None, &mut top);
+        let mut communities: Vec<Territory> = Vec::new();
+        let mut names = COMMUNITY_NAMES.to_vec();
+        names.shuffle(&mut g.rng);
+        let mut ci = 0;
+        for (si, (sname, nc)) in p.subdistricts.iter().enumerate() {
+            let scode = format!("370612{:03}000", si + 1);
+            let sd = self.demo_node(&mut g, Some(&district), "subdistrict", &scode, sname, None, &mut top);
+            for k in 0..*nc {
+                let code = format!("370612{:03}{:03}", si + 1, k + 1);
+                let (x, y) = cell(ci);
+                let geom = rect(x, y, 0.0095, 0.0095);
+                let name = format!("{}社区", names[ci % names.len()]);
+                let c = self.demo_node(&mut g, Some(&sd), "community", &code, &name, Some(geom), &mut top);
+                summary.communities.push((c.code.clone(), c.name.clone()));
+                communities.push(c);
+                ci += 1;
+            }
+        }
+        // Organisations at district level: double-reporting units and social organisations.
+        let mut units = Vec::new();
+        for (i, u) in UNITS.iter().enumerate() {
+            let id = g.id();
+            let contact = g.name();
+            let phone = g.phone();
+            top.organisations.push(vec![id.into(), "double_reporting_unit".into(), format!("DW{:04}", i + 1).into(), (*u).into(), names::pinyin_key(u).into(), Value::Uuid(None), contact.into(), phone.into(), Value::Text(None), epoch.into(), epoch.into()]);
+            units.push(id);
+        }
+        flush(&mut tx, &mut top).await?;
+
+        // Social organisations adopt communities; service stations sit in compounds.
+        let social_at: Vec<usize> = (0..p.social_orgs).map(|i| (i * n_communities) / p.social_orgs).collect();
+        let stations_total = p.stations;
+        let mut station_compounds: HashSet<usize> = HashSet::new();
+        while station_compounds.len() < stations_total {
+            station_compounds.insert(g.rng.gen_range(0..p.compounds));
+        }
+        let buildings_per_compound = split(&mut g.rng, p.buildings, p.compounds);
+        let central_per_compound = split(&mut g.rng, p.central_households, p.compounds);
+        let mut compound_index = 0;
+        for (ci, community) in communities.iter().enumerate() {
+            let mut rows = Rows::default();
+            for (k, _) in social_at.iter().enumerate().filter(|(_, c)| **c == ci) {
+                let name = SOCIAL_ORGS[k % SOCIAL_ORGS.len()];
+                let id = g.id();
+                let contact = g.name();
+                let phone = g.phone();
+                rows.organisations.push(vec![id.into(), "social_organisation".into(), format!("SO{:04}", k + 1).into(), name.into(), names::pinyin_key(name).into(), community.id.into(), contact.into(), phone.into(), community.path.clone().into(), epoch.into(), epoch.into()]);
+            }
+            // Community party organisation: a committee for large communities.
+            let kind = if compounds_per[ci] >= 8 { ("community_committee", "党委") } else { ("community_general_branch", "党总支") };
+            let corg = g.id();
+            rows.party_orgs.push(vec![corg.into(), community.id.into(), community.id.into(), kind.0.into(), format!("{}{}", community.name, kind.1).into(), Value::Uuid(None), community.path.clone().into(), epoch.into()]);
+            let (cx, cy) = cell(ci);
+            let side = (compounds_per[ci] as f64).sqrt().ceil() as usize;
+            let mut used_names = HashSet::new();
+            for k in 0..compounds_per[ci] {
+                let ccode = format!("{}-{:02}", community.code, k + 1);
+                let cname = loop {
+                    let n = format!("{}{}", COMPOUND_WORDS.choose(&mut g.rng).unwrap_or(&"幸福"), COMPOUND_SUFFIXES.choose(&mut g.rng).unwrap_or(&"小区"));
+                    if used_names.insert(n.clone()) {
+                        break n;
+                    }
+                };
+                let step = 0.0095 / side as f64;
+                let geom = rect(cx + (k % side) as f64 * step + step * 0.08, cy + (k / side) as f64 * step + step * 0.08, step * 0.84, step * 0.84);
+                let compound = self.demo_node(&mut g, Some(community), "compound", &ccode, &cname, Some(geom.clone()), &mut rows);
+                self.demo_compound(&mut g, &p, community, &compound, geom, buildings_per_compound[compound_index], central_per_compound[compound_index], station_compounds.contains(&compound_index), &units, &mut rows, &mut summary);
+                compound_index += 1;
+            }
+            flush(&mut tx, &mut rows).await?;
+            progress(ci as u64 + 1, n_communities as u64);
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn demo_node(&self, g: &mut Gen, parent: Option<&Territory>, kind: &str, code: &str, name: &str, geometry: Option<String>, rows: &mut Rows) -> Territory {
+        let input = NewTerritory { parent_code: None, kind: kind.into(), code: code.into(), name: name.into(), geometry, area: None, dwelling_use: None };
+        let mut d = TerritoryDraft::build(&input, parent).expect("demo codes are valid");
+        self.finish_node(g, &mut d, rows)
+    }
+
+    fn finish_node(&self, g: &mut Gen, d: &mut TerritoryDraft, rows: &mut Rows) -> Territory {
+        let id = g.id();
+        if d.community_id == Some(d.id) {
+            d.community_id = Some(id);
+        }
+        d.id = id;
+        rows.territories.push(d.row(g.epoch));
+        Territory {
+            id,
+            parent_id: d.parent_id,
+            community_id: d.community_id,
+            kind: d.kind.as_str().into(),
+            code: d.code.clone(),
+            name: d.name.clone(),
+            name_pinyin: String::new(),
+            path: d.path.clone(),
+            depth: 0,
+            geometry: d.geometry.clone(),
+            area_centi: d.area_centi,
+            dwelling_use: d.dwelling_use.clone(),
+            grid_id: None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn demo_compound(
+        &self,
+        g: &mut Gen,
+        p: &Plan,
+        community: &Territory,
+        compound: &Territory,
+        geom: String,
+        n_buildings: usize,
+        n_central: usize,
+        station: bool,
+        units: &[Uuid],
+        rows: &mut Rows,
+        summary: &mut DemoSummary,
+    ) {
+        let epoch = g.epoch;
+        let cid = community.id;
+        let branch = g.id();
+        let grid = g.id();
+        let mut members_of_branch: Vec<(Uuid, String)> = Vec::new();
+        // (household id, head person id, path, party member, row index) in tree order
+        let mut households: Vec<(Uuid, Uuid, String, Option<Uuid>, usize)> = Vec::new();
+        let mut buildings: Vec<(Uuid, String)> = Vec::new();
+        for b in 0..n_buildings {
+            let bcode = format!("{}-{:02}", compound.code, b + 1);
+            let building = self.demo_node(g, Some(compound), "building", &bcode, &format!("{}号楼", b + 1), None, rows);
+            if let Some(row) = rows.territories.last_mut() {
+                row[12] = grid.into(); // each building lies in exactly one merged grid
+            }
+            buildings.push((building.id, building.path.clone()));
+            let mut building_members: Vec<(Uuid, String)> = Vec::new();
+            let n_ent = g.rng.gen_range(p.entrances.0..=p.entrances.1);
+            let floors = g.rng.gen_range(p.floors.0..=p.floors.1);
+            for e in 1..=n_ent {
+                let entrance = self.demo_node(g, Some(&building), "entrance", &format!("{bcode}-{e}"), &format!("{e}单元"), None, rows);
+                for f in 1..=floors {
+                    for u in 1..=2 {
+                        let num = format!("{f:02}{u:02}");
+                        let area = format!("{}.{:02}", g.rng.gen_range(55..140), g.rng.gen_range(0..100));
+                        let input = NewTerritory { parent_code: None, kind: "dwelling".into(), code: format!("{}-{num}", entrance.code), name: format!("{num}室"), geometry: None, area: Some(area), dwelling_use: Some("residential".into()) };
+                        let mut d = TerritoryDraft::build(&input, Some(&entrance)).expect("demo dwelling is valid");
+                        let dwelling = self.finish_node(g, &mut d, rows);
+                        if g.rng.gen_bool(0.04) {
+                            continue; // vacant
+                        }
+                        let (hh, head, member) = self.demo_household(g, cid, &dwelling, rows, summary);
+                        if let Some(m) = member {
+                            building_members.push((m, dwelling.path.clone()));
+                        }
+                        households.push((hh, head, dwelling.path.clone(), member, rows.households.len() - 1));
+                    }
+                }
+            }
+            // Building party group, led by a party member living there.
+            let leader = building_members.first().map(|m| m.0);
+            let group = g.id();
+            rows.party_orgs.push(vec![group.into(), cid.into(), building.id.into(), "building_group".into(), format!("{}{}党小组", compound.name, building.name).into(), leader.into(), building.path.clone().into(), epoch.into()]);
+            members_of_branch.extend(building_members);
+        }
+        // Central households: members' households spread evenly through the compound, each
+        // serving the run of neighbours that follows it in tree order.
+        let candidates: Vec<usize> = households.iter().enumerate().filter(|(_, h)| h.3.is_some()).map(|(i, _)| i).collect();
+        let n_central = n_central.min(households.len());
+        let chosen: Vec<usize> = if candidates.len() >= n_central {
+            let step = candidates.len() as f64 / n_central as f64;
+            (0..n_central).map(|i| candidates[(i as f64 * step) as usize]).collect()
+        } else {
+            let step = households.len() as f64 / n_central as f64;
+            (0..n_central).map(|i| (i as f64 * step) as usize).collect()
+        };
+        let mut central_of = vec![None; households.len()];
+        let covered = (households.len() as f64 * 0.95) as usize;
+        let mut central_ids = Vec::new();
+        for &hi in &chosen {
+            let (hh, head, path, member, _) = &households[hi];
+            let id = g.id();
+            let member = match member {
+                Some(m) => *m,
+                None => {
+                    // A central household is by definition a party member's: make the head one.
+                    members_of_branch.push((*head, path.clone()));
+                    *head
+                }
+            };
+            rows.central.push(vec![id.into(), cid.into(), (*hh).into(), member.into(), path.clone().into(), epoch.into()]);
+            central_ids.push((hi, id));
+        }
+        for (i, slot) in central_of.iter_mut().enumerate().take(covered) {
+            // The nearest chosen central household at or before this one in tree order.
+            let owner = central_ids.iter().rev().find(|(hi, _)| *hi <= i).or(central_ids.first());
+            *slot = owner.map(|o| o.1);
+        }
+        for (i, h) in households.iter().enumerate() {
+            rows.households[h.4][5] = Value::Uuid(central_of[i]);
+        }
+        for (m, path) in &members_of_branch {
+            let joined = g.birth(1, 40);
+            // In-service members (在职党员) also report to the community they live in (双报到).
+            let (in_service, unit, reported, reported_on) = if g.rng.gen_bool(0.2) {
+                let unit = UNITS.choose(&mut g.rng).copied().unwrap_or(UNITS[0]);
+                (true, Some(unit.to_string()), Some(cid), Some(epoch.date_naive() - Duration::days(g.rng.gen_range(10..900))))
+            } else {
+                (false, None, None, None)
+            };
+            rows.party_members.push(vec![(*m).into(), cid.into(), branch.into(), joined.into(), in_service.into(), unit.into(), reported.into(), reported_on.into(), path.clone().into(), epoch.into()]);
+        }
+        let secretary = members_of_branch.first().map(|m| m.0);
+        rows.party_orgs.push(vec![branch.into(), cid.into(), compound.id.into(), "compound_branch".into(), format!("{}党支部", compound.name).into(), secretary.into(), compound.path.clone().into(), epoch.into()]);
+
+        // Merged grid over the compound, with a community worker and the branch secretary.
+        let worker = g.id();
+        let wname = g.name();
+        let male = g.rng.gen_bool(0.4);
+        let wbirth = g.birth(24, 45);
+        let wid = g.resident_id(wbirth, male);
+        let (py, ini) = names::search_keys(&wname);
+        let phone = g.phone();
+        rows.people.push(vec![worker.into(), cid.into(), wname.clone().into(), names::pinyin_key(&wname).into(), py.into(), ini.into(), wid.into(), wbirth.into(), (if male { "male" } else { "female" }).into(), phone.into(), "".into(), Value::Text(None), epoch.into(), epoch.into()]);
+        let filed = epoch.date_naive() - Duration::days(g.rng.gen_range(30..700));
+        rows.grids.push(vec![grid.into(), cid.into(), format!("{}-G1", compound.code).into(), format!("{}网格", compound.name).into(), "public_security,urban_management,party_building".into(), worker.into(), secretary.into(), filed.into(), geom.into(), compound.path.clone().into(), epoch.into()]);
+
+        // 一联双包: most compounds have a unit, most buildings a cadre.
+        if g.rng.gen_bool(0.93) {
+            let unit = units[g.rng.gen_range(0..units.len())];
+            let id = g.id();
+            rows.assignments.push(vec![id.into(), cid.into(), "unit_compound".into(), unit.into(), Value::Uuid(None), compound.id.into(), Value::Uuid(None), compound.path.clone().into(), epoch.into()]);
+        }
+        let mut cadre: Option<Uuid> = None;
+        for (bi, (b, bpath)) in buildings.iter().enumerate() {
+            if g.rng.gen_bool(0.05) {
+                continue;
+            }
+            if cadre.is_none() || bi % 3 == 0 {
+                let id = g.id();
+                let name = g.name();
+                let male = g.rng.gen_bool(0.6);
+                let birth = g.birth(30, 55);
+                let idn = g.resident_id(birth, male);
+                let (py, ini) = names::search_keys(&name);
+                let phone = g.phone();
+                rows.people.push(vec![id.into(), Value::Uuid(None), name.clone().into(), names::pinyin_key(&name).into(), py.into(), ini.into(), idn.into(), birth.into(), (if male { "male" } else { "female" }).into(), phone.into(), "".into(), Value::Text(None), epoch.into(), epoch.into()]);
+                cadre = Some(id);
+            }
+            let id = g.id();
+            rows.assignments.push(vec![id.into(), cid.into(), "cadre_building".into(), Value::Uuid(None), cadre.into(), (*b).into(), Value::Uuid(None), bpath.clone().into(), epoch.into()]);
+        }
+        if station {
+            let id = g.id();
+            rows.stations.push(vec![id.into(), cid.into(), compound.id.into(), format!("{}党群服务站", compound.name).into(), "周一至周五 8:30-17:30，周六 9:00-12:00".into(), compound.path.clone().into(), epoch.into()]);
+        }
+    }
+
+    /// One household in a dwelling: 1–5 people with plausible ages and relations.
+    fn demo_household(&self, g: &mut Gen, cid: Uuid, dwelling: &Territory, rows: &mut Rows, summary: &mut DemoSummary) -> (Uuid, Uuid, Option<Uuid>) {
+        let epoch = g.epoch;
+        let hh = g.id();
+        let size = *[1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 1].choose(&mut g.rng).unwrap_or(&2);
+        let head_age_min = if size >= 3 { 32 } else { 25 };
+        let mut people: Vec<(PersonSpec, &'static str)> = Vec::new();
+        let head_male = g.rng.gen_bool(0.7);
+        let head_birth = g.birth(head_age_min, 85);
+        let surname_name = g.name();
+        people.push((PersonSpec { id: g.id(), name: surname_name.clone(), male: head_male, birth: head_birth }, "head"));
+        let surname: String = surname_name.chars().next().map(String::from).unwrap_or_default();
+        if size >= 2 {
+            let b = head_birth + Duration::days(g.rng.gen_range(-1500..1500));
+            people.push((PersonSpec { id: g.id(), name: g.name(), male: !head_male, birth: b }, "spouse"));
+        }
+        for _ in 2..size {
+            let head_age = epoch.date_naive().year() - head_birth.year();
+            if head_age > 70 && g.rng.gen_bool(0.5) {
+                let b = head_birth + Duration::days(g.rng.gen_range(20 * 365..35 * 365));
+                let given: String = g.name().chars().skip(1).collect();
+                people.push((PersonSpec { id: g.id(), name: format!("{surname}{given}"), male: g.rng.gen_bool(0.5), birth: b.min(epoch.date_naive()) }, "child"));
+            } else {
+                let b = head_birth + Duration::days(g.rng.gen_range(22 * 365..38 * 365));
+                let given: String = g.name().chars().skip(1).collect();
+                people.push((PersonSpec { id: g.id(), name: format!("{surname}{given}"), male: g.rng.gen_bool(0.5), birth: b.min(epoch.date_naive() - Duration::days(30)) }, "child"));
+            }
+        }
+        let owner = g.rng.gen_bool(0.85);
+        rows.households.push(vec![hh.into(), cid.into(), format!("{}-H", dwelling.code).into(), dwelling.id.into(), (if owner { "owner" } else { "tenant" }).into(), Value::Uuid(None), dwelling.path.clone().into(), epoch.into(), epoch.into()]);
+        let mut party_member = None;
+        let today = epoch.date_naive();
+        for (i, (p, rel)) in people.iter().enumerate() {
+            let age = today.years_since(p.birth).unwrap_or(0);
+            let idn = g.resident_id(p.birth, p.male);
+            let mut tags = Vec::new();
+            if age >= 60 {
+                tags.push("elderly");
+            }
+            if age < 18 {
+                tags.push("child");
+            }
+            if g.rng.gen_bool(0.02) {
+                tags.push("disabled");
+            }
+            if p.male && age >= 25 && g.rng.gen_bool(0.05) {
+                tags.push("veteran");
+            }
+            if g.rng.gen_bool(0.02) {
+                tags.push("low_income");
+            }
+            if (20..=45).contains(&age) && g.rng.gen_bool(0.04) {
+                tags.push("new_employment");
+            }
+            if size == 1 && age >= 60 {
+                tags.push("living_alone");
+            }
+            tags.sort();
+            let phone = if age >= 16 && g.rng.gen_bool(0.9) { Some(g.phone()) } else { None };
+            let (py, ini) = names::search_keys(&p.name);
+            rows.people.push(vec![
+                p.id.into(),
+                cid.into(),
+                p.name.clone().into(),
+                names::pinyin_key(&p.name).into(),
+                py.into(),
+                ini.into(),
+                idn.into(),
+                p.birth.into(),
+                (if p.male { "male" } else { "female" }).into(),
+                phone.into(),
+                tags.join(",").into(),
+                dwelling.path.clone().into(),
+                epoch.into(),
+                epoch.into(),
+            ]);
+            rows.members.push(vec![hh.into(), p.id.into(), cid.into(), (*rel).into()]);
+            summary.people += 1;
+            if party_member.is_none() && age >= 22 && g.rng.gen_bool(if i == 0 { 0.09 } else { 0.03 }) {
+                party_member = Some(p.id);
+            }
+        }
+        if owner {
+            let share = if size >= 2 && g.rng.gen_bool(0.5) { 5000 } else { 10000 };
+            rows.owners.push(vec![dwelling.id.into(), people[0].0.id.into(), cid.into(), (share as i64).into()]);
+            if share == 5000 {
+                rows.owners.push(vec![dwelling.id.into(), people[1].0.id.into(), cid.into(), 5000i64.into()]);
+            }
+        }
+        (hh, people[0].0.id, party_member)
+    }
+}
+
+/// Lower-left corner of community `i`'s cell on the demo map (around 牟平, 121.6°E 37.38°N).
+fn cell(i: usize) -> (f64, f64) {
+    (121.56 + (i % 6) as f64 * 0.01, 37.36 + (i / 6) as f64 * 0.01)
+}
+
+async fn flush(tx: &mut crate::Tx, r: &mut Rows) -> Result<()> {
+    insert_rows(tx, "territories", TERRITORY_INSERT_COLS, &std::mem::take(&mut r.territories), "").await?;
+    insert_rows(tx, "people", PEOPLE_COLS, &std::mem::take(&mut r.people), "").await?;
+    insert_rows(tx, "households", HOUSEHOLD_COLS, &std::mem::take(&mut r.households), "").await?;
+    insert_rows(tx, "household_members", MEMBER_COLS, &std::mem::take(&mut r.members), "").await?;
+    insert_rows(tx, "owners", OWNER_COLS, &std::mem::take(&mut r.owners), "").await?;
+    insert_rows(tx, "party_orgs", PARTY_ORG_COLS, &std::mem::take(&mut r.party_orgs), "").await?;
+    insert_rows(tx, "party_members", PARTY_MEMBER_COLS, &std::mem::take(&mut r.party_members), "").await?;
+    insert_rows(tx, "central_households", CENTRAL_COLS, &std::mem::take(&mut r.central), "").await?;
+    insert_rows(tx, "grids", GRID_COLS, &std::mem::take(&mut r.grids), "").await?;
+    insert_rows(tx, "organisations", ORG_COLS, &std::mem::take(&mut r.organisations), "").await?;
+    insert_rows(tx, "service_stations", STATION_COLS, &std::mem::take(&mut r.stations), "").await?;
+    insert_rows(tx, "assignments", ASSIGNMENT_COLS, &std::mem::take(&mut r.assignments), "").await?;
+    Ok(())
+}

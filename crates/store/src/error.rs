@@ -1,0 +1,31 @@
+use jiayuan_domain::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    #[error("数据库结构版本 {found} 比本程序支持的 {supported} 新，请升级程序 (database schema {found} is newer than this binary's {supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("ledger has {} bad row(s)", .0.len())]
+    Ledger(Vec<crate::ledger::RowError>),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Other(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        StoreError::Invalid(FieldError::new(field, message))
+    }
+}
+
+impl From<FieldError> for StoreError {
+    fn from(e: FieldError) -> Self {
+        StoreError::Invalid(e)
+    }
+}

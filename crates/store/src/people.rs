@@ -1,0 +1,181 @@
+//! People and households: lists with subtree, search and sort; detail with ties.
+
+use crate::batch::{fetch_all, fetch_i64, fetch_optional, QueryParts};
+use crate::model::*;
+use crate::territory::{like_pattern, Subtree};
+use crate::{Result, Store, StoreError};
+use jiayuan_domain::person::PersonTag;
+use jiayuan_domain::{FieldError, ResidentId};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Default)]
+pub struct PeopleQuery {
+    pub within: Option<Subtree>,
+    /// Name fragment, pinyin or initials prefix, or a whole ID number.
+    pub q: Option<String>,
+    pub tag: Option<PersonTag>,
+    pub sort: Option<String>,
+}
+
+fn people_order(sort: Option<&str>) -> Result<&'static str, FieldError> {
+    Ok(match sort.unwrap_or("name") {
+        "name" => "p.name_pinyin, p.id",
+        "-name" => "p.name_pinyin DESC, p.id",
+        "birth_date" => "p.birth_date, p.id",
+        "-birth_date" => "p.birth_date DESC, p.id",
+        "address" => "p.home_path, p.id",
+        other => return Err(FieldError::new("sort", format!("不支持按“{other}”排序，可选 name、-name、birth_date、-birth_date、address"))),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonDetail {
+    pub person: Person,
+    pub address: Option<String>,
+    pub household: Option<Household>,
+    pub members: Vec<Member>,
+    pub owns: Vec<Territory>,
+    pub party: Option<PartyMembership>,
+    /// Households this person looks after as a party-member central household.
+    pub serves_households: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdDetail {
+    pub household: Household,
+    pub address: String,
+    pub members: Vec<Member>,
+    pub central_household: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdQuery {
+    pub within: Option<Subtree>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+}
+
+impl Store {
+    pub async fn list_people(&self, f: &PeopleQuery, page: Page) -> Result<Paged<Person>> {
+        let order = people_order(f.sort.as_deref())?;
+        let mut q = QueryParts::default();
+        if let Some(s) = &f.within {
+            s.restrict(&mut q, "p.home_path");
+        }
+        if let Some(t) = f.tag {
+            let p = q.bind(format!("%,{},%", t.as_str()));
+            q.cond(format!("(',' || p.tags || ',') LIKE {p}"));
+        }
+        if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            if let Ok(id) = ResidentId::parse(text) {
+                let p = q.bind(id.as_str().to_string());
+                q.cond(format!("p.id_number = {p}"));
+            } else if text.is_ascii() {
+                let compact = text.replace(' ', "").to_lowercase();
+                let a = q.bind(like_pattern(&compact, true));
+                let b = q.bind(like_pattern(&compact, true));
+                q.cond(format!("(p.name_py LIKE {a} ESCAPE '\\' OR p.name_initials LIKE {b} ESCAPE '\\')"));
+            } else {
+                let a = q.bind(like_pattern(text, false));
+                q.cond(format!("p.name LIKE {a} ESCAPE '\\'"));
+            }
+        }
+        let w = q.where_clause();
+        let total = fetch_i64(&self.db, &format!("SELECT count(*) FROM people p{w}"), &q.vals).await?;
+        let lim = q.bind(page.limit());
+        let off = q.bind(page.offset());
+        let sql = format!("SELECT {PERSON_COLS} FROM people p{w} ORDER BY {order} LIMIT {lim} OFFSET {off}");
+        let items = fetch_all(&self.db, &sql, &q.vals).await?;
+        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+
+    pub async fn person(&self, id: Uuid) -> Result<Person> {
+        let sql = format!("SELECT {PERSON_COLS} FROM people p WHERE p.id = $1");
+        fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn person_detail(&self, id: Uuid) -> Result<PersonDetail> {
+        let person = self.person(id).await?;
+        let hh_sql = format!(
+            "SELECT {HOUSEHOLD_COLS} FROM households h JOIN territories d ON d.id = h.dwelling_id \
+             WHERE h.id = (SELECT m.household_id FROM household_members m WHERE m.person_id = $1)"
+        );
+        let household: Option<Household> = fetch_optional(&self.db, &hh_sql, &[id.into()]).await?;
+        let members = match &household {
+            Some(h) => self.members(h.id).await?,
+            None => vec![],
+        };
+        let address = match &household {
+            Some(h) => Some(self.address_of(h.dwelling_id).await?),
+            None => None,
+        };
+        let owns_sql = format!("SELECT {} FROM owners o JOIN territories t ON t.id = o.dwelling_id WHERE o.person_id = $1 ORDER BY t.path", TERRITORY_COLS);
+        let owns = fetch_all(&self.db, &owns_sql, &[id.into()]).await?;
+        let party_sql = "SELECT o.name AS org_name, o.kind AS org_kind, m.joined_on, m.in_service, m.work_unit, c.name AS reported_community \
+                         FROM party_members m LEFT JOIN party_orgs o ON o.id = m.org_id LEFT JOIN territories c ON c.id = m.reported_community_id WHERE m.person_id = $1";
+        let party = fetch_optional(&self.db, party_sql, &[id.into()]).await?;
+        let serves_households = fetch_i64(
+            &self.db,
+            "SELECT count(*) FROM households h JOIN central_households c ON c.id = h.central_household_id WHERE c.member_id = $1",
+            &[id.into()],
+        )
+        .await?;
+        Ok(PersonDetail { person, address, household, members, owns, party, serves_households })
+    }
+
+    async fn members(&self, household_id: Uuid) -> Result<Vec<Member>> {
+        let sql = "SELECT p.id AS person_id, p.name, m.relation, p.id_number, p.birth_date, p.sex FROM household_members m JOIN people p ON p.id = m.person_id \
+                   WHERE m.household_id = $1 ORDER BY CASE m.relation WHEN 'head' THEN 0 ELSE 1 END, p.birth_date";
+        fetch_all(&self.db, sql, &[household_id.into()]).await
+    }
+
+    /// A readable address: community, compound, building, entrance and dwelling names.
+    pub async fn address_of(&self, territory_id: Uuid) -> Result<String> {
+        let t = self.territory(territory_id).await?;
+        let anc = self.ancestors(&t).await?;
+        let mut parts: Vec<String> = anc.into_iter().filter(|a| a.depth >= 2).map(|a| a.name).collect();
+        parts.push(t.name);
+        Ok(parts.join(""))
+    }
+
+    pub async fn list_households(&self, f: &HouseholdQuery, page: Page) -> Result<Paged<Household>> {
+        let order = match f.sort.as_deref().unwrap_or("address") {
+            "address" => "h.path",
+            "-address" => "h.path DESC",
+            "number" => "h.number",
+            other => return Err(FieldError::new("sort", format!("不支持按“{other}”排序，可选 address、-address、number")).into()),
+        };
+        let mut q = QueryParts::default();
+        if let Some(s) = &f.within {
+            s.restrict(&mut q, "h.path");
+        }
+        if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let a = q.bind(like_pattern(text, false));
+            let b = q.bind(like_pattern(text, false));
+            q.cond(format!("(h.number LIKE {a} ESCAPE '\\' OR h.id IN (SELECT m.household_id FROM household_members m JOIN people p ON p.id = m.person_id WHERE m.relation = 'head' AND p.name LIKE {b} ESCAPE '\\'))"));
+        }
+        let w = q.where_clause();
+        let total = fetch_i64(&self.db, &format!("SELECT count(*) FROM households h{w}"), &q.vals).await?;
+        let lim = q.bind(page.limit());
+        let off = q.bind(page.offset());
+        let sql = format!("SELECT {HOUSEHOLD_COLS} FROM households h JOIN territories d ON d.id = h.dwelling_id{w} ORDER BY {order} LIMIT {lim} OFFSET {off}");
+        let items = fetch_all(&self.db, &sql, &q.vals).await?;
+        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+
+    pub async fn household_detail(&self, id: Uuid) -> Result<HouseholdDetail> {
+        let sql = format!("SELECT {HOUSEHOLD_COLS} FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.id = $1");
+        let household: Household = fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)?;
+        let members = self.members(id).await?;
+        let address = self.address_of(household.dwelling_id).await?;
+        let central_household = match household.central_household_id {
+            Some(c) => {
+                let name: Option<(String,)> = fetch_optional(&self.db, "SELECT p.name FROM central_households c JOIN people p ON p.id = c.member_id WHERE c.id = $1", &[c.into()]).await?;
+                name.map(|n| n.0)
+            }
+            None => None,
+        };
+        Ok(HouseholdDetail { household, address, members, central_household })
+    }
+}

@@ -1,0 +1,67 @@
+//! Migrations, one list for both backends, rendered per dialect.
+//!
+//! Each migration is DDL with a few type placeholders (`{uuid}`, `{ts}`, `{date}`, `{path}`)
+//! that become the native type of each backend: a 16-byte BLOB or `UUID`, ISO text or
+//! `TIMESTAMPTZ`, and for materialized paths a byte-ordered collation on PostgreSQL so
+//! that `path >= $1 AND path < $2` is an index range there as it is on SQLite.
+//! The applied version is kept in `schema_meta`; a database newer than the binary is refused.
+
+use crate::{on_db, Backend, Result, Store, StoreError};
+
+pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_foundation.sql")];
+
+/// The schema version this binary writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn render(sql: &str, backend: Backend) -> String {
+    let (uuid, ts, date, path) = match backend {
+        Backend::Sqlite => ("BLOB", "TEXT", "TEXT", "TEXT"),
+        Backend::Postgres => ("UUID", "TIMESTAMPTZ", "DATE", "TEXT COLLATE \"C\""),
+    };
+    sql.replace("{uuid}", uuid).replace("{ts}", ts).replace("{date}", date).replace("{path}", path)
+}
+
+impl Store {
+    /// The schema version recorded in the database; 0 for an empty database.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let exists: bool = match self.backend() {
+            Backend::Sqlite => on_db!(&self.db, |p| sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_meta'").fetch_one(p).await)? > 0,
+            Backend::Postgres => on_db!(&self.db, |p| sqlx::query_scalar::<_, i64>("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name='schema_meta'").fetch_one(p).await)? > 0,
+        };
+        if !exists {
+            return Ok(0);
+        }
+        let v: Option<String> = on_db!(&self.db, |p| sqlx::query_scalar("SELECT value FROM schema_meta WHERE key = 'schema_version'").fetch_optional(p).await)?;
+        Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
+    }
+
+    /// Applies pending migrations, each in its own transaction. Returns how many ran.
+    pub async fn migrate(&self) -> Result<usize> {
+        let current = self.schema_version().await?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew { found: current, supported: SCHEMA_VERSION });
+        }
+        let mut ran = 0;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let version = i as i64 + 1;
+            let ddl = render(sql, self.backend());
+            let mut tx = self.begin().await?;
+            for stmt in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                crate::on_tx!(&mut tx, |c| sqlx::query(stmt).execute(c).await.map(|_| ()))?;
+            }
+            crate::on_tx!(&mut tx, |c| sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(version.to_string()).execute(c).await.map(|_| ()))?;
+            tx.commit().await?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Refuses to work on a database whose schema is newer than this binary.
+    pub async fn check_schema(&self) -> Result<()> {
+        let v = self.schema_version().await?;
+        if v > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew { found: v, supported: SCHEMA_VERSION });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+//! Counts for a whole database or a subtree: the figures of the seed, from records.
+
+use crate::batch::{fetch_i64, Value};
+use crate::territory::Subtree;
+use crate::{Result, Store};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct Stats {
+    pub subdistricts: i64,
+    pub communities: i64,
+    pub compounds: i64,
+    pub buildings: i64,
+    pub dwellings: i64,
+    pub households: i64,
+    pub residents: i64,
+    pub compound_branches: i64,
+    pub building_groups: i64,
+    pub central_households: i64,
+    pub party_members: i64,
+    pub social_organisations: i64,
+    pub service_stations: i64,
+    pub grids: i64,
+    pub organisations: i64,
+    pub assignments: i64,
+}
+
+impl Store {
+    pub async fn stats(&self, within: &Subtree) -> Result<Stats> {
+        let r = [Value::from(within.path.clone()), Value::from(within.end.clone())];
+        let count = |sql: String| {
+            let r = r.clone();
+            async move { fetch_i64(&self.db, &sql, &r).await }
+        };
+        let kind = |k: &str| format!("SELECT count(*) FROM territories WHERE kind = '{k}' AND path >= $1 AND path < $2");
+        let by_path = |table: &str, col: &str, extra: &str| format!("SELECT count(*) FROM {table} WHERE {col} >= $1 AND {col} < $2{extra}");
+        Ok(Stats {
+            subdistricts: count(kind("subdistrict")).await?,
+            communities: count(kind("community")).await?,
+            compounds: count(kind("compound")).await?,
+            buildings: count(kind("building")).await?,
+            dwellings: count(kind("dwelling")).await?,
+            households: count(by_path("households", "path", "")).await?,
+            residents: count(by_path("people", "home_path", "")).await?,
+            compound_branches: count(by_path("party_orgs", "path", " AND kind = 'compound_branch'")).await?,
+            building_groups: count(by_path("party_orgs", "path", " AND kind = 'building_group'")).await?,
+            central_households: count(by_path("central_households", "path", "")).await?,
+            party_members: count(by_path("party_members", "path", "")).await?,
+            social_organisations: count(by_path("organisations", "path", " AND kind = 'social_organisation'")).await?,
+            service_stations: count(by_path("service_stations", "path", "")).await?,
+            grids: count(by_path("grids", "path", "")).await?,
+            organisations: count(by_path("organisations", "path", "")).await?,
+            assignments: count(by_path("assignments", "target_path", "")).await?,
+        })
+    }
+}

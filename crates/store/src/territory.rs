@@ -1,0 +1,360 @@
+//! The territory tree: nodes, subtrees, and what hangs off a node (grids, party
+//! organisations, assignments, coverage gaps).
+
+use crate::batch::{self, fetch_all, fetch_i64, fetch_optional, QueryParts, Value};
+use crate::model::*;
+use crate::{new_id, Result, Store, StoreError};
+use jiayuan_domain::territory::{code_segment, TerritoryKind, TerritoryPath};
+use jiayuan_domain::{names, Area, FieldError};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A subtree as a half-open range of paths.
+#[derive(Debug, Clone)]
+pub struct Subtree {
+    pub path: String,
+    pub end: String,
+}
+
+impl Subtree {
+    pub fn all() -> Self {
+        Self { path: "/".into(), end: "0".into() }
+    }
+
+    pub fn of(path: &str) -> Self {
+        let p = TerritoryPath::from_stored(path);
+        Self { end: p.subtree_end(), path: path.to_string() }
+    }
+
+    /// Adds `col >= lo AND col < hi` to a query.
+    pub fn restrict(&self, q: &mut QueryParts, col: &str) {
+        if self.path == "/" {
+            return;
+        }
+        let lo = q.bind(self.path.clone());
+        let hi = q.bind(self.end.clone());
+        q.cond(format!("{col} >= {lo} AND {col} < {hi}"));
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewTerritory {
+    pub parent_code: Option<String>,
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub geometry: Option<String>,
+    pub area: Option<String>,
+    pub dwelling_use: Option<String>,
+}
+
+/// A validated node ready to write.
+#[derive(Debug, Clone)]
+pub struct TerritoryDraft {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub community_id: Option<Uuid>,
+    pub kind: TerritoryKind,
+    pub code: String,
+    pub name: String,
+    pub path: String,
+    pub geometry: Option<String>,
+    pub area_centi: Option<i64>,
+    pub dwelling_use: Option<String>,
+}
+
+impl TerritoryDraft {
+    /// Validates a node against its parent (already known) and builds its path.
+    pub fn build(input: &NewTerritory, parent: Option<&Territory>) -> Result<Self, FieldError> {
+        let kind = TerritoryKind::parse_field(&input.kind, "kind")?;
+        let name = input.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(FieldError::new("name", "名称不能为空且不超过100字 (1–100 characters)"));
+        }
+        let code = input.code.trim().to_string();
+        let parent_info = match parent {
+            Some(p) => Some((TerritoryKind::parse_field(&p.kind, "parent")?, p.code.as_str())),
+            None => None,
+        };
+        let segment = code_segment(kind, &code, parent_info)?;
+        let path = match parent {
+            Some(p) => TerritoryPath::from_stored(p.path.clone()).child(&segment),
+            None => TerritoryPath::root(&segment),
+        };
+        if let Some(g) = &input.geometry {
+            validate_geometry(g)?;
+        }
+        let (area_centi, dwelling_use) = if kind == TerritoryKind::Dwelling {
+            let area = match input.area.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(a) => Some(Area::parse(a)?.centi_m2()),
+                None => None,
+            };
+            let u = jiayuan_domain::person::DwellingUse::parse_field(input.dwelling_use.as_deref().unwrap_or("residential"), "use")?;
+            (area, Some(u.as_str().to_string()))
+        } else {
+            (None, None)
+        };
+        let id = new_id();
+        let community_id = match kind {
+            TerritoryKind::Community => Some(id),
+            k if k.depth() > TerritoryKind::Community.depth() => parent.and_then(|p| p.community_id),
+            _ => None,
+        };
+        Ok(Self {
+            id,
+            parent_id: parent.map(|p| p.id),
+            community_id,
+            kind,
+            code,
+            name,
+            path: path.as_str().to_string(),
+            geometry: input.geometry.clone(),
+            area_centi,
+            dwelling_use,
+        })
+    }
+
+    pub fn row(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
+        vec![
+            self.id.into(),
+            self.parent_id.into(),
+            self.community_id.into(),
+            self.kind.as_str().into(),
+            self.code.clone().into(),
+            self.name.clone().into(),
+            names::pinyin_key(&self.name).into(),
+            self.path.clone().into(),
+            (TerritoryPath::from_stored(self.path.clone()).depth() as i64).into(),
+            self.geometry.clone().into(),
+            self.area_centi.into(),
+            self.dwelling_use.clone().into(),
+            Value::Uuid(None),
+            now.into(),
+            now.into(),
+        ]
+    }
+}
+
+pub const TERRITORY_INSERT_COLS: &[&str] = &[
+    "id", "parent_id", "community_id", "kind", "code", "name", "name_pinyin", "path", "depth", "geometry", "area_centi", "dwelling_use", "grid_id", "created_at", "updated_at",
+];
+
+/// Checks that text is a GeoJSON Polygon or MultiPolygon with numeric coordinates.
+pub fn validate_geometry(g: &str) -> Result<(), FieldError> {
+    let err = |m: &str| FieldError::new("geometry", m);
+    let v: serde_json::Value = serde_json::from_str(g).map_err(|_| err("不是有效的GeoJSON (not valid JSON)"))?;
+    let t = v.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    if t != "Polygon" && t != "MultiPolygon" {
+        return Err(err("几何类型应为 Polygon 或 MultiPolygon (must be a Polygon or MultiPolygon)"));
+    }
+    if !v.get("coordinates").map(|c| c.is_array()).unwrap_or(false) {
+        return Err(err("缺少坐标 (coordinates missing)"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TerritoryQuery {
+    pub within: Option<Subtree>,
+    pub kind: Option<TerritoryKind>,
+    pub parent_id: Option<Uuid>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+}
+
+/// Sort keys the lists accept, mapped to SQL so that no input reaches the query text.
+fn territory_order(sort: Option<&str>) -> Result<&'static str, FieldError> {
+    Ok(match sort.unwrap_or("code") {
+        "code" => "t.path",
+        "-code" => "t.path DESC",
+        "name" => "t.name_pinyin, t.path",
+        "-name" => "t.name_pinyin DESC, t.path",
+        other => return Err(FieldError::new("sort", format!("不支持按“{other}”排序，可选 code、-code、name、-name"))),
+    })
+}
+
+/// `%q%` for LIKE, with the wildcard characters of the input escaped.
+pub(crate) fn like_pattern(q: &str, prefix_only: bool) -> String {
+    let esc = q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    if prefix_only {
+        format!("{esc}%")
+    } else {
+        format!("%{esc}%")
+    }
+}
+
+impl Store {
+    pub async fn territory(&self, id: Uuid) -> Result<Territory> {
+        let sql = format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.id = $1");
+        fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn territory_by_code(&self, code: &str) -> Result<Territory> {
+        let sql = format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.code = $1");
+        fetch_optional(&self.db, &sql, &[code.trim().into()]).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Resolves an id or a code.
+    pub async fn territory_by_ref(&self, r: &str) -> Result<Territory> {
+        match Uuid::parse_str(r.trim()) {
+            Ok(id) => self.territory(id).await,
+            Err(_) => self.territory_by_code(r).await,
+        }
+    }
+
+    /// The node's ancestors, root first (not including the node).
+    pub async fn ancestors(&self, t: &Territory) -> Result<Vec<Territory>> {
+        let mut prefixes = Vec::new();
+        let mut idx = 1;
+        while let Some(pos) = t.path[idx..].find('/') {
+            let end = idx + pos + 1;
+            if end < t.path.len() {
+                prefixes.push(t.path[..end].to_string());
+            }
+            idx = end;
+        }
+        if prefixes.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = QueryParts::default();
+        let ph: Vec<String> = prefixes.into_iter().map(|p| q.bind(p)).collect();
+        let sql = format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.path IN ({}) ORDER BY t.path", ph.join(","));
+        fetch_all(&self.db, &sql, &q.vals).await
+    }
+
+    pub async fn list_territories(&self, f: &TerritoryQuery, page: Page) -> Result<Paged<Territory>> {
+        let order = territory_order(f.sort.as_deref())?;
+        let mut q = QueryParts::default();
+        if let Some(k) = f.kind {
+            let p = q.bind(k.as_str());
+            q.cond(format!("t.kind = {p}"));
+        }
+        if let Some(s) = &f.within {
+            s.restrict(&mut q, "t.path");
+        }
+        if let Some(pid) = f.parent_id {
+            let p = q.bind(pid);
+            q.cond(format!("t.parent_id = {p}"));
+        }
+        if let Some(text) = f.q.as_deref().filter(|s| !s.trim().is_empty()) {
+            let a = q.bind(like_pattern(text, false));
+            let b = q.bind(like_pattern(&text.replace(' ', ""), true));
+            let c = q.bind(like_pattern(text, true));
+            q.cond(format!("(t.name LIKE {a} ESCAPE '\\' OR replace(t.name_pinyin, ' ', '') LIKE {b} ESCAPE '\\' OR t.code LIKE {c} ESCAPE '\\')"));
+        }
+        let w = q.where_clause();
+        let total = fetch_i64(&self.db, &format!("SELECT count(*) FROM territories t{w}"), &q.vals).await?;
+        let lim = q.bind(page.limit());
+        let off = q.bind(page.offset());
+        let sql = format!("SELECT {TERRITORY_COLS} FROM territories t{w} ORDER BY {order} LIMIT {lim} OFFSET {off}");
+        let items = fetch_all(&self.db, &sql, &q.vals).await?;
+        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+
+    pub async fn children(&self, id: Uuid) -> Result<Vec<Territory>> {
+        let sql = format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.parent_id = $1 ORDER BY t.path LIMIT 500");
+        fetch_all(&self.db, &sql, &[id.into()]).await
+    }
+
+    /// Creates one node under its parent, in its own transaction.
+    pub async fn create_territory(&self, input: &NewTerritory) -> Result<Territory> {
+        let parent = match input.parent_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(pc) => Some(self.territory_by_ref(pc).await.map_err(|e| match e {
+                StoreError::NotFound => StoreError::invalid("parent", format!("上级“{pc}”不存在 (parent not found)")),
+                e => e,
+            })?),
+            None => None,
+        };
+        let draft = TerritoryDraft::build(input, parent.as_ref())?;
+        if self.territory_by_code(&draft.code).await.is_ok() {
+            return Err(StoreError::Conflict { field: "code".into(), message: format!("代码{}已存在 (code already exists)", draft.code) });
+        }
+        let mut tx = self.begin().await?;
+        batch::insert_rows(&mut tx, "territories", TERRITORY_INSERT_COLS, &[draft.row(chrono::Utc::now())], "").await?;
+        tx.commit().await?;
+        self.territory(draft.id).await
+    }
+
+    /// Merged grids drawn over a subtree (those of its community or below).
+    pub async fn grids_in(&self, t: &Territory) -> Result<Vec<Grid>> {
+        let mut q = QueryParts::default();
+        // A grid belongs to a community and covers buildings; for a node below the
+        // community show the grids that cover buildings under it.
+        let kind = TerritoryKind::parse(&t.kind).unwrap_or(TerritoryKind::District);
+        let cond = if kind.depth() <= TerritoryKind::Compound.depth() {
+            let s = Subtree::of(&t.path);
+            let lo = q.bind(s.path.clone());
+            let hi = q.bind(s.end.clone());
+            format!("(g.path >= {lo} AND g.path < {hi})")
+        } else {
+            let s = Subtree::of(&t.path);
+            let lo = q.bind(s.path.clone());
+            let hi = q.bind(s.end.clone());
+            format!("g.id IN (SELECT b.grid_id FROM territories b WHERE b.path >= {lo} AND b.path < {hi} AND b.kind = 'building')")
+        };
+        let sql = format!(
+            "SELECT g.id, g.community_id, g.code, g.name, g.merged_types, w.name AS worker_name, s.name AS secretary_name, g.secretary_filed_on, g.geometry, \
+             (SELECT count(*) FROM territories b WHERE b.grid_id = g.id) AS buildings \
+             FROM grids g LEFT JOIN people w ON w.id = g.worker_id LEFT JOIN people s ON s.id = g.secretary_id WHERE {cond} ORDER BY g.code LIMIT 1000"
+        );
+        fetch_all(&self.db, &sql, &q.vals).await
+    }
+
+    /// Party organisations attached to this node itself.
+    pub async fn party_orgs_at(&self, territory_id: Uuid) -> Result<Vec<PartyOrg>> {
+        let sql = "SELECT o.id, o.territory_id, o.kind, o.name, l.name AS leader_name, \
+                   (SELECT count(*) FROM party_members m WHERE m.org_id = o.id) AS members \
+                   FROM party_orgs o LEFT JOIN people l ON l.id = o.leader_id WHERE o.territory_id = $1 ORDER BY o.kind";
+        fetch_all(&self.db, sql, &[territory_id.into()]).await
+    }
+
+    /// 一联双包 assignments whose target lies in the subtree (first 200).
+    pub async fn assignments_in(&self, t: &Territory) -> Result<Vec<Assignment>> {
+        let s = Subtree::of(&t.path);
+        let sql = "SELECT a.id, a.kind, COALESCE(o.name, p.name, '') AS assignee, COALESCE(t.name, h.number, '') AS target, COALESCE(t.code, h.number) AS target_code \
+                   FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id LEFT JOIN people p ON p.id = a.person_id \
+                   LEFT JOIN territories t ON t.id = a.territory_id LEFT JOIN households h ON h.id = a.household_id \
+                   WHERE a.target_path >= $1 AND a.target_path < $2 ORDER BY a.kind, a.target_path LIMIT 200";
+        fetch_all(&self.db, sql, &[s.path.into(), s.end.into()]).await
+    }
+
+    /// Gaps in 一联双包 coverage under a node: counts and the first few of each.
+    pub async fn coverage(&self, path: &str) -> Result<Coverage> {
+        let s = Subtree::of(path);
+        let r = [Value::from(s.path.clone()), Value::from(s.end.clone())];
+        let compounds_sql = "FROM territories t WHERE t.kind = 'compound' AND t.path >= $1 AND t.path < $2 \
+            AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'unit_compound')";
+        let buildings_sql = "FROM territories t WHERE t.kind = 'building' AND t.path >= $1 AND t.path < $2 \
+            AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'cadre_building')";
+        let households_sql = "FROM households h WHERE h.path >= $1 AND h.path < $2 AND h.central_household_id IS NULL";
+        let grids_sql = "FROM territories t WHERE t.kind = 'building' AND t.path >= $1 AND t.path < $2 AND t.grid_id IS NULL";
+        let gap = |sql: &str| format!("SELECT t.code AS code, t.name AS name {sql} ORDER BY t.path LIMIT 20");
+        Ok(Coverage {
+            compounds_without_unit: fetch_i64(&self.db, &format!("SELECT count(*) {compounds_sql}"), &r).await?,
+            buildings_without_cadre: fetch_i64(&self.db, &format!("SELECT count(*) {buildings_sql}"), &r).await?,
+            households_without_central_household: fetch_i64(&self.db, &format!("SELECT count(*) {households_sql}"), &r).await?,
+            buildings_without_grid: fetch_i64(&self.db, &format!("SELECT count(*) {grids_sql}"), &r).await?,
+            compounds: fetch_all(&self.db, &gap(compounds_sql), &r).await?,
+            buildings: fetch_all(&self.db, &gap(buildings_sql), &r).await?,
+            households: fetch_all(&self.db, &format!("SELECT h.number AS code, h.number AS name {households_sql} ORDER BY h.path LIMIT 20"), &r).await?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Gap {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub compounds_without_unit: i64,
+    pub buildings_without_cadre: i64,
+    pub households_without_central_household: i64,
+    pub buildings_without_grid: i64,
+    /// The first gaps of each kind, in tree order.
+    pub compounds: Vec<Gap>,
+    pub buildings: Vec<Gap>,
+    pub households: Vec<Gap>,
+}

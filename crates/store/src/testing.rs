@@ -1,0 +1,69 @@
+//! Fresh databases for tests: SQLite always, PostgreSQL when `JIAYUAN_TEST_DATABASE_URL`
+//! is set. Each call makes new, empty, migrated databases; a skipped backend says so loudly.
+
+use crate::{on_db, Store};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub struct TestDb {
+    pub name: &'static str,
+    pub store: Store,
+    pub url: String,
+    cleanup: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Closes the pool and drops the database (PostgreSQL) or file (SQLite).
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin_url, dbname)) = self.cleanup {
+            if let Ok(admin) = Store::connect(&admin_url).await {
+                let _ = on_db!(&admin.db, |p| sqlx::query(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).execute(p).await.map(|_| ()));
+                admin.close().await;
+            }
+        } else if let Some(path) = self.url.strip_prefix("sqlite://") {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), uuid::Uuid::now_v7().simple())
+}
+
+pub async fn sqlite() -> TestDb {
+    let path = std::env::temp_dir().join(format!("{}.db", unique("jiayuan_test")));
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::connect(&url).await.expect("open sqlite");
+    store.migrate().await.expect("migrate sqlite");
+    TestDb { name: "sqlite", store, url, cleanup: None }
+}
+
+/// A fresh PostgreSQL database, or `None` (with a loud note) when none is configured.
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(base) = std::env::var("JIAYUAN_TEST_DATABASE_URL") else {
+        eprintln!("!!! PostgreSQL backend SKIPPED: JIAYUAN_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let admin = Store::connect(&base).await.expect("connect to JIAYUAN_TEST_DATABASE_URL");
+    let dbname = unique("jy").to_lowercase();
+    on_db!(&admin.db, |p| sqlx::query(&format!("CREATE DATABASE {dbname}")).execute(p).await.map(|_| ())).expect("create test database");
+    admin.close().await;
+    let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+    let url = format!("{prefix}/{dbname}");
+    let store = Store::connect(&url).await.expect("connect to test database");
+    store.migrate().await.expect("migrate postgres");
+    Some(TestDb { name: "postgres", store, url, cleanup: Some((base, dbname)) })
+}
+
+/// Every backend this run can reach.
+pub async fn all() -> Vec<TestDb> {
+    let mut v = vec![sqlite().await];
+    if let Some(pg) = postgres().await {
+        v.push(pg);
+    }
+    v
+}

@@ -1,0 +1,108 @@
+//! The store's contract: the same behaviour on SQLite and PostgreSQL.
+
+use jiayuan_domain::TerritoryKind;
+use jiayuan_store::demo::Scale;
+use jiayuan_store::model::Page;
+use jiayuan_store::people::PeopleQuery;
+use jiayuan_store::territory::{NewTerritory, Subtree, TerritoryQuery};
+use jiayuan_store::{testing, StoreError};
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_refuse_newer_schema() {
+    for t in testing::all().await {
+        let s = &t.store;
+        assert_eq!(s.migrate().await.unwrap(), 0, "{}", t.name);
+        assert_eq!(s.schema_version().await.unwrap(), jiayuan_store::schema::SCHEMA_VERSION);
+        jiayuan_store::on_db!(&s.db, |p| sqlx::query("UPDATE schema_meta SET value = '999' WHERE key = 'schema_version'").execute(p).await.map(|_| ())).unwrap();
+        assert!(matches!(s.migrate().await, Err(StoreError::SchemaTooNew { found: 999, .. })), "{}", t.name);
+        assert!(s.check_schema().await.is_err());
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn small_demo_is_deterministic_and_counts_add_up() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
+        let st = s.stats(&Subtree::all()).await.unwrap();
+        assert_eq!(st.subdistricts, 1, "{}", t.name);
+        assert_eq!(st.communities, 3);
+        assert_eq!(st.compounds, 9);
+        assert_eq!(st.compound_branches, 9);
+        assert_eq!(st.buildings, 30);
+        assert_eq!(st.building_groups, 30);
+        assert_eq!(st.central_households, 24);
+        assert_eq!(st.social_organisations, 3);
+        assert_eq!(st.service_stations, 3);
+        assert!(st.households > 100 && st.residents > st.households, "{st:?}");
+        // A second run into an occupied database is refused, nothing written.
+        assert!(s.generate_demo(Scale::Small, 7, &|_, _| {}).await.is_err());
+        assert_eq!(s.stats(&Subtree::all()).await.unwrap(), st);
+
+        // Same seed, same data: compare with a second database.
+        let other = testing::sqlite().await;
+        other.store.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
+        let a = s.list_people(&PeopleQuery { sort: Some("name".into()), ..Default::default() }, Page::new(Some(1), Some(50)).unwrap()).await.unwrap();
+        let b = other.store.list_people(&PeopleQuery { sort: Some("name".into()), ..Default::default() }, Page::new(Some(1), Some(50)).unwrap()).await.unwrap();
+        let key = |p: &jiayuan_store::model::Person| (p.id, p.name.clone(), p.id_number.clone());
+        assert_eq!(a.items.iter().map(key).collect::<Vec<_>>(), b.items.iter().map(key).collect::<Vec<_>>());
+        other.finish().await;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn subtree_lists_search_and_sort() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let community = s.territory_by_code("370612001002").await.unwrap();
+        let within = Some(Subtree::of(&community.path));
+        let page = Page::new(Some(1), Some(200)).unwrap();
+        let buildings = s.list_territories(&TerritoryQuery { within: within.clone(), kind: Some(TerritoryKind::Building), ..Default::default() }, page).await.unwrap();
+        assert!(buildings.total > 0);
+        assert!(buildings.items.iter().all(|b| b.path.starts_with(&community.path) && b.kind == "building"), "{}", t.name);
+        let all_buildings = s.list_territories(&TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() }, page).await.unwrap();
+        assert!(all_buildings.total > buildings.total);
+
+        let people = s.list_people(&PeopleQuery { within: within.clone(), sort: Some("name".into()), ..Default::default() }, page).await.unwrap();
+        assert!(people.items.iter().all(|p| p.home_path.as_deref().unwrap().starts_with(&community.path)));
+        let keys: Vec<_> = people.items.iter().map(|p| p.name_pinyin.clone()).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "pinyin order on {}", t.name);
+
+        // Search by Chinese fragment, by pinyin, by initials and by whole ID number.
+        let someone = &people.items[0];
+        let (py, ini) = jiayuan_domain::names::search_keys(&someone.name);
+        for q in [someone.name.clone(), py, ini, someone.id_number.clone()] {
+            let found = s.list_people(&PeopleQuery { q: Some(q.clone()), ..Default::default() }, page).await.unwrap();
+            assert!(found.items.iter().any(|p| p.id == someone.id), "search {q} on {}", t.name);
+        }
+        let bad = s.list_people(&PeopleQuery { sort: Some("salary".into()), ..Default::default() }, page).await;
+        assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "sort"));
+        let d = s.person_detail(someone.id).await.unwrap();
+        assert!(d.household.is_some() && !d.members.is_empty());
+        assert!(d.address.unwrap().contains("号楼"));
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn territory_creation_validates_codes() {
+    for t in testing::all().await {
+        let s = &t.store;
+        let d = s.create_territory(&NewTerritory { kind: "district".into(), code: "370612000000".into(), name: "牟平区".into(), ..Default::default() }).await.unwrap();
+        assert_eq!(d.path, "/370612/");
+        let sd = s.create_territory(&NewTerritory { parent_code: Some("370612000000".into()), kind: "subdistrict".into(), code: "370612001000".into(), name: "宁海街道".into(), ..Default::default() }).await.unwrap();
+        assert_eq!(sd.path, "/370612/001/");
+        let bad = s.create_territory(&NewTerritory { parent_code: Some("370612000000".into()), kind: "community".into(), code: "370612001001".into(), name: "x".into(), ..Default::default() }).await;
+        assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "code"));
+        let dup = s.create_territory(&NewTerritory { parent_code: Some("370612000000".into()), kind: "subdistrict".into(), code: "370612001000".into(), name: "重复".into(), ..Default::default() }).await;
+        assert!(matches!(dup, Err(StoreError::Conflict { .. })));
+        let ghost = s.create_territory(&NewTerritory { parent_code: Some("999".into()), kind: "subdistrict".into(), code: "370612002000".into(), name: "x".into(), ..Default::default() }).await;
+        assert!(matches!(ghost, Err(StoreError::Invalid(e)) if e.field == "parent"));
+        t.finish().await;
+    }
+}
