@@ -1,0 +1,77 @@
+//! One error type for the API and pages: a status, a stable code, a message and the field.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jiayuan_domain::FieldError;
+use jiayuan_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: `invalid`, `not_found`, `conflict`, `internal`, …
+    pub code: String,
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, code: "invalid", message: message.into(), field: Some(field.to_string()) }
+    }
+
+    pub fn not_found() -> Self {
+        Self { status: StatusCode::NOT_FOUND, code: "not_found", message: "未找到 (not found)".into(), field: None }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message.clone(), field: self.field.clone() } }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, code: "invalid", message: e.message, field: Some(e.field) }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::not_found(),
+            StoreError::Invalid(f) => f.into(),
+            StoreError::Conflict { field, message } => Self { status: StatusCode::CONFLICT, code: "conflict", message, field: Some(field) },
+            StoreError::Ledger(rows) => Self {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_ledger",
+                message: rows.iter().take(50).map(|r| format!("第{}行[{}]: {}", r.row, r.column, r.message)).collect::<Vec<_>>().join("; "),
+                field: Some("file".into()),
+            },
+            other => {
+                // The cause goes to the log; the client gets no SQL or internals.
+                tracing::error!(error = %other, "internal error");
+                Self { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: "服务器内部错误 (internal error)".into(), field: None }
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body())).into_response()
+    }
+}

@@ -1,0 +1,525 @@
+//! Server-rendered pages: Chinese first, English on request, readable on a phone.
+
+use crate::api::ListParams;
+use crate::error::ApiError;
+use crate::i18n::{t, Lang};
+use crate::map::{self, Shape};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiayuan_domain::person::{PersonTag, Relation, Tenure};
+use jiayuan_domain::phone::mask_phone_str;
+use jiayuan_domain::resident_id::mask_id_str;
+use jiayuan_domain::TerritoryKind;
+use jiayuan_store::model::Page;
+use jiayuan_store::people::{HouseholdQuery, PeopleQuery};
+use jiayuan_store::territory::{Subtree, TerritoryQuery};
+use serde::Deserialize;
+
+/// Language and the current path, for every page.
+pub struct Ui {
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl Ui {
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+
+    fn from_request(headers: &HeaderMap, uri: &axum::http::Uri) -> Self {
+        let cookie_lang = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|c| c.trim().strip_prefix("lang="))
+            .next_back()
+            .map(str::to_string);
+        let lang = match cookie_lang.as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        };
+        Self { lang, path: uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()) }
+    }
+}
+
+/// A page that failed: rendered as a readable page with the right status.
+pub struct PageError {
+    ui: Ui,
+    err: ApiError,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ui: &'a Ui,
+    title: String,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let title = if self.err.status == StatusCode::NOT_FOUND { self.ui.t("not_found").to_string() } else { self.ui.t("bad_request").to_string() };
+        let message = match (&self.err.field, self.err.status) {
+            (_, StatusCode::NOT_FOUND) => String::new(),
+            (Some(f), _) => format!("{f}: {}", self.err.message),
+            (None, _) => self.err.message.clone(),
+        };
+        let page = ErrorPage { ui: &self.ui, title, message };
+        match page.render() {
+            Ok(html) => (self.err.status, Html(html)).into_response(),
+            Err(_) => (self.err.status, self.err.message).into_response(),
+        }
+    }
+}
+
+fn render(ui: Ui, tpl: impl Template) -> Result<Response, PageError> {
+    match tpl.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            Err(PageError { ui, err: ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: "页面渲染失败 (render failed)".into(), field: None } })
+        }
+    }
+}
+
+trait OrPage<T> {
+    fn page(self, ui: &Ui) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
+    fn page(self, ui: &Ui) -> Result<T, PageError> {
+        self.map_err(|e| PageError { ui: Ui { lang: ui.lang, path: ui.path.clone() }, err: e.into() })
+    }
+}
+
+fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
+    let pages = ((total.max(1) - 1) / i64::from(page_size) + 1) as u32;
+    if pages <= 1 {
+        return String::new();
+    }
+    let link = |p: u32| {
+        let (path, query) = ui.path.split_once('?').unwrap_or((&ui.path, ""));
+        let mut parts: Vec<String> = query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).map(str::to_string).collect();
+        parts.push(format!("page={p}"));
+        format!("{path}?{}", parts.join("&")).replace('"', "%22")
+    };
+    let mut s = String::from("<nav class=\"pager\">");
+    if page > 1 {
+        s.push_str(&format!("<a rel=\"prev\" href=\"{}\">{}</a>", link(page - 1), ui.t("prev")));
+    }
+    s.push_str(&format!("<span>{} / {pages}</span>", ui.t("page").replace("{}", &page.to_string())));
+    if page < pages {
+        s.push_str(&format!("<a rel=\"next\" href=\"{}\">{}</a>", link(page + 1), ui.t("next")));
+    }
+    s.push_str("</nav>");
+    s
+}
+
+pub async fn home(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri);
+    let roots = state.store.list_territories(&TerritoryQuery { kind: Some(TerritoryKind::District), ..Default::default() }, Page { page: 1, page_size: 1 }).await.page(&ui)?;
+    match roots.items.first() {
+        Some(d) => Ok(Redirect::to(&format!("/territories/{}", d.id)).into_response()),
+        None => Err(PageError { ui, err: ApiError::not_found() }),
+    }
+}
+
+pub async fn territories_root(state: State<AppState>, headers: HeaderMap, uri: OriginalUri) -> Result<Response, PageError> {
+    home(state, headers, uri).await
+}
+
+struct Bar {
+    id: String,
+    label: String,
+    value: i64,
+    percent: i64,
+}
+
+struct OrgRow {
+    name: String,
+    leader: String,
+    members: i64,
+}
+
+struct GridRow {
+    name: String,
+    worker: String,
+    secretary: String,
+    filed: String,
+    buildings: i64,
+}
+
+#[derive(Template)]
+#[template(path = "territory.html")]
+struct TerritoryPage {
+    ui: Ui,
+    title: String,
+    node: jiayuan_store::model::Territory,
+    kind_label: &'static str,
+    area: Option<String>,
+    use_label: &'static str,
+    ancestors: Vec<jiayuan_store::model::Territory>,
+    figures: Vec<(&'static str, i64)>,
+    chart: Vec<Bar>,
+    children: Vec<jiayuan_store::model::Territory>,
+    children_total: i64,
+    q: String,
+    pager: String,
+    households: Vec<(String, String)>,
+    party_orgs: Vec<OrgRow>,
+    grids: Vec<GridRow>,
+    map_svg: String,
+    assignments: Vec<(&'static str, String, String)>,
+    gaps: Vec<(&'static str, i64, Vec<String>)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageParams {
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub within: Option<String>,
+    pub tag: Option<String>,
+    pub sort: Option<String>,
+}
+
+pub async fn territory(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Path(id): Path<String>, Query(p): Query<PageParams>) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri);
+    let s = &state.store;
+    let node = s.territory_by_ref(&id).await.page(&ui)?;
+    let lang = ui.lang;
+    let kind = TerritoryKind::parse(&node.kind).unwrap_or(TerritoryKind::District);
+    let ancestors = s.ancestors(&node).await.page(&ui)?;
+    let within = Subtree::of(&node.path);
+    let st = s.stats(&within).await.page(&ui)?;
+    let mut figures: Vec<(&'static str, i64)> = Vec::new();
+    let all = [
+        ("stats.subdistricts", st.subdistricts, TerritoryKind::District),
+        ("stats.communities", st.communities, TerritoryKind::Subdistrict),
+        ("stats.compounds", st.compounds, TerritoryKind::Community),
+        ("stats.buildings", st.buildings, TerritoryKind::Compound),
+        ("stats.dwellings", st.dwellings, TerritoryKind::Entrance),
+        ("stats.households", st.households, TerritoryKind::Dwelling),
+        ("stats.residents", st.residents, TerritoryKind::Dwelling),
+        ("stats.grids", st.grids, TerritoryKind::Community),
+        ("stats.compound_branches", st.compound_branches, TerritoryKind::Community),
+        ("stats.building_groups", st.building_groups, TerritoryKind::Compound),
+        ("stats.central_households", st.central_households, TerritoryKind::Building),
+        ("stats.party_members", st.party_members, TerritoryKind::Dwelling),
+        ("stats.social_organisations", st.social_organisations, TerritoryKind::Community),
+        ("stats.service_stations", st.service_stations, TerritoryKind::Compound),
+    ];
+    for (key, v, deepest) in all {
+        if kind.depth() <= deepest.depth() {
+            figures.push((t(lang, key), v));
+        }
+    }
+    let page_no = p.page.as_deref().map(|x| x.parse::<u32>().map_err(|_| ApiError::invalid("page", "页码应为正整数 (page must be a whole number)"))).transpose().page(&ui)?;
+    let page = Page::new(page_no, Some(50)).page(&ui)?;
+    let q = p.q.clone().unwrap_or_default();
+    let children = s.list_territories(&TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() }, page).await.page(&ui)?;
+    // Residents per child, as bars (districts down to compounds).
+    let mut chart = Vec::new();
+    if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
+        for c in &children.items {
+            let n = s.stats(&Subtree::of(&c.path)).await.page(&ui)?.residents;
+            chart.push(Bar { id: c.id.to_string(), label: c.name.clone(), value: n, percent: 0 });
+        }
+        let max = chart.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+        for b in &mut chart {
+            b.percent = b.value * 100 / max;
+        }
+    }
+    let households = if kind == TerritoryKind::Dwelling {
+        s.list_households(&HouseholdQuery { within: Some(within.clone()), ..Default::default() }, Page { page: 1, page_size: 20 }).await.page(&ui)?.items.into_iter().map(|h| (h.id.to_string(), h.number)).collect()
+    } else {
+        vec![]
+    };
+    let orgs = s.party_orgs_at(node.id).await.page(&ui)?;
+    let grids = s.grids_in(&node).await.page(&ui)?;
+    let shapes: Vec<Shape> = grids.iter().filter_map(|g| g.geometry.clone().map(|geometry| Shape { label: g.name.clone(), href: None, geometry })).collect();
+    let map_svg = map::svg(&shapes);
+    let assignments = s.assignments_in(&node).await.page(&ui)?;
+    let cov = s.coverage(&node.path).await.page(&ui)?;
+    let gap_list = |v: Vec<jiayuan_store::territory::Gap>| v.into_iter().map(|g| if g.code == g.name { g.code } else { format!("{} ({})", g.name, g.code) }).collect::<Vec<_>>();
+    let none = t(lang, "none");
+    let page_html = pager(&ui, children.page, children.page_size, children.total);
+    let tpl = TerritoryPage {
+        title: node.name.clone(),
+        kind_label: kind.label(lang.code()),
+        area: node.area_centi.map(|a| jiayuan_domain::Area(a).to_string()),
+        use_label: node.dwelling_use.as_deref().and_then(jiayuan_domain::person::DwellingUse::parse).map(|u| u.label(lang.code())).unwrap_or(none),
+        ancestors,
+        figures,
+        chart,
+        children_total: children.total,
+        children: children.items,
+        q,
+        pager: page_html,
+        households,
+        party_orgs: orgs.into_iter().map(|o| OrgRow { name: o.name, leader: o.leader_name.unwrap_or_else(|| none.into()), members: o.members }).collect(),
+        grids: grids
+            .into_iter()
+            .map(|g| GridRow { name: g.name, worker: g.worker_name.unwrap_or_else(|| none.into()), secretary: g.secretary_name.unwrap_or_else(|| none.into()), filed: g.secretary_filed_on.map(|d| d.to_string()).unwrap_or_default(), buildings: g.buildings })
+            .collect(),
+        map_svg,
+        assignments: assignments
+            .into_iter()
+            .map(|a| (jiayuan_domain::org::AssignmentKind::parse(&a.kind).map(|k| k.label(lang.code())).unwrap_or("?"), a.assignee, a.target))
+            .collect(),
+        gaps: vec![
+            (t(lang, "coverage.compounds"), cov.compounds_without_unit, gap_list(cov.compounds)),
+            (t(lang, "coverage.buildings"), cov.buildings_without_cadre, gap_list(cov.buildings)),
+            (t(lang, "coverage.households"), cov.households_without_central_household, gap_list(cov.households)),
+            (t(lang, "coverage.grids"), cov.buildings_without_grid, vec![]),
+        ],
+        node,
+        ui,
+    };
+    let ui2 = Ui { lang, path: String::new() };
+    render(ui2, tpl)
+}
+
+pub struct Row {
+    pub href: String,
+    pub cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct ListPage {
+    ui: Ui,
+    title: String,
+    q: String,
+    within: String,
+    placeholder: &'static str,
+    error: Option<String>,
+    total: i64,
+    headers: Vec<&'static str>,
+    rows: Vec<Row>,
+    pager: String,
+}
+
+fn sex_label(lang: Lang, s: &str) -> &'static str {
+    if s == "male" {
+        t(lang, "male")
+    } else {
+        t(lang, "female")
+    }
+}
+
+fn tags_label(lang: Lang, tags: &str) -> String {
+    tags.split(',').filter_map(PersonTag::parse).map(|t| t.label(lang.code())).collect::<Vec<_>>().join("、")
+}
+
+fn list_params(p: &PageParams) -> ListParams {
+    ListParams { within: p.within.clone(), q: p.q.clone(), sort: p.sort.clone(), page: p.page.clone(), page_size: None, kind: None, parent: None, tag: p.tag.clone() }
+}
+
+pub async fn people(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Query(p): Query<PageParams>) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri);
+    let lang = ui.lang;
+    let lp = list_params(&p);
+    // A bad search shows the message on the page rather than an error page.
+    let result = async {
+        let page = lp.page()?;
+        let tag = lp.tag.as_deref().filter(|s| !s.is_empty()).map(|t| PersonTag::parse_field(t, "tag")).transpose()?;
+        let q = PeopleQuery { within: lp.within(&state).await?, q: lp.q.clone(), tag, sort: lp.sort.clone() };
+        Ok::<_, ApiError>(state.store.list_people(&q, page).await?)
+    }
+    .await;
+    let (rows, total, error, pg) = match result {
+        Ok(res) => {
+            let pg = pager(&ui, res.page, res.page_size, res.total);
+            let rows = res
+                .items
+                .into_iter()
+                .map(|p| Row {
+                    href: format!("/people/{}", p.id),
+                    cells: vec![p.name, sex_label(lang, &p.sex).into(), p.birth_date.to_string(), mask_id_str(&p.id_number), p.phone.as_deref().map(mask_phone_str).unwrap_or_default(), tags_label(lang, &p.tags)],
+                })
+                .collect();
+            (rows, res.total, None, pg)
+        }
+        Err(e) => (vec![], 0, Some(match e.field { Some(f) => format!("{f}: {}", e.message), None => e.message }), String::new()),
+    };
+    render(
+        Ui { lang, path: ui.path.clone() },
+        ListPage {
+            title: t(lang, "nav.people").into(),
+            q: p.q.clone().unwrap_or_default(),
+            within: p.within.clone().unwrap_or_default(),
+            placeholder: t(lang, "search.people"),
+            error,
+            total,
+            headers: vec![t(lang, "person.name"), t(lang, "person.sex"), t(lang, "person.birth"), t(lang, "person.id"), t(lang, "person.phone"), t(lang, "person.tags")],
+            rows,
+            pager: pg,
+            ui,
+        },
+    )
+}
+
+pub async fn households(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Query(p): Query<PageParams>) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri);
+    let lang = ui.lang;
+    let lp = list_params(&p);
+    let result = async {
+        let page = lp.page()?;
+        let q = HouseholdQuery { within: lp.within(&state).await?, q: lp.q.clone(), sort: lp.sort.clone() };
+        Ok::<_, ApiError>(state.store.list_households(&q, page).await?)
+    }
+    .await;
+    let (rows, total, error, pg) = match result {
+        Ok(res) => {
+            let pg = pager(&ui, res.page, res.page_size, res.total);
+            let rows = res
+                .items
+                .into_iter()
+                .map(|h| Row { href: format!("/households/{}", h.id), cells: vec![h.number, h.dwelling_name, Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(), h.members.to_string()] })
+                .collect();
+            (rows, res.total, None, pg)
+        }
+        Err(e) => (vec![], 0, Some(match e.field { Some(f) => format!("{f}: {}", e.message), None => e.message }), String::new()),
+    };
+    render(
+        Ui { lang, path: ui.path.clone() },
+        ListPage {
+            title: t(lang, "nav.households").into(),
+            q: p.q.clone().unwrap_or_default(),
+            within: p.within.clone().unwrap_or_default(),
+            placeholder: t(lang, "search.households"),
+            error,
+            total,
+            headers: vec![t(lang, "household.number"), t(lang, "household.dwelling"), t(lang, "household.tenure"), t(lang, "household.members")],
+            rows,
+            pager: pg,
+            ui,
+        },
+    )
+}
+
+pub struct Section {
+    pub heading: String,
+    pub fields: Vec<(&'static str, String, String)>,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+struct DetailPage {
+    ui: Ui,
+    title: String,
+    sections: Vec<Section>,
+}
+
+fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>) -> Vec<Row> {
+    members
+        .into_iter()
+        .map(|m| Row {
+            href: format!("/people/{}", m.person_id),
+            cells: vec![m.name, Relation::parse(&m.relation).map(|r| r.label(lang.code())).unwrap_or("").into(), sex_label(lang, &m.sex).into(), m.birth_date.to_string(), mask_id_str(&m.id_number)],
+        })
+        .collect()
+}
+
+pub async fn person(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Path(id): Path<String>) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri);
+    let lang = ui.lang;
+    let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
+    let d = state.store.person_detail(id).await.page(&ui)?;
+    let p = &d.person;
+    let none = t(lang, "none").to_string();
+    let age = chrono::Utc::now().date_naive().years_since(p.birth_date).unwrap_or(0);
+    let mut sections = vec![Section {
+        heading: String::new(),
+        fields: vec![
+            (t(lang, "person.sex"), sex_label(lang, &p.sex).into(), String::new()),
+            (t(lang, "person.birth"), p.birth_date.to_string(), String::new()),
+            (t(lang, "person.age"), age.to_string(), String::new()),
+            (t(lang, "person.id"), mask_id_str(&p.id_number), String::new()),
+            (t(lang, "person.phone"), p.phone.as_deref().map(mask_phone_str).unwrap_or_else(|| none.clone()), String::new()),
+            (t(lang, "person.tags"), tags_label(lang, &p.tags), String::new()),
+            (t(lang, "person.address"), d.address.clone().unwrap_or_else(|| none.clone()), String::new()),
+        ],
+        headers: vec![],
+        rows: vec![],
+    }];
+    if let Some(h) = &d.household {
+        sections.push(Section {
+            heading: t(lang, "person.household").into(),
+            fields: vec![(t(lang, "household.number"), h.number.clone(), format!("/households/{}", h.id))],
+            headers: vec![t(lang, "person.name"), t(lang, "household.relation"), t(lang, "person.sex"), t(lang, "person.birth"), t(lang, "person.id")],
+            rows: member_rows(lang, d.members.clone()),
+        });
+    }
+    if !d.owns.is_empty() {
+        sections.push(Section {
+            heading: t(lang, "person.owns").into(),
+            fields: d.owns.iter().map(|o| (t(lang, "household.dwelling"), format!("{} {}", o.code, o.name), format!("/territories/{}", o.id))).collect(),
+            headers: vec![],
+            rows: vec![],
+        });
+    }
+    if let Some(pm) = &d.party {
+        let yn = |b: bool| t(lang, if b { "yes" } else { "no" }).to_string();
+        sections.push(Section {
+            heading: t(lang, "person.party").into(),
+            fields: vec![
+                (t(lang, "party.org"), pm.org_name.clone().unwrap_or_else(|| none.clone()), String::new()),
+                (t(lang, "party.joined"), pm.joined_on.map(|d| d.to_string()).unwrap_or_default(), String::new()),
+                (t(lang, "party.in_service"), yn(pm.in_service), String::new()),
+                (t(lang, "party.unit"), pm.work_unit.clone().unwrap_or_default(), String::new()),
+                (t(lang, "party.reported"), pm.reported_community.clone().unwrap_or_default(), String::new()),
+                (t(lang, "person.serves"), d.serves_households.to_string(), String::new()),
+            ],
+            headers: vec![],
+            rows: vec![],
+        });
+    }
+    render(Ui { lang, path: ui.path.clone() }, DetailPage { title: p.name.clone(), sections, ui })
+}
+
+pub async fn household(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Path(id): Path<String>) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri);
+    let lang = ui.lang;
+    let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
+    let d = state.store.household_detail(id).await.page(&ui)?;
+    let h = &d.household;
+    let sections = vec![Section {
+        heading: String::new(),
+        fields: vec![
+            (t(lang, "person.address"), d.address.clone(), format!("/territories/{}", h.dwelling_id)),
+            (t(lang, "household.tenure"), Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(), String::new()),
+            (t(lang, "household.central"), d.central_household.clone().unwrap_or_else(|| t(lang, "none").into()), String::new()),
+        ],
+        headers: vec![t(lang, "person.name"), t(lang, "household.relation"), t(lang, "person.sex"), t(lang, "person.birth"), t(lang, "person.id")],
+        rows: member_rows(lang, d.members.clone()),
+    }];
+    render(Ui { lang, path: ui.path.clone() }, DetailPage { title: format!("{} {}", t(lang, "household.number"), h.number), sections, ui })
+}
+
+#[derive(Deserialize)]
+pub struct LangParams {
+    back: Option<String>,
+}
+
+/// Sets the language cookie and returns to the page the user was on (local paths only).
+pub async fn set_lang(Path(code): Path<String>, Query(p): Query<LangParams>) -> Response {
+    let lang = if code == "en" { "en" } else { "zh" };
+    let back = p.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\')).unwrap_or_else(|| "/".into());
+    let cookie = format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+pub async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../static/app.css")).into_response()
+}
+
+pub async fn page_not_found(headers: HeaderMap, OriginalUri(uri): OriginalUri) -> PageError {
+    PageError { ui: Ui::from_request(&headers, &uri), err: ApiError::not_found() }
+}
