@@ -63,7 +63,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into())).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -120,7 +125,11 @@ fn parse_scale(s: &str) -> Result<Scale> {
 
 fn progress_bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
-    pb.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
     pb.set_message(what.to_string());
     pb
 }
@@ -135,7 +144,12 @@ async fn demo(store: &Store, scale: Scale, seed: u64) -> Result<()> {
         })
         .await?;
     pb.finish_and_clear();
-    eprintln!("演示数据已生成 demo district written: {} people in {} communities, {:.1}s", summary.people, summary.communities.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "演示数据已生成 demo district written: {} people in {} communities, {:.1}s",
+        summary.people,
+        summary.communities.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -158,7 +172,9 @@ async fn run(cli: Cli) -> Result<()> {
             let (within, label) = match territory {
                 Some(code) => {
                     let t = store.territory_by_ref(&code).await.map_err(|e| match e {
-                        StoreError::NotFound => anyhow::anyhow!("--territory: no territory with code {code}"),
+                        StoreError::NotFound => {
+                            anyhow::anyhow!("--territory: no territory with code {code}")
+                        }
                         e => e.into(),
                     })?;
                     (Subtree::of(&t.path), format!("{} {}", t.code, t.name))
@@ -185,7 +201,8 @@ async fn run(cli: Cli) -> Result<()> {
             if with_demo && store.is_empty().await? {
                 demo(&store, scale, 20261128).await?;
             }
-            let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             let local = listener.local_addr()?;
             println!("家园 Jiayuan serving on http://{local}/");
             if with_demo {
@@ -196,7 +213,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import { kind, file } => {
             let store = open(&cli.db).await?;
             store.migrate().await?;
-            let kind = jiayuan_store::ledger::LedgerKind::parse(&kind).with_context(|| format!("KIND must be one of {}", jiayuan_store::ledger::LedgerKind::names()))?;
+            let kind = jiayuan_store::ledger::LedgerKind::parse(&kind)
+                .with_context(|| format!("KIND must be one of {}", jiayuan_store::ledger::LedgerKind::names()))?;
             let started = Instant::now();
             let pb = progress_bar(0, "导入 import");
             let report = store
@@ -206,19 +224,39 @@ async fn run(cli: Cli) -> Result<()> {
                 })
                 .await?;
             pb.finish_and_clear();
-            println!("导入完成 imported {}: {} rows read, {} created, {} updated, {} unchanged ({:.1}s)", kind.as_str(), report.rows, report.created, report.updated, report.unchanged, started.elapsed().as_secs_f64());
+            println!(
+                "导入完成 imported {}: {} rows read, {} created, {} updated, {} unchanged ({:.1}s)",
+                kind.as_str(),
+                report.rows,
+                report.created,
+                report.updated,
+                report.unchanged,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Export { kind, file, territory } => {
             let store = open(&cli.db).await?;
             store.check_schema().await?;
-            let kind = jiayuan_store::ledger::LedgerKind::parse(&kind).with_context(|| format!("KIND must be one of {}", jiayuan_store::ledger::LedgerKind::names()))?;
+            let kind = jiayuan_store::ledger::LedgerKind::parse(&kind)
+                .with_context(|| format!("KIND must be one of {}", jiayuan_store::ledger::LedgerKind::names()))?;
             let within = match territory {
-                Some(code) => Subtree::of(&store.territory_by_ref(&code).await.map_err(|_| anyhow::anyhow!("--territory: no territory with code {code}"))?.path),
+                Some(code) => Subtree::of(
+                    &store
+                        .territory_by_ref(&code)
+                        .await
+                        .map_err(|_| anyhow::anyhow!("--territory: no territory with code {code}"))?
+                        .path,
+                ),
                 None => Subtree::all(),
             };
             let started = Instant::now();
             let n = store.export_ledger(kind, &file, &within).await?;
-            println!("导出完成 exported {n} {} rows to {} ({:.1}s)", kind.as_str(), file.display(), started.elapsed().as_secs_f64());
+            println!(
+                "导出完成 exported {n} {} rows to {} ({:.1}s)",
+                kind.as_str(),
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(())

@@ -56,7 +56,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn display_parse_roundtrip(v in 0i64..10_000_000_00) {
+        fn display_parse_roundtrip(v in 0i64..1_000_000_000) {
             prop_assert_eq!(Area::parse(&Area(v).to_string()).unwrap(), Area(v));
         }
     }

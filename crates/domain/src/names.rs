@@ -4,9 +4,24 @@ use pinyin::ToPinyin;
 
 /// Surnames whose reading differs from the character's most common one.
 const SURNAME_READINGS: &[(char, &str)] = &[
-    ('曾', "zeng"), ('单', "shan"), ('解', "xie"), ('仇', "qiu"), ('朴', "piao"), ('区', "ou"),
-    ('查', "zha"), ('乐', "yue"), ('盖', "ge"), ('缪', "miao"), ('覃', "qin"), ('翟', "zhai"),
-    ('种', "chong"), ('尉', "yu"), ('繁', "po"), ('员', "yun"), ('长', "chang"), ('沈', "shen"),
+    ('曾', "zeng"),
+    ('单', "shan"),
+    ('解', "xie"),
+    ('仇', "qiu"),
+    ('朴', "piao"),
+    ('区', "ou"),
+    ('查', "zha"),
+    ('乐', "yue"),
+    ('盖', "ge"),
+    ('缪', "miao"),
+    ('覃', "qin"),
+    ('翟', "zhai"),
+    ('种', "chong"),
+    ('尉', "yu"),
+    ('繁', "po"),
+    ('员', "yun"),
+    ('长', "chang"),
+    ('沈', "shen"),
 ];
 
 /// Pinyin of a name, syllables separated by spaces, toneless and lower-case

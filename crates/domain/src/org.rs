@@ -15,7 +15,9 @@ impl PartyOrgKind {
     /// The territory kind an organisation of this kind is attached to.
     pub fn territory_kind(self) -> crate::TerritoryKind {
         match self {
-            Self::CommunityCommittee | Self::CommunityGeneralBranch | Self::CommunityBranch => crate::TerritoryKind::Community,
+            Self::CommunityCommittee | Self::CommunityGeneralBranch | Self::CommunityBranch => {
+                crate::TerritoryKind::Community
+            }
             Self::CompoundBranch => crate::TerritoryKind::Compound,
             Self::BuildingGroup => crate::TerritoryKind::Building,
         }

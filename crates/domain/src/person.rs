@@ -64,7 +64,10 @@ mod tests {
     #[test]
     fn tags_from_ledger_text() {
         assert_eq!(parse_tags("老年人、低保", "tags").unwrap(), vec![PersonTag::Elderly, PersonTag::LowIncome]);
-        assert_eq!(parse_tags("veteran, elderly, 老年人", "tags").unwrap(), vec![PersonTag::Elderly, PersonTag::Veteran]);
+        assert_eq!(
+            parse_tags("veteran, elderly, 老年人", "tags").unwrap(),
+            vec![PersonTag::Elderly, PersonTag::Veteran]
+        );
         assert!(parse_tags("", "tags").unwrap().is_empty());
         assert_eq!(parse_tags("外星人", "标签").unwrap_err().field, "标签");
     }

@@ -82,7 +82,11 @@ impl TerritoryPath {
 
 /// Checks a node's code against its kind and its parent's code and returns the path
 /// segment it contributes. `parent` is `None` only for a district.
-pub fn code_segment(kind: TerritoryKind, code: &str, parent: Option<(TerritoryKind, &str)>) -> Result<String, FieldError> {
+pub fn code_segment(
+    kind: TerritoryKind,
+    code: &str,
+    parent: Option<(TerritoryKind, &str)>,
+) -> Result<String, FieldError> {
     let err = |m: String| Err(FieldError::new("code", m));
     match (kind, parent) {
         (TerritoryKind::District, None) => {
@@ -94,24 +98,44 @@ pub fn code_segment(kind: TerritoryKind, code: &str, parent: Option<(TerritoryKi
         (_, None) => err("只有区可以没有上级 (only a district has no parent)".into()),
         (k, Some((pk, pcode))) => {
             if k.parent() != Some(pk) {
-                return err(format!("{}的上级应为{} (a {} belongs to a {})", k.label_zh(), k.parent().map(|p| p.label_zh()).unwrap_or("无"), k.as_str(), k.parent().map(|p| p.as_str()).unwrap_or("none")));
+                return err(format!(
+                    "{}的上级应为{} (a {} belongs to a {})",
+                    k.label_zh(),
+                    k.parent().map(|p| p.label_zh()).unwrap_or("无"),
+                    k.as_str(),
+                    k.parent().map(|p| p.as_str()).unwrap_or("none")
+                ));
             }
             match k {
                 TerritoryKind::Subdistrict => {
-                    if !is_digits(code, 12) || code[..6] != pcode[..6.min(pcode.len())] || &code[6..9] == "000" || !code.ends_with("000") {
-                        return err(format!("街道代码应为12位，前6位为区代码{}、末3位为000 (12 digits under {})", &pcode[..6.min(pcode.len())], pcode));
+                    if !is_digits(code, 12)
+                        || code[..6] != pcode[..6.min(pcode.len())]
+                        || &code[6..9] == "000"
+                        || !code.ends_with("000")
+                    {
+                        return err(format!(
+                            "街道代码应为12位，前6位为区代码{}、末3位为000 (12 digits under {})",
+                            &pcode[..6.min(pcode.len())],
+                            pcode
+                        ));
                     }
                     Ok(code[6..9].to_string())
                 }
                 TerritoryKind::Community => {
                     if !is_digits(code, 12) || code[..9] != pcode[..9.min(pcode.len())] || code.ends_with("000") {
-                        return err(format!("社区代码应为12位，前9位为街道代码{} (12 digits under {})", &pcode[..9.min(pcode.len())], pcode));
+                        return err(format!(
+                            "社区代码应为12位，前9位为街道代码{} (12 digits under {})",
+                            &pcode[..9.min(pcode.len())],
+                            pcode
+                        ));
                     }
                     Ok(code[9..].to_string())
                 }
                 _ => {
                     let Some(suffix) = code.strip_prefix(pcode).and_then(|s| s.strip_prefix('-')) else {
-                        return err(format!("代码应为上级代码加“-”和本级编号，如 {pcode}-01 (parent code, a dash and a local number)"));
+                        return err(format!(
+                            "代码应为上级代码加“-”和本级编号，如 {pcode}-01 (parent code, a dash and a local number)"
+                        ));
                     };
                     if suffix.is_empty() || suffix.len() > 8 || !suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
                         return err("本级编号应为1到8位字母或数字 (1–8 letters or digits)".into());

@@ -91,7 +91,6 @@ macro_rules! bind_all {
     }};
 }
 
-
 /// Executes one statement with bound values inside a transaction.
 pub async fn exec(tx: &mut Tx, sql: &str, vals: &[Value]) -> Result<u64> {
     let n = on_tx!(tx, |c| bind_all!(sqlx::query(sql), vals).execute(c).await?.rows_affected());
@@ -105,6 +104,9 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec
         return Ok(());
     }
     let per_stmt = (30_000 / columns.len()).clamp(1, 500);
+    // SQLite resolves a `$n` parameter's name by a linear scan, which makes binding a
+    // many-row statement quadratic; anonymous `?` parameters bind by position.
+    let anonymous = matches!(tx, Tx::Sqlite(_));
     for chunk in rows.chunks(per_stmt) {
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
         let mut n = 0;
@@ -119,8 +121,12 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if anonymous {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
             }
             sql.push(')');
         }
@@ -161,14 +167,20 @@ impl QueryParts {
 
 pub async fn fetch_all<T>(db: &crate::Db, sql: &str, vals: &[Value]) -> Result<Vec<T>>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
 {
     Ok(crate::on_db!(db, |p| bind_all!(sqlx::query_as::<_, T>(sql), vals).fetch_all(p).await?))
 }
 
 pub async fn fetch_optional<T>(db: &crate::Db, sql: &str, vals: &[Value]) -> Result<Option<T>>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
 {
     Ok(crate::on_db!(db, |p| bind_all!(sqlx::query_as::<_, T>(sql), vals).fetch_optional(p).await?))
 }

@@ -79,34 +79,132 @@ pub fn demo_epoch() -> DateTime<Utc> {
 pub const DISTRICT_CODE: &str = "370612000000";
 
 const SURNAMES: &[&str] = &[
-    "王", "王", "王", "张", "张", "张", "刘", "刘", "李", "李", "孙", "孙", "于", "于", "姜", "姜", "林", "曲", "宋", "赵", "杨", "陈", "高", "徐", "周", "吴",
-    "郭", "马", "吕", "隋", "衣", "初", "丛", "鞠", "迟", "邹", "杜", "崔", "姚", "董", "韩", "曹", "田", "冯", "郝", "谢", "程", "唐", "许", "邓", "牟", "宫",
+    "王", "王", "王", "张", "张", "张", "刘", "刘", "李", "李", "孙", "孙", "于", "于", "姜", "姜", "林", "曲", "宋",
+    "赵", "杨", "陈", "高", "徐", "周", "吴", "郭", "马", "吕", "隋", "衣", "初", "丛", "鞠", "迟", "邹", "杜", "崔",
+    "姚", "董", "韩", "曹", "田", "冯", "郝", "谢", "程", "唐", "许", "邓", "牟", "宫",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华",
-    "玉兰", "红", "鹏", "辉", "宇", "浩", "凯", "欣怡", "子涵", "梓轩", "雨桐", "一诺", "思远", "海燕", "志强", "丽华", "春梅", "国庆", "建国", "淑珍", "凤英",
-    "晓东", "晓燕", "俊杰", "佳怡", "婷", "雪", "琳", "斌", "波", "峰", "昊", "博", "彤", "悦", "然", "晨", "阳", "东", "梅", "兰", "亮", "成", "玲", "萍",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "平", "刚", "桂英", "建华", "文", "华", "玉兰", "红", "鹏", "辉", "宇", "浩", "凯", "欣怡", "子涵", "梓轩", "雨桐",
+    "一诺", "思远", "海燕", "志强", "丽华", "春梅", "国庆", "建国", "淑珍", "凤英", "晓东", "晓燕", "俊杰", "佳怡",
+    "婷", "雪", "琳", "斌", "波", "峰", "昊", "博", "彤", "悦", "然", "晨", "阳", "东", "梅", "兰", "亮", "成", "玲",
+    "萍",
 ];
 const COMMUNITY_NAMES: &[&str] = &[
-    "正阳", "通海", "金山", "育英", "向阳", "东关", "西关", "南关", "北关", "新华", "东华", "海晏", "龙泉", "沁水", "鑫山", "昆嵛", "宁海", "安德", "顺泽",
-    "文化", "武宁", "大窑", "姜格庄", "曲家", "崔家", "王家", "泰和", "永安", "福山", "养马岛", "观水", "玉林", "莒格庄", "水道",
+    "正阳",
+    "通海",
+    "金山",
+    "育英",
+    "向阳",
+    "东关",
+    "西关",
+    "南关",
+    "北关",
+    "新华",
+    "东华",
+    "海晏",
+    "龙泉",
+    "沁水",
+    "鑫山",
+    "昆嵛",
+    "宁海",
+    "安德",
+    "顺泽",
+    "文化",
+    "武宁",
+    "大窑",
+    "姜格庄",
+    "曲家",
+    "崔家",
+    "王家",
+    "泰和",
+    "永安",
+    "福山",
+    "养马岛",
+    "观水",
+    "玉林",
+    "莒格庄",
+    "水道",
 ];
 const COMPOUND_WORDS: &[&str] = &[
-    "幸福", "阳光", "金色", "翠竹", "海景", "锦绣", "和谐", "怡景", "书香", "恒泰", "龙湖", "碧海", "银河", "盛世", "丽景", "御景", "滨河", "青年", "文华",
-    "东方", "金海", "祥和", "瑞丰", "馨园", "蓝天", "华府", "春晖", "枫林", "桃源", "润泽",
+    "幸福", "阳光", "金色", "翠竹", "海景", "锦绣", "和谐", "怡景", "书香", "恒泰", "龙湖", "碧海", "银河", "盛世",
+    "丽景", "御景", "滨河", "青年", "文华", "东方", "金海", "祥和", "瑞丰", "馨园", "蓝天", "华府", "春晖", "枫林",
+    "桃源", "润泽",
 ];
 const COMPOUND_SUFFIXES: &[&str] = &["小区", "花园", "家园", "苑", "新村", "华庭", "名都", "公寓"];
 const SOCIAL_ORGS: &[&str] = &[
-    "老兵志愿服务队", "夕阳红志愿服务队", "蒲公英公益服务中心", "红马甲志愿服务队", "暖阳社会工作服务中心", "邻里互助会", "巾帼志愿服务队", "银龄互助社",
-    "彩虹桥青少年服务中心", "心语心理咨询服务社", "乐享文体协会", "爱心食堂志愿队", "家事我办志愿服务队", "平安守望巡逻队", "书香读书会", "康乐健身协会",
-    "助残服务社", "绿色家园环保协会", "法律援助志愿团", "银发智慧课堂", "红心调解工作室", "同心社会工作服务社", "养老服务协会", "小雨点儿童之家",
-    "骑手驿站服务队", "文艺轻骑兵", "和美家庭服务社", "邻里守望服务社", "社区康复协会", "手工编织社",
+    "老兵志愿服务队",
+    "夕阳红志愿服务队",
+    "蒲公英公益服务中心",
+    "红马甲志愿服务队",
+    "暖阳社会工作服务中心",
+    "邻里互助会",
+    "巾帼志愿服务队",
+    "银龄互助社",
+    "彩虹桥青少年服务中心",
+    "心语心理咨询服务社",
+    "乐享文体协会",
+    "爱心食堂志愿队",
+    "家事我办志愿服务队",
+    "平安守望巡逻队",
+    "书香读书会",
+    "康乐健身协会",
+    "助残服务社",
+    "绿色家园环保协会",
+    "法律援助志愿团",
+    "银发智慧课堂",
+    "红心调解工作室",
+    "同心社会工作服务社",
+    "养老服务协会",
+    "小雨点儿童之家",
+    "骑手驿站服务队",
+    "文艺轻骑兵",
+    "和美家庭服务社",
+    "邻里守望服务社",
+    "社区康复协会",
+    "手工编织社",
 ];
 const UNITS: &[&str] = &[
-    "区住房和城乡建设局", "区行政审批服务局", "区民政局", "区人力资源和社会保障局", "区卫生健康局", "区教育和体育局", "区城市管理局", "区市场监督管理局",
-    "区税务局", "区财政局", "区文化和旅游局", "区退役军人事务局", "区医疗保障局", "区司法局", "区交通运输局", "区自然资源局", "区应急管理局", "区农业农村局",
-    "区商务局", "区统计局", "区审计局", "区科技局", "区水务局", "区生态环境分局", "区供电公司", "区邮政分公司", "区人民医院", "区中医医院", "区第一中学",
-    "区实验小学", "区农商银行", "区工商银行支行", "区建设银行支行", "区人民法院", "区人民检察院", "区总工会", "团区委", "区妇联", "区残联", "区红十字会",
+    "区住房和城乡建设局",
+    "区行政审批服务局",
+    "区民政局",
+    "区人力资源和社会保障局",
+    "区卫生健康局",
+    "区教育和体育局",
+    "区城市管理局",
+    "区市场监督管理局",
+    "区税务局",
+    "区财政局",
+    "区文化和旅游局",
+    "区退役军人事务局",
+    "区医疗保障局",
+    "区司法局",
+    "区交通运输局",
+    "区自然资源局",
+    "区应急管理局",
+    "区农业农村局",
+    "区商务局",
+    "区统计局",
+    "区审计局",
+    "区科技局",
+    "区水务局",
+    "区生态环境分局",
+    "区供电公司",
+    "区邮政分公司",
+    "区人民医院",
+    "区中医医院",
+    "区第一中学",
+    "区实验小学",
+    "区农商银行",
+    "区工商银行支行",
+    "区建设银行支行",
+    "区人民法院",
+    "区人民检察院",
+    "区总工会",
+    "团区委",
+    "区妇联",
+    "区残联",
+    "区红十字会",
 ];
 
 struct Gen {
@@ -150,7 +248,9 @@ impl Gen {
             if (seq % 2 == 1) != male {
                 seq = (seq + 1) % 1000;
             }
-            let Ok(id) = ResidentId::compose(region, birth, seq) else { continue };
+            let Ok(id) = ResidentId::compose(region, birth, seq) else {
+                continue;
+            };
             if self.ids_used.insert(id.as_str().to_string()) {
                 return id.as_str().to_string();
             }
@@ -158,7 +258,10 @@ impl Gen {
     }
 
     fn phone(&mut self) -> String {
-        const PREFIX: &[&str] = &["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156", "157", "158", "159", "176", "177", "180", "181", "182", "185", "186", "187", "188", "189", "199"];
+        const PREFIX: &[&str] = &[
+            "130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156", "157", "158",
+            "159", "176", "177", "180", "181", "182", "185", "186", "187", "188", "189", "199",
+        ];
         let p = PREFIX.choose(&mut self.rng).copied().unwrap_or("138");
         format!("{p}{:08}", self.rng.gen_range(0..100_000_000u32))
     }
@@ -211,17 +314,88 @@ struct Rows {
     assignments: Vec<Vec<Value>>,
 }
 
-const PEOPLE_COLS: &[&str] = &["id", "community_id", "name", "name_pinyin", "name_py", "name_initials", "id_number", "birth_date", "sex", "phone", "tags", "home_path", "created_at", "updated_at"];
-const HOUSEHOLD_COLS: &[&str] = &["id", "community_id", "number", "dwelling_id", "tenure", "central_household_id", "path", "created_at", "updated_at"];
+const PEOPLE_COLS: &[&str] = &[
+    "id",
+    "community_id",
+    "name",
+    "name_pinyin",
+    "name_py",
+    "name_initials",
+    "id_number",
+    "birth_date",
+    "sex",
+    "phone",
+    "tags",
+    "home_path",
+    "created_at",
+    "updated_at",
+];
+const HOUSEHOLD_COLS: &[&str] = &[
+    "id",
+    "community_id",
+    "number",
+    "dwelling_id",
+    "tenure",
+    "central_household_id",
+    "path",
+    "created_at",
+    "updated_at",
+];
 const MEMBER_COLS: &[&str] = &["household_id", "person_id", "community_id", "relation"];
 const OWNER_COLS: &[&str] = &["dwelling_id", "person_id", "community_id", "share_bp"];
-const PARTY_ORG_COLS: &[&str] = &["id", "community_id", "territory_id", "kind", "name", "leader_id", "path", "created_at"];
-const PARTY_MEMBER_COLS: &[&str] = &["person_id", "community_id", "org_id", "joined_on", "in_service", "work_unit", "reported_community_id", "reported_on", "path", "created_at"];
+const PARTY_ORG_COLS: &[&str] =
+    &["id", "community_id", "territory_id", "kind", "name", "leader_id", "path", "created_at"];
+const PARTY_MEMBER_COLS: &[&str] = &[
+    "person_id",
+    "community_id",
+    "org_id",
+    "joined_on",
+    "in_service",
+    "work_unit",
+    "reported_community_id",
+    "reported_on",
+    "path",
+    "created_at",
+];
 const CENTRAL_COLS: &[&str] = &["id", "community_id", "household_id", "member_id", "path", "created_at"];
-const GRID_COLS: &[&str] = &["id", "community_id", "code", "name", "merged_types", "worker_id", "secretary_id", "secretary_filed_on", "geometry", "path", "created_at"];
-const ORG_COLS: &[&str] = &["id", "kind", "code", "name", "name_pinyin", "territory_id", "contact_name", "contact_phone", "path", "created_at", "updated_at"];
+const GRID_COLS: &[&str] = &[
+    "id",
+    "community_id",
+    "code",
+    "name",
+    "merged_types",
+    "worker_id",
+    "secretary_id",
+    "secretary_filed_on",
+    "geometry",
+    "path",
+    "created_at",
+];
+const ORG_COLS: &[&str] = &[
+    "id",
+    "kind",
+    "code",
+    "name",
+    "name_pinyin",
+    "territory_id",
+    "contact_name",
+    "contact_phone",
+    "path",
+    "created_at",
+    "updated_at",
+];
 const STATION_COLS: &[&str] = &["id", "community_id", "territory_id", "name", "hours", "path", "created_at"];
-const ASSIGNMENT_COLS: &[&str] = &["id", "community_id", "kind", "organisation_id", "person_id", "territory_id", "household_id", "target_path", "created_at"];
+const ASSIGNMENT_COLS: &[&str] = &[
+    "id",
+    "community_id",
+    "kind",
+    "organisation_id",
+    "person_id",
+    "territory_id",
+    "household_id",
+    "target_path",
+    "created_at",
+];
 
 struct PersonSpec {
     id: Uuid,
@@ -238,16 +412,34 @@ impl Store {
 
     /// Builds the demo district into an empty database. `progress(done, total)` is called
     /// after each community.
-    pub async fn generate_demo(&self, scale: Scale, seed: u64, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<DemoSummary> {
+    pub async fn generate_demo(
+        &self,
+        scale: Scale,
+        seed: u64,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<DemoSummary> {
         if !self.is_empty().await? {
-            return Err(StoreError::Conflict { field: "db".into(), message: "数据库已有数据，演示数据只能写入空库 (the database is not empty)".into() });
+            return Err(StoreError::Conflict {
+                field: "db".into(),
+                message: "数据库已有数据，演示数据只能写入空库 (the database is not empty)".into(),
+            });
         }
         let p = plan(scale);
         let epoch = demo_epoch();
-        let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), epoch, id_ms: epoch.timestamp_millis() as u64 - 10_000_000, ids_used: HashSet::new() };
+        let mut g = Gen {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            epoch,
+            id_ms: epoch.timestamp_millis() as u64 - 10_000_000,
+            ids_used: HashSet::new(),
+        };
         let n_communities: usize = p.subdistricts.iter().map(|s| s.1).sum();
         let compounds_per = split(&mut g.rng, p.compounds, n_communities);
         let mut tx = self.begin().await?;
+        if let crate::Tx::Sqlite(t) = &mut tx {
+            // A bulk load touches every page of several random-order indexes (ID numbers,
+            // names): give this connection room to keep them in memory.
+            sqlx::query("PRAGMA cache_size = -1000000").execute(&mut **t).await?;
+        }
         let mut summary = DemoSummary::default();
 
         // District, subdistricts, communities first: later rows refer to them.
@@ -277,7 +469,19 @@ impl Store {
             let id = g.id();
             let contact = g.name();
             let phone = g.phone();
-            top.organisations.push(vec![id.into(), "double_reporting_unit".into(), format!("DW{:04}", i + 1).into(), (*u).into(), names::pinyin_key(u).into(), Value::Uuid(None), contact.into(), phone.into(), Value::Text(None), epoch.into(), epoch.into()]);
+            top.organisations.push(vec![
+                id.into(),
+                "double_reporting_unit".into(),
+                format!("DW{:04}", i + 1).into(),
+                (*u).into(),
+                names::pinyin_key(u).into(),
+                Value::Uuid(None),
+                contact.into(),
+                phone.into(),
+                Value::Text(None),
+                epoch.into(),
+                epoch.into(),
+            ]);
             units.push(id);
         }
         flush(&mut tx, &mut top).await?;
@@ -299,39 +503,106 @@ impl Store {
                 let id = g.id();
                 let contact = g.name();
                 let phone = g.phone();
-                rows.organisations.push(vec![id.into(), "social_organisation".into(), format!("SO{:04}", k + 1).into(), name.into(), names::pinyin_key(name).into(), community.id.into(), contact.into(), phone.into(), community.path.clone().into(), epoch.into(), epoch.into()]);
+                rows.organisations.push(vec![
+                    id.into(),
+                    "social_organisation".into(),
+                    format!("SO{:04}", k + 1).into(),
+                    name.into(),
+                    names::pinyin_key(name).into(),
+                    community.id.into(),
+                    contact.into(),
+                    phone.into(),
+                    community.path.clone().into(),
+                    epoch.into(),
+                    epoch.into(),
+                ]);
             }
             // Community party organisation: a committee for large communities.
-            let kind = if compounds_per[ci] >= 8 { ("community_committee", "党委") } else { ("community_general_branch", "党总支") };
+            let kind = if compounds_per[ci] >= 8 {
+                ("community_committee", "党委")
+            } else {
+                ("community_general_branch", "党总支")
+            };
             let corg = g.id();
-            rows.party_orgs.push(vec![corg.into(), community.id.into(), community.id.into(), kind.0.into(), format!("{}{}", community.name, kind.1).into(), Value::Uuid(None), community.path.clone().into(), epoch.into()]);
+            rows.party_orgs.push(vec![
+                corg.into(),
+                community.id.into(),
+                community.id.into(),
+                kind.0.into(),
+                format!("{}{}", community.name, kind.1).into(),
+                Value::Uuid(None),
+                community.path.clone().into(),
+                epoch.into(),
+            ]);
             let (cx, cy) = cell(ci);
             let side = (compounds_per[ci] as f64).sqrt().ceil() as usize;
             let mut used_names = HashSet::new();
             for k in 0..compounds_per[ci] {
                 let ccode = format!("{}-{:02}", community.code, k + 1);
                 let cname = loop {
-                    let n = format!("{}{}", COMPOUND_WORDS.choose(&mut g.rng).unwrap_or(&"幸福"), COMPOUND_SUFFIXES.choose(&mut g.rng).unwrap_or(&"小区"));
+                    let n = format!(
+                        "{}{}",
+                        COMPOUND_WORDS.choose(&mut g.rng).unwrap_or(&"幸福"),
+                        COMPOUND_SUFFIXES.choose(&mut g.rng).unwrap_or(&"小区")
+                    );
                     if used_names.insert(n.clone()) {
                         break n;
                     }
                 };
                 let step = 0.0095 / side as f64;
-                let geom = rect(cx + (k % side) as f64 * step + step * 0.08, cy + (k / side) as f64 * step + step * 0.08, step * 0.84, step * 0.84);
-                let compound = self.demo_node(&mut g, Some(community), "compound", &ccode, &cname, Some(geom.clone()), &mut rows);
-                self.demo_compound(&mut g, &p, community, &compound, geom, buildings_per_compound[compound_index], central_per_compound[compound_index], station_compounds.contains(&compound_index), &units, &mut rows, &mut summary);
+                let geom = rect(
+                    cx + (k % side) as f64 * step + step * 0.08,
+                    cy + (k / side) as f64 * step + step * 0.08,
+                    step * 0.84,
+                    step * 0.84,
+                );
+                let compound =
+                    self.demo_node(&mut g, Some(community), "compound", &ccode, &cname, Some(geom.clone()), &mut rows);
+                self.demo_compound(
+                    &mut g,
+                    &p,
+                    community,
+                    &compound,
+                    geom,
+                    buildings_per_compound[compound_index],
+                    central_per_compound[compound_index],
+                    station_compounds.contains(&compound_index),
+                    &units,
+                    &mut rows,
+                    &mut summary,
+                );
                 compound_index += 1;
             }
             flush(&mut tx, &mut rows).await?;
             progress(ci as u64 + 1, n_communities as u64);
+        }
+        if let crate::Tx::Sqlite(t) = &mut tx {
+            sqlx::query("PRAGMA cache_size = -32000").execute(&mut **t).await?;
         }
         tx.commit().await?;
         Ok(summary)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn demo_node(&self, g: &mut Gen, parent: Option<&Territory>, kind: &str, code: &str, name: &str, geometry: Option<String>, rows: &mut Rows) -> Territory {
-        let input = NewTerritory { parent_code: None, kind: kind.into(), code: code.into(), name: name.into(), geometry, area: None, dwelling_use: None };
+    fn demo_node(
+        &self,
+        g: &mut Gen,
+        parent: Option<&Territory>,
+        kind: &str,
+        code: &str,
+        name: &str,
+        geometry: Option<String>,
+        rows: &mut Rows,
+    ) -> Territory {
+        let input = NewTerritory {
+            parent_code: None,
+            kind: kind.into(),
+            code: code.into(),
+            name: name.into(),
+            geometry,
+            area: None,
+            dwelling_use: None,
+        };
         let mut d = TerritoryDraft::build(&input, parent).expect("demo codes are valid");
         self.finish_node(g, &mut d, rows)
     }
@@ -394,12 +665,28 @@ impl Store {
             let n_ent = g.rng.gen_range(p.entrances.0..=p.entrances.1);
             let floors = g.rng.gen_range(p.floors.0..=p.floors.1);
             for e in 1..=n_ent {
-                let entrance = self.demo_node(g, Some(&building), "entrance", &format!("{bcode}-{e}"), &format!("{e}单元"), None, rows);
+                let entrance = self.demo_node(
+                    g,
+                    Some(&building),
+                    "entrance",
+                    &format!("{bcode}-{e}"),
+                    &format!("{e}单元"),
+                    None,
+                    rows,
+                );
                 for f in 1..=floors {
                     for u in 1..=2 {
                         let num = format!("{f:02}{u:02}");
                         let area = format!("{}.{:02}", g.rng.gen_range(55..140), g.rng.gen_range(0..100));
-                        let input = NewTerritory { parent_code: None, kind: "dwelling".into(), code: format!("{}-{num}", entrance.code), name: format!("{num}室"), geometry: None, area: Some(area), dwelling_use: Some("residential".into()) };
+                        let input = NewTerritory {
+                            parent_code: None,
+                            kind: "dwelling".into(),
+                            code: format!("{}-{num}", entrance.code),
+                            name: format!("{num}室"),
+                            geometry: None,
+                            area: Some(area),
+                            dwelling_use: Some("residential".into()),
+                        };
                         let mut d = TerritoryDraft::build(&input, Some(&entrance)).expect("demo dwelling is valid");
                         let dwelling = self.finish_node(g, &mut d, rows);
                         if g.rng.gen_bool(0.04) {
@@ -416,12 +703,22 @@ impl Store {
             // Building party group, led by a party member living there.
             let leader = building_members.first().map(|m| m.0);
             let group = g.id();
-            rows.party_orgs.push(vec![group.into(), cid.into(), building.id.into(), "building_group".into(), format!("{}{}党小组", compound.name, building.name).into(), leader.into(), building.path.clone().into(), epoch.into()]);
+            rows.party_orgs.push(vec![
+                group.into(),
+                cid.into(),
+                building.id.into(),
+                "building_group".into(),
+                format!("{}{}党小组", compound.name, building.name).into(),
+                leader.into(),
+                building.path.clone().into(),
+                epoch.into(),
+            ]);
             members_of_branch.extend(building_members);
         }
         // Central households: members' households spread evenly through the compound, each
         // serving the run of neighbours that follows it in tree order.
-        let candidates: Vec<usize> = households.iter().enumerate().filter(|(_, h)| h.3.is_some()).map(|(i, _)| i).collect();
+        let candidates: Vec<usize> =
+            households.iter().enumerate().filter(|(_, h)| h.3.is_some()).map(|(i, _)| i).collect();
         let n_central = n_central.min(households.len());
         let chosen: Vec<usize> = if candidates.len() >= n_central {
             let step = candidates.len() as f64 / n_central as f64;
@@ -444,7 +741,14 @@ impl Store {
                     *head
                 }
             };
-            rows.central.push(vec![id.into(), cid.into(), (*hh).into(), member.into(), path.clone().into(), epoch.into()]);
+            rows.central.push(vec![
+                id.into(),
+                cid.into(),
+                (*hh).into(),
+                member.into(),
+                path.clone().into(),
+                epoch.into(),
+            ]);
             central_ids.push((hi, id));
         }
         for (i, slot) in central_of.iter_mut().enumerate().take(covered) {
@@ -460,14 +764,39 @@ impl Store {
             // In-service members (在职党员) also report to the community they live in (双报到).
             let (in_service, unit, reported, reported_on) = if g.rng.gen_bool(0.2) {
                 let unit = UNITS.choose(&mut g.rng).copied().unwrap_or(UNITS[0]);
-                (true, Some(unit.to_string()), Some(cid), Some(epoch.date_naive() - Duration::days(g.rng.gen_range(10..900))))
+                (
+                    true,
+                    Some(unit.to_string()),
+                    Some(cid),
+                    Some(epoch.date_naive() - Duration::days(g.rng.gen_range(10..900))),
+                )
             } else {
                 (false, None, None, None)
             };
-            rows.party_members.push(vec![(*m).into(), cid.into(), branch.into(), joined.into(), in_service.into(), unit.into(), reported.into(), reported_on.into(), path.clone().into(), epoch.into()]);
+            rows.party_members.push(vec![
+                (*m).into(),
+                cid.into(),
+                branch.into(),
+                joined.into(),
+                in_service.into(),
+                unit.into(),
+                reported.into(),
+                reported_on.into(),
+                path.clone().into(),
+                epoch.into(),
+            ]);
         }
         let secretary = members_of_branch.first().map(|m| m.0);
-        rows.party_orgs.push(vec![branch.into(), cid.into(), compound.id.into(), "compound_branch".into(), format!("{}党支部", compound.name).into(), secretary.into(), compound.path.clone().into(), epoch.into()]);
+        rows.party_orgs.push(vec![
+            branch.into(),
+            cid.into(),
+            compound.id.into(),
+            "compound_branch".into(),
+            format!("{}党支部", compound.name).into(),
+            secretary.into(),
+            compound.path.clone().into(),
+            epoch.into(),
+        ]);
 
         // Merged grid over the compound, with a community worker and the branch secretary.
         let worker = g.id();
@@ -477,15 +806,52 @@ impl Store {
         let wid = g.resident_id(wbirth, male);
         let (py, ini) = names::search_keys(&wname);
         let phone = g.phone();
-        rows.people.push(vec![worker.into(), cid.into(), wname.clone().into(), names::pinyin_key(&wname).into(), py.into(), ini.into(), wid.into(), wbirth.into(), (if male { "male" } else { "female" }).into(), phone.into(), "".into(), Value::Text(None), epoch.into(), epoch.into()]);
+        rows.people.push(vec![
+            worker.into(),
+            cid.into(),
+            wname.clone().into(),
+            names::pinyin_key(&wname).into(),
+            py.into(),
+            ini.into(),
+            wid.into(),
+            wbirth.into(),
+            (if male { "male" } else { "female" }).into(),
+            phone.into(),
+            "".into(),
+            Value::Text(None),
+            epoch.into(),
+            epoch.into(),
+        ]);
         let filed = epoch.date_naive() - Duration::days(g.rng.gen_range(30..700));
-        rows.grids.push(vec![grid.into(), cid.into(), format!("{}-G1", compound.code).into(), format!("{}网格", compound.name).into(), "public_security,urban_management,party_building".into(), worker.into(), secretary.into(), filed.into(), geom.into(), compound.path.clone().into(), epoch.into()]);
+        rows.grids.push(vec![
+            grid.into(),
+            cid.into(),
+            format!("{}-G1", compound.code).into(),
+            format!("{}网格", compound.name).into(),
+            "public_security,urban_management,party_building".into(),
+            worker.into(),
+            secretary.into(),
+            filed.into(),
+            geom.into(),
+            compound.path.clone().into(),
+            epoch.into(),
+        ]);
 
         // 一联双包: most compounds have a unit, most buildings a cadre.
         if g.rng.gen_bool(0.93) {
             let unit = units[g.rng.gen_range(0..units.len())];
             let id = g.id();
-            rows.assignments.push(vec![id.into(), cid.into(), "unit_compound".into(), unit.into(), Value::Uuid(None), compound.id.into(), Value::Uuid(None), compound.path.clone().into(), epoch.into()]);
+            rows.assignments.push(vec![
+                id.into(),
+                cid.into(),
+                "unit_compound".into(),
+                unit.into(),
+                Value::Uuid(None),
+                compound.id.into(),
+                Value::Uuid(None),
+                compound.path.clone().into(),
+                epoch.into(),
+            ]);
         }
         let mut cadre: Option<Uuid> = None;
         for (bi, (b, bpath)) in buildings.iter().enumerate() {
@@ -500,20 +866,60 @@ impl Store {
                 let idn = g.resident_id(birth, male);
                 let (py, ini) = names::search_keys(&name);
                 let phone = g.phone();
-                rows.people.push(vec![id.into(), Value::Uuid(None), name.clone().into(), names::pinyin_key(&name).into(), py.into(), ini.into(), idn.into(), birth.into(), (if male { "male" } else { "female" }).into(), phone.into(), "".into(), Value::Text(None), epoch.into(), epoch.into()]);
+                rows.people.push(vec![
+                    id.into(),
+                    Value::Uuid(None),
+                    name.clone().into(),
+                    names::pinyin_key(&name).into(),
+                    py.into(),
+                    ini.into(),
+                    idn.into(),
+                    birth.into(),
+                    (if male { "male" } else { "female" }).into(),
+                    phone.into(),
+                    "".into(),
+                    Value::Text(None),
+                    epoch.into(),
+                    epoch.into(),
+                ]);
                 cadre = Some(id);
             }
             let id = g.id();
-            rows.assignments.push(vec![id.into(), cid.into(), "cadre_building".into(), Value::Uuid(None), cadre.into(), (*b).into(), Value::Uuid(None), bpath.clone().into(), epoch.into()]);
+            rows.assignments.push(vec![
+                id.into(),
+                cid.into(),
+                "cadre_building".into(),
+                Value::Uuid(None),
+                cadre.into(),
+                (*b).into(),
+                Value::Uuid(None),
+                bpath.clone().into(),
+                epoch.into(),
+            ]);
         }
         if station {
             let id = g.id();
-            rows.stations.push(vec![id.into(), cid.into(), compound.id.into(), format!("{}党群服务站", compound.name).into(), "周一至周五 8:30-17:30，周六 9:00-12:00".into(), compound.path.clone().into(), epoch.into()]);
+            rows.stations.push(vec![
+                id.into(),
+                cid.into(),
+                compound.id.into(),
+                format!("{}党群服务站", compound.name).into(),
+                "周一至周五 8:30-17:30，周六 9:00-12:00".into(),
+                compound.path.clone().into(),
+                epoch.into(),
+            ]);
         }
     }
 
     /// One household in a dwelling: 1–5 people with plausible ages and relations.
-    fn demo_household(&self, g: &mut Gen, cid: Uuid, dwelling: &Territory, rows: &mut Rows, summary: &mut DemoSummary) -> (Uuid, Uuid, Option<Uuid>) {
+    fn demo_household(
+        &self,
+        g: &mut Gen,
+        cid: Uuid,
+        dwelling: &Territory,
+        rows: &mut Rows,
+        summary: &mut DemoSummary,
+    ) -> (Uuid, Uuid, Option<Uuid>) {
         let epoch = g.epoch;
         let hh = g.id();
         let size = *[1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 1].choose(&mut g.rng).unwrap_or(&2);
@@ -522,7 +928,8 @@ impl Store {
         let head_male = g.rng.gen_bool(0.7);
         let head_birth = g.birth(head_age_min, 85);
         let surname_name = g.name();
-        people.push((PersonSpec { id: g.id(), name: surname_name.clone(), male: head_male, birth: head_birth }, "head"));
+        people
+            .push((PersonSpec { id: g.id(), name: surname_name.clone(), male: head_male, birth: head_birth }, "head"));
         let surname: String = surname_name.chars().next().map(String::from).unwrap_or_default();
         if size >= 2 {
             let b = head_birth + Duration::days(g.rng.gen_range(-1500..1500));
@@ -533,15 +940,41 @@ impl Store {
             if head_age > 70 && g.rng.gen_bool(0.5) {
                 let b = head_birth + Duration::days(g.rng.gen_range(20 * 365..35 * 365));
                 let given: String = g.name().chars().skip(1).collect();
-                people.push((PersonSpec { id: g.id(), name: format!("{surname}{given}"), male: g.rng.gen_bool(0.5), birth: b.min(epoch.date_naive()) }, "child"));
+                people.push((
+                    PersonSpec {
+                        id: g.id(),
+                        name: format!("{surname}{given}"),
+                        male: g.rng.gen_bool(0.5),
+                        birth: b.min(epoch.date_naive()),
+                    },
+                    "child",
+                ));
             } else {
                 let b = head_birth + Duration::days(g.rng.gen_range(22 * 365..38 * 365));
                 let given: String = g.name().chars().skip(1).collect();
-                people.push((PersonSpec { id: g.id(), name: format!("{surname}{given}"), male: g.rng.gen_bool(0.5), birth: b.min(epoch.date_naive() - Duration::days(30)) }, "child"));
+                people.push((
+                    PersonSpec {
+                        id: g.id(),
+                        name: format!("{surname}{given}"),
+                        male: g.rng.gen_bool(0.5),
+                        birth: b.min(epoch.date_naive() - Duration::days(30)),
+                    },
+                    "child",
+                ));
             }
         }
         let owner = g.rng.gen_bool(0.85);
-        rows.households.push(vec![hh.into(), cid.into(), format!("{}-H", dwelling.code).into(), dwelling.id.into(), (if owner { "owner" } else { "tenant" }).into(), Value::Uuid(None), dwelling.path.clone().into(), epoch.into(), epoch.into()]);
+        rows.households.push(vec![
+            hh.into(),
+            cid.into(),
+            format!("{}-H", dwelling.code).into(),
+            dwelling.id.into(),
+            (if owner { "owner" } else { "tenant" }).into(),
+            Value::Uuid(None),
+            dwelling.path.clone().into(),
+            epoch.into(),
+            epoch.into(),
+        ]);
         let mut party_member = None;
         let today = epoch.date_naive();
         for (i, (p, rel)) in people.iter().enumerate() {
@@ -569,7 +1002,12 @@ impl Store {
             if size == 1 && age >= 60 {
                 tags.push("living_alone");
             }
-            tags.sort();
+            // Canonical order: the enum's, as a ledger import would store it.
+            let tags: Vec<&str> = jiayuan_domain::person::parse_tags(&tags.join(","), "tags")
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.as_str())
+                .collect();
             let phone = if age >= 16 && g.rng.gen_bool(0.9) { Some(g.phone()) } else { None };
             let (py, ini) = names::search_keys(&p.name);
             rows.people.push(vec![

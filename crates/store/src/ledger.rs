@@ -38,7 +38,8 @@ pub enum LedgerKind {
 }
 
 impl LedgerKind {
-    pub const ALL: [LedgerKind; 6] = [Self::Territories, Self::People, Self::Households, Self::PartyMembers, Self::Organisations, Self::Assignments];
+    pub const ALL: [LedgerKind; 6] =
+        [Self::Territories, Self::People, Self::Households, Self::PartyMembers, Self::Organisations, Self::Assignments];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,9 +81,12 @@ impl LedgerKind {
                 ("标签", "tags", false),
                 ("户号", "household", false),
                 ("与户主关系", "relation", false),
+                ("产权房屋", "owns", false),
                 ("住址", "address", false),
             ],
-            Self::Households => &[("户号", "number", true), ("房屋编码", "dwelling_code", true), ("居住方式", "tenure", true), ("产权人", "owners", false)],
+            Self::Households => {
+                &[("户号", "number", true), ("房屋编码", "dwelling_code", true), ("居住方式", "tenure", true)]
+            }
             Self::PartyMembers => &[
                 ("身份证号", "id_number", true),
                 ("姓名", "name", false),
@@ -133,7 +137,11 @@ impl Sheet {
         };
         let mut it = table.into_iter().enumerate();
         let Some((_, header)) = it.next() else {
-            return Err(StoreError::Ledger(vec![RowError { row: 1, column: "-".into(), message: "文件为空，缺少表头 (empty file, no header row)".into() }]));
+            return Err(StoreError::Ledger(vec![RowError {
+                row: 1,
+                column: "-".into(),
+                message: "文件为空，缺少表头 (empty file, no header row)".into(),
+            }]));
         };
         let cols = kind.columns();
         let mut map: Vec<Option<&'static str>> = Vec::new();
@@ -142,13 +150,24 @@ impl Sheet {
             let h = h.trim().trim_start_matches('\u{feff}').trim_end_matches('*');
             let found = cols.iter().find(|(zh, en, _)| *zh == h || en.eq_ignore_ascii_case(h)).map(|c| c.1);
             if found.is_none() && !h.is_empty() {
-                errors.push(RowError { row: 1, column: h.to_string(), message: format!("未知列 (unknown column); 可用列: {}", cols.iter().map(|c| c.0).collect::<Vec<_>>().join("、")) });
+                errors.push(RowError {
+                    row: 1,
+                    column: h.to_string(),
+                    message: format!(
+                        "未知列 (unknown column); 可用列: {}",
+                        cols.iter().map(|c| c.0).collect::<Vec<_>>().join("、")
+                    ),
+                });
             }
             map.push(found);
         }
         for (zh, en, required) in cols {
             if *required && !map.contains(&Some(*en)) {
-                errors.push(RowError { row: 1, column: zh.to_string(), message: format!("缺少必填列“{zh}” (required column {en} missing)") });
+                errors.push(RowError {
+                    row: 1,
+                    column: zh.to_string(),
+                    message: format!("缺少必填列“{zh}” (required column {en} missing)"),
+                });
             }
         }
         if !errors.is_empty() {
@@ -172,7 +191,11 @@ impl Sheet {
 }
 
 fn read_csv(path: &Path) -> Result<Vec<Vec<String>>> {
-    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).map_err(|e| StoreError::invalid("file", format!("无法读取CSV (cannot read CSV): {e}")))?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| StoreError::invalid("file", format!("无法读取CSV (cannot read CSV): {e}")))?;
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| StoreError::invalid("file", format!("CSV格式错误 (malformed CSV): {e}")))?;
@@ -183,7 +206,8 @@ fn read_csv(path: &Path) -> Result<Vec<Vec<String>>> {
 
 fn read_xlsx(path: &Path) -> Result<Vec<Vec<String>>> {
     use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb = open_workbook_auto(path).map_err(|e| StoreError::invalid("file", format!("无法读取Excel文件 (cannot read workbook): {e}")))?;
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| StoreError::invalid("file", format!("无法读取Excel文件 (cannot read workbook): {e}")))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| StoreError::invalid("file", "工作簿没有工作表 (workbook has no sheet)"))?
@@ -198,9 +222,17 @@ fn read_xlsx(path: &Path) -> Result<Vec<Vec<String>>> {
                     Data::Int(i) => i.to_string(),
                     // Whole numbers print without ".0"; a long one (an ID typed as a number)
                     // has lost digits already and will fail validation with a clear message.
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
                     Data::Float(f) => format!("{f}"),
-                    Data::Bool(b) => if *b { "是".into() } else { "否".into() },
+                    Data::Bool(b) => {
+                        if *b {
+                            "是".into()
+                        } else {
+                            "否".into()
+                        }
+                    }
                     // Excel's serial day 0 is 1899-12-30.
                     Data::DateTime(d) => NaiveDate::from_ymd_opt(1899, 12, 30)
                         .and_then(|base| base.checked_add_signed(chrono::Duration::days(d.as_f64().floor() as i64)))
@@ -241,9 +273,31 @@ fn req<'a>(row: &'a HashMap<&'static str, String>, col: &str) -> Result<&'a str,
     get(row, col).ok_or_else(|| FieldError::new(col, "必填 (required)"))
 }
 
+/// Splits a cell holding several values (、 , ， ;).
+fn split_list(s: &str) -> Vec<&str> {
+    s.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+/// "50", "50%", "33.33" → basis points, in (0, 10000].
+fn parse_share(s: &str) -> Option<i64> {
+    let t = s.trim().trim_end_matches('%');
+    let (w, f) = t.split_once('.').unwrap_or((t, ""));
+    if w.is_empty()
+        || !w.bytes().all(|b| b.is_ascii_digit())
+        || f.len() > 2
+        || !f.bytes().all(|b| b.is_ascii_digit())
+        || w.len() > 3
+    {
+        return None;
+    }
+    let bp = w.parse::<i64>().ok()? * 100 + format!("{f:0<2}").parse::<i64>().ok()?;
+    (bp > 0 && bp <= 10000).then_some(bp)
+}
+
 fn parse_date(s: &str, field: &str) -> Result<NaiveDate, FieldError> {
     let t = s.trim().replace(['/', '.'], "-");
-    NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|_| FieldError::new(field, format!("“{s}”不是有效日期，应为 YYYY-MM-DD (not a date)")))
+    NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, format!("“{s}”不是有效日期，应为 YYYY-MM-DD (not a date)")))
 }
 
 fn parse_yes(s: Option<&str>, field: &str) -> Result<bool, FieldError> {
@@ -253,6 +307,15 @@ fn parse_yes(s: Option<&str>, field: &str) -> Result<bool, FieldError> {
         Some(o) => Err(FieldError::new(field, format!("“{o}”应为 是 或 否 (yes or no)"))),
     }
 }
+
+/// (id, name, geometry, area, use) of a node whose ledger row changes it.
+type TerritoryUpdate = (Uuid, String, Option<String>, Option<i64>, Option<String>);
+
+/// (kind, organisation, person, territory, household, community, target path).
+type AssignmentRec = (AssignmentKind, Option<Uuid>, Option<Uuid>, Option<Uuid>, Option<Uuid>, Uuid, String);
+
+/// (code, name, kind, territory code, contact name, contact phone).
+type OrgExportRow = (String, String, String, Option<String>, Option<String>, Option<String>);
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct TerritoryKey {
@@ -290,7 +353,8 @@ impl Store {
         for chunk in codes.chunks(500) {
             let mut q = batch::QueryParts::default();
             let ph: Vec<String> = chunk.iter().map(|c| q.bind((*c).clone())).collect();
-            let sql = format!("SELECT id, code, kind, path, community_id FROM territories WHERE code IN ({})", ph.join(","));
+            let sql =
+                format!("SELECT id, code, kind, path, community_id FROM territories WHERE code IN ({})", ph.join(","));
             for k in fetch_all::<TerritoryKey>(&self.db, &sql, &q.vals).await? {
                 out.insert(k.code.clone(), k);
             }
@@ -304,7 +368,10 @@ impl Store {
         for chunk in ids.chunks(500) {
             let mut q = batch::QueryParts::default();
             let ph: Vec<String> = chunk.iter().map(|c| q.bind((*c).clone())).collect();
-            let sql = format!("SELECT id, id_number, name, phone, tags, home_path FROM people WHERE id_number IN ({})", ph.join(","));
+            let sql = format!(
+                "SELECT id, id_number, name, phone, tags, home_path FROM people WHERE id_number IN ({})",
+                ph.join(",")
+            );
             for k in fetch_all::<PersonKey>(&self.db, &sql, &q.vals).await? {
                 out.insert(k.id_number.clone(), k);
             }
@@ -318,7 +385,10 @@ impl Store {
         for chunk in numbers.chunks(500) {
             let mut q = batch::QueryParts::default();
             let ph: Vec<String> = chunk.iter().map(|c| q.bind((*c).clone())).collect();
-            let sql = format!("SELECT id, number, community_id, dwelling_id, tenure, path FROM households WHERE number IN ({})", ph.join(","));
+            let sql = format!(
+                "SELECT id, number, community_id, dwelling_id, tenure, path FROM households WHERE number IN ({})",
+                ph.join(",")
+            );
             for k in fetch_all::<HouseholdKey>(&self.db, &sql, &q.vals).await? {
                 out.insert(k.number.clone(), k);
             }
@@ -327,7 +397,12 @@ impl Store {
     }
 
     /// Imports a ledger file: all rows validated first; nothing is written unless all are good.
-    pub async fn import_ledger(&self, kind: LedgerKind, path: &Path, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<ImportReport> {
+    pub async fn import_ledger(
+        &self,
+        kind: LedgerKind,
+        path: &Path,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<ImportReport> {
         let sheet = Sheet::read(kind, path)?;
         progress(0, sheet.rows.len() as u64);
         let report = match kind {
@@ -360,7 +435,7 @@ impl Store {
         let mut known: HashMap<String, Territory> = HashMap::new();
         let mut seen = HashSet::new();
         let mut creates = Vec::new();
-        let mut updates: Vec<(Uuid, String, Option<String>, Option<i64>, Option<String>)> = Vec::new();
+        let mut updates: Vec<TerritoryUpdate> = Vec::new();
         let mut report = ImportReport { rows: sheet.rows.len(), ..Default::default() };
         let mut current: HashMap<Uuid, Territory> = HashMap::new();
         if !existing.is_empty() {
@@ -368,7 +443,11 @@ impl Store {
             for chunk in ids.chunks(500) {
                 let mut q = batch::QueryParts::default();
                 let ph: Vec<String> = chunk.iter().map(|c| q.bind(*c)).collect();
-                let sql = format!("SELECT {} FROM territories t WHERE t.id IN ({})", crate::model::TERRITORY_COLS, ph.join(","));
+                let sql = format!(
+                    "SELECT {} FROM territories t WHERE t.id IN ({})",
+                    crate::model::TERRITORY_COLS,
+                    ph.join(",")
+                );
                 for t in fetch_all::<Territory>(&self.db, &sql, &q.vals).await? {
                     current.insert(t.id, t);
                 }
@@ -394,17 +473,31 @@ impl Store {
                 continue;
             }
             if !seen.insert(input.code.clone()) {
-                errors.add(rowno, k, FieldError::new("code", format!("编码{}在文件中重复 (duplicate code in file)", input.code)));
+                errors.add(
+                    rowno,
+                    k,
+                    FieldError::new("code", format!("编码{}在文件中重复 (duplicate code in file)", input.code)),
+                );
                 continue;
             }
             let parent: Option<Territory> = match &input.parent_code {
-                Some(pc) => match known.get(pc).cloned().or_else(|| existing.get(pc).and_then(|e| current.get(&e.id).cloned())) {
-                    Some(p) => Some(p),
-                    None => {
-                        errors.add(rowno, k, FieldError::new("parent_code", format!("上级编码{pc}不存在 (parent not found in the database or this file)")));
-                        continue;
+                Some(pc) => {
+                    match known.get(pc).cloned().or_else(|| existing.get(pc).and_then(|e| current.get(&e.id).cloned()))
+                    {
+                        Some(p) => Some(p),
+                        None => {
+                            errors.add(
+                                rowno,
+                                k,
+                                FieldError::new(
+                                    "parent_code",
+                                    format!("上级编码{pc}不存在 (parent not found in the database or this file)"),
+                                ),
+                            );
+                            continue;
+                        }
                     }
-                },
+                }
                 None => None,
             };
             let draft = match TerritoryDraft::build(&input, parent.as_ref()) {
@@ -417,12 +510,23 @@ impl Store {
             if let Some(ex) = existing.get(&draft.code) {
                 let cur = &current[&ex.id];
                 if ex.kind != draft.kind.as_str() || ex.path != draft.path {
-                    errors.add(rowno, k, FieldError::new("parent_code", "已有节点的类型和上级不能通过导入修改 (an existing node's kind and parent cannot change)"));
+                    errors.add(
+                        rowno,
+                        k,
+                        FieldError::new(
+                            "parent_code",
+                            "已有节点的类型和上级不能通过导入修改 (an existing node's kind and parent cannot change)",
+                        ),
+                    );
                     continue;
                 }
                 let geometry = draft.geometry.clone().or(cur.geometry.clone());
                 let area = draft.area_centi.or(cur.area_centi);
-                if cur.name != draft.name || cur.geometry != geometry || cur.area_centi != area || cur.dwelling_use != draft.dwelling_use {
+                if cur.name != draft.name
+                    || cur.geometry != geometry
+                    || cur.area_centi != area
+                    || cur.dwelling_use != draft.dwelling_use
+                {
                     updates.push((ex.id, draft.name.clone(), geometry, area, draft.dwelling_use.clone()));
                 } else {
                     report.unchanged += 1;
@@ -465,17 +569,50 @@ impl Store {
     async fn import_people(&self, sheet: Sheet) -> Result<ImportReport> {
         let k = LedgerKind::People;
         let mut errors = Errors::default();
-        let ids: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "id_number").and_then(|s| ResidentId::parse(s).ok()).map(|i| i.as_str().to_string())).collect();
-        let hh_numbers: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "household").map(str::to_string)).collect();
+        let ids: HashSet<String> = sheet
+            .rows
+            .iter()
+            .filter_map(|(_, r)| {
+                get(r, "id_number").and_then(|s| ResidentId::parse(s).ok()).map(|i| i.as_str().to_string())
+            })
+            .collect();
+        let hh_numbers: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "household").map(str::to_string)).collect();
         let existing = self.person_keys(&ids).await?;
         let households = self.household_keys(&hh_numbers).await?;
+        let owned_codes: HashSet<String> = sheet
+            .rows
+            .iter()
+            .filter_map(|(_, r)| get(r, "owns"))
+            .flat_map(split_list)
+            .filter_map(|o| o.split(':').next().map(|c| c.trim().to_string()))
+            .collect();
+        let dwellings = self.territory_keys(&owned_codes).await?;
+        let mut current_owns: HashMap<Uuid, Vec<(Uuid, i64)>> = HashMap::new();
+        {
+            let pids: Vec<Uuid> = existing.values().map(|p| p.id).collect();
+            for chunk in pids.chunks(500) {
+                let mut q = batch::QueryParts::default();
+                let ph: Vec<String> = chunk.iter().map(|c| q.bind(*c)).collect();
+                let sql = format!(
+                    "SELECT person_id, dwelling_id, CAST(share_bp AS BIGINT) FROM owners WHERE person_id IN ({})",
+                    ph.join(",")
+                );
+                for (p, d, bp) in fetch_all::<(Uuid, Uuid, i64)>(&self.db, &sql, &q.vals).await? {
+                    current_owns.entry(p).or_default().push((d, bp));
+                }
+            }
+        }
         let memberships: HashMap<Uuid, (Uuid, String)> = {
             let pids: Vec<Uuid> = existing.values().map(|p| p.id).collect();
             let mut m = HashMap::new();
             for chunk in pids.chunks(500) {
                 let mut q = batch::QueryParts::default();
                 let ph: Vec<String> = chunk.iter().map(|c| q.bind(*c)).collect();
-                let sql = format!("SELECT person_id, household_id, relation FROM household_members WHERE person_id IN ({})", ph.join(","));
+                let sql = format!(
+                    "SELECT person_id, household_id, relation FROM household_members WHERE person_id IN ({})",
+                    ph.join(",")
+                );
                 for (p, h, r) in fetch_all::<(Uuid, Uuid, String)>(&self.db, &sql, &q.vals).await? {
                     m.insert(p, (h, r));
                 }
@@ -489,6 +626,8 @@ impl Store {
             phone: Option<String>,
             tags: String,
             household: Option<(Uuid, Uuid, String, String)>, // (household id, community, path, relation)
+            /// Dwellings owned, with community and share in basis points; None leaves them as they are.
+            owns: Option<Vec<(Uuid, Uuid, i64)>>,
             is_new: bool,
         }
         let mut recs = Vec::new();
@@ -510,24 +649,54 @@ impl Store {
                 Ok(i) => i,
                 Err(e) => {
                     errors.add(rowno, k, e.in_field("id_number"));
+                    // Check the rest of the row too, so one pass reports everything.
+                    if let Some(Err(e)) = get(r, "phone").map(Phone::parse) {
+                        errors.add(rowno, k, e);
+                    }
+                    if let Err(e) = parse_tags(get(r, "tags").unwrap_or(""), "tags") {
+                        errors.add(rowno, k, e);
+                    }
+                    if let Some(n) = get(r, "household").filter(|n| !households.contains_key(*n)) {
+                        errors.add(
+                            rowno,
+                            k,
+                            FieldError::new("household", format!("户号{n}不存在 (household not found)")),
+                        );
+                    }
                     continue;
                 }
             };
             if !seen.insert(idn.as_str().to_string()) {
-                errors.add(rowno, k, FieldError::new("id_number", "身份证号在文件中重复 (duplicate ID number in file)"));
+                errors.add(
+                    rowno,
+                    k,
+                    FieldError::new("id_number", "身份证号在文件中重复 (duplicate ID number in file)"),
+                );
                 continue;
             }
             if let Some(s) = get(r, "sex") {
                 let want = idn.sex();
-                let ok = matches!((s, want), ("男" | "male" | "M", jiayuan_domain::Sex::Male) | ("女" | "female" | "F", jiayuan_domain::Sex::Female));
+                let ok = matches!(
+                    (s, want),
+                    ("男" | "male" | "M", jiayuan_domain::Sex::Male)
+                        | ("女" | "female" | "F", jiayuan_domain::Sex::Female)
+                );
                 if !ok {
-                    errors.add(rowno, k, FieldError::new("sex", format!("性别“{s}”与身份证号不符 (does not match the ID number)")));
+                    errors.add(
+                        rowno,
+                        k,
+                        FieldError::new("sex", format!("性别“{s}”与身份证号不符 (does not match the ID number)")),
+                    );
                 }
             }
             if let Some(d) = get(r, "birth_date") {
                 match parse_date(d, "birth_date") {
                     Ok(d) if d == idn.birth_date() => {}
-                    Ok(_) => errors.add(rowno, k, FieldError::new("birth_date", "出生日期与身份证号不符 (does not match the ID number)")),
+                    Ok(_) => errors.add(
+                        rowno,
+                        k,
+                        FieldError::new("birth_date", "出生日期与身份证号不符 (does not match the ID number)"),
+                    ),
                     Err(e) => errors.add(rowno, k, e),
                 }
             }
@@ -546,26 +715,78 @@ impl Store {
                 }
             };
             let household = match get(r, "household") {
-                Some(n) => match households.get(n) {
-                    Some(h) => {
-                        let rel = match Relation::parse_field(get(r, "relation").unwrap_or("其他"), "relation") {
-                            Ok(r) => r,
-                            Err(e) => {
-                                errors.add(rowno, k, e);
-                                Relation::Other
-                            }
-                        };
-                        Some((h.id, h.community_id, h.path.clone(), rel.as_str().to_string()))
+                Some(n) => {
+                    match households.get(n) {
+                        Some(h) => {
+                            let rel = match Relation::parse_field(get(r, "relation").unwrap_or("其他"), "relation") {
+                                Ok(r) => r,
+                                Err(e) => {
+                                    errors.add(rowno, k, e);
+                                    Relation::Other
+                                }
+                            };
+                            Some((h.id, h.community_id, h.path.clone(), rel.as_str().to_string()))
+                        }
+                        None => {
+                            errors.add(rowno, k, FieldError::new("household", format!("户号{n}不存在，请先导入户籍台账 (household not found; import households first)")));
+                            None
+                        }
                     }
-                    None => {
-                        errors.add(rowno, k, FieldError::new("household", format!("户号{n}不存在，请先导入户籍台账 (household not found; import households first)")));
-                        None
-                    }
-                },
+                }
                 None => None,
             };
+            let owns = if r.contains_key("owns") {
+                let mut list = Vec::new();
+                for part in split_list(get(r, "owns").unwrap_or("")) {
+                    let (code, share) = part.split_once(':').unwrap_or((part, "100"));
+                    let bp = parse_share(share);
+                    match (dwellings.get(code.trim()), bp) {
+                        (Some(d), Some(bp)) if d.kind == "dwelling" && d.community_id.is_some() => list.push((d.id, d.community_id.unwrap_or_default(), bp)),
+                        (Some(_), Some(_)) => errors.add(rowno, k, FieldError::new("owns", format!("{code}不是房屋(户)节点 (not a dwelling)"))),
+                        (None, _) => errors.add(rowno, k, FieldError::new("owns", format!("房屋编码{code}不存在 (dwelling not found)"))),
+                        (_, None) => errors.add(rowno, k, FieldError::new("owns", format!("份额“{share}”应为大于0且不超过100的百分数 (share must be a percentage in (0, 100])"))),
+                    }
+                }
+                list.sort();
+                Some(list)
+            } else {
+                None
+            };
             let ex = existing.get(idn.as_str());
-            recs.push(Rec { id: ex.map(|e| e.id).unwrap_or_else(new_id), name, idn, phone, tags, household, is_new: ex.is_none() });
+            recs.push(Rec {
+                id: ex.map(|e| e.id).unwrap_or_else(new_id),
+                name,
+                idn,
+                phone,
+                tags,
+                household,
+                owns,
+                is_new: ex.is_none(),
+            });
+        }
+        // Within the file, no dwelling may be owned more than 100%.
+        let mut totals: HashMap<Uuid, i64> = HashMap::new();
+        for r in &recs {
+            for (d, _, bp) in r.owns.iter().flatten() {
+                *totals.entry(*d).or_default() += bp;
+            }
+        }
+        for (rowno, r) in &sheet.rows {
+            for part in split_list(get(r, "owns").unwrap_or("")) {
+                let code = part.split(':').next().unwrap_or("").trim();
+                if let Some(d) = dwellings.get(code) {
+                    if totals.get(&d.id).copied().unwrap_or(0) > 10000 {
+                        errors.add(
+                            *rowno,
+                            k,
+                            FieldError::new(
+                                "owns",
+                                format!("房屋{code}的产权份额合计超过100% (shares of this dwelling exceed 100%)"),
+                            ),
+                        );
+                    }
+                }
+            }
         }
         errors.finish()?;
         let now = Utc::now();
@@ -573,6 +794,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut new_people = Vec::new();
         let mut new_members = Vec::new();
+        let mut new_owners: Vec<Vec<Value>> = Vec::new();
         for r in &recs {
             let (py, ini) = names::search_keys(&r.name);
             let home = r.household.as_ref().map(|h| h.2.clone());
@@ -596,6 +818,9 @@ impl Store {
                 ]);
                 if let Some(h) = &r.household {
                     new_members.push(vec![h.0.into(), r.id.into(), h.1.into(), h.3.clone().into()]);
+                }
+                for (d, c, bp) in r.owns.iter().flatten() {
+                    new_owners.push(vec![(*d).into(), r.id.into(), (*c).into(), (*bp).into()]);
                 }
                 report.created += 1;
                 continue;
@@ -621,14 +846,57 @@ impl Store {
                     }
                 }
             }
+            if let Some(owns) = &r.owns {
+                let mut cur = current_owns.get(&r.id).cloned().unwrap_or_default();
+                cur.sort();
+                let want: Vec<(Uuid, i64)> = owns.iter().map(|(d, _, bp)| (*d, *bp)).collect();
+                if cur != want {
+                    batch::exec(&mut tx, "DELETE FROM owners WHERE person_id = $1", &[r.id.into()]).await?;
+                    for (d, c, bp) in owns {
+                        new_owners.push(vec![(*d).into(), r.id.into(), (*c).into(), (*bp).into()]);
+                    }
+                    changed = true;
+                }
+            }
             if changed {
                 report.updated += 1;
             } else {
                 report.unchanged += 1;
             }
         }
-        insert_rows(&mut tx, "people", &["id", "community_id", "name", "name_pinyin", "name_py", "name_initials", "id_number", "birth_date", "sex", "phone", "tags", "home_path", "created_at", "updated_at"], &new_people, "").await?;
-        insert_rows(&mut tx, "household_members", &["household_id", "person_id", "community_id", "relation"], &new_members, "").await?;
+        insert_rows(
+            &mut tx,
+            "people",
+            &[
+                "id",
+                "community_id",
+                "name",
+                "name_pinyin",
+                "name_py",
+                "name_initials",
+                "id_number",
+                "birth_date",
+                "sex",
+                "phone",
+                "tags",
+                "home_path",
+                "created_at",
+                "updated_at",
+            ],
+            &new_people,
+            "",
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "household_members",
+            &["household_id", "person_id", "community_id", "relation"],
+            &new_members,
+            "",
+        )
+        .await?;
+        insert_rows(&mut tx, "owners", &["dwelling_id", "person_id", "community_id", "share_bp"], &new_owners, "")
+            .await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -636,23 +904,17 @@ impl Store {
     async fn import_households(&self, sheet: Sheet) -> Result<ImportReport> {
         let k = LedgerKind::Households;
         let mut errors = Errors::default();
-        let numbers: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "number").map(str::to_string)).collect();
-        let codes: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "dwelling_code").map(str::to_string)).collect();
-        let owner_ids: HashSet<String> = sheet
-            .rows
-            .iter()
-            .filter_map(|(_, r)| get(r, "owners"))
-            .flat_map(|s| s.split(['、', ',', '，', ';']).filter_map(|o| o.split(':').next()).map(|o| o.trim().to_ascii_uppercase()).collect::<Vec<_>>())
-            .collect();
+        let numbers: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "number").map(str::to_string)).collect();
+        let codes: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "dwelling_code").map(str::to_string)).collect();
         let existing = self.household_keys(&numbers).await?;
         let dwellings = self.territory_keys(&codes).await?;
-        let owners_known = self.person_keys(&owner_ids).await?;
         struct Rec {
             id: Uuid,
             number: String,
             dwelling: TerritoryKey,
             tenure: Tenure,
-            owners: Option<Vec<(Uuid, i64)>>,
             is_new: bool,
         }
         let mut recs = Vec::new();
@@ -671,18 +933,30 @@ impl Store {
                 }
             };
             if !seen.insert(number.clone()) {
-                errors.add(rowno, k, FieldError::new("number", "户号在文件中重复 (duplicate household number in file)"));
+                errors.add(
+                    rowno,
+                    k,
+                    FieldError::new("number", "户号在文件中重复 (duplicate household number in file)"),
+                );
                 continue;
             }
             let dwelling = match req(r, "dwelling_code") {
                 Ok(c) => match dwellings.get(c) {
                     Some(d) if d.kind == "dwelling" => d.clone(),
                     Some(_) => {
-                        errors.add(rowno, k, FieldError::new("dwelling_code", format!("{c}不是房屋(户)节点 (not a dwelling)")));
+                        errors.add(
+                            rowno,
+                            k,
+                            FieldError::new("dwelling_code", format!("{c}不是房屋(户)节点 (not a dwelling)")),
+                        );
                         continue;
                     }
                     None => {
-                        errors.add(rowno, k, FieldError::new("dwelling_code", format!("房屋编码{c}不存在 (dwelling not found)")));
+                        errors.add(
+                            rowno,
+                            k,
+                            FieldError::new("dwelling_code", format!("房屋编码{c}不存在 (dwelling not found)")),
+                        );
                         continue;
                     }
                 },
@@ -698,39 +972,14 @@ impl Store {
                     continue;
                 }
             };
-            // Owners: "ID:share%" separated by 、 — shares in percent, summing to 100.
-            let owners = match get(r, "owners") {
-                None => None,
-                Some(s) => {
-                    let mut list = Vec::new();
-                    let mut total = 0i64;
-                    let mut bad = false;
-                    for part in s.split(['、', ',', '，', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-                        let (idn, share) = part.split_once(':').unwrap_or((part, "100"));
-                        let share_bp = share.trim().trim_end_matches('%').parse::<f64>().ok().map(|f| (f * 100.0).round() as i64).filter(|v| *v > 0 && *v <= 10000);
-                        match (owners_known.get(&idn.trim().to_ascii_uppercase()), share_bp) {
-                            (Some(p), Some(bp)) => {
-                                total += bp;
-                                list.push((p.id, bp));
-                            }
-                            (None, _) => {
-                                errors.add(rowno, k, FieldError::new("owners", format!("产权人{}不在人口台账中 (owner not found; import people first)", jiayuan_domain::resident_id::mask_id_str(idn.trim()))));
-                                bad = true;
-                            }
-                            (_, None) => {
-                                errors.add(rowno, k, FieldError::new("owners", format!("份额“{share}”应为0到100之间的百分数 (share must be a percentage)")));
-                                bad = true;
-                            }
-                        }
-                    }
-                    if !bad && total != 10000 {
-                        errors.add(rowno, k, FieldError::new("owners", format!("产权份额合计应为100%，实为{}% (shares must sum to 100%)", total as f64 / 100.0)));
-                    }
-                    Some(list)
-                }
-            };
             let ex = existing.get(&number);
-            recs.push(Rec { id: ex.map(|e| e.id).unwrap_or_else(new_id), number, dwelling, tenure, owners, is_new: ex.is_none() });
+            recs.push(Rec {
+                id: ex.map(|e| e.id).unwrap_or_else(new_id),
+                number,
+                dwelling,
+                tenure,
+                is_new: ex.is_none(),
+            });
         }
         errors.finish()?;
         let now = Utc::now();
@@ -738,39 +987,52 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut creates = Vec::new();
         for r in &recs {
-            let community = r.dwelling.community_id.ok_or_else(|| StoreError::invalid("dwelling_code", "dwelling outside a community"))?;
-            let mut changed = false;
+            let community = r
+                .dwelling
+                .community_id
+                .ok_or_else(|| StoreError::invalid("dwelling_code", "dwelling outside a community"))?;
             if r.is_new {
-                creates.push(vec![r.id.into(), community.into(), r.number.clone().into(), r.dwelling.id.into(), r.tenure.as_str().into(), Value::Uuid(None), r.dwelling.path.clone().into(), now.into(), now.into()]);
+                creates.push(vec![
+                    r.id.into(),
+                    community.into(),
+                    r.number.clone().into(),
+                    r.dwelling.id.into(),
+                    r.tenure.as_str().into(),
+                    Value::Uuid(None),
+                    r.dwelling.path.clone().into(),
+                    now.into(),
+                    now.into(),
+                ]);
                 report.created += 1;
+                continue;
+            }
+            let ex = &existing[&r.number];
+            if ex.dwelling_id != r.dwelling.id || ex.tenure != r.tenure.as_str() {
+                batch::exec(&mut tx, "UPDATE households SET dwelling_id = $1, community_id = $2, tenure = $3, path = $4, updated_at = $5 WHERE id = $6", &[r.dwelling.id.into(), community.into(), r.tenure.as_str().into(), r.dwelling.path.clone().into(), now.into(), r.id.into()]).await?;
+                batch::exec(&mut tx, "UPDATE people SET home_path = $1, community_id = $2 WHERE id IN (SELECT person_id FROM household_members WHERE household_id = $3)", &[r.dwelling.path.clone().into(), community.into(), r.id.into()]).await?;
+                report.updated += 1;
             } else {
-                let ex = &existing[&r.number];
-                if ex.dwelling_id != r.dwelling.id || ex.tenure != r.tenure.as_str() {
-                    batch::exec(&mut tx, "UPDATE households SET dwelling_id = $1, community_id = $2, tenure = $3, path = $4, updated_at = $5 WHERE id = $6", &[r.dwelling.id.into(), community.into(), r.tenure.as_str().into(), r.dwelling.path.clone().into(), now.into(), r.id.into()]).await?;
-                    batch::exec(&mut tx, "UPDATE people SET home_path = $1, community_id = $2 WHERE id IN (SELECT person_id FROM household_members WHERE household_id = $3)", &[r.dwelling.path.clone().into(), community.into(), r.id.into()]).await?;
-                    changed = true;
-                }
-            }
-            if let Some(owners) = &r.owners {
-                let cur: Vec<(Uuid, i64)> = crate::on_tx!(&mut tx, |c| sqlx::query_as::<_, (Uuid, i64)>("SELECT person_id, CAST(share_bp AS BIGINT) FROM owners WHERE dwelling_id = $1 ORDER BY person_id").bind(r.dwelling.id).fetch_all(c).await)?;
-                let mut want = owners.clone();
-                want.sort();
-                if cur != want {
-                    batch::exec(&mut tx, "DELETE FROM owners WHERE dwelling_id = $1", &[r.dwelling.id.into()]).await?;
-                    let rows: Vec<Vec<Value>> = want.iter().map(|(p, bp)| vec![r.dwelling.id.into(), (*p).into(), community.into(), (*bp).into()]).collect();
-                    insert_rows(&mut tx, "owners", &["dwelling_id", "person_id", "community_id", "share_bp"], &rows, "").await?;
-                    changed = !r.is_new || changed;
-                }
-            }
-            if !r.is_new {
-                if changed {
-                    report.updated += 1;
-                } else {
-                    report.unchanged += 1;
-                }
+                report.unchanged += 1;
             }
         }
-        insert_rows(&mut tx, "households", &["id", "community_id", "number", "dwelling_id", "tenure", "central_household_id", "path", "created_at", "updated_at"], &creates[..], "").await?;
+        insert_rows(
+            &mut tx,
+            "households",
+            &[
+                "id",
+                "community_id",
+                "number",
+                "dwelling_id",
+                "tenure",
+                "central_household_id",
+                "path",
+                "created_at",
+                "updated_at",
+            ],
+            &creates[..],
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -797,18 +1059,40 @@ impl Store {
     /// The party organisation a ledger names by its territory's code: the community
     /// organisation, the compound branch or the building group.
     async fn party_org_at(&self, territory: &TerritoryKey) -> Result<Option<PartyOrgKey>> {
-        let rows: Vec<PartyOrgKey> = fetch_all(&self.db, "SELECT id, community_id FROM party_orgs WHERE territory_id = $1 ORDER BY kind", &[territory.id.into()]).await?;
+        let rows: Vec<PartyOrgKey> = fetch_all(
+            &self.db,
+            "SELECT id, community_id FROM party_orgs WHERE territory_id = $1 ORDER BY kind",
+            &[territory.id.into()],
+        )
+        .await?;
         Ok(rows.into_iter().next())
     }
 
     async fn import_party_members(&self, sheet: Sheet) -> Result<ImportReport> {
         let k = LedgerKind::PartyMembers;
         let mut errors = Errors::default();
-        let ids: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "id_number").map(|s| s.trim().to_ascii_uppercase())).collect();
+        let ids: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "id_number").map(|s| s.trim().to_ascii_uppercase())).collect();
         let people = self.person_keys(&ids).await?;
-        let codes: HashSet<String> = sheet.rows.iter().flat_map(|(_, r)| [get(r, "org"), get(r, "reported_community")]).flatten().map(str::to_string).collect();
+        let codes: HashSet<String> = sheet
+            .rows
+            .iter()
+            .flat_map(|(_, r)| [get(r, "org"), get(r, "reported_community")])
+            .flatten()
+            .map(str::to_string)
+            .collect();
         let territories = self.territory_keys(&codes).await?;
-        let serves: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "serves")).flat_map(|s| s.split(['、', ',', '，', ';']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>()).collect();
+        let serves: HashSet<String> = sheet
+            .rows
+            .iter()
+            .filter_map(|(_, r)| get(r, "serves"))
+            .flat_map(|s| {
+                s.split(['、', ',', '，', ';'])
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let households = self.household_keys(&serves).await?;
         let mut orgs: HashMap<String, PartyOrgKey> = HashMap::new();
         for (code, t) in &territories {
@@ -831,7 +1115,14 @@ impl Store {
                 Ok(i) => match people.get(i.as_str()) {
                     Some(p) => p.clone(),
                     None => {
-                        errors.add(rowno, k, FieldError::new("id_number", "此人不在人口台账中，请先导入人口 (person not found; import people first)"));
+                        errors.add(
+                            rowno,
+                            k,
+                            FieldError::new(
+                                "id_number",
+                                "此人不在人口台账中，请先导入人口 (person not found; import people first)",
+                            ),
+                        );
                         continue;
                     }
                 },
@@ -846,17 +1137,29 @@ impl Store {
             }
             if let Some(n) = get(r, "name") {
                 if n != person.name {
-                    errors.add(rowno, k, FieldError::new("name", format!("姓名与人口台账不符 (does not match the people ledger: {})", names::mask_name(&person.name))));
+                    errors.add(
+                        rowno,
+                        k,
+                        FieldError::new(
+                            "name",
+                            format!(
+                                "姓名与人口台账不符 (does not match the people ledger: {})",
+                                names::mask_name(&person.name)
+                            ),
+                        ),
+                    );
                 }
             }
             let org = match req(r, "org") {
-                Ok(c) => match orgs.get(c) {
-                    Some(o) => o.clone(),
-                    None => {
-                        errors.add(rowno, k, FieldError::new("org", format!("{c}处没有党组织，请先在组织台账中建立 (no party organisation at this territory)")));
-                        continue;
+                Ok(c) => {
+                    match orgs.get(c) {
+                        Some(o) => o.clone(),
+                        None => {
+                            errors.add(rowno, k, FieldError::new("org", format!("{c}处没有党组织，请先在组织台账中建立 (no party organisation at this territory)")));
+                            continue;
+                        }
                     }
-                },
+                }
                 Err(e) => {
                     errors.add(rowno, k, e);
                     continue;
@@ -877,7 +1180,11 @@ impl Store {
                 Some(c) => match territories.get(c) {
                     Some(t) if t.kind == "community" => Some(t.id),
                     _ => {
-                        errors.add(rowno, k, FieldError::new("reported_community", format!("{c}不是社区编码 (not a community code)")));
+                        errors.add(
+                            rowno,
+                            k,
+                            FieldError::new("reported_community", format!("{c}不是社区编码 (not a community code)")),
+                        );
                         None
                     }
                 },
@@ -895,20 +1202,46 @@ impl Store {
                 false
             });
             if central && person.home_path.is_none() {
-                errors.add(rowno, k, FieldError::new("central_household", "党员中心户须是某一户的成员 (a central household member must belong to a household)"));
+                errors.add(
+                    rowno,
+                    k,
+                    FieldError::new(
+                        "central_household",
+                        "党员中心户须是某一户的成员 (a central household member must belong to a household)",
+                    ),
+                );
             }
             let mut served = Vec::new();
-            for n in get(r, "serves").unwrap_or("").split(['、', ',', '，', ';']).map(str::trim).filter(|s| !s.is_empty()) {
+            for n in
+                get(r, "serves").unwrap_or("").split(['、', ',', '，', ';']).map(str::trim).filter(|s| !s.is_empty())
+            {
                 match households.get(n) {
                     Some(h) => served.push(h.id),
-                    None => errors.add(rowno, k, FieldError::new("serves", format!("户号{n}不存在 (household not found)"))),
+                    None => {
+                        errors.add(rowno, k, FieldError::new("serves", format!("户号{n}不存在 (household not found)")))
+                    }
                 }
             }
             if !served.is_empty() && !central {
-                errors.add(rowno, k, FieldError::new("serves", "只有党员中心户可以有联系户 (only a central household serves households)"));
+                errors.add(
+                    rowno,
+                    k,
+                    FieldError::new(
+                        "serves",
+                        "只有党员中心户可以有联系户 (only a central household serves households)",
+                    ),
+                );
             }
             recs.push(Rec {
-                m: MemberRow { person_id: person.id, org_id: Some(org.id), joined_on, in_service, work_unit: get(r, "work_unit").map(str::to_string), reported_community_id, reported_on },
+                m: MemberRow {
+                    person_id: person.id,
+                    org_id: Some(org.id),
+                    joined_on,
+                    in_service,
+                    work_unit: get(r, "work_unit").map(str::to_string),
+                    reported_community_id,
+                    reported_on,
+                },
                 path: person.home_path.clone(),
                 community: org.community_id,
                 central,
@@ -920,7 +1253,9 @@ impl Store {
         let mut report = ImportReport { rows: sheet.rows.len(), ..Default::default() };
         let mut tx = self.begin().await?;
         for r in &recs {
-            let cur: Option<MemberRow> = crate::on_tx!(&mut tx, |c| sqlx::query_as::<_, MemberRow>("SELECT person_id, org_id, joined_on, in_service, work_unit, reported_community_id, reported_on FROM party_members WHERE person_id = $1").bind(r.m.person_id).fetch_optional(c).await)?;
+            let cur: Option<MemberRow> = crate::on_tx!(&mut tx, |c| {
+                sqlx::query_as::<_, MemberRow>("SELECT person_id, org_id, joined_on, in_service, work_unit, reported_community_id, reported_on FROM party_members WHERE person_id = $1").bind(r.m.person_id).fetch_optional(c).await
+            })?;
             let mut changed = false;
             match &cur {
                 None => {
@@ -934,11 +1269,23 @@ impl Store {
                 Some(_) => {}
             }
             // Central household: the member's own household, and the households it serves.
-            let own: Option<(Uuid, Uuid, String)> = crate::on_tx!(&mut tx, |c| sqlx::query_as::<_, (Uuid, Uuid, String)>("SELECT h.id, h.community_id, h.path FROM household_members m JOIN households h ON h.id = m.household_id WHERE m.person_id = $1").bind(r.m.person_id).fetch_optional(c).await)?;
-            let existing_central: Option<(Uuid,)> = crate::on_tx!(&mut tx, |c| sqlx::query_as::<_, (Uuid,)>("SELECT id FROM central_households WHERE member_id = $1").bind(r.m.person_id).fetch_optional(c).await)?;
+            let own: Option<(Uuid, Uuid, String)> = crate::on_tx!(&mut tx, |c| {
+                sqlx::query_as::<_, (Uuid, Uuid, String)>("SELECT h.id, h.community_id, h.path FROM household_members m JOIN households h ON h.id = m.household_id WHERE m.person_id = $1").bind(r.m.person_id).fetch_optional(c).await
+            })?;
+            let existing_central: Option<(Uuid,)> = crate::on_tx!(&mut tx, |c| sqlx::query_as::<_, (Uuid,)>(
+                "SELECT id FROM central_households WHERE member_id = $1"
+            )
+            .bind(r.m.person_id)
+            .fetch_optional(c)
+            .await)?;
             if r.central {
                 let Some((hid, community, path)) = own else {
-                    return Err(StoreError::Ledger(vec![RowError { row: 0, column: "党员中心户".into(), message: "党员中心户须有本人所在户 (a central household member must belong to a household)".into() }]));
+                    return Err(StoreError::Ledger(vec![RowError {
+                        row: 0,
+                        column: "党员中心户".into(),
+                        message: "党员中心户须有本人所在户 (a central household member must belong to a household)"
+                            .into(),
+                    }]));
                 };
                 let cid = match existing_central {
                     Some((id,)) => id,
@@ -954,7 +1301,12 @@ impl Store {
                     changed = changed || (n > 0 && cur.is_some());
                 }
             } else if let Some((id,)) = existing_central {
-                batch::exec(&mut tx, "UPDATE households SET central_household_id = NULL WHERE central_household_id = $1", &[id.into()]).await?;
+                batch::exec(
+                    &mut tx,
+                    "UPDATE households SET central_household_id = NULL WHERE central_household_id = $1",
+                    &[id.into()],
+                )
+                .await?;
                 batch::exec(&mut tx, "DELETE FROM central_households WHERE id = $1", &[id.into()]).await?;
                 changed = true;
             }
@@ -973,13 +1325,27 @@ impl Store {
     async fn import_organisations(&self, sheet: Sheet) -> Result<ImportReport> {
         let k = LedgerKind::Organisations;
         let mut errors = Errors::default();
-        let codes: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "territory").map(str::to_string)).collect();
+        let codes: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "territory").map(str::to_string)).collect();
         let territories = self.territory_keys(&codes).await?;
-        let leader_ids: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "leader_id_number").map(|s| s.to_ascii_uppercase())).collect();
+        let leader_ids: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "leader_id_number").map(|s| s.to_ascii_uppercase())).collect();
         let leaders = self.person_keys(&leader_ids).await?;
         enum Rec {
-            Party { territory: TerritoryKey, kind: PartyOrgKind, name: String, leader: Option<Uuid> },
-            Org { code: String, kind: OrgKind, name: String, territory: Option<TerritoryKey>, contact: Option<String>, phone: Option<String> },
+            Party {
+                territory: TerritoryKey,
+                kind: PartyOrgKind,
+                name: String,
+                leader: Option<Uuid>,
+            },
+            Org {
+                code: String,
+                kind: OrgKind,
+                name: String,
+                territory: Option<TerritoryKey>,
+                contact: Option<String>,
+                phone: Option<String>,
+            },
         }
         let mut recs = Vec::new();
         let mut seen = HashSet::new();
@@ -1002,7 +1368,11 @@ impl Store {
                 Some(c) => match territories.get(c) {
                     Some(t) => Some(t.clone()),
                     None => {
-                        errors.add(rowno, k, FieldError::new("territory", format!("区域编码{c}不存在 (territory not found)")));
+                        errors.add(
+                            rowno,
+                            k,
+                            FieldError::new("territory", format!("区域编码{c}不存在 (territory not found)")),
+                        );
                         continue;
                     }
                 },
@@ -1010,18 +1380,41 @@ impl Store {
             };
             if let Some(pk) = PartyOrgKind::parse(&kind) {
                 let Some(t) = territory else {
-                    errors.add(rowno, k, FieldError::new("territory", "党组织必须填写所属区域 (a party organisation needs its territory)"));
+                    errors.add(
+                        rowno,
+                        k,
+                        FieldError::new(
+                            "territory",
+                            "党组织必须填写所属区域 (a party organisation needs its territory)",
+                        ),
+                    );
                     continue;
                 };
                 if pk.territory_kind().as_str() != t.kind {
-                    errors.add(rowno, k, FieldError::new("territory", format!("{}应设在{}上 (belongs to a {})", pk.label_zh(), pk.territory_kind().label_zh(), pk.territory_kind().as_str())));
+                    errors.add(
+                        rowno,
+                        k,
+                        FieldError::new(
+                            "territory",
+                            format!(
+                                "{}应设在{}上 (belongs to a {})",
+                                pk.label_zh(),
+                                pk.territory_kind().label_zh(),
+                                pk.territory_kind().as_str()
+                            ),
+                        ),
+                    );
                     continue;
                 }
                 let leader = match get(r, "leader_id_number") {
                     Some(i) => match leaders.get(&i.to_ascii_uppercase()) {
                         Some(p) => Some(p.id),
                         None => {
-                            errors.add(rowno, k, FieldError::new("leader_id_number", "负责人不在人口台账中 (leader not found)"));
+                            errors.add(
+                                rowno,
+                                k,
+                                FieldError::new("leader_id_number", "负责人不在人口台账中 (leader not found)"),
+                            );
                             continue;
                         }
                     },
@@ -1034,7 +1427,10 @@ impl Store {
                 Ok(o) => o,
                 Err(e) => {
                     let mut e = e;
-                    e.message.push_str(&format!("；或党组织: {}", PartyOrgKind::ALL.iter().map(|p| p.label_zh()).collect::<Vec<_>>().join("、")));
+                    e.message.push_str(&format!(
+                        "；或党组织: {}",
+                        PartyOrgKind::ALL.iter().map(|p| p.label_zh()).collect::<Vec<_>>().join("、")
+                    ));
                     errors.add(rowno, k, e);
                     continue;
                 }
@@ -1046,7 +1442,14 @@ impl Store {
                     continue;
                 }
             };
-            recs.push(Rec::Org { code, kind: ok, name, territory, contact: get(r, "contact_name").map(str::to_string), phone });
+            recs.push(Rec::Org {
+                code,
+                kind: ok,
+                name,
+                territory,
+                contact: get(r, "contact_name").map(str::to_string),
+                phone,
+            });
         }
         errors.finish()?;
         let now = Utc::now();
@@ -1055,15 +1458,30 @@ impl Store {
         for rec in &recs {
             match rec {
                 Rec::Party { territory, kind, name, leader } => {
-                    let cur: Option<(Uuid, String, Option<Uuid>)> = crate::on_tx!(&mut tx, |c| sqlx::query_as::<_, (Uuid, String, Option<Uuid>)>("SELECT id, name, leader_id FROM party_orgs WHERE territory_id = $1 AND kind = $2").bind(territory.id).bind(kind.as_str()).fetch_optional(c).await)?;
-                    let community = territory.community_id.ok_or_else(|| StoreError::invalid("territory", "party organisation outside a community"))?;
+                    let cur: Option<(Uuid, String, Option<Uuid>)> = crate::on_tx!(&mut tx, |c| {
+                        sqlx::query_as::<_, (Uuid, String, Option<Uuid>)>(
+                            "SELECT id, name, leader_id FROM party_orgs WHERE territory_id = $1 AND kind = $2",
+                        )
+                        .bind(territory.id)
+                        .bind(kind.as_str())
+                        .fetch_optional(c)
+                        .await
+                    })?;
+                    let community = territory
+                        .community_id
+                        .ok_or_else(|| StoreError::invalid("territory", "party organisation outside a community"))?;
                     match cur {
                         None => {
                             batch::exec(&mut tx, "INSERT INTO party_orgs (id, community_id, territory_id, kind, name, leader_id, path, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", &[new_id().into(), community.into(), territory.id.into(), kind.as_str().into(), name.clone().into(), (*leader).into(), territory.path.clone().into(), now.into()]).await?;
                             report.created += 1;
                         }
                         Some((id, n, l)) if n != *name || (leader.is_some() && l != *leader) => {
-                            batch::exec(&mut tx, "UPDATE party_orgs SET name = $1, leader_id = COALESCE($2, leader_id) WHERE id = $3", &[name.clone().into(), (*leader).into(), id.into()]).await?;
+                            batch::exec(
+                                &mut tx,
+                                "UPDATE party_orgs SET name = $1, leader_id = COALESCE($2, leader_id) WHERE id = $3",
+                                &[name.clone().into(), (*leader).into(), id.into()],
+                            )
+                            .await?;
                             report.updated += 1;
                         }
                         Some(_) => report.unchanged += 1,
@@ -1071,7 +1489,9 @@ impl Store {
                 }
                 Rec::Org { code, kind, name, territory, contact, phone } => {
                     type Cur = (Uuid, String, String, Option<Uuid>, Option<String>, Option<String>);
-                    let cur: Option<Cur> = crate::on_tx!(&mut tx, |c| sqlx::query_as::<_, Cur>("SELECT id, kind, name, territory_id, contact_name, contact_phone FROM organisations WHERE code = $1").bind(code.clone()).fetch_optional(c).await)?;
+                    let cur: Option<Cur> = crate::on_tx!(&mut tx, |c| {
+                        sqlx::query_as::<_, Cur>("SELECT id, kind, name, territory_id, contact_name, contact_phone FROM organisations WHERE code = $1").bind(code.clone()).fetch_optional(c).await
+                    })?;
                     let tid = territory.as_ref().map(|t| t.id);
                     let path = territory.as_ref().map(|t| t.path.clone());
                     match cur {
@@ -1079,7 +1499,9 @@ impl Store {
                             batch::exec(&mut tx, "INSERT INTO organisations (id, kind, code, name, name_pinyin, territory_id, contact_name, contact_phone, path, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)", &[new_id().into(), kind.as_str().into(), code.clone().into(), name.clone().into(), names::pinyin_key(name).into(), tid.into(), contact.clone().into(), phone.clone().into(), path.into(), now.into(), now.into()]).await?;
                             report.created += 1;
                         }
-                        Some((id, k0, n0, t0, c0, p0)) if k0 != kind.as_str() || n0 != *name || t0 != tid || c0 != *contact || p0 != *phone => {
+                        Some((id, k0, n0, t0, c0, p0))
+                            if k0 != kind.as_str() || n0 != *name || t0 != tid || c0 != *contact || p0 != *phone =>
+                        {
                             batch::exec(&mut tx, "UPDATE organisations SET kind = $1, name = $2, name_pinyin = $3, territory_id = $4, contact_name = $5, contact_phone = $6, path = $7, updated_at = $8 WHERE id = $9", &[kind.as_str().into(), name.clone().into(), names::pinyin_key(name).into(), tid.into(), contact.clone().into(), phone.clone().into(), path.into(), now.into(), id.into()]).await?;
                             report.updated += 1;
                         }
@@ -1095,19 +1517,24 @@ impl Store {
     async fn import_assignments(&self, sheet: Sheet) -> Result<ImportReport> {
         let k = LedgerKind::Assignments;
         let mut errors = Errors::default();
-        let targets: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "target").map(str::to_string)).collect();
+        let targets: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "target").map(str::to_string)).collect();
         let territories = self.territory_keys(&targets).await?;
         let households = self.household_keys(&targets).await?;
-        let assignees: HashSet<String> = sheet.rows.iter().filter_map(|(_, r)| get(r, "assignee").map(|s| s.to_ascii_uppercase())).collect();
+        let assignees: HashSet<String> =
+            sheet.rows.iter().filter_map(|(_, r)| get(r, "assignee").map(|s| s.to_ascii_uppercase())).collect();
         let people = self.person_keys(&assignees).await?;
         let mut orgs: HashMap<String, Uuid> = HashMap::new();
         for a in sheet.rows.iter().filter_map(|(_, r)| get(r, "assignee")) {
-            if let Some((id,)) = batch::fetch_optional::<(Uuid,)>(&self.db, "SELECT id FROM organisations WHERE code = $1", &[a.into()]).await? {
+            if let Some((id,)) =
+                batch::fetch_optional::<(Uuid,)>(&self.db, "SELECT id FROM organisations WHERE code = $1", &[a.into()])
+                    .await?
+            {
                 orgs.insert(a.to_string(), id);
             }
         }
         // (kind, org, person, territory, household, community, target path)
-        let mut recs: Vec<(AssignmentKind, Option<Uuid>, Option<Uuid>, Option<Uuid>, Option<Uuid>, Uuid, String)> = Vec::new();
+        let mut recs: Vec<AssignmentRec> = Vec::new();
         for (rowno, r) in &sheet.rows {
             let rowno = *rowno;
             let kind = match req(r, "kind").and_then(|s| AssignmentKind::parse_field(s, "kind")) {
@@ -1127,20 +1554,32 @@ impl Store {
             };
             let rec = match kind {
                 AssignmentKind::UnitCompound => match (orgs.get(assignee), territories.get(target)) {
-                    (Some(o), Some(t)) if t.kind == "compound" => Ok((Some(*o), None, Some(t.id), None, t.community_id, t.path.clone())),
-                    (None, _) => Err(FieldError::new("assignee", format!("单位编码{assignee}不存在 (organisation not found)"))),
+                    (Some(o), Some(t)) if t.kind == "compound" => {
+                        Ok((Some(*o), None, Some(t.id), None, t.community_id, t.path.clone()))
+                    }
+                    (None, _) => {
+                        Err(FieldError::new("assignee", format!("单位编码{assignee}不存在 (organisation not found)")))
+                    }
                     _ => Err(FieldError::new("target", format!("{target}不是小区编码 (not a compound)"))),
                 },
-                AssignmentKind::CadreBuilding => match (people.get(&assignee.to_ascii_uppercase()), territories.get(target)) {
-                    (Some(p), Some(t)) if t.kind == "building" => Ok((None, Some(p.id), Some(t.id), None, t.community_id, t.path.clone())),
-                    (None, _) => Err(FieldError::new("assignee", "干部身份证号不在人口台账中 (person not found)")),
-                    _ => Err(FieldError::new("target", format!("{target}不是楼栋编码 (not a building)"))),
-                },
-                AssignmentKind::MemberHousehold => match (people.get(&assignee.to_ascii_uppercase()), households.get(target)) {
-                    (Some(p), Some(h)) => Ok((None, Some(p.id), None, Some(h.id), Some(h.community_id), h.path.clone())),
-                    (None, _) => Err(FieldError::new("assignee", "党员身份证号不在人口台账中 (person not found)")),
-                    _ => Err(FieldError::new("target", format!("户号{target}不存在 (household not found)"))),
-                },
+                AssignmentKind::CadreBuilding => {
+                    match (people.get(&assignee.to_ascii_uppercase()), territories.get(target)) {
+                        (Some(p), Some(t)) if t.kind == "building" => {
+                            Ok((None, Some(p.id), Some(t.id), None, t.community_id, t.path.clone()))
+                        }
+                        (None, _) => Err(FieldError::new("assignee", "干部身份证号不在人口台账中 (person not found)")),
+                        _ => Err(FieldError::new("target", format!("{target}不是楼栋编码 (not a building)"))),
+                    }
+                }
+                AssignmentKind::MemberHousehold => {
+                    match (people.get(&assignee.to_ascii_uppercase()), households.get(target)) {
+                        (Some(p), Some(h)) => {
+                            Ok((None, Some(p.id), None, Some(h.id), Some(h.community_id), h.path.clone()))
+                        }
+                        (None, _) => Err(FieldError::new("assignee", "党员身份证号不在人口台账中 (person not found)")),
+                        _ => Err(FieldError::new("target", format!("户号{target}不存在 (household not found)"))),
+                    }
+                }
             };
             match rec {
                 Ok((o, p, t, h, Some(c), path)) => recs.push((kind, o, p, t, h, c, path)),
@@ -1153,10 +1592,12 @@ impl Store {
         let mut report = ImportReport { rows: sheet.rows.len(), ..Default::default() };
         let mut tx = self.begin().await?;
         for (kind, o, p, t, h, c, path) in &recs {
-            let exists: i64 = crate::on_tx!(&mut tx, |conn| sqlx::query_scalar::<_, i64>(
+            let exists: i64 = crate::on_tx!(&mut tx, |conn| {
+                sqlx::query_scalar::<_, i64>(
                 "SELECT count(*) FROM assignments WHERE kind = $1 AND (organisation_id = $2 OR ($2 IS NULL AND organisation_id IS NULL)) AND (person_id = $3 OR ($3 IS NULL AND person_id IS NULL)) \
                  AND (territory_id = $4 OR ($4 IS NULL AND territory_id IS NULL)) AND (household_id = $5 OR ($5 IS NULL AND household_id IS NULL))"
-            ).bind(kind.as_str()).bind(*o).bind(*p).bind(*t).bind(*h).fetch_one(conn).await)?;
+            ).bind(kind.as_str()).bind(*o).bind(*p).bind(*t).bind(*h).fetch_one(conn).await
+            })?;
             if exists > 0 {
                 report.unchanged += 1;
                 continue;
@@ -1174,9 +1615,11 @@ fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "csv" => {
-            let file = std::fs::File::create(path).map_err(|e| StoreError::invalid("file", format!("无法写入文件 (cannot write): {e}")))?;
+            let file = std::fs::File::create(path)
+                .map_err(|e| StoreError::invalid("file", format!("无法写入文件 (cannot write): {e}")))?;
             let mut buf = std::io::BufWriter::new(file);
-            std::io::Write::write_all(&mut buf, "\u{feff}".as_bytes()).map_err(|e| StoreError::invalid("file", e.to_string()))?;
+            std::io::Write::write_all(&mut buf, "\u{feff}".as_bytes())
+                .map_err(|e| StoreError::invalid("file", e.to_string()))?;
             let mut w = csv::Writer::from_writer(buf);
             let err = |e: csv::Error| StoreError::invalid("file", format!("无法写入CSV (cannot write CSV): {e}"));
             w.write_record(headers).map_err(err)?;
@@ -1187,7 +1630,9 @@ fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()
         }
         "xlsx" => {
             use rust_xlsxwriter::{Format, Workbook};
-            let err = |e: rust_xlsxwriter::XlsxError| StoreError::invalid("file", format!("无法写入Excel (cannot write XLSX): {e}"));
+            let err = |e: rust_xlsxwriter::XlsxError| {
+                StoreError::invalid("file", format!("无法写入Excel (cannot write XLSX): {e}"))
+            };
             let mut wb = Workbook::new();
             let ws = wb.add_worksheet();
             let bold = Format::new().set_bold();
@@ -1210,8 +1655,21 @@ fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()
     Ok(())
 }
 
+/// A share in basis points as a percentage without trailing zeros (5000 → "50").
+fn share_text(bp: i64) -> String {
+    if bp % 100 == 0 {
+        format!("{}", bp / 100)
+    } else {
+        format!("{}.{:02}", bp / 100, bp % 100).trim_end_matches('0').to_string()
+    }
+}
+
 fn yes(b: bool) -> String {
-    if b { "是".into() } else { "否".into() }
+    if b {
+        "是".into()
+    } else {
+        "否".into()
+    }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -1231,51 +1689,113 @@ impl Store {
     /// The rows of a ledger as text, in the column order of [`LedgerKind::columns`].
     pub async fn ledger_rows(&self, kind: LedgerKind, within: &Subtree) -> Result<Vec<Vec<String>>> {
         let range = [Value::from(within.path.clone()), Value::from(within.end.clone())];
+        let whole = within.path == "/";
         Ok(match kind {
             LedgerKind::Territories => {
                 type R = (String, String, String, Option<String>, Option<i64>, Option<String>, Option<String>);
                 let rows: Vec<R> = fetch_all(&self.db, "SELECT t.code, t.name, t.kind, p.code, t.area_centi, t.dwelling_use, t.geometry FROM territories t LEFT JOIN territories p ON p.id = t.parent_id WHERE t.path >= $1 AND t.path < $2 ORDER BY t.path", &range).await?;
                 rows.into_iter()
                     .map(|(code, name, k, parent, area, use_, geom)| {
-                        vec![code, name, TerritoryKind::parse(&k).map(|k| k.label_zh().to_string()).unwrap_or(k), opt(parent), opt(area.map(Area)), opt(use_.and_then(|u| DwellingUse::parse(&u)).map(|u| u.label_zh())), opt(geom)]
+                        vec![
+                            code,
+                            name,
+                            TerritoryKind::parse(&k).map(|k| k.label_zh().to_string()).unwrap_or(k),
+                            opt(parent),
+                            opt(area.map(Area)),
+                            opt(use_.and_then(|u| DwellingUse::parse(&u)).map(|u| u.label_zh())),
+                            opt(geom),
+                        ]
                     })
                     .collect()
             }
             LedgerKind::People => {
-                type R = (String, String, String, NaiveDate, Option<String>, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+                type R = (
+                    String,
+                    String,
+                    String,
+                    NaiveDate,
+                    Option<String>,
+                    String,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                );
                 let sql = "SELECT p.name, p.id_number, p.sex, p.birth_date, p.phone, p.tags, h.number, m.relation, cm.name, c.name, b.name, e.name, d.name \
                     FROM people p LEFT JOIN household_members m ON m.person_id = p.id LEFT JOIN households h ON h.id = m.household_id \
                     LEFT JOIN territories d ON d.id = h.dwelling_id LEFT JOIN territories e ON e.id = d.parent_id LEFT JOIN territories b ON b.id = e.parent_id \
                     LEFT JOIN territories c ON c.id = b.parent_id LEFT JOIN territories cm ON cm.id = c.parent_id \
-                    WHERE p.home_path >= $1 AND p.home_path < $2 ORDER BY p.home_path, p.id";
-                let rows: Vec<R> = fetch_all(&self.db, sql, &range).await?;
+                    WHERE {in_range} ORDER BY COALESCE(p.home_path, ''), p.id_number";
+                // People with no home in the district (cadres, in-service members) belong to a whole-district export.
+                let in_range = if whole {
+                    "(p.home_path IS NULL OR (p.home_path >= $1 AND p.home_path < $2))"
+                } else {
+                    "p.home_path >= $1 AND p.home_path < $2"
+                };
+                let rows: Vec<R> = fetch_all(&self.db, &sql.replace("{in_range}", in_range), &range).await?;
+                let owned: Vec<(String, String, i64)> = fetch_all(&self.db, "SELECT p.id_number, d.code, CAST(o.share_bp AS BIGINT) FROM owners o JOIN people p ON p.id = o.person_id JOIN territories d ON d.id = o.dwelling_id WHERE p.home_path >= $1 AND p.home_path < $2 ORDER BY d.code", &range).await?;
+                let mut owns: HashMap<String, Vec<String>> = HashMap::new();
+                for (idn, code, bp) in owned {
+                    owns.entry(idn).or_default().push(format!("{code}:{}", share_text(bp)));
+                }
                 rows.into_iter()
                     .map(|(name, idn, sex, birth, phone, tags, hh, rel, cm, c, b, e, d)| {
-                        let tags_zh: Vec<&str> = tags.split(',').filter_map(jiayuan_domain::person::PersonTag::parse).map(|t| t.label_zh()).collect();
+                        let own = owns.get(&idn).map(|v| v.join("、")).unwrap_or_default();
+                        let tags_zh: Vec<&str> = tags
+                            .split(',')
+                            .filter_map(jiayuan_domain::person::PersonTag::parse)
+                            .map(|t| t.label_zh())
+                            .collect();
                         let address: String = [cm, c, b, e, d].into_iter().flatten().collect();
-                        vec![name, idn, (if sex == "male" { "男" } else { "女" }).into(), birth.to_string(), opt(phone), tags_zh.join("、"), opt(hh), opt(rel.and_then(|r| Relation::parse(&r)).map(|r| r.label_zh())), address]
+                        vec![
+                            name,
+                            idn,
+                            (if sex == "male" { "男" } else { "女" }).into(),
+                            birth.to_string(),
+                            opt(phone),
+                            tags_zh.join("、"),
+                            opt(hh),
+                            opt(rel.and_then(|r| Relation::parse(&r)).map(|r| r.label_zh())),
+                            own,
+                            address,
+                        ]
                     })
                     .collect()
             }
             LedgerKind::Households => {
-                let rows: Vec<(Uuid, String, String, String)> = fetch_all(&self.db, "SELECT h.dwelling_id, h.number, d.code, h.tenure FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.path >= $1 AND h.path < $2 ORDER BY h.path, h.number", &range).await?;
-                let owners: Vec<(Uuid, String, i64)> = fetch_all(&self.db, "SELECT o.dwelling_id, p.id_number, CAST(o.share_bp AS BIGINT) FROM owners o JOIN people p ON p.id = o.person_id JOIN territories d ON d.id = o.dwelling_id WHERE d.path >= $1 AND d.path < $2 ORDER BY p.id_number", &range).await?;
-                let mut by_dwelling: HashMap<Uuid, Vec<String>> = HashMap::new();
-                for (d, idn, bp) in owners {
-                    let pct = if bp % 100 == 0 { format!("{}", bp / 100) } else { format!("{}.{:02}", bp / 100, bp % 100) };
-                    by_dwelling.entry(d).or_default().push(format!("{idn}:{pct}"));
-                }
+                let rows: Vec<(String, String, String)> = fetch_all(&self.db, "SELECT h.number, d.code, h.tenure FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.path >= $1 AND h.path < $2 ORDER BY h.path, h.number", &range).await?;
                 rows.into_iter()
-                    .map(|(d, number, code, tenure)| vec![number, code, Tenure::parse(&tenure).map(|t| t.label_zh().to_string()).unwrap_or(tenure), by_dwelling.get(&d).map(|v| v.join("、")).unwrap_or_default()])
+                    .map(|(number, code, tenure)| {
+                        vec![number, code, Tenure::parse(&tenure).map(|t| t.label_zh().to_string()).unwrap_or(tenure)]
+                    })
                     .collect()
             }
             LedgerKind::PartyMembers => {
-                type R = (Uuid, String, String, Option<String>, Option<NaiveDate>, bool, Option<String>, Option<String>, Option<NaiveDate>, Option<Uuid>);
+                type R = (
+                    Uuid,
+                    String,
+                    String,
+                    Option<String>,
+                    Option<NaiveDate>,
+                    bool,
+                    Option<String>,
+                    Option<String>,
+                    Option<NaiveDate>,
+                    Option<Uuid>,
+                );
                 let sql = "SELECT p.id, p.id_number, p.name, t.code, m.joined_on, m.in_service, m.work_unit, rc.code, m.reported_on, ch.id \
                     FROM party_members m JOIN people p ON p.id = m.person_id LEFT JOIN party_orgs o ON o.id = m.org_id LEFT JOIN territories t ON t.id = o.territory_id \
                     LEFT JOIN territories rc ON rc.id = m.reported_community_id LEFT JOIN central_households ch ON ch.member_id = m.person_id \
-                    WHERE m.path >= $1 AND m.path < $2 ORDER BY m.path, p.id";
-                let rows: Vec<R> = fetch_all(&self.db, sql, &range).await?;
+                    WHERE {in_range} ORDER BY COALESCE(m.path, ''), p.id_number";
+                let in_range = if whole {
+                    "(m.path IS NULL OR (m.path >= $1 AND m.path < $2))"
+                } else {
+                    "m.path >= $1 AND m.path < $2"
+                };
+                let rows: Vec<R> = fetch_all(&self.db, &sql.replace("{in_range}", in_range), &range).await?;
                 let served: Vec<(Uuid, String)> = fetch_all(&self.db, "SELECT h.central_household_id, h.number FROM households h WHERE h.central_household_id IS NOT NULL AND h.path >= $1 AND h.path < $2 ORDER BY h.path", &range).await?;
                 let mut by_central: HashMap<Uuid, Vec<String>> = HashMap::new();
                 for (c, n) in served {
@@ -1283,7 +1803,18 @@ impl Store {
                 }
                 rows.into_iter()
                     .map(|(_, idn, name, org, joined, in_service, unit, rc, ron, central)| {
-                        vec![idn, name, opt(org), opt(joined), yes(in_service), opt(unit), opt(rc), opt(ron), yes(central.is_some()), central.and_then(|c| by_central.get(&c)).map(|v| v.join("、")).unwrap_or_default()]
+                        vec![
+                            idn,
+                            name,
+                            opt(org),
+                            opt(joined),
+                            yes(in_service),
+                            opt(unit),
+                            opt(rc),
+                            opt(ron),
+                            yes(central.is_some()),
+                            central.and_then(|c| by_central.get(&c)).map(|v| v.join("、")).unwrap_or_default(),
+                        ]
                     })
                     .collect()
             }
@@ -1292,26 +1823,41 @@ impl Store {
                 let mut out: Vec<Vec<String>> = party
                     .into_iter()
                     .map(|(tcode, name, kind, leader)| {
-                        let label = PartyOrgKind::parse(&kind).map(|k| k.label_zh().to_string()).unwrap_or(kind.clone());
+                        let label =
+                            PartyOrgKind::parse(&kind).map(|k| k.label_zh().to_string()).unwrap_or(kind.clone());
                         vec![format!("{tcode}/{kind}"), name, label, tcode, opt(leader), String::new(), String::new()]
                     })
                     .collect();
                 // Organisations without a territory (district-level units) belong to every export of the whole district.
-                let orgs_sql = if within.path == "/" {
+                let orgs_sql = if whole {
                     "SELECT o.code, o.name, o.kind, t.code, o.contact_name, o.contact_phone FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE o.path IS NULL OR (o.path >= $1 AND o.path < $2) ORDER BY o.code"
                 } else {
                     "SELECT o.code, o.name, o.kind, t.code, o.contact_name, o.contact_phone FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE o.path >= $1 AND o.path < $2 ORDER BY o.code"
                 };
-                let orgs: Vec<(String, String, String, Option<String>, Option<String>, Option<String>)> = fetch_all(&self.db, orgs_sql, &range).await?;
-                out.extend(orgs.into_iter().map(|(code, name, kind, t, c, p)| vec![code, name, OrgKind::parse(&kind).map(|k| k.label_zh().to_string()).unwrap_or(kind), opt(t), String::new(), opt(c), opt(p)]));
+                let orgs: Vec<OrgExportRow> = fetch_all(&self.db, orgs_sql, &range).await?;
+                out.extend(orgs.into_iter().map(|(code, name, kind, t, c, p)| {
+                    vec![
+                        code,
+                        name,
+                        OrgKind::parse(&kind).map(|k| k.label_zh().to_string()).unwrap_or(kind),
+                        opt(t),
+                        String::new(),
+                        opt(c),
+                        opt(p),
+                    ]
+                }));
                 out
             }
             LedgerKind::Assignments => {
                 let sql = "SELECT a.kind, COALESCE(o.code, p.id_number, ''), COALESCE(t.code, h.number, '') FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id \
                     LEFT JOIN people p ON p.id = a.person_id LEFT JOIN territories t ON t.id = a.territory_id LEFT JOIN households h ON h.id = a.household_id \
-                    WHERE a.target_path >= $1 AND a.target_path < $2 ORDER BY a.target_path, a.kind";
+                    WHERE a.target_path >= $1 AND a.target_path < $2 ORDER BY a.target_path, a.kind, COALESCE(o.code, p.id_number, '')";
                 let rows: Vec<(String, String, String)> = fetch_all(&self.db, sql, &range).await?;
-                rows.into_iter().map(|(k, a, t)| vec![AssignmentKind::parse(&k).map(|k| k.label_zh().to_string()).unwrap_or(k), a, t]).collect()
+                rows.into_iter()
+                    .map(|(k, a, t)| {
+                        vec![AssignmentKind::parse(&k).map(|k| k.label_zh().to_string()).unwrap_or(k), a, t]
+                    })
+                    .collect()
             }
         })
     }

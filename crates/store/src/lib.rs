@@ -92,7 +92,11 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
             Db::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
@@ -107,7 +111,10 @@ impl Store {
             let pool = SqlitePoolOptions::new().max_connections(max).min_connections(1).connect_with(opts).await?;
             Db::Sqlite(pool)
         } else {
-            return Err(StoreError::invalid("db", "数据库地址应以 sqlite:// 或 postgres:// 开头 (URL must start with sqlite:// or postgres://)"));
+            return Err(StoreError::invalid(
+                "db",
+                "数据库地址应以 sqlite:// 或 postgres:// 开头 (URL must start with sqlite:// or postgres://)",
+            ));
         };
         Ok(Self { db })
     }

@@ -37,7 +37,8 @@ pub struct Person {
     pub home_path: Option<String>,
 }
 
-pub const PERSON_COLS: &str = "p.id, p.community_id, p.name, p.name_pinyin, p.id_number, p.birth_date, p.sex, p.phone, p.tags, p.home_path";
+pub const PERSON_COLS: &str =
+    "p.id, p.community_id, p.name, p.name_pinyin, p.id_number, p.birth_date, p.sex, p.phone, p.tags, p.home_path";
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Household {
@@ -137,7 +138,10 @@ impl Page {
             return Err(jiayuan_domain::FieldError::new("page", "页码从1开始 (pages start at 1)"));
         }
         if page_size == 0 || page_size > Self::MAX_SIZE {
-            return Err(jiayuan_domain::FieldError::new("page_size", format!("每页条数应在1到{}之间 (1 to {})", Self::MAX_SIZE, Self::MAX_SIZE)));
+            return Err(jiayuan_domain::FieldError::new(
+                "page_size",
+                format!("每页条数应在1到{}之间 (1 to {})", Self::MAX_SIZE, Self::MAX_SIZE),
+            ));
         }
         Ok(Self { page, page_size })
     }

@@ -25,7 +25,12 @@ fn people_order(sort: Option<&str>) -> Result<&'static str, FieldError> {
         "birth_date" => "p.birth_date, p.id",
         "-birth_date" => "p.birth_date DESC, p.id",
         "address" => "p.home_path, p.id",
-        other => return Err(FieldError::new("sort", format!("不支持按“{other}”排序，可选 name、-name、birth_date、-birth_date、address"))),
+        other => {
+            return Err(FieldError::new(
+                "sort",
+                format!("不支持按“{other}”排序，可选 name、-name、birth_date、-birth_date、address"),
+            ))
+        }
     })
 }
 
@@ -110,7 +115,10 @@ impl Store {
             Some(h) => Some(self.address_of(h.dwelling_id).await?),
             None => None,
         };
-        let owns_sql = format!("SELECT {} FROM owners o JOIN territories t ON t.id = o.dwelling_id WHERE o.person_id = $1 ORDER BY t.path", TERRITORY_COLS);
+        let owns_sql = format!(
+            "SELECT {} FROM owners o JOIN territories t ON t.id = o.dwelling_id WHERE o.person_id = $1 ORDER BY t.path",
+            TERRITORY_COLS
+        );
         let owns = fetch_all(&self.db, &owns_sql, &[id.into()]).await?;
         let party_sql = "SELECT o.name AS org_name, o.kind AS org_kind, m.joined_on, m.in_service, m.work_unit, c.name AS reported_community \
                          FROM party_members m LEFT JOIN party_orgs o ON o.id = m.org_id LEFT JOIN territories c ON c.id = m.reported_community_id WHERE m.person_id = $1";
@@ -144,7 +152,11 @@ impl Store {
             "address" => "h.path",
             "-address" => "h.path DESC",
             "number" => "h.number",
-            other => return Err(FieldError::new("sort", format!("不支持按“{other}”排序，可选 address、-address、number")).into()),
+            other => {
+                return Err(
+                    FieldError::new("sort", format!("不支持按“{other}”排序，可选 address、-address、number")).into()
+                )
+            }
         };
         let mut q = QueryParts::default();
         if let Some(s) = &f.within {
@@ -165,13 +177,20 @@ impl Store {
     }
 
     pub async fn household_detail(&self, id: Uuid) -> Result<HouseholdDetail> {
-        let sql = format!("SELECT {HOUSEHOLD_COLS} FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.id = $1");
+        let sql = format!(
+            "SELECT {HOUSEHOLD_COLS} FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.id = $1"
+        );
         let household: Household = fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)?;
         let members = self.members(id).await?;
         let address = self.address_of(household.dwelling_id).await?;
         let central_household = match household.central_household_id {
             Some(c) => {
-                let name: Option<(String,)> = fetch_optional(&self.db, "SELECT p.name FROM central_households c JOIN people p ON p.id = c.member_id WHERE c.id = $1", &[c.into()]).await?;
+                let name: Option<(String,)> = fetch_optional(
+                    &self.db,
+                    "SELECT p.name FROM central_households c JOIN people p ON p.id = c.member_id WHERE c.id = $1",
+                    &[c.into()],
+                )
+                .await?;
                 name.map(|n| n.0)
             }
             None => None,

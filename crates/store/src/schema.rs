@@ -25,13 +25,27 @@ impl Store {
     /// The schema version recorded in the database; 0 for an empty database.
     pub async fn schema_version(&self) -> Result<i64> {
         let exists: bool = match self.backend() {
-            Backend::Sqlite => on_db!(&self.db, |p| sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_meta'").fetch_one(p).await)? > 0,
-            Backend::Postgres => on_db!(&self.db, |p| sqlx::query_scalar::<_, i64>("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name='schema_meta'").fetch_one(p).await)? > 0,
+            Backend::Sqlite => {
+                on_db!(&self.db, |p| sqlx::query_scalar::<_, i64>(
+                    "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_meta'"
+                )
+                .fetch_one(p)
+                .await)?
+                    > 0
+            }
+            Backend::Postgres => {
+                on_db!(&self.db, |p| {
+                    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name='schema_meta'").fetch_one(p).await
+                })? > 0
+            }
         };
         if !exists {
             return Ok(0);
         }
-        let v: Option<String> = on_db!(&self.db, |p| sqlx::query_scalar("SELECT value FROM schema_meta WHERE key = 'schema_version'").fetch_optional(p).await)?;
+        let v: Option<String> =
+            on_db!(&self.db, |p| sqlx::query_scalar("SELECT value FROM schema_meta WHERE key = 'schema_version'")
+                .fetch_optional(p)
+                .await)?;
         Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
     }
 
@@ -49,7 +63,9 @@ impl Store {
             for stmt in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 crate::on_tx!(&mut tx, |c| sqlx::query(stmt).execute(c).await.map(|_| ()))?;
             }
-            crate::on_tx!(&mut tx, |c| sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(version.to_string()).execute(c).await.map(|_| ()))?;
+            crate::on_tx!(&mut tx, |c| {
+                sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(version.to_string()).execute(c).await.map(|_| ())
+            })?;
             tx.commit().await?;
             ran += 1;
         }

@@ -32,8 +32,11 @@ impl Store {
             let r = r.clone();
             async move { fetch_i64(&self.db, &sql, &r).await }
         };
-        let kind = |k: &str| format!("SELECT count(*) FROM territories WHERE kind = '{k}' AND path >= $1 AND path < $2");
-        let by_path = |table: &str, col: &str, extra: &str| format!("SELECT count(*) FROM {table} WHERE {col} >= $1 AND {col} < $2{extra}");
+        let kind =
+            |k: &str| format!("SELECT count(*) FROM territories WHERE kind = '{k}' AND path >= $1 AND path < $2");
+        let by_path = |table: &str, col: &str, extra: &str| {
+            format!("SELECT count(*) FROM {table} WHERE {col} >= $1 AND {col} < $2{extra}")
+        };
         Ok(Stats {
             subdistricts: count(kind("subdistrict")).await?,
             communities: count(kind("community")).await?,

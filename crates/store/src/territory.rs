@@ -89,7 +89,10 @@ impl TerritoryDraft {
                 Some(a) => Some(Area::parse(a)?.centi_m2()),
                 None => None,
             };
-            let u = jiayuan_domain::person::DwellingUse::parse_field(input.dwelling_use.as_deref().unwrap_or("residential"), "use")?;
+            let u = jiayuan_domain::person::DwellingUse::parse_field(
+                input.dwelling_use.as_deref().unwrap_or("residential"),
+                "use",
+            )?;
             (area, Some(u.as_str().to_string()))
         } else {
             (None, None)
@@ -136,7 +139,21 @@ impl TerritoryDraft {
 }
 
 pub const TERRITORY_INSERT_COLS: &[&str] = &[
-    "id", "parent_id", "community_id", "kind", "code", "name", "name_pinyin", "path", "depth", "geometry", "area_centi", "dwelling_use", "grid_id", "created_at", "updated_at",
+    "id",
+    "parent_id",
+    "community_id",
+    "kind",
+    "code",
+    "name",
+    "name_pinyin",
+    "path",
+    "depth",
+    "geometry",
+    "area_centi",
+    "dwelling_use",
+    "grid_id",
+    "created_at",
+    "updated_at",
 ];
 
 /// Checks that text is a GeoJSON Polygon or MultiPolygon with numeric coordinates.
@@ -218,7 +235,8 @@ impl Store {
         }
         let mut q = QueryParts::default();
         let ph: Vec<String> = prefixes.into_iter().map(|p| q.bind(p)).collect();
-        let sql = format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.path IN ({}) ORDER BY t.path", ph.join(","));
+        let sql =
+            format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.path IN ({}) ORDER BY t.path", ph.join(","));
         fetch_all(&self.db, &sql, &q.vals).await
     }
 
@@ -252,7 +270,8 @@ impl Store {
     }
 
     pub async fn children(&self, id: Uuid) -> Result<Vec<Territory>> {
-        let sql = format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.parent_id = $1 ORDER BY t.path LIMIT 500");
+        let sql =
+            format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.parent_id = $1 ORDER BY t.path LIMIT 500");
         fetch_all(&self.db, &sql, &[id.into()]).await
     }
 
@@ -267,7 +286,10 @@ impl Store {
         };
         let draft = TerritoryDraft::build(input, parent.as_ref())?;
         if self.territory_by_code(&draft.code).await.is_ok() {
-            return Err(StoreError::Conflict { field: "code".into(), message: format!("代码{}已存在 (code already exists)", draft.code) });
+            return Err(StoreError::Conflict {
+                field: "code".into(),
+                message: format!("代码{}已存在 (code already exists)", draft.code),
+            });
         }
         let mut tx = self.begin().await?;
         batch::insert_rows(&mut tx, "territories", TERRITORY_INSERT_COLS, &[draft.row(chrono::Utc::now())], "").await?;
@@ -327,16 +349,23 @@ impl Store {
         let buildings_sql = "FROM territories t WHERE t.kind = 'building' AND t.path >= $1 AND t.path < $2 \
             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'cadre_building')";
         let households_sql = "FROM households h WHERE h.path >= $1 AND h.path < $2 AND h.central_household_id IS NULL";
-        let grids_sql = "FROM territories t WHERE t.kind = 'building' AND t.path >= $1 AND t.path < $2 AND t.grid_id IS NULL";
+        let grids_sql =
+            "FROM territories t WHERE t.kind = 'building' AND t.path >= $1 AND t.path < $2 AND t.grid_id IS NULL";
         let gap = |sql: &str| format!("SELECT t.code AS code, t.name AS name {sql} ORDER BY t.path LIMIT 20");
         Ok(Coverage {
             compounds_without_unit: fetch_i64(&self.db, &format!("SELECT count(*) {compounds_sql}"), &r).await?,
             buildings_without_cadre: fetch_i64(&self.db, &format!("SELECT count(*) {buildings_sql}"), &r).await?,
-            households_without_central_household: fetch_i64(&self.db, &format!("SELECT count(*) {households_sql}"), &r).await?,
+            households_without_central_household: fetch_i64(&self.db, &format!("SELECT count(*) {households_sql}"), &r)
+                .await?,
             buildings_without_grid: fetch_i64(&self.db, &format!("SELECT count(*) {grids_sql}"), &r).await?,
             compounds: fetch_all(&self.db, &gap(compounds_sql), &r).await?,
             buildings: fetch_all(&self.db, &gap(buildings_sql), &r).await?,
-            households: fetch_all(&self.db, &format!("SELECT h.number AS code, h.number AS name {households_sql} ORDER BY h.path LIMIT 20"), &r).await?,
+            households: fetch_all(
+                &self.db,
+                &format!("SELECT h.number AS code, h.number AS name {households_sql} ORDER BY h.path LIMIT 20"),
+                &r,
+            )
+            .await?,
         })
     }
 }

@@ -19,7 +19,10 @@ impl TestDb {
         self.store.close().await;
         if let Some((admin_url, dbname)) = self.cleanup {
             if let Ok(admin) = Store::connect(&admin_url).await {
-                let _ = on_db!(&admin.db, |p| sqlx::query(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).execute(p).await.map(|_| ()));
+                let _ = on_db!(&admin.db, |p| sqlx::query(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+                    .execute(p)
+                    .await
+                    .map(|_| ()));
                 admin.close().await;
             }
         } else if let Some(path) = self.url.strip_prefix("sqlite://") {
@@ -31,7 +34,12 @@ impl TestDb {
 }
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), uuid::Uuid::now_v7().simple())
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        uuid::Uuid::now_v7().simple()
+    )
 }
 
 pub async fn sqlite() -> TestDb {
@@ -50,7 +58,8 @@ pub async fn postgres() -> Option<TestDb> {
     };
     let admin = Store::connect(&base).await.expect("connect to JIAYUAN_TEST_DATABASE_URL");
     let dbname = unique("jy").to_lowercase();
-    on_db!(&admin.db, |p| sqlx::query(&format!("CREATE DATABASE {dbname}")).execute(p).await.map(|_| ())).expect("create test database");
+    on_db!(&admin.db, |p| sqlx::query(&format!("CREATE DATABASE {dbname}")).execute(p).await.map(|_| ()))
+        .expect("create test database");
     admin.close().await;
     let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
     let url = format!("{prefix}/{dbname}");

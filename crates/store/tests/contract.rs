@@ -13,7 +13,13 @@ async fn migrations_are_idempotent_and_refuse_newer_schema() {
         let s = &t.store;
         assert_eq!(s.migrate().await.unwrap(), 0, "{}", t.name);
         assert_eq!(s.schema_version().await.unwrap(), jiayuan_store::schema::SCHEMA_VERSION);
-        jiayuan_store::on_db!(&s.db, |p| sqlx::query("UPDATE schema_meta SET value = '999' WHERE key = 'schema_version'").execute(p).await.map(|_| ())).unwrap();
+        jiayuan_store::on_db!(&s.db, |p| sqlx::query(
+            "UPDATE schema_meta SET value = '999' WHERE key = 'schema_version'"
+        )
+        .execute(p)
+        .await
+        .map(|_| ()))
+        .unwrap();
         assert!(matches!(s.migrate().await, Err(StoreError::SchemaTooNew { found: 999, .. })), "{}", t.name);
         assert!(s.check_schema().await.is_err());
         t.finish().await;
@@ -43,8 +49,21 @@ async fn small_demo_is_deterministic_and_counts_add_up() {
         // Same seed, same data: compare with a second database.
         let other = testing::sqlite().await;
         other.store.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
-        let a = s.list_people(&PeopleQuery { sort: Some("name".into()), ..Default::default() }, Page::new(Some(1), Some(50)).unwrap()).await.unwrap();
-        let b = other.store.list_people(&PeopleQuery { sort: Some("name".into()), ..Default::default() }, Page::new(Some(1), Some(50)).unwrap()).await.unwrap();
+        let a = s
+            .list_people(
+                &PeopleQuery { sort: Some("name".into()), ..Default::default() },
+                Page::new(Some(1), Some(50)).unwrap(),
+            )
+            .await
+            .unwrap();
+        let b = other
+            .store
+            .list_people(
+                &PeopleQuery { sort: Some("name".into()), ..Default::default() },
+                Page::new(Some(1), Some(50)).unwrap(),
+            )
+            .await
+            .unwrap();
         let key = |p: &jiayuan_store::model::Person| (p.id, p.name.clone(), p.id_number.clone());
         assert_eq!(a.items.iter().map(key).collect::<Vec<_>>(), b.items.iter().map(key).collect::<Vec<_>>());
         other.finish().await;
@@ -60,13 +79,29 @@ async fn subtree_lists_search_and_sort() {
         let community = s.territory_by_code("370612001002").await.unwrap();
         let within = Some(Subtree::of(&community.path));
         let page = Page::new(Some(1), Some(200)).unwrap();
-        let buildings = s.list_territories(&TerritoryQuery { within: within.clone(), kind: Some(TerritoryKind::Building), ..Default::default() }, page).await.unwrap();
+        let buildings = s
+            .list_territories(
+                &TerritoryQuery { within: within.clone(), kind: Some(TerritoryKind::Building), ..Default::default() },
+                page,
+            )
+            .await
+            .unwrap();
         assert!(buildings.total > 0);
-        assert!(buildings.items.iter().all(|b| b.path.starts_with(&community.path) && b.kind == "building"), "{}", t.name);
-        let all_buildings = s.list_territories(&TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() }, page).await.unwrap();
+        assert!(
+            buildings.items.iter().all(|b| b.path.starts_with(&community.path) && b.kind == "building"),
+            "{}",
+            t.name
+        );
+        let all_buildings = s
+            .list_territories(&TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() }, page)
+            .await
+            .unwrap();
         assert!(all_buildings.total > buildings.total);
 
-        let people = s.list_people(&PeopleQuery { within: within.clone(), sort: Some("name".into()), ..Default::default() }, page).await.unwrap();
+        let people = s
+            .list_people(&PeopleQuery { within: within.clone(), sort: Some("name".into()), ..Default::default() }, page)
+            .await
+            .unwrap();
         assert!(people.items.iter().all(|p| p.home_path.as_deref().unwrap().starts_with(&community.path)));
         let keys: Vec<_> = people.items.iter().map(|p| p.name_pinyin.clone()).collect();
         let mut sorted = keys.clone();
@@ -93,15 +128,56 @@ async fn subtree_lists_search_and_sort() {
 async fn territory_creation_validates_codes() {
     for t in testing::all().await {
         let s = &t.store;
-        let d = s.create_territory(&NewTerritory { kind: "district".into(), code: "370612000000".into(), name: "牟平区".into(), ..Default::default() }).await.unwrap();
+        let d = s
+            .create_territory(&NewTerritory {
+                kind: "district".into(),
+                code: "370612000000".into(),
+                name: "牟平区".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(d.path, "/370612/");
-        let sd = s.create_territory(&NewTerritory { parent_code: Some("370612000000".into()), kind: "subdistrict".into(), code: "370612001000".into(), name: "宁海街道".into(), ..Default::default() }).await.unwrap();
+        let sd = s
+            .create_territory(&NewTerritory {
+                parent_code: Some("370612000000".into()),
+                kind: "subdistrict".into(),
+                code: "370612001000".into(),
+                name: "宁海街道".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(sd.path, "/370612/001/");
-        let bad = s.create_territory(&NewTerritory { parent_code: Some("370612000000".into()), kind: "community".into(), code: "370612001001".into(), name: "x".into(), ..Default::default() }).await;
+        let bad = s
+            .create_territory(&NewTerritory {
+                parent_code: Some("370612000000".into()),
+                kind: "community".into(),
+                code: "370612001001".into(),
+                name: "x".into(),
+                ..Default::default()
+            })
+            .await;
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "code"));
-        let dup = s.create_territory(&NewTerritory { parent_code: Some("370612000000".into()), kind: "subdistrict".into(), code: "370612001000".into(), name: "重复".into(), ..Default::default() }).await;
+        let dup = s
+            .create_territory(&NewTerritory {
+                parent_code: Some("370612000000".into()),
+                kind: "subdistrict".into(),
+                code: "370612001000".into(),
+                name: "重复".into(),
+                ..Default::default()
+            })
+            .await;
         assert!(matches!(dup, Err(StoreError::Conflict { .. })));
-        let ghost = s.create_territory(&NewTerritory { parent_code: Some("999".into()), kind: "subdistrict".into(), code: "370612002000".into(), name: "x".into(), ..Default::default() }).await;
+        let ghost = s
+            .create_territory(&NewTerritory {
+                parent_code: Some("999".into()),
+                kind: "subdistrict".into(),
+                code: "370612002000".into(),
+                name: "x".into(),
+                ..Default::default()
+            })
+            .await;
         assert!(matches!(ghost, Err(StoreError::Invalid(e)) if e.field == "parent"));
         t.finish().await;
     }

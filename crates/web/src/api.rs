@@ -42,7 +42,10 @@ pub struct ListParams {
 fn num(v: &Option<String>, field: &str) -> Result<Option<u32>, ApiError> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse::<u32>().map(Some).map_err(|_| ApiError::invalid(field, format!("“{s}”不是正整数 (not a whole number)"))),
+        Some(s) => s
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, format!("“{s}”不是正整数 (not a whole number)"))),
     }
 }
 
@@ -56,7 +59,9 @@ impl ListParams {
             None => Ok(None),
             Some(r) => match state.store.territory_by_ref(r).await {
                 Ok(t) => Ok(Some(Subtree::of(&t.path))),
-                Err(jiayuan_store::StoreError::NotFound) => Err(ApiError::invalid("within", format!("区域“{r}”不存在 (no such territory)"))),
+                Err(jiayuan_store::StoreError::NotFound) => {
+                    Err(ApiError::invalid("within", format!("区域“{r}”不存在 (no such territory)")))
+                }
                 Err(e) => Err(e.into()),
             },
         }
@@ -74,11 +79,22 @@ pub async fn healthz() -> &'static str {
 
 /// List territory nodes: filter by subtree, kind or parent; search; sort by code or name.
 #[utoipa::path(get, path = "/api/v1/territories", params(ListParams), responses((status = 200, body = Paged<TerritoryView>), (status = 400, body = ErrorBody)))]
-pub async fn list_territories(State(state): State<AppState>, Query(p): Query<ListParams>) -> Result<Json<Paged<TerritoryView>>, ApiError> {
+pub async fn list_territories(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Paged<TerritoryView>>, ApiError> {
     let page = p.page()?;
-    let kind = p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| TerritoryKind::parse_field(k, "kind")).transpose()?;
+    let kind =
+        p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| TerritoryKind::parse_field(k, "kind")).transpose()?;
     let parent_id = match p.parent.as_deref().filter(|s| !s.is_empty()) {
-        Some(r) => Some(state.store.territory_by_ref(r).await.map_err(|_| ApiError::invalid("parent", format!("区域“{r}”不存在 (no such territory)")))?.id),
+        Some(r) => Some(
+            state
+                .store
+                .territory_by_ref(r)
+                .await
+                .map_err(|_| ApiError::invalid("parent", format!("区域“{r}”不存在 (no such territory)")))?
+                .id,
+        ),
         None => None,
     };
     let q = TerritoryQuery { within: p.within(&state).await?, kind, parent_id, q: p.q.clone(), sort: p.sort.clone() };
@@ -88,12 +104,18 @@ pub async fn list_territories(State(state): State<AppState>, Query(p): Query<Lis
 
 /// One node with its ancestors, figures, party organisations, grids, assignments and coverage gaps.
 #[utoipa::path(get, path = "/api/v1/territories/{id}", params(("id" = String, Path, description = "Territory id or code")), responses((status = 200, body = TerritoryDetailView), (status = 404, body = ErrorBody)))]
-pub async fn get_territory(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TerritoryDetailView>, ApiError> {
+pub async fn get_territory(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TerritoryDetailView>, ApiError> {
     let t = state.store.territory_by_ref(&id).await?;
     Ok(Json(territory_detail(&state, t).await?))
 }
 
-pub async fn territory_detail(state: &AppState, t: jiayuan_store::model::Territory) -> Result<TerritoryDetailView, ApiError> {
+pub async fn territory_detail(
+    state: &AppState,
+    t: jiayuan_store::model::Territory,
+) -> Result<TerritoryDetailView, ApiError> {
     let s = &state.store;
     let ancestors = s.ancestors(&t).await?;
     let stats = s.stats(&Subtree::of(&t.path)).await?;
@@ -130,8 +152,13 @@ pub struct NewTerritoryBody {
 
 /// Create a territory node under its parent.
 #[utoipa::path(post, path = "/api/v1/territories", request_body = NewTerritoryBody, responses((status = 201, body = TerritoryView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_territory(State(state): State<AppState>, body: Result<Json<NewTerritoryBody>, JsonRejection>) -> Result<(StatusCode, Json<TerritoryView>), ApiError> {
-    let Json(b) = body.map_err(|e| ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text())))?;
+pub async fn create_territory(
+    State(state): State<AppState>,
+    body: Result<Json<NewTerritoryBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<TerritoryView>), ApiError> {
+    let Json(b) = body.map_err(|e| {
+        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
+    })?;
     let input = NewTerritory {
         parent_code: b.parent,
         kind: b.kind,
@@ -162,7 +189,10 @@ pub async fn coverage(State(state): State<AppState>, Path(id): Path<String>) -> 
 /// Search residents: by name, pinyin, initials or whole ID number; filter by subtree and tag.
 /// Sort: name (pinyin order), -name, birth_date, -birth_date, address.
 #[utoipa::path(get, path = "/api/v1/people", params(ListParams), responses((status = 200, body = Paged<PersonView>), (status = 400, body = ErrorBody)))]
-pub async fn list_people(State(state): State<AppState>, Query(p): Query<ListParams>) -> Result<Json<Paged<PersonView>>, ApiError> {
+pub async fn list_people(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Paged<PersonView>>, ApiError> {
     let page = p.page()?;
     let tag = p.tag.as_deref().filter(|s| !s.is_empty()).map(|t| PersonTag::parse_field(t, "tag")).transpose()?;
     let q = PeopleQuery { within: p.within(&state).await?, q: p.q.clone(), tag, sort: p.sort.clone() };
@@ -171,30 +201,64 @@ pub async fn list_people(State(state): State<AppState>, Query(p): Query<ListPara
 
 /// One resident with household, owned dwellings and party membership (masked).
 #[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = String, Path)), responses((status = 200, body = PersonDetailView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_person(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<PersonDetailView>, ApiError> {
+pub async fn get_person(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PersonDetailView>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(state.store.person_detail(id).await?.into()))
 }
 
 /// List households; sort: address, -address, number.
 #[utoipa::path(get, path = "/api/v1/households", params(ListParams), responses((status = 200, body = Paged<HouseholdView>), (status = 400, body = ErrorBody)))]
-pub async fn list_households(State(state): State<AppState>, Query(p): Query<ListParams>) -> Result<Json<Paged<HouseholdView>>, ApiError> {
+pub async fn list_households(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Paged<HouseholdView>>, ApiError> {
     let page = p.page()?;
     let q = HouseholdQuery { within: p.within(&state).await?, q: p.q.clone(), sort: p.sort.clone() };
     Ok(Json(Paged::map(state.store.list_households(&q, page).await?, HouseholdView::from)))
 }
 
 #[utoipa::path(get, path = "/api/v1/households/{id}", params(("id" = String, Path)), responses((status = 200, body = HouseholdDetailView), (status = 404, body = ErrorBody)))]
-pub async fn get_household(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<HouseholdDetailView>, ApiError> {
+pub async fn get_household(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<HouseholdDetailView>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(state.store.household_detail(id).await?.into()))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Jiayuan API", description = "家园 — grassroots governance. Personal information is masked in every response."),
-    paths(healthz, list_territories, get_territory, create_territory, coverage, stats, list_people, get_person, list_households, get_household),
-    components(schemas(ErrorBody, TerritoryView, PersonView, HouseholdView, PersonDetailView, HouseholdDetailView, StatsView, CoverageView, TerritoryDetailView, NewTerritoryBody))
+    info(
+        title = "Jiayuan API",
+        description = "家园 — grassroots governance. Personal information is masked in every response."
+    ),
+    paths(
+        healthz,
+        list_territories,
+        get_territory,
+        create_territory,
+        coverage,
+        stats,
+        list_people,
+        get_person,
+        list_households,
+        get_household
+    ),
+    components(schemas(
+        ErrorBody,
+        TerritoryView,
+        PersonView,
+        HouseholdView,
+        PersonDetailView,
+        HouseholdDetailView,
+        StatsView,
+        CoverageView,
+        TerritoryDetailView,
+        NewTerritoryBody
+    ))
 )]
 pub struct ApiDoc;
 

@@ -31,7 +31,12 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, code: "invalid", message: message.into(), field: Some(field.to_string()) }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid",
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
     }
 
     pub fn not_found() -> Self {
@@ -39,7 +44,13 @@ impl ApiError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message.clone(), field: self.field.clone() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message.clone(),
+                field: self.field.clone(),
+            },
+        }
     }
 }
 
@@ -54,17 +65,29 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => Self::not_found(),
             StoreError::Invalid(f) => f.into(),
-            StoreError::Conflict { field, message } => Self { status: StatusCode::CONFLICT, code: "conflict", message, field: Some(field) },
+            StoreError::Conflict { field, message } => {
+                Self { status: StatusCode::CONFLICT, code: "conflict", message, field: Some(field) }
+            }
             StoreError::Ledger(rows) => Self {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "invalid_ledger",
-                message: rows.iter().take(50).map(|r| format!("第{}行[{}]: {}", r.row, r.column, r.message)).collect::<Vec<_>>().join("; "),
+                message: rows
+                    .iter()
+                    .take(50)
+                    .map(|r| format!("第{}行[{}]: {}", r.row, r.column, r.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 field: Some("file".into()),
             },
             other => {
                 // The cause goes to the log; the client gets no SQL or internals.
                 tracing::error!(error = %other, "internal error");
-                Self { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: "服务器内部错误 (internal error)".into(), field: None }
+                Self {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: "服务器内部错误 (internal error)".into(),
+                    field: None,
+                }
             }
         }
     }

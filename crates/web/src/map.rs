@@ -9,13 +9,21 @@ pub struct Shape {
     pub geometry: String,
 }
 
-fn rings(v: &Value) -> Vec<Vec<(f64, f64)>> {
+/// Outer rings of a polygon or multipolygon, as (longitude, latitude) points.
+type Rings = Vec<Vec<(f64, f64)>>;
+
+fn rings(v: &Value) -> Rings {
     let pts = |ring: &Value| -> Vec<(f64, f64)> {
-        ring.as_array().map(|a| a.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect()).unwrap_or_default()
+        ring.as_array()
+            .map(|a| a.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect())
+            .unwrap_or_default()
     };
     match v.get("type").and_then(Value::as_str) {
         Some("Polygon") => v["coordinates"].as_array().map(|r| r.iter().take(1).map(pts).collect()).unwrap_or_default(),
-        Some("MultiPolygon") => v["coordinates"].as_array().map(|polys| polys.iter().filter_map(|p| p.get(0)).map(pts).collect()).unwrap_or_default(),
+        Some("MultiPolygon") => v["coordinates"]
+            .as_array()
+            .map(|polys| polys.iter().filter_map(|p| p.get(0)).map(pts).collect())
+            .unwrap_or_default(),
         _ => vec![],
     }
 }
@@ -26,7 +34,11 @@ fn esc(s: &str) -> String {
 
 /// An SVG of the shapes fitted to a 600×400 box; empty when nothing has geometry.
 pub fn svg(shapes: &[Shape]) -> String {
-    let parsed: Vec<(&Shape, Vec<Vec<(f64, f64)>>)> = shapes.iter().filter_map(|s| serde_json::from_str::<Value>(&s.geometry).ok().map(|v| (s, rings(&v)))).filter(|(_, r)| !r.is_empty()).collect();
+    let parsed: Vec<(&Shape, Rings)> = shapes
+        .iter()
+        .filter_map(|s| serde_json::from_str::<Value>(&s.geometry).ok().map(|v| (s, rings(&v))))
+        .filter(|(_, r)| !r.is_empty())
+        .collect();
     if parsed.is_empty() {
         return String::new();
     }
@@ -42,7 +54,8 @@ pub fn svg(shapes: &[Shape]) -> String {
     let scale = ((w - 20.0) / (x1 - x0).max(1e-9)).min((h - 20.0) / (y1 - y0).max(1e-9));
     let tx = |x: f64| 10.0 + (x - x0) * scale;
     let ty = |y: f64| h - 10.0 - (y - y0) * scale; // north up
-    let mut out = format!("<svg class=\"map\" viewBox=\"0 0 {w} {h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">");
+    let mut out =
+        format!("<svg class=\"map\" viewBox=\"0 0 {w} {h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">");
     for (i, (shape, rings)) in parsed.iter().enumerate() {
         let mut d = String::new();
         let (mut cx, mut cy, mut n) = (0.0, 0.0, 0.0);
@@ -57,7 +70,16 @@ pub fn svg(shapes: &[Shape]) -> String {
         }
         let hue = (i * 47) % 360;
         let path = format!("<path d=\"{d}\" fill=\"hsl({hue},60%,80%)\" stroke=\"hsl({hue},50%,35%)\" stroke-width=\"1\"><title>{}</title></path>", esc(&shape.label));
-        let label = if n > 0.0 { format!("<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>", cx / n, cy / n, esc(&shape.label)) } else { String::new() };
+        let label = if n > 0.0 {
+            format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+                cx / n,
+                cy / n,
+                esc(&shape.label)
+            )
+        } else {
+            String::new()
+        };
         match &shape.href {
             Some(href) => out.push_str(&format!("<a href=\"{}\">{path}{label}</a>", esc(href))),
             None => out.push_str(&format!("{path}{label}")),

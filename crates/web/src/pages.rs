@@ -62,7 +62,11 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let title = if self.err.status == StatusCode::NOT_FOUND { self.ui.t("not_found").to_string() } else { self.ui.t("bad_request").to_string() };
+        let title = if self.err.status == StatusCode::NOT_FOUND {
+            self.ui.t("not_found").to_string()
+        } else {
+            self.ui.t("bad_request").to_string()
+        };
         let message = match (&self.err.field, self.err.status) {
             (_, StatusCode::NOT_FOUND) => String::new(),
             (Some(f), _) => format!("{f}: {}", self.err.message),
@@ -81,7 +85,15 @@ fn render(ui: Ui, tpl: impl Template) -> Result<Response, PageError> {
         Ok(html) => Ok(Html(html).into_response()),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            Err(PageError { ui, err: ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: "页面渲染失败 (render failed)".into(), field: None } })
+            Err(PageError {
+                ui,
+                err: ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: "页面渲染失败 (render failed)".into(),
+                    field: None,
+                },
+            })
         }
     }
 }
@@ -103,7 +115,8 @@ fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
     }
     let link = |p: u32| {
         let (path, query) = ui.path.split_once('?').unwrap_or((&ui.path, ""));
-        let mut parts: Vec<String> = query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).map(str::to_string).collect();
+        let mut parts: Vec<String> =
+            query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).map(str::to_string).collect();
         parts.push(format!("page={p}"));
         format!("{path}?{}", parts.join("&")).replace('"', "%22")
     };
@@ -119,16 +132,31 @@ fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
     s
 }
 
-pub async fn home(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri) -> Result<Response, PageError> {
+pub async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, PageError> {
     let ui = Ui::from_request(&headers, &uri);
-    let roots = state.store.list_territories(&TerritoryQuery { kind: Some(TerritoryKind::District), ..Default::default() }, Page { page: 1, page_size: 1 }).await.page(&ui)?;
+    let roots = state
+        .store
+        .list_territories(
+            &TerritoryQuery { kind: Some(TerritoryKind::District), ..Default::default() },
+            Page { page: 1, page_size: 1 },
+        )
+        .await
+        .page(&ui)?;
     match roots.items.first() {
         Some(d) => Ok(Redirect::to(&format!("/territories/{}", d.id)).into_response()),
         None => Err(PageError { ui, err: ApiError::not_found() }),
     }
 }
 
-pub async fn territories_root(state: State<AppState>, headers: HeaderMap, uri: OriginalUri) -> Result<Response, PageError> {
+pub async fn territories_root(
+    state: State<AppState>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+) -> Result<Response, PageError> {
     home(state, headers, uri).await
 }
 
@@ -186,7 +214,13 @@ pub struct PageParams {
     pub sort: Option<String>,
 }
 
-pub async fn territory(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Path(id): Path<String>, Query(p): Query<PageParams>) -> Result<Response, PageError> {
+pub async fn territory(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    Query(p): Query<PageParams>,
+) -> Result<Response, PageError> {
     let ui = Ui::from_request(&headers, &uri);
     let s = &state.store;
     let node = s.territory_by_ref(&id).await.page(&ui)?;
@@ -217,10 +251,20 @@ pub async fn territory(State(state): State<AppState>, headers: HeaderMap, Origin
             figures.push((t(lang, key), v));
         }
     }
-    let page_no = p.page.as_deref().map(|x| x.parse::<u32>().map_err(|_| ApiError::invalid("page", "页码应为正整数 (page must be a whole number)"))).transpose().page(&ui)?;
+    let page_no = p
+        .page
+        .as_deref()
+        .map(|x| {
+            x.parse::<u32>().map_err(|_| ApiError::invalid("page", "页码应为正整数 (page must be a whole number)"))
+        })
+        .transpose()
+        .page(&ui)?;
     let page = Page::new(page_no, Some(50)).page(&ui)?;
     let q = p.q.clone().unwrap_or_default();
-    let children = s.list_territories(&TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() }, page).await.page(&ui)?;
+    let children = s
+        .list_territories(&TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() }, page)
+        .await
+        .page(&ui)?;
     // Residents per child, as bars (districts down to compounds).
     let mut chart = Vec::new();
     if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
@@ -234,24 +278,45 @@ pub async fn territory(State(state): State<AppState>, headers: HeaderMap, Origin
         }
     }
     let households = if kind == TerritoryKind::Dwelling {
-        s.list_households(&HouseholdQuery { within: Some(within.clone()), ..Default::default() }, Page { page: 1, page_size: 20 }).await.page(&ui)?.items.into_iter().map(|h| (h.id.to_string(), h.number)).collect()
+        s.list_households(
+            &HouseholdQuery { within: Some(within.clone()), ..Default::default() },
+            Page { page: 1, page_size: 20 },
+        )
+        .await
+        .page(&ui)?
+        .items
+        .into_iter()
+        .map(|h| (h.id.to_string(), h.number))
+        .collect()
     } else {
         vec![]
     };
     let orgs = s.party_orgs_at(node.id).await.page(&ui)?;
     let grids = s.grids_in(&node).await.page(&ui)?;
-    let shapes: Vec<Shape> = grids.iter().filter_map(|g| g.geometry.clone().map(|geometry| Shape { label: g.name.clone(), href: None, geometry })).collect();
+    let shapes: Vec<Shape> = grids
+        .iter()
+        .filter_map(|g| g.geometry.clone().map(|geometry| Shape { label: g.name.clone(), href: None, geometry }))
+        .collect();
     let map_svg = map::svg(&shapes);
     let assignments = s.assignments_in(&node).await.page(&ui)?;
     let cov = s.coverage(&node.path).await.page(&ui)?;
-    let gap_list = |v: Vec<jiayuan_store::territory::Gap>| v.into_iter().map(|g| if g.code == g.name { g.code } else { format!("{} ({})", g.name, g.code) }).collect::<Vec<_>>();
+    let gap_list = |v: Vec<jiayuan_store::territory::Gap>| {
+        v.into_iter()
+            .map(|g| if g.code == g.name { g.code } else { format!("{} ({})", g.name, g.code) })
+            .collect::<Vec<_>>()
+    };
     let none = t(lang, "none");
     let page_html = pager(&ui, children.page, children.page_size, children.total);
     let tpl = TerritoryPage {
         title: node.name.clone(),
         kind_label: kind.label(lang.code()),
         area: node.area_centi.map(|a| jiayuan_domain::Area(a).to_string()),
-        use_label: node.dwelling_use.as_deref().and_then(jiayuan_domain::person::DwellingUse::parse).map(|u| u.label(lang.code())).unwrap_or(none),
+        use_label: node
+            .dwelling_use
+            .as_deref()
+            .and_then(jiayuan_domain::person::DwellingUse::parse)
+            .map(|u| u.label(lang.code()))
+            .unwrap_or(none),
         ancestors,
         figures,
         chart,
@@ -260,15 +325,30 @@ pub async fn territory(State(state): State<AppState>, headers: HeaderMap, Origin
         q,
         pager: page_html,
         households,
-        party_orgs: orgs.into_iter().map(|o| OrgRow { name: o.name, leader: o.leader_name.unwrap_or_else(|| none.into()), members: o.members }).collect(),
+        party_orgs: orgs
+            .into_iter()
+            .map(|o| OrgRow { name: o.name, leader: o.leader_name.unwrap_or_else(|| none.into()), members: o.members })
+            .collect(),
         grids: grids
             .into_iter()
-            .map(|g| GridRow { name: g.name, worker: g.worker_name.unwrap_or_else(|| none.into()), secretary: g.secretary_name.unwrap_or_else(|| none.into()), filed: g.secretary_filed_on.map(|d| d.to_string()).unwrap_or_default(), buildings: g.buildings })
+            .map(|g| GridRow {
+                name: g.name,
+                worker: g.worker_name.unwrap_or_else(|| none.into()),
+                secretary: g.secretary_name.unwrap_or_else(|| none.into()),
+                filed: g.secretary_filed_on.map(|d| d.to_string()).unwrap_or_default(),
+                buildings: g.buildings,
+            })
             .collect(),
         map_svg,
         assignments: assignments
             .into_iter()
-            .map(|a| (jiayuan_domain::org::AssignmentKind::parse(&a.kind).map(|k| k.label(lang.code())).unwrap_or("?"), a.assignee, a.target))
+            .map(|a| {
+                (
+                    jiayuan_domain::org::AssignmentKind::parse(&a.kind).map(|k| k.label(lang.code())).unwrap_or("?"),
+                    a.assignee,
+                    a.target,
+                )
+            })
             .collect(),
         gaps: vec![
             (t(lang, "coverage.compounds"), cov.compounds_without_unit, gap_list(cov.compounds)),
@@ -316,10 +396,24 @@ fn tags_label(lang: Lang, tags: &str) -> String {
 }
 
 fn list_params(p: &PageParams) -> ListParams {
-    ListParams { within: p.within.clone(), q: p.q.clone(), sort: p.sort.clone(), page: p.page.clone(), page_size: None, kind: None, parent: None, tag: p.tag.clone() }
+    ListParams {
+        within: p.within.clone(),
+        q: p.q.clone(),
+        sort: p.sort.clone(),
+        page: p.page.clone(),
+        page_size: None,
+        kind: None,
+        parent: None,
+        tag: p.tag.clone(),
+    }
 }
 
-pub async fn people(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Query(p): Query<PageParams>) -> Result<Response, PageError> {
+pub async fn people(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Response, PageError> {
     let ui = Ui::from_request(&headers, &uri);
     let lang = ui.lang;
     let lp = list_params(&p);
@@ -339,12 +433,27 @@ pub async fn people(State(state): State<AppState>, headers: HeaderMap, OriginalU
                 .into_iter()
                 .map(|p| Row {
                     href: format!("/people/{}", p.id),
-                    cells: vec![p.name, sex_label(lang, &p.sex).into(), p.birth_date.to_string(), mask_id_str(&p.id_number), p.phone.as_deref().map(mask_phone_str).unwrap_or_default(), tags_label(lang, &p.tags)],
+                    cells: vec![
+                        p.name,
+                        sex_label(lang, &p.sex).into(),
+                        p.birth_date.to_string(),
+                        mask_id_str(&p.id_number),
+                        p.phone.as_deref().map(mask_phone_str).unwrap_or_default(),
+                        tags_label(lang, &p.tags),
+                    ],
                 })
                 .collect();
             (rows, res.total, None, pg)
         }
-        Err(e) => (vec![], 0, Some(match e.field { Some(f) => format!("{f}: {}", e.message), None => e.message }), String::new()),
+        Err(e) => (
+            vec![],
+            0,
+            Some(match e.field {
+                Some(f) => format!("{f}: {}", e.message),
+                None => e.message,
+            }),
+            String::new(),
+        ),
     };
     render(
         Ui { lang, path: ui.path.clone() },
@@ -355,7 +464,14 @@ pub async fn people(State(state): State<AppState>, headers: HeaderMap, OriginalU
             placeholder: t(lang, "search.people"),
             error,
             total,
-            headers: vec![t(lang, "person.name"), t(lang, "person.sex"), t(lang, "person.birth"), t(lang, "person.id"), t(lang, "person.phone"), t(lang, "person.tags")],
+            headers: vec![
+                t(lang, "person.name"),
+                t(lang, "person.sex"),
+                t(lang, "person.birth"),
+                t(lang, "person.id"),
+                t(lang, "person.phone"),
+                t(lang, "person.tags"),
+            ],
             rows,
             pager: pg,
             ui,
@@ -363,7 +479,12 @@ pub async fn people(State(state): State<AppState>, headers: HeaderMap, OriginalU
     )
 }
 
-pub async fn households(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Query(p): Query<PageParams>) -> Result<Response, PageError> {
+pub async fn households(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Response, PageError> {
     let ui = Ui::from_request(&headers, &uri);
     let lang = ui.lang;
     let lp = list_params(&p);
@@ -379,11 +500,27 @@ pub async fn households(State(state): State<AppState>, headers: HeaderMap, Origi
             let rows = res
                 .items
                 .into_iter()
-                .map(|h| Row { href: format!("/households/{}", h.id), cells: vec![h.number, h.dwelling_name, Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(), h.members.to_string()] })
+                .map(|h| Row {
+                    href: format!("/households/{}", h.id),
+                    cells: vec![
+                        h.number,
+                        h.dwelling_name,
+                        Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(),
+                        h.members.to_string(),
+                    ],
+                })
                 .collect();
             (rows, res.total, None, pg)
         }
-        Err(e) => (vec![], 0, Some(match e.field { Some(f) => format!("{f}: {}", e.message), None => e.message }), String::new()),
+        Err(e) => (
+            vec![],
+            0,
+            Some(match e.field {
+                Some(f) => format!("{f}: {}", e.message),
+                None => e.message,
+            }),
+            String::new(),
+        ),
     };
     render(
         Ui { lang, path: ui.path.clone() },
@@ -394,7 +531,12 @@ pub async fn households(State(state): State<AppState>, headers: HeaderMap, Origi
             placeholder: t(lang, "search.households"),
             error,
             total,
-            headers: vec![t(lang, "household.number"), t(lang, "household.dwelling"), t(lang, "household.tenure"), t(lang, "household.members")],
+            headers: vec![
+                t(lang, "household.number"),
+                t(lang, "household.dwelling"),
+                t(lang, "household.tenure"),
+                t(lang, "household.members"),
+            ],
             rows,
             pager: pg,
             ui,
@@ -422,12 +564,23 @@ fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>) -> Vec<Ro
         .into_iter()
         .map(|m| Row {
             href: format!("/people/{}", m.person_id),
-            cells: vec![m.name, Relation::parse(&m.relation).map(|r| r.label(lang.code())).unwrap_or("").into(), sex_label(lang, &m.sex).into(), m.birth_date.to_string(), mask_id_str(&m.id_number)],
+            cells: vec![
+                m.name,
+                Relation::parse(&m.relation).map(|r| r.label(lang.code())).unwrap_or("").into(),
+                sex_label(lang, &m.sex).into(),
+                m.birth_date.to_string(),
+                mask_id_str(&m.id_number),
+            ],
         })
         .collect()
 }
 
-pub async fn person(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn person(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let ui = Ui::from_request(&headers, &uri);
     let lang = ui.lang;
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
@@ -442,7 +595,11 @@ pub async fn person(State(state): State<AppState>, headers: HeaderMap, OriginalU
             (t(lang, "person.birth"), p.birth_date.to_string(), String::new()),
             (t(lang, "person.age"), age.to_string(), String::new()),
             (t(lang, "person.id"), mask_id_str(&p.id_number), String::new()),
-            (t(lang, "person.phone"), p.phone.as_deref().map(mask_phone_str).unwrap_or_else(|| none.clone()), String::new()),
+            (
+                t(lang, "person.phone"),
+                p.phone.as_deref().map(mask_phone_str).unwrap_or_else(|| none.clone()),
+                String::new(),
+            ),
             (t(lang, "person.tags"), tags_label(lang, &p.tags), String::new()),
             (t(lang, "person.address"), d.address.clone().unwrap_or_else(|| none.clone()), String::new()),
         ],
@@ -453,14 +610,26 @@ pub async fn person(State(state): State<AppState>, headers: HeaderMap, OriginalU
         sections.push(Section {
             heading: t(lang, "person.household").into(),
             fields: vec![(t(lang, "household.number"), h.number.clone(), format!("/households/{}", h.id))],
-            headers: vec![t(lang, "person.name"), t(lang, "household.relation"), t(lang, "person.sex"), t(lang, "person.birth"), t(lang, "person.id")],
+            headers: vec![
+                t(lang, "person.name"),
+                t(lang, "household.relation"),
+                t(lang, "person.sex"),
+                t(lang, "person.birth"),
+                t(lang, "person.id"),
+            ],
             rows: member_rows(lang, d.members.clone()),
         });
     }
     if !d.owns.is_empty() {
         sections.push(Section {
             heading: t(lang, "person.owns").into(),
-            fields: d.owns.iter().map(|o| (t(lang, "household.dwelling"), format!("{} {}", o.code, o.name), format!("/territories/{}", o.id))).collect(),
+            fields: d
+                .owns
+                .iter()
+                .map(|o| {
+                    (t(lang, "household.dwelling"), format!("{} {}", o.code, o.name), format!("/territories/{}", o.id))
+                })
+                .collect(),
             headers: vec![],
             rows: vec![],
         });
@@ -484,7 +653,12 @@ pub async fn person(State(state): State<AppState>, headers: HeaderMap, OriginalU
     render(Ui { lang, path: ui.path.clone() }, DetailPage { title: p.name.clone(), sections, ui })
 }
 
-pub async fn household(State(state): State<AppState>, headers: HeaderMap, OriginalUri(uri): OriginalUri, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn household(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let ui = Ui::from_request(&headers, &uri);
     let lang = ui.lang;
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
@@ -494,13 +668,30 @@ pub async fn household(State(state): State<AppState>, headers: HeaderMap, Origin
         heading: String::new(),
         fields: vec![
             (t(lang, "person.address"), d.address.clone(), format!("/territories/{}", h.dwelling_id)),
-            (t(lang, "household.tenure"), Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(), String::new()),
-            (t(lang, "household.central"), d.central_household.clone().unwrap_or_else(|| t(lang, "none").into()), String::new()),
+            (
+                t(lang, "household.tenure"),
+                Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(),
+                String::new(),
+            ),
+            (
+                t(lang, "household.central"),
+                d.central_household.clone().unwrap_or_else(|| t(lang, "none").into()),
+                String::new(),
+            ),
         ],
-        headers: vec![t(lang, "person.name"), t(lang, "household.relation"), t(lang, "person.sex"), t(lang, "person.birth"), t(lang, "person.id")],
+        headers: vec![
+            t(lang, "person.name"),
+            t(lang, "household.relation"),
+            t(lang, "person.sex"),
+            t(lang, "person.birth"),
+            t(lang, "person.id"),
+        ],
         rows: member_rows(lang, d.members.clone()),
     }];
-    render(Ui { lang, path: ui.path.clone() }, DetailPage { title: format!("{} {}", t(lang, "household.number"), h.number), sections, ui })
+    render(
+        Ui { lang, path: ui.path.clone() },
+        DetailPage { title: format!("{} {}", t(lang, "household.number"), h.number), sections, ui },
+    )
 }
 
 #[derive(Deserialize)]
@@ -511,13 +702,20 @@ pub struct LangParams {
 /// Sets the language cookie and returns to the page the user was on (local paths only).
 pub async fn set_lang(Path(code): Path<String>, Query(p): Query<LangParams>) -> Response {
     let lang = if code == "en" { "en" } else { "zh" };
-    let back = p.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\')).unwrap_or_else(|| "/".into());
+    let back = p
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into());
     let cookie = format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
 }
 
 pub async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../static/app.css")).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
 }
 
 pub async fn page_not_found(headers: HeaderMap, OriginalUri(uri): OriginalUri) -> PageError {

@@ -97,7 +97,14 @@ pub struct MemberView {
 
 impl From<model::Member> for MemberView {
     fn from(m: model::Member) -> Self {
-        Self { person_id: m.person_id, name: m.name, relation: m.relation, id_number: mask_id_str(&m.id_number), birth_date: m.birth_date.to_string(), sex: m.sex }
+        Self {
+            person_id: m.person_id,
+            name: m.name,
+            relation: m.relation,
+            id_number: mask_id_str(&m.id_number),
+            birth_date: m.birth_date.to_string(),
+            sex: m.sex,
+        }
     }
 }
 
@@ -115,7 +122,15 @@ pub struct HouseholdView {
 
 impl From<model::Household> for HouseholdView {
     fn from(h: model::Household) -> Self {
-        Self { id: h.id, number: h.number, dwelling_id: h.dwelling_id, dwelling_code: h.dwelling_code, tenure: h.tenure, members: h.members, central_household_id: h.central_household_id }
+        Self {
+            id: h.id,
+            number: h.number,
+            dwelling_id: h.dwelling_id,
+            dwelling_code: h.dwelling_code,
+            tenure: h.tenure,
+            members: h.members,
+            central_household_id: h.central_household_id,
+        }
     }
 }
 
@@ -148,7 +163,14 @@ impl From<PersonDetail> for PersonDetailView {
             household: d.household.map(Into::into),
             members: d.members.into_iter().map(Into::into).collect(),
             owns: d.owns.into_iter().map(Into::into).collect(),
-            party: d.party.map(|p| PartyView { org_name: p.org_name, org_kind: p.org_kind, joined_on: p.joined_on.map(|d| d.to_string()), in_service: p.in_service, work_unit: p.work_unit, reported_community: p.reported_community }),
+            party: d.party.map(|p| PartyView {
+                org_name: p.org_name,
+                org_kind: p.org_kind,
+                joined_on: p.joined_on.map(|d| d.to_string()),
+                in_service: p.in_service,
+                work_unit: p.work_unit,
+                reported_community: p.reported_community,
+            }),
             serves_households: d.serves_households,
         }
     }
@@ -165,7 +187,12 @@ pub struct HouseholdDetailView {
 
 impl From<HouseholdDetail> for HouseholdDetailView {
     fn from(d: HouseholdDetail) -> Self {
-        Self { household: d.household.into(), address: d.address, members: d.members.into_iter().map(Into::into).collect(), central_household: d.central_household }
+        Self {
+            household: d.household.into(),
+            address: d.address,
+            members: d.members.into_iter().map(Into::into).collect(),
+            central_household: d.central_household,
+        }
     }
 }
 

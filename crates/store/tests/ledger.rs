@@ -1,0 +1,154 @@
+//! Ledger import and export: round trips, idempotence, and bad files that write nothing.
+
+use jiayuan_store::demo::Scale;
+use jiayuan_store::ledger::LedgerKind;
+use jiayuan_store::territory::Subtree;
+use jiayuan_store::{testing, StoreError};
+use std::path::PathBuf;
+
+/// Import order that satisfies every reference.
+const ORDER: [LedgerKind; 6] = [
+    LedgerKind::Territories,
+    LedgerKind::Households,
+    LedgerKind::People,
+    LedgerKind::Organisations,
+    LedgerKind::PartyMembers,
+    LedgerKind::Assignments,
+];
+
+fn tmp(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("jiayuan_ledger_{}_{}", std::process::id(), uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[tokio::test]
+async fn export_imports_back_to_the_same_data_and_twice_changes_nothing() {
+    for ext in ["csv", "xlsx"] {
+        for source in testing::all().await {
+            source.store.generate_demo(Scale::Small, 11, &|_, _| {}).await.unwrap();
+            let target = testing::all().await.into_iter().find(|t| t.name == source.name).unwrap();
+            let mut files = Vec::new();
+            for kind in ORDER {
+                let f = tmp(&format!("{}.{ext}", kind.as_str()));
+                let n = source.store.export_ledger(kind, &f, &Subtree::all()).await.unwrap();
+                assert!(n > 0, "{} exported nothing", kind.as_str());
+                files.push((kind, f));
+            }
+            for (kind, f) in &files {
+                let r = target
+                    .store
+                    .import_ledger(*kind, f, &|_, _| {})
+                    .await
+                    .unwrap_or_else(|e| panic!("import {} ({ext}, {}): {e:?}", kind.as_str(), source.name));
+                assert_eq!(r.created, r.rows, "{} {ext}: every row new", kind.as_str());
+            }
+            for kind in ORDER {
+                let a = source.store.ledger_rows(kind, &Subtree::all()).await.unwrap();
+                let b = target.store.ledger_rows(kind, &Subtree::all()).await.unwrap();
+                assert_eq!(a.len(), b.len(), "{} row count after round trip ({ext}, {})", kind.as_str(), source.name);
+                if let Some(i) = (0..a.len()).find(|i| a[*i] != b[*i]) {
+                    panic!(
+                        "{} differs after round trip ({ext}, {}) at row {i}:\n  {:?}\n  {:?}",
+                        kind.as_str(),
+                        source.name,
+                        a[i],
+                        b[i]
+                    );
+                }
+            }
+            let before = target.store.stats(&Subtree::all()).await.unwrap();
+            for (kind, f) in &files {
+                let r = target.store.import_ledger(*kind, f, &|_, _| {}).await.unwrap();
+                assert_eq!(
+                    (r.created, r.updated, r.unchanged),
+                    (0, 0, r.rows),
+                    "second import of {} changed something",
+                    kind.as_str()
+                );
+            }
+            assert_eq!(target.store.stats(&Subtree::all()).await.unwrap(), before);
+            source.finish().await;
+            target.finish().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bad_people_file_writes_nothing_and_names_every_bad_row() {
+    for t in testing::all().await {
+        t.store.generate_demo(Scale::Small, 5, &|_, _| {}).await.unwrap();
+        let before = t.store.stats(&Subtree::all()).await.unwrap();
+        let f = tmp("people.csv");
+        let valid =
+            jiayuan_domain::ResidentId::compose(370612, chrono::NaiveDate::from_ymd_opt(1975, 5, 6).unwrap(), 2)
+                .unwrap();
+        let valid = valid.as_str();
+        std::fs::write(
+            &f,
+            format!(
+                "姓名,身份证号,联系电话,标签,户号\n\
+             张三,11010519491231002X,13800138000,老年人,\n\
+             李四,110105194912310021,,,\n\
+             王五,11010519491231002X,,,\n\
+             ,370612198001010011,,,\n\
+             赵六,{valid},12345,外星人,NO-SUCH-HH\n"
+            ),
+        )
+        .unwrap();
+        let err = t.store.import_ledger(LedgerKind::People, &f, &|_, _| {}).await.unwrap_err();
+        let StoreError::Ledger(rows) = err else { panic!("expected a ledger report, got {err:?}") };
+        let has = |row: usize, col: &str| rows.iter().any(|r| r.row == row && r.column == col);
+        assert!(has(3, "身份证号"), "bad check digit: {rows:?}");
+        assert!(has(4, "身份证号"), "duplicate in file: {rows:?}");
+        assert!(has(5, "姓名"), "missing name: {rows:?}");
+        assert!(has(6, "联系电话") && has(6, "标签") && has(6, "户号"), "{rows:?}");
+        assert!(!rows.iter().any(|r| r.row == 2), "row 2 is good: {rows:?}");
+        assert_eq!(t.store.stats(&Subtree::all()).await.unwrap(), before, "nothing written on {}", t.name);
+
+        let g = tmp("people.csv");
+        std::fs::write(&g, "姓名,工资\n张三,100\n").unwrap();
+        let StoreError::Ledger(rows) = t.store.import_ledger(LedgerKind::People, &g, &|_, _| {}).await.unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(rows.iter().any(|r| r.column == "工资"), "unknown column named");
+        assert!(rows.iter().any(|r| r.column == "身份证号"), "missing required column named");
+        let h = tmp("people.txt");
+        std::fs::write(&h, "x").unwrap();
+        assert!(
+            matches!(t.store.import_ledger(LedgerKind::People, &h, &|_, _| {}).await, Err(StoreError::Invalid(e)) if e.field == "file")
+        );
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_bad_territory_row_rejects_the_whole_file() {
+    for t in testing::all().await {
+        let f = tmp("territories.csv");
+        std::fs::write(
+            &f,
+            "编码,名称,类型,上级编码,建筑面积\n\
+             370612000000,牟平区,区,,\n\
+             370612001000,宁海街道,街道,370612000000,\n\
+             370612001001,正阳社区,社区,370612001000,\n\
+             370612001001-01,幸福小区,小区,370612001001,\n\
+             370612001001-01-01,1号楼,楼栋,370612001001-01,\n\
+             370612001001-01-01-1,1单元,单元,370612001001-01-01,\n\
+             370612001001-01-01-1-0101,0101室,户,370612001001-01-01-1,89.456\n\
+             370612002001,错社区,社区,370612001000,\n",
+        )
+        .unwrap();
+        let StoreError::Ledger(rows) =
+            t.store.import_ledger(LedgerKind::Territories, &f, &|_, _| {}).await.unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(rows.iter().any(|r| r.row == 8 && r.column == "建筑面积"), "{rows:?}");
+        assert!(rows.iter().any(|r| r.row == 9 && r.column == "编码"), "{rows:?}");
+        assert!(t.store.is_empty().await.unwrap(), "nothing written on {}", t.name);
+        t.finish().await;
+    }
+}

@@ -1,0 +1,232 @@
+//! The API and pages, in-process, on every backend the run can reach.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use jiayuan_store::demo::Scale;
+use jiayuan_store::testing;
+use jiayuan_web::{router, AppState};
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct App {
+    router: axum::Router,
+}
+
+impl App {
+    async fn call(&self, method: &str, uri: &str, body: Option<&str>) -> (StatusCode, String) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req.body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty)).unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).to_string())
+    }
+
+    async fn json(&self, uri: &str) -> (StatusCode, Value) {
+        let (s, b) = self.call("GET", uri, None).await;
+        (s, serde_json::from_str(&b).unwrap_or(Value::Null))
+    }
+}
+
+async fn apps() -> Vec<(testing::TestDb, App)> {
+    let mut out = Vec::new();
+    for t in testing::all().await {
+        t.store.generate_demo(Scale::Small, 3, &|_, _| {}).await.unwrap();
+        let app = App { router: router(AppState::new(t.store.clone())) };
+        out.push((t, app));
+    }
+    out
+}
+
+fn assert_error(v: &Value, field: &str) {
+    assert!(v["error"]["code"].is_string(), "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    assert_eq!(v["error"]["field"], field, "{v}");
+}
+
+#[tokio::test]
+async fn people_list_is_paginated_filtered_and_masked() {
+    for (t, app) in apps().await {
+        let (s, v) = app.json("/api/v1/people?page_size=5&sort=name").await;
+        assert_eq!(s, StatusCode::OK, "{}", t.name);
+        assert_eq!(v["items"].as_array().unwrap().len(), 5);
+        assert!(v["total"].as_i64().unwrap() > 5);
+        for p in v["items"].as_array().unwrap() {
+            let id = p["id_number"].as_str().unwrap();
+            assert_eq!(id.len(), 18);
+            assert_eq!(&id[3..14], "***********", "ID must be masked: {id}");
+            if let Some(ph) = p["phone"].as_str() {
+                assert_eq!(&ph[3..7], "****", "phone must be masked: {ph}");
+            }
+        }
+        // Subtree filter: people of one community only.
+        let (_, c) = app.json("/api/v1/people?within=370612001001&page_size=200").await;
+        let (_, all) = app.json("/api/v1/people?page_size=1").await;
+        assert!(c["total"].as_i64().unwrap() < all["total"].as_i64().unwrap());
+        // Tag filter returns only tagged people.
+        let (_, e) = app.json("/api/v1/people?tag=elderly&page_size=50").await;
+        assert!(e["items"].as_array().unwrap().iter().all(|p| p["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "elderly")));
+        // Detail.
+        let id = v["items"][0]["id"].as_str().unwrap();
+        let (s, d) = app.json(&format!("/api/v1/people/{id}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(d["person"]["id"], id);
+        assert!(d["address"].as_str().unwrap().contains("号楼"));
+        assert!(!d["members"].as_array().unwrap().is_empty());
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_named() {
+    for (t, app) in apps().await {
+        for (uri, field) in [
+            ("/api/v1/people?page=0", "page"),
+            ("/api/v1/people?page=abc", "page"),
+            ("/api/v1/people?page_size=1000", "page_size"),
+            ("/api/v1/people?sort=salary", "sort"),
+            ("/api/v1/people?tag=alien", "tag"),
+            ("/api/v1/people?within=999", "within"),
+            ("/api/v1/territories?kind=planet", "kind"),
+            ("/api/v1/people/not-a-uuid", "id"),
+        ] {
+            let (s, v) = app.json(uri).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{uri} on {}", t.name);
+            assert_error(&v, field);
+        }
+        let (s, v) = app.json("/api/v1/people/01a193cf-5181-7d20-96e7-a17a37c18e9f").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(v["error"]["code"], "not_found");
+        let (s, _) = app.json("/api/v1/nowhere").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn territories_tree_detail_and_creation() {
+    for (t, app) in apps().await {
+        let (s, v) = app.json("/api/v1/territories?kind=building&within=370612001000&sort=code&page_size=10").await;
+        assert_eq!(s, StatusCode::OK);
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), 10);
+        assert!(items.iter().all(|b| b["kind"] == "building" && b["code"].as_str().unwrap().starts_with("370612001")));
+        let codes: Vec<&str> = items.iter().map(|b| b["path"].as_str().unwrap()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        assert_eq!(codes, sorted);
+
+        let (s, d) = app.json("/api/v1/territories/370612001001").await;
+        assert_eq!(s, StatusCode::OK, "{}", t.name);
+        assert_eq!(d["territory"]["kind"], "community");
+        assert_eq!(d["ancestors"].as_array().unwrap().len(), 2);
+        assert!(d["stats"]["compounds"].as_i64().unwrap() > 0);
+        assert!(!d["party_orgs"].as_array().unwrap().is_empty());
+        assert!(!d["grids"].as_array().unwrap().is_empty());
+        assert!(d["grids"][0]["geometry"]["type"] == "Polygon");
+        assert!(d["coverage"]["households_without_central_household"].is_i64());
+
+        // Pinyin search on names.
+        let (_, found) = app.json("/api/v1/territories?q=ninghai").await;
+        assert!(found["items"].as_array().unwrap().iter().any(|x| x["name"] == "宁海街道"));
+
+        // Creation: good, then the same code again, then a bad code.
+        let body = r#"{"parent":"370612001001-01-01-1","kind":"dwelling","code":"370612001001-01-01-1-9901","name":"9901室","area_m2":"88.25","dwelling_use":"residential"}"#;
+        let (s, b) = app.call("POST", "/api/v1/territories", Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let created: Value = serde_json::from_str(&b).unwrap();
+        assert_eq!(created["area_m2"], "88.25");
+        let (s, b) = app.call("POST", "/api/v1/territories", Some(body)).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        let (s, b) = app
+            .call(
+                "POST",
+                "/api/v1/territories",
+                Some(r#"{"parent":"370612001001","kind":"compound","code":"370612001002-77","name":"x"}"#),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&b).unwrap(), "code");
+        let (s, b) = app.call("POST", "/api/v1/territories", Some(r#"{"parent":"370612001001","kind":"compound","code":"370612001001-77","name":"x","geometry":{"type":"Point","coordinates":[1,2]}}"#)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&b).unwrap(), "geometry");
+        let (s, b) = app.call("POST", "/api/v1/territories", Some("{not json")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&b).unwrap(), "body");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn stats_households_openapi_and_health() {
+    for (t, app) in apps().await {
+        let (s, st) = app.json("/api/v1/stats").await;
+        assert_eq!(s, StatusCode::OK);
+        for key in [
+            "subdistricts",
+            "communities",
+            "compounds",
+            "buildings",
+            "dwellings",
+            "households",
+            "residents",
+            "compound_branches",
+            "building_groups",
+            "central_households",
+            "party_members",
+            "social_organisations",
+            "service_stations",
+        ] {
+            assert!(st[key].is_i64(), "missing {key}");
+        }
+        let (_, h) = app.json("/api/v1/households?page_size=3").await;
+        let hid = h["items"][0]["id"].as_str().unwrap();
+        let (s, hd) = app.json(&format!("/api/v1/households/{hid}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(hd["members"].as_array().unwrap().iter().any(|m| m["relation"] == "head"));
+        let (s, doc) = app.json("/api/v1/openapi.json").await;
+        assert_eq!(s, StatusCode::OK);
+        for path in ["/api/v1/territories", "/api/v1/people", "/api/v1/people/{id}", "/api/v1/households"] {
+            assert!(doc["paths"][path].is_object(), "openapi lacks {path}");
+        }
+        let (s, body) = app.call("GET", "/healthz", None).await;
+        assert_eq!((s, body.as_str()), (StatusCode::OK, "ok"));
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn pages_render_in_chinese_and_english_and_never_show_full_ids() {
+    for (t, app) in apps().await {
+        let (_, v) = app.json("/api/v1/people?page_size=1").await;
+        let id = v["items"][0]["id"].as_str().unwrap();
+        let full = t.store.person(id.parse().unwrap()).await.unwrap().id_number;
+        let (s, html) = app.call("GET", &format!("/people/{id}"), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("身份证号"));
+        assert!(!html.contains(&full), "full ID number leaked into the page");
+        let (s, html) = app.call("GET", "/territories/370612001001", None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("<svg class=\"map\""), "grid map missing");
+        assert!(html.contains("覆盖缺口"));
+        let req = Request::builder().uri("/people?q=wang").header("cookie", "lang=en").body(Body::empty()).unwrap();
+        let res = app.router.clone().oneshot(req).await.unwrap();
+        let html = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).to_string();
+        assert!(html.contains("Residents") && html.contains("ID number"));
+        let (s, html) = app.call("GET", "/people?page=abc", None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("role=\"alert\""), "a bad page number shows a message");
+        let (s, html) = app.call("GET", "/people/00000000-0000-0000-0000-000000000000", None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(html.contains("没有找到"));
+        t.finish().await;
+    }
+}

@@ -1,0 +1,117 @@
+// Browser suite: starts the real binary on a loopback port with a fresh demo database,
+// drives Debian's chromium through playwright-core, and checks what a person sees.
+// Usage: node run.mjs [path/to/jiayuan]   (default: ../../target/debug/jiayuan)
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = resolve(process.argv[2] ?? join(here, '../../target/debug/jiayuan'));
+const dir = mkdtempSync(join(tmpdir(), 'jiayuan-browser-'));
+
+function startServer() {
+  return new Promise((ok, fail) => {
+    const child = spawn(bin, ['--db', `sqlite://${join(dir, 'b.db')}`, 'serve', '--demo', '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => fail(new Error('server did not start: ' + out)), 60000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/serving on (http:\/\/[0-9.:]+)\//);
+      if (m) { clearTimeout(timer); ok({ child, base: m[1] }); }
+    });
+    child.on('exit', (code) => fail(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('district page shows the figures, the tree and the way down to a community map', async (page, base) => {
+  await page.goto(base + '/');
+  await assert.doesNotReject(page.getByRole('heading', { name: /牟平区/ }).waitFor());
+  const figures = page.locator('section.figures');
+  assert.match(await figures.innerText(), /社区/);
+  assert.match(await figures.innerText(), /居民/);
+  await page.getByRole('link', { name: '宁海街道' }).first().click();
+  await page.getByRole('heading', { name: /宁海街道/ }).waitFor();
+  await page.locator('ul.children a').first().click();
+  await page.getByRole('heading', { name: /社区/ }).waitFor();
+  assert.ok(await page.locator('svg.map path').count() > 0, 'grid polygons drawn');
+  assert.match(await page.locator('.gaps').innerText(), /覆盖缺口/);
+  assert.match(await page.locator('nav.crumbs').innerText(), /牟平区.*宁海街道/s);
+});
+
+test('people search by pinyin leads to a masked person page', async (page, base) => {
+  await page.goto(base + '/people');
+  await page.getByRole('searchbox').fill('wang');
+  await page.getByRole('button', { name: '搜索' }).click();
+  await page.waitForURL(/q=wang/);
+  const first = page.locator('table.rows tbody tr a').first();
+  const name = await first.innerText();
+  assert.match(name, /^王/);
+  await first.click();
+  await page.getByRole('heading', { name }).waitFor();
+  const text = await page.locator('main').innerText();
+  assert.match(text, /\d{3}\*{11}[\dX]{4}/, 'ID number shown masked');
+  assert.doesNotMatch(text, /\d{17}[\dX]/, 'no full ID number on the page');
+});
+
+test('a bad search parameter shows a message, not an error page', async (page, base) => {
+  await page.goto(base + '/people?page=abc');
+  assert.match(await page.getByRole('alert').innerText(), /page/);
+  const res = await page.goto(base + '/people/00000000-0000-0000-0000-000000000000');
+  assert.equal(res.status(), 404);
+  assert.match(await page.locator('main').innerText(), /没有找到/);
+});
+
+test('English switch translates the shell and comes back to the same page', async (page, base) => {
+  await page.goto(base + '/households');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForURL(/\/households/);
+  await page.getByRole('link', { name: 'Residents' }).waitFor();
+  assert.match(await page.locator('h1').innerText(), /Households/);
+  await page.getByRole('link', { name: '中文' }).click();
+  await page.getByRole('link', { name: '居民' }).waitFor();
+});
+
+test('pages fit a phone screen', async (page, base) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  for (const path of ['/', '/people', '/households']) {
+    await page.goto(base + path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${path} scrolls sideways by ${overflow}px on a phone`);
+  }
+});
+
+const { child, base } = await startServer();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failed = 0;
+try {
+  for (const t of tests) {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    try {
+      await t.fn(page, base);
+      console.log(`ok   ${t.name}`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${t.name}\n     ${e.stack ?? e}`);
+      await page.screenshot({ path: join(here, `failure-${tests.indexOf(t)}.png`), fullPage: true }).catch(() => {});
+    }
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  child.kill('SIGINT');
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`${tests.length - failed}/${tests.length} browser tests passed`);
+process.exit(failed ? 1 : 0);
