@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'jiayuan-browser-'));
 
 function startServer() {
   return new Promise((ok, fail) => {
-    const child = spawn(bin, ['--db', `sqlite://${join(dir, 'b.db')}`, 'serve', '--demo', '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(bin, ['--db', `sqlite://${join(dir, 'b.db')}`, 'serve', '--demo', '--scale', 'small', '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const timer = setTimeout(() => fail(new Error('server did not start: ' + out)), 60000);
     child.stdout.on('data', (d) => {

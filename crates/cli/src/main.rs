@@ -1,6 +1,6 @@
 //! `jiayuan`: the one binary. Serve the API and pages, and the operator's commands.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use jiayuan_store::demo::Scale;
@@ -28,15 +28,16 @@ enum Command {
         /// Fill an empty database with the demo district first
         #[arg(long)]
         demo: bool,
-        /// Demo scale when --demo fills an empty database
-        #[arg(long, default_value = "small")]
+        /// Demo scale when --demo fills an empty database: seed (the whole district) or small
+        #[arg(long, default_value = "seed")]
         scale: String,
     },
     /// Apply pending database migrations
     Migrate,
     /// Fill an empty database with the demo district
     Demo {
-        #[arg(long, default_value = "small")]
+        /// seed: the district at the seed's scale; small: one subdistrict, for tests and quick starts
+        #[arg(long, default_value = "seed")]
         scale: String,
         #[arg(long, default_value_t = 20261128)]
         seed: u64,
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -206,7 +207,8 @@ async fn run(cli: Cli) -> Result<()> {
             let local = listener.local_addr()?;
             println!("家园 Jiayuan serving on http://{local}/");
             if with_demo {
-                println!("演示数据 demo data: browse http://{local}/territories (sign-in arrives with the access-control issue)");
+                println!("演示数据 demo district: http://{local}/territories");
+                println!("演示账号 demo logins: none yet; pages and API are open on this loopback address until sign-in arrives (issue 3)");
             }
             jiayuan_web::serve(listener, jiayuan_web::AppState::new(store)).await?;
         }
@@ -258,14 +260,6 @@ async fn run(cli: Cli) -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-    }
-    Ok(())
-}
-
-#[allow(dead_code)]
-fn ensure(cond: bool, msg: &str) -> Result<()> {
-    if !cond {
-        bail!("{msg}");
     }
     Ok(())
 }
