@@ -44,6 +44,7 @@ struct Plan {
     stations: usize,
     entrances: (u32, u32),
     floors: (u32, u32),
+    property_companies: usize,
 }
 
 fn plan(scale: Scale) -> Plan {
@@ -57,6 +58,7 @@ fn plan(scale: Scale) -> Plan {
             stations: 32,
             entrances: (2, 4),
             floors: (6, 12),
+            property_companies: 12,
         },
         Scale::Small => Plan {
             subdistricts: vec![("宁海街道", 3)],
@@ -67,6 +69,7 @@ fn plan(scale: Scale) -> Plan {
             stations: 3,
             entrances: (1, 2),
             floors: (3, 5),
+            property_companies: 2,
         },
     }
 }
@@ -132,6 +135,8 @@ const COMPOUND_WORDS: &[&str] = &[
     "桃源", "润泽",
 ];
 const COMPOUND_SUFFIXES: &[&str] = &["小区", "花园", "家园", "苑", "新村", "华庭", "名都", "公寓"];
+const PROPERTY_WORDS: &[&str] =
+    &["安居", "万家", "宜居", "恒安", "金盾", "福润", "康泰", "嘉禾", "海晟", "和悦", "鑫源", "瑞祥"];
 const SOCIAL_ORGS: &[&str] = &[
     "老兵志愿服务队",
     "夕阳红志愿服务队",
@@ -312,6 +317,8 @@ struct Rows {
     organisations: Vec<Vec<Value>>,
     stations: Vec<Vec<Value>>,
     assignments: Vec<Vec<Value>>,
+    alliances: Vec<Vec<Value>>,
+    alliance_members: Vec<(Uuid, Uuid)>,
 }
 
 const PEOPLE_COLS: &[&str] = &[
@@ -484,6 +491,42 @@ impl Store {
             ]);
             units.push(id);
         }
+        // Property companies serve compounds across the district (which compounds, with the
+        // property issue); they sit in the district's social-service alliance with units.
+        let mut companies = Vec::new();
+        for i in 0..p.property_companies {
+            let id = g.id();
+            let name = format!("烟台{}物业服务有限公司", PROPERTY_WORDS[i % PROPERTY_WORDS.len()]);
+            let contact = g.name();
+            let phone = g.phone();
+            top.organisations.push(vec![
+                id.into(),
+                "property_company".into(),
+                format!("WY{:04}", i + 1).into(),
+                name.clone().into(),
+                names::pinyin_key(&name).into(),
+                Value::Uuid(None),
+                contact.into(),
+                phone.into(),
+                Value::Text(None),
+                epoch.into(),
+                epoch.into(),
+            ]);
+            companies.push(id);
+        }
+        let social_service = g.id();
+        top.alliances.push(vec![
+            social_service.into(),
+            "social_service".into(),
+            "LM-370612-XJY".into(),
+            "牟平区新业态新就业群体党建服务联盟".into(),
+            district.id.into(),
+            district.path.clone().into(),
+            epoch.into(),
+        ]);
+        for u in units.iter().take(4).chain(companies.iter().take(3)) {
+            top.alliance_members.push((social_service, *u));
+        }
         flush(&mut tx, &mut top).await?;
 
         // Social organisations adopt communities; service stations sit in compounds.
@@ -572,6 +615,51 @@ impl Store {
                     &mut summary,
                 );
                 compound_index += 1;
+            }
+            // The community's regional-governance alliance: the units linked to its compounds
+            // and the social organisations that adopted it.
+            let alliance = g.id();
+            rows.alliances.push(vec![
+                alliance.into(),
+                "regional_governance".into(),
+                format!("LM-{}", community.code).into(),
+                format!("{}区域治理党建联盟", community.name).into(),
+                community.id.into(),
+                community.path.clone().into(),
+                epoch.into(),
+            ]);
+            let mut members: Vec<Uuid> = rows
+                .assignments
+                .iter()
+                .filter(|a| matches!(&a[2], Value::Text(Some(k)) if k == "unit_compound"))
+                .filter_map(|a| if let Value::Uuid(Some(o)) = a[3] { Some(o) } else { None })
+                .chain(rows.organisations.iter().filter_map(|o| {
+                    if let Value::Uuid(Some(id)) = o[0] {
+                        Some(id)
+                    } else {
+                        None
+                    }
+                }))
+                .collect();
+            members.sort();
+            members.dedup();
+            rows.alliance_members.extend(members.iter().map(|m| (alliance, *m)));
+            // Every third community forms an adjacent-communities joint committee with the next
+            // one in its subdistrict.
+            if ci % 3 == 0 && ci + 1 < communities.len() && communities[ci + 1].parent_id == community.parent_id {
+                let next = &communities[ci + 1];
+                let id = g.id();
+                let sd_path = community.path.rsplitn(3, '/').nth(2).map(|p| format!("{p}/")).unwrap_or_default();
+                rows.alliances.push(vec![
+                    id.into(),
+                    "adjacent_community".into(),
+                    format!("LM-{}-{}", community.code, &next.code[9..]).into(),
+                    format!("{}{}毗邻区联合党委", community.name.trim_end_matches("社区"), next.name).into(),
+                    community.parent_id.into(),
+                    sd_path.into(),
+                    epoch.into(),
+                ]);
+                rows.alliance_members.extend(members.iter().take(3).map(|m| (id, *m)));
             }
             flush(&mut tx, &mut rows).await?;
             progress(ci as u64 + 1, n_communities as u64);
@@ -838,6 +926,25 @@ impl Store {
         ]);
 
         // 一联双包: most compounds have a unit, most buildings a cadre.
+        if g.rng.gen_bool(0.6) {
+            let id = g.id();
+            let contact = g.name();
+            let phone = g.phone();
+            let name = format!("{}业主委员会", compound.name);
+            rows.organisations.push(vec![
+                id.into(),
+                "owners_committee".into(),
+                format!("YWH-{}", compound.code).into(),
+                name.clone().into(),
+                names::pinyin_key(&name).into(),
+                compound.id.into(),
+                contact.into(),
+                phone.into(),
+                compound.path.clone().into(),
+                epoch.into(),
+                epoch.into(),
+            ]);
+        }
         if g.rng.gen_bool(0.93) {
             let unit = units[g.rng.gen_range(0..units.len())];
             let id = g.id();
@@ -1061,5 +1168,16 @@ async fn flush(tx: &mut crate::Tx, r: &mut Rows) -> Result<()> {
     insert_rows(tx, "organisations", ORG_COLS, &std::mem::take(&mut r.organisations), "").await?;
     insert_rows(tx, "service_stations", STATION_COLS, &std::mem::take(&mut r.stations), "").await?;
     insert_rows(tx, "assignments", ASSIGNMENT_COLS, &std::mem::take(&mut r.assignments), "").await?;
+    insert_rows(
+        tx,
+        "alliances",
+        &["id", "kind", "code", "name", "territory_id", "path", "created_at"],
+        &std::mem::take(&mut r.alliances),
+        "",
+    )
+    .await?;
+    let members: Vec<Vec<Value>> =
+        std::mem::take(&mut r.alliance_members).into_iter().map(|(a, o)| vec![a.into(), o.into()]).collect();
+    insert_rows(tx, "alliance_members", &["alliance_id", "organisation_id"], &members, "").await?;
     Ok(())
 }

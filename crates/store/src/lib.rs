@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod ledger;
 pub mod model;
+pub mod org;
 pub mod people;
 pub mod schema;
 pub mod stats;

@@ -7,9 +7,11 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use jiayuan_domain::org::{AllianceKind, OrgKind};
 use jiayuan_domain::person::PersonTag;
 use jiayuan_domain::TerritoryKind;
 use jiayuan_store::model::Page;
+use jiayuan_store::org::OrgQuery;
 use jiayuan_store::people::{HouseholdQuery, PeopleQuery};
 use jiayuan_store::territory::{NewTerritory, Subtree, TerritoryQuery};
 use serde::Deserialize;
@@ -229,6 +231,36 @@ pub async fn get_household(
     Ok(Json(state.store.household_detail(id).await?.into()))
 }
 
+/// Organisations: double-reporting units, social organisations, property companies, owners'
+/// committees. `within` lists those placed in a subtree; `kind` filters; sort code or name.
+#[utoipa::path(get, path = "/api/v1/organisations", params(ListParams), responses((status = 200, body = Paged<OrganisationView>), (status = 400, body = ErrorBody)))]
+pub async fn list_organisations(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Paged<OrganisationView>>, ApiError> {
+    let page = p.page()?;
+    let kind = p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| OrgKind::parse_field(k, "kind")).transpose()?;
+    let q = OrgQuery { within: p.within(&state).await?, kind, q: p.q.clone(), sort: p.sort.clone() };
+    Ok(Json(Paged::map(state.store.list_organisations(&q, page).await?, OrganisationView::from)))
+}
+
+/// Party-building alliances (区域治理型, 社会服务型, 社区毗邻型) led from a node in the subtree,
+/// with their member organisations.
+#[utoipa::path(get, path = "/api/v1/alliances", params(ListParams), responses((status = 200, body = Vec<AllianceView>), (status = 400, body = ErrorBody)))]
+pub async fn list_alliances(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Vec<AllianceView>>, ApiError> {
+    let kind = p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| AllianceKind::parse_field(k, "kind")).transpose()?;
+    let within = p.within(&state).await?.unwrap_or_else(Subtree::all);
+    let mut out = Vec::new();
+    for a in state.store.list_alliances(&within, kind).await? {
+        let members = state.store.alliance_members(a.id).await?;
+        out.push(AllianceView::new(a, members));
+    }
+    Ok(Json(out))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -245,7 +277,9 @@ pub async fn get_household(
         list_people,
         get_person,
         list_households,
-        get_household
+        get_household,
+        list_organisations,
+        list_alliances
     ),
     components(schemas(
         ErrorBody,
@@ -257,7 +291,9 @@ pub async fn get_household(
         StatsView,
         CoverageView,
         TerritoryDetailView,
-        NewTerritoryBody
+        NewTerritoryBody,
+        OrganisationView,
+        AllianceView
     ))
 )]
 pub struct ApiDoc;

@@ -34,6 +34,8 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{id}", get(api::get_person))
         .route("/households", get(api::list_households))
         .route("/households/{id}", get(api::get_household))
+        .route("/organisations", get(api::list_organisations))
+        .route("/alliances", get(api::list_alliances))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::api_not_found);
     Router::new()

@@ -202,6 +202,9 @@ struct TerritoryPage {
     grids: Vec<GridRow>,
     map_svg: String,
     assignments: Vec<(&'static str, String, String)>,
+    alliances: Vec<(&'static str, String, i64)>,
+    orgs: Vec<(&'static str, String)>,
+    orgs_total: i64,
     gaps: Vec<(&'static str, i64, Vec<String>)>,
 }
 
@@ -300,6 +303,14 @@ pub async fn territory(
     let map_svg = map::svg(&shapes);
     let assignments = s.assignments_in(&node).await.page(&ui)?;
     let cov = s.coverage(&node.path).await.page(&ui)?;
+    let alliances = s.list_alliances(&within, None).await.page(&ui)?;
+    let organisations = s
+        .list_organisations(
+            &jiayuan_store::org::OrgQuery { within: Some(within.clone()), ..Default::default() },
+            Page { page: 1, page_size: 20 },
+        )
+        .await
+        .page(&ui)?;
     let gap_list = |v: Vec<jiayuan_store::territory::Gap>| {
         v.into_iter()
             .map(|g| if g.code == g.name { g.code } else { format!("{} ({})", g.name, g.code) })
@@ -348,6 +359,22 @@ pub async fn territory(
                     a.assignee,
                     a.target,
                 )
+            })
+            .collect(),
+        alliances: alliances
+            .into_iter()
+            .map(|a| {
+                let kind =
+                    jiayuan_domain::org::AllianceKind::parse(&a.kind).map(|k| k.label(lang.code())).unwrap_or("?");
+                (kind, a.name, a.members)
+            })
+            .collect(),
+        orgs_total: organisations.total,
+        orgs: organisations
+            .items
+            .into_iter()
+            .map(|o| {
+                (jiayuan_domain::org::OrgKind::parse(&o.kind).map(|k| k.label(lang.code())).unwrap_or("?"), o.name)
             })
             .collect(),
         gaps: vec![

@@ -342,3 +342,59 @@ pub struct TerritoryDetailView {
     pub assignments: Vec<AssignmentView>,
     pub coverage: CoverageView,
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationView {
+    pub id: Uuid,
+    /// double_reporting_unit, social_organisation, property_company or owners_committee
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub territory_code: Option<String>,
+    pub territory_name: Option<String>,
+    pub contact_name: Option<String>,
+    /// Masked: `138****1234`
+    pub contact_phone: Option<String>,
+}
+
+impl From<model::Organisation> for OrganisationView {
+    fn from(o: model::Organisation) -> Self {
+        Self {
+            id: o.id,
+            kind: o.kind,
+            code: o.code,
+            name: o.name,
+            territory_code: o.territory_code,
+            territory_name: o.territory_name,
+            contact_name: o.contact_name,
+            contact_phone: o.contact_phone.as_deref().map(mask_phone_str),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AllianceView {
+    pub id: Uuid,
+    /// regional_governance, social_service or adjacent_community
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    /// The node that leads it
+    pub territory_code: String,
+    pub territory_name: String,
+    pub members: Vec<OrganisationView>,
+}
+
+impl AllianceView {
+    pub fn new(a: jiayuan_store::org::Alliance, members: Vec<model::Organisation>) -> Self {
+        Self {
+            id: a.id,
+            kind: a.kind,
+            code: a.code,
+            name: a.name,
+            territory_code: a.territory_code,
+            territory_name: a.territory_name,
+            members: members.into_iter().map(Into::into).collect(),
+        }
+    }
+}

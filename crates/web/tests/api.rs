@@ -204,6 +204,40 @@ async fn stats_households_openapi_and_health() {
 }
 
 #[tokio::test]
+async fn organisations_and_alliances() {
+    for (t, app) in apps().await {
+        let (s, v) = app.json("/api/v1/organisations?kind=social_organisation&page_size=50").await;
+        assert_eq!(s, StatusCode::OK, "{}", t.name);
+        assert_eq!(v["total"], 3, "small demo has 3 social organisations");
+        assert!(v["items"].as_array().unwrap().iter().all(|o| o["kind"] == "social_organisation"));
+        let phone = v["items"][0]["contact_phone"].as_str().unwrap();
+        assert_eq!(&phone[3..7], "****", "contact phone masked");
+        let (_, owners) = app.json("/api/v1/organisations?kind=owners_committee&within=370612001001").await;
+        assert!(owners["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["territory_code"].as_str().unwrap().starts_with("370612001001-")));
+        let (s, a) = app.json("/api/v1/alliances").await;
+        assert_eq!(s, StatusCode::OK);
+        let kinds: Vec<&str> = a.as_array().unwrap().iter().map(|x| x["kind"].as_str().unwrap()).collect();
+        for k in ["regional_governance", "social_service", "adjacent_community"] {
+            assert!(kinds.contains(&k), "no {k} alliance in {kinds:?}");
+        }
+        assert!(a.as_array().unwrap().iter().all(|x| !x["members"].as_array().unwrap().is_empty()));
+        let (_, local) = app.json("/api/v1/alliances?within=370612001002").await;
+        assert!(local.as_array().unwrap().iter().all(|x| x["territory_code"] == "370612001002"));
+        let (s, e) = app.json("/api/v1/alliances?kind=friendship").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&e, "kind");
+        let (s, e) = app.json("/api/v1/organisations?sort=size").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&e, "sort");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn pages_render_in_chinese_and_english_and_never_show_full_ids() {
     for (t, app) in apps().await {
         let (_, v) = app.json("/api/v1/people?page_size=1").await;
