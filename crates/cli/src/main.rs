@@ -252,7 +252,12 @@ async fn run(cli: Cli) -> Result<()> {
                 None => Subtree::all(),
             };
             let started = Instant::now();
-            let n = store.export_ledger(kind, &file, &within).await?;
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_message(format!("导出 export {} …", kind.as_str()));
+            spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+            let n = store.export_ledger(kind, &file, &within).await;
+            spinner.finish_and_clear();
+            let n = n?;
             println!(
                 "导出完成 exported {n} {} rows to {} ({:.1}s)",
                 kind.as_str(),
