@@ -18,6 +18,20 @@ pub use phone::Phone;
 pub use resident_id::{ResidentId, Sex};
 pub use territory::{TerritoryKind, TerritoryPath};
 
+/// Keeps the first three and last four characters and stars the rest: the masking rule for
+/// ID numbers (`110***********1234`) and phone numbers (`138****1234`) alike. Anything shorter
+/// than eight characters is starred whole.
+pub fn mask_middle(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..3].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - 7));
+    out.extend(&chars[chars.len() - 4..]);
+    out
+}
+
 /// An enum whose values have a stable code (stored, in the API), a Chinese label (pages,
 /// ledgers) and an English label. `parse` accepts the code or either label.
 #[macro_export]

@@ -33,14 +33,7 @@ impl Phone {
 
 /// `138****1234`: the first three and last four digits stay visible.
 pub fn mask_phone_str(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() < 8 {
-        return "*".repeat(chars.len());
-    }
-    let mut out: String = chars[..3].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - 7));
-    out.extend(&chars[chars.len() - 4..]);
-    out
+    crate::mask_middle(s)
 }
 
 #[cfg(test)]

@@ -102,14 +102,7 @@ impl ResidentId {
 
 /// Masks any stored ID text the same way, whether or not it still parses.
 pub fn mask_id_str(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() < 8 {
-        return "*".repeat(chars.len());
-    }
-    let mut out: String = chars[..3].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - 7));
-    out.extend(&chars[chars.len() - 4..]);
-    out
+    crate::mask_middle(s)
 }
 
 fn birth_date_of(s: &str) -> Option<NaiveDate> {

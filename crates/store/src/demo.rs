@@ -7,6 +7,7 @@
 //! Rows are written community by community inside one transaction, so memory stays flat.
 
 use crate::batch::{insert_rows, Value};
+use crate::people::{PersonRow, PEOPLE_INSERT_COLS};
 use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
 use crate::{model::Territory, Result, Store, StoreError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
@@ -321,22 +322,6 @@ struct Rows {
     alliance_members: Vec<(Uuid, Uuid)>,
 }
 
-const PEOPLE_COLS: &[&str] = &[
-    "id",
-    "community_id",
-    "name",
-    "name_pinyin",
-    "name_py",
-    "name_initials",
-    "id_number",
-    "birth_date",
-    "sex",
-    "phone",
-    "tags",
-    "home_path",
-    "created_at",
-    "updated_at",
-];
 const HOUSEHOLD_COLS: &[&str] = &[
     "id",
     "community_id",
@@ -892,24 +877,22 @@ impl Store {
         let male = g.rng.gen_bool(0.4);
         let wbirth = g.birth(24, 45);
         let wid = g.resident_id(wbirth, male);
-        let (py, ini) = names::search_keys(&wname);
         let phone = g.phone();
-        rows.people.push(vec![
-            worker.into(),
-            cid.into(),
-            wname.clone().into(),
-            names::pinyin_key(&wname).into(),
-            py.into(),
-            ini.into(),
-            wid.into(),
-            wbirth.into(),
-            (if male { "male" } else { "female" }).into(),
-            phone.into(),
-            "".into(),
-            Value::Text(None),
-            epoch.into(),
-            epoch.into(),
-        ]);
+        rows.people.push(
+            PersonRow {
+                id: worker,
+                community_id: Some(cid),
+                name: &wname,
+                id_number: &wid,
+                birth_date: wbirth,
+                male,
+                phone: Some(phone),
+                tags: String::new(),
+                home_path: None,
+                at: epoch,
+            }
+            .values(),
+        );
         let filed = epoch.date_naive() - Duration::days(g.rng.gen_range(30..700));
         rows.grids.push(vec![
             grid.into(),
@@ -971,24 +954,22 @@ impl Store {
                 let male = g.rng.gen_bool(0.6);
                 let birth = g.birth(30, 55);
                 let idn = g.resident_id(birth, male);
-                let (py, ini) = names::search_keys(&name);
                 let phone = g.phone();
-                rows.people.push(vec![
-                    id.into(),
-                    Value::Uuid(None),
-                    name.clone().into(),
-                    names::pinyin_key(&name).into(),
-                    py.into(),
-                    ini.into(),
-                    idn.into(),
-                    birth.into(),
-                    (if male { "male" } else { "female" }).into(),
-                    phone.into(),
-                    "".into(),
-                    Value::Text(None),
-                    epoch.into(),
-                    epoch.into(),
-                ]);
+                rows.people.push(
+                    PersonRow {
+                        id,
+                        community_id: None,
+                        name: &name,
+                        id_number: &idn,
+                        birth_date: birth,
+                        male,
+                        phone: Some(phone),
+                        tags: String::new(),
+                        home_path: None,
+                        at: epoch,
+                    }
+                    .values(),
+                );
                 cadre = Some(id);
             }
             let id = g.id();
@@ -1116,23 +1097,21 @@ impl Store {
                 .map(|t| t.as_str())
                 .collect();
             let phone = if age >= 16 && g.rng.gen_bool(0.9) { Some(g.phone()) } else { None };
-            let (py, ini) = names::search_keys(&p.name);
-            rows.people.push(vec![
-                p.id.into(),
-                cid.into(),
-                p.name.clone().into(),
-                names::pinyin_key(&p.name).into(),
-                py.into(),
-                ini.into(),
-                idn.into(),
-                p.birth.into(),
-                (if p.male { "male" } else { "female" }).into(),
-                phone.into(),
-                tags.join(",").into(),
-                dwelling.path.clone().into(),
-                epoch.into(),
-                epoch.into(),
-            ]);
+            rows.people.push(
+                PersonRow {
+                    id: p.id,
+                    community_id: Some(cid),
+                    name: &p.name,
+                    id_number: &idn,
+                    birth_date: p.birth,
+                    male: p.male,
+                    phone,
+                    tags: tags.join(","),
+                    home_path: Some(dwelling.path.clone()),
+                    at: epoch,
+                }
+                .values(),
+            );
             rows.members.push(vec![hh.into(), p.id.into(), cid.into(), (*rel).into()]);
             summary.people += 1;
             if party_member.is_none() && age >= 22 && g.rng.gen_bool(if i == 0 { 0.09 } else { 0.03 }) {
@@ -1157,7 +1136,7 @@ fn cell(i: usize) -> (f64, f64) {
 
 async fn flush(tx: &mut crate::Tx, r: &mut Rows) -> Result<()> {
     insert_rows(tx, "territories", TERRITORY_INSERT_COLS, &std::mem::take(&mut r.territories), "").await?;
-    insert_rows(tx, "people", PEOPLE_COLS, &std::mem::take(&mut r.people), "").await?;
+    insert_rows(tx, "people", PEOPLE_INSERT_COLS, &std::mem::take(&mut r.people), "").await?;
     insert_rows(tx, "households", HOUSEHOLD_COLS, &std::mem::take(&mut r.households), "").await?;
     insert_rows(tx, "household_members", MEMBER_COLS, &std::mem::take(&mut r.members), "").await?;
     insert_rows(tx, "owners", OWNER_COLS, &std::mem::take(&mut r.owners), "").await?;

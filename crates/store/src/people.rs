@@ -9,6 +9,61 @@ use jiayuan_domain::{FieldError, ResidentId};
 use serde::Serialize;
 use uuid::Uuid;
 
+/// Columns of a `people` insert, in the order of [`PersonRow::values`].
+pub(crate) const PEOPLE_INSERT_COLS: &[&str] = &[
+    "id",
+    "community_id",
+    "name",
+    "name_pinyin",
+    "name_py",
+    "name_initials",
+    "id_number",
+    "birth_date",
+    "sex",
+    "phone",
+    "tags",
+    "home_path",
+    "created_at",
+    "updated_at",
+];
+
+/// A person as first written: the search keys of the name are derived here, in one place.
+pub(crate) struct PersonRow<'a> {
+    pub id: Uuid,
+    pub community_id: Option<Uuid>,
+    pub name: &'a str,
+    pub id_number: &'a str,
+    pub birth_date: chrono::NaiveDate,
+    pub male: bool,
+    pub phone: Option<String>,
+    /// Tag codes, comma-separated, in the enum's order
+    pub tags: String,
+    pub home_path: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl PersonRow<'_> {
+    pub fn values(self) -> Vec<crate::batch::Value> {
+        let (py, initials) = jiayuan_domain::names::search_keys(self.name);
+        vec![
+            self.id.into(),
+            self.community_id.into(),
+            self.name.into(),
+            jiayuan_domain::names::pinyin_key(self.name).into(),
+            py.into(),
+            initials.into(),
+            self.id_number.into(),
+            self.birth_date.into(),
+            (if self.male { "male" } else { "female" }).into(),
+            self.phone.into(),
+            self.tags.into(),
+            self.home_path.into(),
+            self.at.into(),
+            self.at.into(),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PeopleQuery {
     pub within: Option<Subtree>,

@@ -435,6 +435,53 @@ fn list_params(p: &PageParams) -> ListParams {
     }
 }
 
+/// What a list page shows besides its rows.
+struct ListSpec {
+    title: &'static str,
+    placeholder: &'static str,
+    headers: Vec<&'static str>,
+}
+
+/// Renders a searchable, paged list. A bad parameter becomes a message above an empty list
+/// rather than an error page, so the person can correct the search in place.
+fn list_page<T>(
+    ui: Ui,
+    p: &PageParams,
+    spec: ListSpec,
+    result: Result<jiayuan_store::model::Paged<T>, ApiError>,
+    row: impl Fn(T) -> Row,
+) -> Result<Response, PageError> {
+    let (rows, total, error, pg) = match result {
+        Ok(res) => {
+            let pg = pager(&ui, res.page, res.page_size, res.total);
+            (res.items.into_iter().map(row).collect(), res.total, None, pg)
+        }
+        Err(e) => {
+            let message = match e.field {
+                Some(f) => format!("{f}: {}", e.message),
+                None => e.message,
+            };
+            (vec![], 0, Some(message), String::new())
+        }
+    };
+    let lang = ui.lang;
+    render(
+        Ui { lang, path: ui.path.clone() },
+        ListPage {
+            title: spec.title.into(),
+            q: p.q.clone().unwrap_or_default(),
+            within: p.within.clone().unwrap_or_default(),
+            placeholder: spec.placeholder,
+            error,
+            total,
+            headers: spec.headers,
+            rows,
+            pager: pg,
+            ui,
+        },
+    )
+}
+
 pub async fn people(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -444,7 +491,6 @@ pub async fn people(
     let ui = Ui::from_request(&headers, &uri);
     let lang = ui.lang;
     let lp = list_params(&p);
-    // A bad search shows the message on the page rather than an error page.
     let result = async {
         let page = lp.page()?;
         let tag = lp.tag.as_deref().filter(|s| !s.is_empty()).map(|t| PersonTag::parse_field(t, "tag")).transpose()?;
@@ -452,58 +498,24 @@ pub async fn people(
         Ok::<_, ApiError>(state.store.list_people(&q, page).await?)
     }
     .await;
-    let (rows, total, error, pg) = match result {
-        Ok(res) => {
-            let pg = pager(&ui, res.page, res.page_size, res.total);
-            let rows = res
-                .items
-                .into_iter()
-                .map(|p| Row {
-                    href: format!("/people/{}", p.id),
-                    cells: vec![
-                        p.name,
-                        sex_label(lang, &p.sex).into(),
-                        p.birth_date.to_string(),
-                        mask_id_str(&p.id_number),
-                        p.phone.as_deref().map(mask_phone_str).unwrap_or_default(),
-                        tags_label(lang, &p.tags),
-                    ],
-                })
-                .collect();
-            (rows, res.total, None, pg)
-        }
-        Err(e) => (
-            vec![],
-            0,
-            Some(match e.field {
-                Some(f) => format!("{f}: {}", e.message),
-                None => e.message,
-            }),
-            String::new(),
-        ),
+    let spec = ListSpec {
+        title: t(lang, "nav.people"),
+        placeholder: t(lang, "search.people"),
+        headers: ["person.name", "person.sex", "person.birth", "person.id", "person.phone", "person.tags"]
+            .map(|k| t(lang, k))
+            .to_vec(),
     };
-    render(
-        Ui { lang, path: ui.path.clone() },
-        ListPage {
-            title: t(lang, "nav.people").into(),
-            q: p.q.clone().unwrap_or_default(),
-            within: p.within.clone().unwrap_or_default(),
-            placeholder: t(lang, "search.people"),
-            error,
-            total,
-            headers: vec![
-                t(lang, "person.name"),
-                t(lang, "person.sex"),
-                t(lang, "person.birth"),
-                t(lang, "person.id"),
-                t(lang, "person.phone"),
-                t(lang, "person.tags"),
-            ],
-            rows,
-            pager: pg,
-            ui,
-        },
-    )
+    list_page(ui, &p, spec, result, |p| Row {
+        href: format!("/people/{}", p.id),
+        cells: vec![
+            p.name,
+            sex_label(lang, &p.sex).into(),
+            p.birth_date.to_string(),
+            mask_id_str(&p.id_number),
+            p.phone.as_deref().map(mask_phone_str).unwrap_or_default(),
+            tags_label(lang, &p.tags),
+        ],
+    })
 }
 
 pub async fn households(
@@ -521,54 +533,22 @@ pub async fn households(
         Ok::<_, ApiError>(state.store.list_households(&q, page).await?)
     }
     .await;
-    let (rows, total, error, pg) = match result {
-        Ok(res) => {
-            let pg = pager(&ui, res.page, res.page_size, res.total);
-            let rows = res
-                .items
-                .into_iter()
-                .map(|h| Row {
-                    href: format!("/households/{}", h.id),
-                    cells: vec![
-                        h.number,
-                        h.dwelling_name,
-                        Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(),
-                        h.members.to_string(),
-                    ],
-                })
-                .collect();
-            (rows, res.total, None, pg)
-        }
-        Err(e) => (
-            vec![],
-            0,
-            Some(match e.field {
-                Some(f) => format!("{f}: {}", e.message),
-                None => e.message,
-            }),
-            String::new(),
-        ),
+    let spec = ListSpec {
+        title: t(lang, "nav.households"),
+        placeholder: t(lang, "search.households"),
+        headers: ["household.number", "household.dwelling", "household.tenure", "household.members"]
+            .map(|k| t(lang, k))
+            .to_vec(),
     };
-    render(
-        Ui { lang, path: ui.path.clone() },
-        ListPage {
-            title: t(lang, "nav.households").into(),
-            q: p.q.clone().unwrap_or_default(),
-            within: p.within.clone().unwrap_or_default(),
-            placeholder: t(lang, "search.households"),
-            error,
-            total,
-            headers: vec![
-                t(lang, "household.number"),
-                t(lang, "household.dwelling"),
-                t(lang, "household.tenure"),
-                t(lang, "household.members"),
-            ],
-            rows,
-            pager: pg,
-            ui,
-        },
-    )
+    list_page(ui, &p, spec, result, |h| Row {
+        href: format!("/households/{}", h.id),
+        cells: vec![
+            h.number,
+            h.dwelling_name,
+            Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(),
+            h.members.to_string(),
+        ],
+    })
 }
 
 pub struct Section {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::batch::{insert_rows, Value};
+use crate::people::{PersonRow, PEOPLE_INSERT_COLS};
 use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
 use crate::{model::Territory, new_id};
 use chrono::Utc;
@@ -400,22 +401,21 @@ impl Store {
             let home = r.household.as_ref().map(|h| h.2.clone());
             let community = r.household.as_ref().map(|h| h.1);
             if r.is_new {
-                new_people.push(vec![
-                    r.id.into(),
-                    community.into(),
-                    r.name.clone().into(),
-                    names::pinyin_key(&r.name).into(),
-                    py.into(),
-                    ini.into(),
-                    r.idn.as_str().into(),
-                    r.idn.birth_date().into(),
-                    r.idn.sex().as_str().into(),
-                    r.phone.clone().into(),
-                    r.tags.clone().into(),
-                    home.clone().into(),
-                    now.into(),
-                    now.into(),
-                ]);
+                new_people.push(
+                    PersonRow {
+                        id: r.id,
+                        community_id: community,
+                        name: &r.name,
+                        id_number: r.idn.as_str(),
+                        birth_date: r.idn.birth_date(),
+                        male: r.idn.sex() == jiayuan_domain::Sex::Male,
+                        phone: r.phone.clone(),
+                        tags: r.tags.clone(),
+                        home_path: home.clone(),
+                        at: now,
+                    }
+                    .values(),
+                );
                 if let Some(h) = &r.household {
                     new_members.push(vec![h.0.into(), r.id.into(), h.1.into(), h.3.clone().into()]);
                 }
@@ -468,7 +468,7 @@ impl Store {
         let first_half = recs.len() as u64 / 2;
         let mut written = 0u64;
         for slice in new_people.chunks(10_000) {
-            insert_rows(&mut tx, "people", PEOPLE_COLS, slice, "").await?;
+            insert_rows(&mut tx, "people", PEOPLE_INSERT_COLS, slice, "").await?;
             written += slice.len() as u64;
             progress.writing(first_half + written * (recs.len() as u64 - first_half) / new_people.len().max(1) as u64);
         }

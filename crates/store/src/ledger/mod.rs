@@ -117,23 +117,6 @@ impl LedgerKind {
     }
 }
 
-const PEOPLE_COLS: &[&str] = &[
-    "id",
-    "community_id",
-    "name",
-    "name_pinyin",
-    "name_py",
-    "name_initials",
-    "id_number",
-    "birth_date",
-    "sex",
-    "phone",
-    "tags",
-    "home_path",
-    "created_at",
-    "updated_at",
-];
-
 /// Reports an import's progress in two halves: validating the rows, then writing them.
 pub(crate) struct Progress<'a> {
     report: &'a (dyn Fn(u64, u64) + Sync),
