@@ -1,0 +1,100 @@
+//! The `jiayuan` binary as an operator uses it: exit codes, messages, JSON, ledgers.
+
+use jiayuan_store::testing;
+use std::process::{Command, Output};
+
+fn jiayuan(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jiayuan"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run jiayuan")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("jiayuan_cli_{}_{}", std::process::id(), uuid_like()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn uuid_like() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+#[tokio::test]
+async fn demo_stats_export_import_and_errors() {
+    for t in testing::all().await {
+        let db = t.url.clone();
+        let o = jiayuan(&db, &["demo", "--scale", "small", "--seed", "4"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let o = jiayuan(&db, &["stats", "--json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stats --json prints one JSON object");
+        for key in [
+            "subdistricts",
+            "communities",
+            "compounds",
+            "buildings",
+            "dwellings",
+            "households",
+            "residents",
+            "compound_branches",
+            "building_groups",
+            "central_households",
+            "party_members",
+            "social_organisations",
+            "service_stations",
+        ] {
+            assert!(v[key].is_i64(), "stats --json lacks {key}");
+        }
+        assert_eq!(v["compound_branches"], 9);
+        let o = jiayuan(&db, &["stats", "--territory", "370612001001", "--json"]);
+        let sub: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(sub["communities"], 1);
+        assert!(sub["residents"].as_i64().unwrap() < v["residents"].as_i64().unwrap());
+
+        // A second demo into the same database is refused.
+        let o = jiayuan(&db, &["demo", "--scale", "small"]);
+        assert!(!o.status.success());
+        assert!(text(&o).contains("not empty"), "{}", text(&o));
+
+        // Export, then import the same file: nothing changes.
+        let d = dir();
+        let f = d.join("people.xlsx");
+        let o = jiayuan(&db, &["export", "people", f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        let o = jiayuan(&db, &["import", "people", f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains(" 0 created, 0 updated"), "{}", text(&o));
+
+        // Bad input: non-zero exit and a message naming the problem.
+        let bad = d.join("bad.csv");
+        std::fs::write(&bad, "姓名,身份证号\n张三,110105194912310021\n").unwrap();
+        for (args, needle) in [
+            (vec!["import", "people", bad.to_str().unwrap()], "第2行"),
+            (vec!["import", "pets", bad.to_str().unwrap()], "KIND"),
+            (vec!["stats", "--territory", "999"], "--territory"),
+            (vec!["demo", "--scale", "huge"], "--scale"),
+            (vec!["export", "people", d.join("x.pdf").to_str().unwrap()], "xlsx"),
+        ] {
+            let o = jiayuan(&db, &args);
+            assert!(!o.status.success(), "{args:?} should fail");
+            assert!(text(&o).contains(needle), "{args:?}: {}", text(&o));
+        }
+        let _ = std::fs::remove_dir_all(&d);
+        t.finish().await;
+    }
+}
+
+#[test]
+fn an_unknown_database_scheme_is_an_error() {
+    let o = jiayuan("mysql://localhost/x", &["migrate"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("sqlite://"), "{}", text(&o));
+}
