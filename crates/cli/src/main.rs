@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the JSON API, Open311 and the web pages
+    /// Serve the JSON API and the web pages
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
