@@ -52,7 +52,13 @@ impl Store {
             social_organisations: count(by_path("organisations", "path", " AND kind = 'social_organisation'")).await?,
             service_stations: count(by_path("service_stations", "path", "")).await?,
             grids: count(by_path("grids", "path", "")).await?,
-            organisations: count(by_path("organisations", "path", "")).await?,
+            // District-level organisations (units, property companies) have no place in the
+            // tree: they count for the whole district only.
+            organisations: if within.path == "/" {
+                count("SELECT count(*) FROM organisations WHERE $1 <> $2".into()).await?
+            } else {
+                count(by_path("organisations", "path", "")).await?
+            },
             assignments: count(by_path("assignments", "target_path", "")).await?,
         })
     }
