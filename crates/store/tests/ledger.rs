@@ -152,3 +152,48 @@ async fn a_bad_territory_row_rejects_the_whole_file() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_household_moved_to_another_community_takes_its_members_along() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 9, &|_, _| {}).await.unwrap();
+        let all = s.ledger_rows(LedgerKind::Households, &Subtree::all()).await.unwrap();
+        let from = all.iter().find(|r| r[1].starts_with("370612001001-")).unwrap().clone();
+        // A dwelling of community 002 that no household lives in yet.
+        let used: std::collections::HashSet<&String> = all.iter().map(|r| &r[1]).collect();
+        let territories = s.ledger_rows(LedgerKind::Territories, &Subtree::all()).await.unwrap();
+        let target = territories
+            .iter()
+            .find(|r| r[2] == "户" && r[0].starts_with("370612001002-") && !used.contains(&r[0]))
+            .unwrap();
+        let f = tmp("households.csv");
+        std::fs::write(&f, format!("户号,房屋编码,居住方式\n{},{},{}\n", from[0], target[0], from[2])).unwrap();
+        let r = s.import_ledger(LedgerKind::Households, &f, &|_, _| {}).await.unwrap();
+        assert_eq!(r.updated, 1, "{}", t.name);
+        let people = s.ledger_rows(LedgerKind::People, &Subtree::all()).await.unwrap();
+        let members: Vec<_> = people.iter().filter(|p| p[6] == from[0]).collect();
+        assert!(!members.is_empty());
+        let community = s.territory_by_code("370612001002").await.unwrap();
+        let moved: i64 = jiayuan_store::on_db!(&s.db, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM household_members m JOIN households h ON h.id = m.household_id WHERE h.number = $1 AND m.community_id = $2"
+        )
+        .bind(from[0].clone())
+        .bind(community.id)
+        .fetch_one(p)
+        .await)
+        .unwrap();
+        assert_eq!(moved as usize, members.len(), "members' community follows the household on {}", t.name);
+        // The community is part of the key: a member row pointing at a household of another community is refused.
+        let wrong = jiayuan_store::on_db!(&s.db, |p| sqlx::query(
+            "UPDATE household_members SET community_id = (SELECT id FROM territories WHERE code = '370612001003') \
+             WHERE household_id = (SELECT id FROM households WHERE number = $1)"
+        )
+        .bind(from[0].clone())
+        .execute(p)
+        .await
+        .map(|_| ()));
+        assert!(wrong.is_err(), "foreign key with community must refuse a mismatch on {}", t.name);
+        t.finish().await;
+    }
+}
