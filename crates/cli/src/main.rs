@@ -1,11 +1,13 @@
 //! `jiayuan`: the one binary. Serve the API and pages, and the operator's commands.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use jiayuan_store::crypto::{generate_key, parse_key, Crypto};
 use jiayuan_store::demo::Scale;
 use jiayuan_store::territory::Subtree;
 use jiayuan_store::{Store, StoreError};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -15,6 +17,11 @@ struct Cli {
     /// Database URL: sqlite://PATH (default) or postgres://USER@HOST/DB
     #[arg(long, global = true, env = "JIAYUAN_DB", default_value = "sqlite://jiayuan.db")]
     db: String,
+    /// File holding the 64-hex-digit key that encrypts ID and phone numbers; default: the
+    /// SQLite file's path + ".key", or ./jiayuan.key for PostgreSQL. JIAYUAN_KEY (the key
+    /// itself) takes precedence. A new database gets a new key file.
+    #[arg(long, global = true, env = "JIAYUAN_KEY_FILE")]
+    key_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -101,9 +108,64 @@ fn describe(e: &anyhow::Error) -> String {
     format!("{e:#}")
 }
 
-async fn open(db: &str) -> Result<Store> {
-    let store = Store::connect(db).await.with_context(|| format!("cannot open database {}", redact(db)))?;
-    Ok(store)
+/// Opens the database with the operator's key (see `--key-file`). A key file is created only
+/// for a database that has no personal information encrypted yet.
+async fn open(db: &str, key_file: Option<&Path>) -> Result<Store> {
+    let connect = |crypto| async move {
+        Store::connect(db, crypto).await.with_context(|| format!("cannot open database {}", redact(db)))
+    };
+    if let Ok(hex) = std::env::var("JIAYUAN_KEY") {
+        let key = parse_key(&hex).map_err(|e| anyhow::anyhow!("JIAYUAN_KEY: {e}"))?;
+        return connect(Crypto::new(&key)).await;
+    }
+    let path = key_file.map(Path::to_path_buf).unwrap_or_else(|| default_key_path(db));
+    if path.exists() {
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read key file {}", path.display()))?;
+        let key = parse_key(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        return connect(Crypto::new(&key)).await;
+    }
+    // No key yet: only a database without encrypted data may get a new one.
+    let probe = connect(Crypto::new(&[0u8; 32])).await?;
+    if probe.stored_key_check().await?.is_some() {
+        bail!(
+            "密钥文件 {} 不存在 (key file not found): this database's ID and phone numbers are encrypted; \
+             give its key with --key-file or JIAYUAN_KEY",
+            path.display()
+        );
+    }
+    let hex = generate_key();
+    write_key_file(&path, &hex)?;
+    eprintln!(
+        "已生成密钥文件 new key file {}: keep it safe and backed up; without it ID and phone numbers cannot be read",
+        path.display()
+    );
+    let key = parse_key(&hex).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(Store { db: probe.db, crypto: std::sync::Arc::new(Crypto::new(&key)) })
+}
+
+fn default_key_path(db: &str) -> PathBuf {
+    match db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")) {
+        Some(rest) if !rest.starts_with(":memory:") => {
+            let file = rest.split('?').next().unwrap_or(rest);
+            PathBuf::from(format!("{file}.key"))
+        }
+        _ => PathBuf::from("jiayuan.key"),
+    }
+}
+
+fn write_key_file(path: &Path, hex: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).with_context(|| format!("cannot create key file {}", path.display()))?;
+    writeln!(f, "{hex}").with_context(|| format!("cannot write key file {}", path.display()))?;
+    Ok(())
 }
 
 /// A database URL without its password, for messages.
@@ -157,18 +219,18 @@ async fn demo(store: &Store, scale: Scale, seed: u64) -> Result<()> {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Migrate => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
             let n = store.migrate().await?;
             println!("applied {n} migration(s); schema version {}", store.schema_version().await?);
         }
         Command::Demo { scale, seed } => {
             let scale = parse_scale(&scale)?;
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.migrate().await?;
             demo(&store, scale, seed).await?;
         }
         Command::Stats { territory, json } => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.check_schema().await?;
             let (within, label) = match territory {
                 Some(code) => {
@@ -197,7 +259,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve { addr, demo: with_demo, scale } => {
             let scale = parse_scale(&scale)?;
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.migrate().await?;
             if with_demo && store.is_empty().await? {
                 demo(&store, scale, 20261128).await?;
@@ -213,7 +275,7 @@ async fn run(cli: Cli) -> Result<()> {
             jiayuan_web::serve(listener, jiayuan_web::AppState::new(store)).await?;
         }
         Command::Import { kind, file } => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.migrate().await?;
             let kind = jiayuan_store::ledger::LedgerKind::parse(&kind)
                 .with_context(|| format!("KIND must be one of {}", jiayuan_store::ledger::LedgerKind::names()))?;
@@ -237,7 +299,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Export { kind, file, territory } => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.check_schema().await?;
             let kind = jiayuan_store::ledger::LedgerKind::parse(&kind)
                 .with_context(|| format!("KIND must be one of {}", jiayuan_store::ledger::LedgerKind::names()))?;

@@ -3,14 +3,20 @@
 use jiayuan_store::testing;
 use std::process::{Command, Output};
 
+/// The key the test stores use (`Crypto::for_tests`: 32 bytes of 7).
+const TEST_KEY: &str = "0707070707070707070707070707070707070707070707070707070707070707";
+
 fn jiayuan(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiayuan"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run jiayuan")
+    jiayuan_with(db, args, &[("JIAYUAN_KEY", TEST_KEY)])
+}
+
+fn jiayuan_with(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jiayuan"));
+    c.arg("--db").arg(db).args(args).env("RUST_LOG", "error").env_remove("JIAYUAN_KEY").env_remove("JIAYUAN_KEY_FILE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run jiayuan")
 }
 
 fn text(o: &Output) -> String {
@@ -90,6 +96,44 @@ async fn demo_stats_export_import_and_errors() {
         let _ = std::fs::remove_dir_all(&d);
         t.finish().await;
     }
+}
+
+#[tokio::test]
+async fn the_key_is_made_for_a_new_database_and_required_afterwards() {
+    let d = dir();
+    let db = format!("sqlite://{}", d.join("k.db").display());
+    let o = jiayuan_with(&db, &["demo", "--scale", "small"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("k.db.key"), "announces the new key file: {}", text(&o));
+    let key = std::fs::read_to_string(d.join("k.db.key")).unwrap();
+    assert_eq!(key.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(d.join("k.db.key")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // The raw file holds no ID number in clear.
+    let o = jiayuan_with(&db, &["export", "people", d.join("p.csv").to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = std::fs::read_to_string(d.join("p.csv")).unwrap();
+    let some_id = csv.lines().nth(1).unwrap().split(',').nth(1).unwrap().to_string();
+    assert_eq!(some_id.len(), 18);
+    let raw = std::fs::read(d.join("k.db")).unwrap();
+    let wal = std::fs::read(d.join("k.db-wal")).unwrap_or_default();
+    let contains = |hay: &[u8]| hay.windows(18).any(|w| w == some_id.as_bytes());
+    assert!(!contains(&raw) && !contains(&wal), "ID number stored in clear");
+    // Another key, or no key file, is refused.
+    let o = jiayuan_with(&db, &["stats"], &[("JIAYUAN_KEY", TEST_KEY)]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("another key"), "{}", text(&o));
+    std::fs::rename(d.join("k.db.key"), d.join("elsewhere.key")).unwrap();
+    let o = jiayuan_with(&db, &["stats"], &[]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("key file not found"), "{}", text(&o));
+    assert!(!d.join("k.db.key").exists(), "no new key made for a database that has one");
+    let o = jiayuan_with(&db, &["--key-file", d.join("elsewhere.key").to_str().unwrap(), "stats"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]

@@ -38,9 +38,12 @@ CREATE TABLE people (
     name_pinyin TEXT NOT NULL,
     name_py TEXT NOT NULL,
     name_initials TEXT NOT NULL,
-    id_number TEXT NOT NULL UNIQUE,
+    -- AES-256-GCM ciphertext, and the keyed hash that finds the number and keeps it unique
+    id_number TEXT NOT NULL,
+    id_number_hash TEXT NOT NULL UNIQUE,
     birth_date {date} NOT NULL,
     sex TEXT NOT NULL,
+    -- AES-256-GCM ciphertext
     phone TEXT,
     tags TEXT NOT NULL DEFAULT '',
     home_path {path},
@@ -159,6 +162,7 @@ CREATE TABLE organisations (
     name_pinyin TEXT NOT NULL,
     territory_id {uuid} REFERENCES territories(id),
     contact_name TEXT,
+    -- AES-256-GCM ciphertext
     contact_phone TEXT,
     path {path},
     created_at {ts} NOT NULL,

@@ -469,7 +469,7 @@ impl Store {
                 names::pinyin_key(u).into(),
                 Value::Uuid(None),
                 contact.into(),
-                phone.into(),
+                self.crypto.encrypt(&phone).into(),
                 Value::Text(None),
                 epoch.into(),
                 epoch.into(),
@@ -492,7 +492,7 @@ impl Store {
                 names::pinyin_key(&name).into(),
                 Value::Uuid(None),
                 contact.into(),
-                phone.into(),
+                self.crypto.encrypt(&phone).into(),
                 Value::Text(None),
                 epoch.into(),
                 epoch.into(),
@@ -539,7 +539,7 @@ impl Store {
                     names::pinyin_key(name).into(),
                     community.id.into(),
                     contact.into(),
-                    phone.into(),
+                    self.crypto.encrypt(&phone).into(),
                     community.path.clone().into(),
                     epoch.into(),
                     epoch.into(),
@@ -891,7 +891,7 @@ impl Store {
                 home_path: None,
                 at: epoch,
             }
-            .values(),
+            .values(&self.crypto),
         );
         let filed = epoch.date_naive() - Duration::days(g.rng.gen_range(30..700));
         rows.grids.push(vec![
@@ -922,7 +922,7 @@ impl Store {
                 names::pinyin_key(&name).into(),
                 compound.id.into(),
                 contact.into(),
-                phone.into(),
+                self.crypto.encrypt(&phone).into(),
                 compound.path.clone().into(),
                 epoch.into(),
                 epoch.into(),
@@ -968,7 +968,7 @@ impl Store {
                         home_path: None,
                         at: epoch,
                     }
-                    .values(),
+                    .values(&self.crypto),
                 );
                 cadre = Some(id);
             }
@@ -1110,7 +1110,7 @@ impl Store {
                     home_path: Some(dwelling.path.clone()),
                     at: epoch,
                 }
-                .values(),
+                .values(&self.crypto),
             );
             rows.members.push(vec![hh.into(), p.id.into(), cid.into(), (*rel).into()]);
             summary.people += 1;

@@ -10,6 +10,10 @@ pub enum StoreError {
     Conflict { field: String, message: String },
     #[error("数据库结构版本 {found} 比本程序支持的 {supported} 新，请升级程序 (database schema {found} is newer than this binary's {supported})")]
     SchemaTooNew { found: i64, supported: i64 },
+    #[error("密钥与数据库不符：此库的个人信息由另一把密钥加密 (this database was encrypted with another key)")]
+    WrongKey,
+    #[error("{0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error("ledger has {} bad row(s)", .0.len())]
     Ledger(Vec<crate::ledger::RowError>),
     #[error("database: {0}")]

@@ -6,6 +6,7 @@
 //! drivers. Where the dialects differ (column types in DDL), [`schema`] renders per backend.
 
 pub mod batch;
+pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod ledger;
@@ -82,15 +83,17 @@ pub enum Backend {
     Postgres,
 }
 
-/// The store: a pool plus what we know about the backend.
+/// The store: a pool, and the key that opens the personal information in it.
 #[derive(Clone, Debug)]
 pub struct Store {
     pub db: Db,
+    pub crypto: std::sync::Arc<crypto::Crypto>,
 }
 
 impl Store {
-    /// Connects to `sqlite://PATH` (created if absent) or `postgres://…`.
-    pub async fn connect(url: &str) -> Result<Self> {
+    /// Connects to `sqlite://PATH` (created if absent) or `postgres://…`. The key is checked
+    /// against the database when migrations run ([`Store::migrate`], [`Store::check_schema`]).
+    pub async fn connect(url: &str, crypto: crypto::Crypto) -> Result<Self> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -117,7 +120,7 @@ impl Store {
                 "数据库地址应以 sqlite:// 或 postgres:// 开头 (URL must start with sqlite:// or postgres://)",
             ));
         };
-        Ok(Self { db })
+        Ok(Self { db, crypto: std::sync::Arc::new(crypto) })
     }
 
     pub fn backend(&self) -> Backend {

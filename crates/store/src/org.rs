@@ -69,7 +69,7 @@ impl Store {
         let sql = format!(
             "SELECT {ORG_COLS} FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id{w} ORDER BY {order} LIMIT {lim} OFFSET {off}"
         );
-        let items = fetch_all(&self.db, &sql, &q.vals).await?;
+        let items = self.open_organisations(fetch_all(&self.db, &sql, &q.vals).await?)?;
         Ok(Paged { items, page: page.page, page_size: page.page_size, total })
     }
 
@@ -96,6 +96,14 @@ impl Store {
             "SELECT {ORG_COLS} FROM alliance_members m JOIN organisations o ON o.id = m.organisation_id \
              LEFT JOIN territories t ON t.id = o.territory_id WHERE m.alliance_id = $1 ORDER BY o.kind, o.code"
         );
-        fetch_all(&self.db, &sql, &[alliance_id.into()]).await
+        self.open_organisations(fetch_all(&self.db, &sql, &[alliance_id.into()]).await?)
+    }
+
+    /// Decrypts contact phone numbers as read from the table.
+    fn open_organisations(&self, mut orgs: Vec<Organisation>) -> Result<Vec<Organisation>> {
+        for o in &mut orgs {
+            o.contact_phone = self.crypto.decrypt_opt(o.contact_phone.as_deref())?;
+        }
+        Ok(orgs)
     }
 }

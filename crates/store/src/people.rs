@@ -18,6 +18,7 @@ pub(crate) const PEOPLE_INSERT_COLS: &[&str] = &[
     "name_py",
     "name_initials",
     "id_number",
+    "id_number_hash",
     "birth_date",
     "sex",
     "phone",
@@ -43,7 +44,8 @@ pub(crate) struct PersonRow<'a> {
 }
 
 impl PersonRow<'_> {
-    pub fn values(self) -> Vec<crate::batch::Value> {
+    /// The row's values; the ID number and phone are encrypted here, on the way in.
+    pub fn values(self, crypto: &crate::crypto::Crypto) -> Vec<crate::batch::Value> {
         let (py, initials) = jiayuan_domain::names::search_keys(self.name);
         vec![
             self.id.into(),
@@ -52,10 +54,11 @@ impl PersonRow<'_> {
             jiayuan_domain::names::pinyin_key(self.name).into(),
             py.into(),
             initials.into(),
-            self.id_number.into(),
+            crypto.encrypt(self.id_number).into(),
+            crypto.hash(self.id_number).into(),
             self.birth_date.into(),
             (if self.male { "male" } else { "female" }).into(),
-            self.phone.into(),
+            self.phone.map(|p| crypto.encrypt(&p)).into(),
             self.tags.into(),
             self.home_path.into(),
             self.at.into(),
@@ -129,8 +132,8 @@ impl Store {
         }
         if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if let Ok(id) = ResidentId::parse(text) {
-                let p = q.bind(id.as_str().to_string());
-                q.cond(format!("p.id_number = {p}"));
+                let p = q.bind(self.crypto.hash(id.as_str()));
+                q.cond(format!("p.id_number_hash = {p}"));
             } else if text.is_ascii() {
                 let compact = text.replace(' ', "").to_lowercase();
                 let a = q.bind(like_pattern(&compact, true));
@@ -146,13 +149,22 @@ impl Store {
         let lim = q.bind(page.limit());
         let off = q.bind(page.offset());
         let sql = format!("SELECT {PERSON_COLS} FROM people p{w} ORDER BY {order} LIMIT {lim} OFFSET {off}");
-        let items = fetch_all(&self.db, &sql, &q.vals).await?;
+        let rows: Vec<Person> = fetch_all(&self.db, &sql, &q.vals).await?;
+        let items = rows.into_iter().map(|p| self.open_person(p)).collect::<Result<_>>()?;
         Ok(Paged { items, page: page.page, page_size: page.page_size, total })
     }
 
     pub async fn person(&self, id: Uuid) -> Result<Person> {
         let sql = format!("SELECT {PERSON_COLS} FROM people p WHERE p.id = $1");
-        fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)
+        let p = fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)?;
+        self.open_person(p)
+    }
+
+    /// Decrypts the personal fields of a row as read from the table.
+    fn open_person(&self, mut p: Person) -> Result<Person> {
+        p.id_number = self.crypto.decrypt(&p.id_number)?;
+        p.phone = self.crypto.decrypt_opt(p.phone.as_deref())?;
+        Ok(p)
     }
 
     pub async fn person_detail(&self, id: Uuid) -> Result<PersonDetail> {
@@ -190,7 +202,11 @@ impl Store {
     async fn members(&self, household_id: Uuid) -> Result<Vec<Member>> {
         let sql = "SELECT p.id AS person_id, p.name, m.relation, p.id_number, p.birth_date, p.sex FROM household_members m JOIN people p ON p.id = m.person_id \
                    WHERE m.household_id = $1 ORDER BY CASE m.relation WHEN 'head' THEN 0 ELSE 1 END, p.birth_date";
-        fetch_all(&self.db, sql, &[household_id.into()]).await
+        let mut members: Vec<Member> = fetch_all(&self.db, sql, &[household_id.into()]).await?;
+        for m in &mut members {
+            m.id_number = self.crypto.decrypt(&m.id_number)?;
+        }
+        Ok(members)
     }
 
     /// A readable address: community, compound, building, entrance and dwelling names.

@@ -60,6 +60,8 @@ impl Store {
             let version = i as i64 + 1;
             let ddl = render(sql, self.backend());
             let mut tx = self.begin().await?;
+            // Comments go first, so that a semicolon in one cannot split a statement.
+            let ddl: String = ddl.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
             for stmt in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 crate::on_tx!(&mut tx, |c| sqlx::query(stmt).execute(c).await.map(|_| ()))?;
             }
@@ -69,7 +71,36 @@ impl Store {
             tx.commit().await?;
             ran += 1;
         }
+        self.verify_key().await?;
         Ok(ran)
+    }
+
+    /// The key check value stored in the database, if any.
+    pub async fn stored_key_check(&self) -> Result<Option<String>> {
+        if self.schema_version().await? == 0 {
+            return Ok(None);
+        }
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar("SELECT value FROM schema_meta WHERE key = 'key_check'")
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Records this key's check value in a new database, or refuses a key that is not the
+    /// one the database was written with.
+    async fn verify_key(&self) -> Result<()> {
+        let mine = self.crypto.check_value().to_string();
+        match self.stored_key_check().await? {
+            Some(v) if v == mine => Ok(()),
+            Some(_) => Err(StoreError::WrongKey),
+            None => {
+                on_db!(&self.db, |p| sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('key_check', $1)")
+                    .bind(mine.clone())
+                    .execute(p)
+                    .await
+                    .map(|_| ()))?;
+                Ok(())
+            }
+        }
     }
 
     /// Refuses to work on a database whose schema is newer than this binary.
@@ -77,6 +108,9 @@ impl Store {
         let v = self.schema_version().await?;
         if v > SCHEMA_VERSION {
             return Err(StoreError::SchemaTooNew { found: v, supported: SCHEMA_VERSION });
+        }
+        if v > 0 {
+            self.verify_key().await?;
         }
         Ok(())
     }

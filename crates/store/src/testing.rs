@@ -1,6 +1,7 @@
 //! Fresh databases for tests: SQLite always, PostgreSQL when `JIAYUAN_TEST_DATABASE_URL`
 //! is set. Each call makes new, empty, migrated databases; a skipped backend says so loudly.
 
+use crate::crypto::Crypto;
 use crate::{on_db, Store};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,7 +19,7 @@ impl TestDb {
     pub async fn finish(self) {
         self.store.close().await;
         if let Some((admin_url, dbname)) = self.cleanup {
-            if let Ok(admin) = Store::connect(&admin_url).await {
+            if let Ok(admin) = Store::connect(&admin_url, Crypto::for_tests()).await {
                 let _ = on_db!(&admin.db, |p| sqlx::query(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
                     .execute(p)
                     .await
@@ -45,7 +46,7 @@ fn unique(prefix: &str) -> String {
 pub async fn sqlite() -> TestDb {
     let path = std::env::temp_dir().join(format!("{}.db", unique("jiayuan_test")));
     let url = format!("sqlite://{}", path.display());
-    let store = Store::connect(&url).await.expect("open sqlite");
+    let store = Store::connect(&url, Crypto::for_tests()).await.expect("open sqlite");
     store.migrate().await.expect("migrate sqlite");
     TestDb { name: "sqlite", store, url, cleanup: None }
 }
@@ -56,14 +57,14 @@ pub async fn postgres() -> Option<TestDb> {
         eprintln!("!!! PostgreSQL backend SKIPPED: JIAYUAN_TEST_DATABASE_URL is not set");
         return None;
     };
-    let admin = Store::connect(&base).await.expect("connect to JIAYUAN_TEST_DATABASE_URL");
+    let admin = Store::connect(&base, Crypto::for_tests()).await.expect("connect to JIAYUAN_TEST_DATABASE_URL");
     let dbname = unique("jy").to_lowercase();
     on_db!(&admin.db, |p| sqlx::query(&format!("CREATE DATABASE {dbname}")).execute(p).await.map(|_| ()))
         .expect("create test database");
     admin.close().await;
     let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
     let url = format!("{prefix}/{dbname}");
-    let store = Store::connect(&url).await.expect("connect to test database");
+    let store = Store::connect(&url, Crypto::for_tests()).await.expect("connect to test database");
     store.migrate().await.expect("migrate postgres");
     Some(TestDb { name: "postgres", store, url, cleanup: Some((base, dbname)) })
 }

@@ -117,6 +117,17 @@ async fn subtree_lists_search_and_sort() {
         }
         let bad = s.list_people(&PeopleQuery { sort: Some("salary".into()), ..Default::default() }, page).await;
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "sort"));
+        // At rest the ID and phone columns hold ciphertext only.
+        let (stored_id, stored_phone): (String, Option<String>) =
+            jiayuan_store::on_db!(&s.db, |p| sqlx::query_as("SELECT id_number, phone FROM people WHERE id = $1")
+                .bind(someone.id)
+                .fetch_one(p)
+                .await)
+            .unwrap();
+        assert!(!stored_id.contains(&someone.id_number[..10]), "ID number in clear on {}", t.name);
+        if let (Some(sp), Some(pp)) = (stored_phone, someone.phone.as_ref()) {
+            assert!(!sp.contains(pp.as_str()), "phone in clear on {}", t.name);
+        }
         let d = s.person_detail(someone.id).await.unwrap();
         assert!(d.household.is_some() && !d.members.is_empty());
         assert!(d.address.unwrap().contains("号楼"));

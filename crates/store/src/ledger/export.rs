@@ -110,6 +110,7 @@ impl Store {
             }
             LedgerKind::People => {
                 type R = (
+                    Uuid,
                     String,
                     String,
                     String,
@@ -124,11 +125,11 @@ impl Store {
                     Option<String>,
                     Option<String>,
                 );
-                let sql = "SELECT p.name, p.id_number, p.sex, p.birth_date, p.phone, p.tags, h.number, m.relation, cm.name, c.name, b.name, e.name, d.name \
+                let sql = "SELECT p.id, p.name, p.id_number, p.sex, p.birth_date, p.phone, p.tags, h.number, m.relation, cm.name, c.name, b.name, e.name, d.name \
                     FROM people p LEFT JOIN household_members m ON m.person_id = p.id LEFT JOIN households h ON h.id = m.household_id \
                     LEFT JOIN territories d ON d.id = h.dwelling_id LEFT JOIN territories e ON e.id = d.parent_id LEFT JOIN territories b ON b.id = e.parent_id \
                     LEFT JOIN territories c ON c.id = b.parent_id LEFT JOIN territories cm ON cm.id = c.parent_id \
-                    WHERE {in_range} ORDER BY COALESCE(p.home_path, ''), p.id_number";
+                    WHERE {in_range} ORDER BY COALESCE(p.home_path, ''), p.id_number_hash";
                 // People with no home in the district (cadres, in-service members) belong to a whole-district export.
                 let in_range = if whole {
                     "(p.home_path IS NULL OR (p.home_path >= $1 AND p.home_path < $2))"
@@ -136,34 +137,34 @@ impl Store {
                     "p.home_path >= $1 AND p.home_path < $2"
                 };
                 let rows: Vec<R> = fetch_all(&self.db, &sql.replace("{in_range}", in_range), &range).await?;
-                let owned: Vec<(String, String, i64)> = fetch_all(&self.db, "SELECT p.id_number, d.code, CAST(o.share_bp AS BIGINT) FROM owners o JOIN people p ON p.id = o.person_id JOIN territories d ON d.id = o.dwelling_id WHERE p.home_path >= $1 AND p.home_path < $2 ORDER BY d.code", &range).await?;
-                let mut owns: HashMap<String, Vec<String>> = HashMap::new();
-                for (idn, code, bp) in owned {
-                    owns.entry(idn).or_default().push(format!("{code}:{}", share_text(bp)));
+                let owned: Vec<(Uuid, String, i64)> = fetch_all(&self.db, "SELECT p.id, d.code, CAST(o.share_bp AS BIGINT) FROM owners o JOIN people p ON p.id = o.person_id JOIN territories d ON d.id = o.dwelling_id WHERE p.home_path >= $1 AND p.home_path < $2 ORDER BY d.code", &range).await?;
+                let mut owns: HashMap<Uuid, Vec<String>> = HashMap::new();
+                for (person, code, bp) in owned {
+                    owns.entry(person).or_default().push(format!("{code}:{}", share_text(bp)));
                 }
                 rows.into_iter()
-                    .map(|(name, idn, sex, birth, phone, tags, hh, rel, cm, c, b, e, d)| {
-                        let own = owns.get(&idn).map(|v| v.join("、")).unwrap_or_default();
+                    .map(|(id, name, idn, sex, birth, phone, tags, hh, rel, cm, c, b, e, d)| {
+                        let own = owns.get(&id).map(|v| v.join("、")).unwrap_or_default();
                         let tags_zh: Vec<&str> = tags
                             .split(',')
                             .filter_map(jiayuan_domain::person::PersonTag::parse)
                             .map(|t| t.label_zh())
                             .collect();
                         let address: String = [cm, c, b, e, d].into_iter().flatten().collect();
-                        vec![
+                        Ok(vec![
                             name,
-                            idn,
+                            self.crypto.decrypt(&idn)?,
                             (if sex == "male" { "男" } else { "女" }).into(),
                             birth.to_string(),
-                            opt(phone),
+                            opt(self.crypto.decrypt_opt(phone.as_deref())?),
                             tags_zh.join("、"),
                             opt(hh),
                             opt(rel.and_then(|r| Relation::parse(&r)).map(|r| r.label_zh())),
                             own,
                             address,
-                        ]
+                        ])
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?
             }
             LedgerKind::Households => {
                 let rows: Vec<(String, String, String)> = fetch_all(&self.db, "SELECT h.number, d.code, h.tenure FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.path >= $1 AND h.path < $2 ORDER BY h.path, h.number", &range).await?;
@@ -189,7 +190,7 @@ impl Store {
                 let sql = "SELECT p.id, p.id_number, p.name, t.code, m.joined_on, m.in_service, m.work_unit, rc.code, m.reported_on, ch.id \
                     FROM party_members m JOIN people p ON p.id = m.person_id LEFT JOIN party_orgs o ON o.id = m.org_id LEFT JOIN territories t ON t.id = o.territory_id \
                     LEFT JOIN territories rc ON rc.id = m.reported_community_id LEFT JOIN central_households ch ON ch.member_id = m.person_id \
-                    WHERE {in_range} ORDER BY COALESCE(m.path, ''), p.id_number";
+                    WHERE {in_range} ORDER BY COALESCE(m.path, ''), p.id_number_hash";
                 let in_range = if whole {
                     "(m.path IS NULL OR (m.path >= $1 AND m.path < $2))"
                 } else {
@@ -203,8 +204,8 @@ impl Store {
                 }
                 rows.into_iter()
                     .map(|(_, idn, name, org, joined, in_service, unit, rc, ron, central)| {
-                        vec![
-                            idn,
+                        Ok(vec![
+                            self.crypto.decrypt(&idn)?,
                             name,
                             opt(org),
                             opt(joined),
@@ -214,9 +215,9 @@ impl Store {
                             opt(ron),
                             yes(central.is_some()),
                             central.and_then(|c| by_central.get(&c)).map(|v| v.join("、")).unwrap_or_default(),
-                        ]
+                        ])
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?
             }
             LedgerKind::Organisations => {
                 let party: Vec<(String, String, String, Option<String>)> = fetch_all(&self.db, "SELECT t.code, o.name, o.kind, l.id_number FROM party_orgs o JOIN territories t ON t.id = o.territory_id LEFT JOIN people l ON l.id = o.leader_id WHERE o.path >= $1 AND o.path < $2 ORDER BY o.path, o.kind", &range).await?;
@@ -225,9 +226,18 @@ impl Store {
                     .map(|(tcode, name, kind, leader)| {
                         let label =
                             PartyOrgKind::parse(&kind).map(|k| k.label_zh().to_string()).unwrap_or(kind.clone());
-                        vec![format!("{tcode}/{kind}"), name, label, tcode, opt(leader), String::new(), String::new()]
+                        let leader = self.crypto.decrypt_opt(leader.as_deref())?;
+                        Ok(vec![
+                            format!("{tcode}/{kind}"),
+                            name,
+                            label,
+                            tcode,
+                            opt(leader),
+                            String::new(),
+                            String::new(),
+                        ])
                     })
-                    .collect();
+                    .collect::<Result<Vec<_>>>()?;
                 // Organisations without a territory (district-level units) belong to every export of the whole district.
                 let orgs_sql = if whole {
                     "SELECT o.code, o.name, o.kind, t.code, o.contact_name, o.contact_phone FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE o.path IS NULL OR (o.path >= $1 AND o.path < $2) ORDER BY o.code"
@@ -235,29 +245,34 @@ impl Store {
                     "SELECT o.code, o.name, o.kind, t.code, o.contact_name, o.contact_phone FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE o.path >= $1 AND o.path < $2 ORDER BY o.code"
                 };
                 let orgs: Vec<OrgExportRow> = fetch_all(&self.db, orgs_sql, &range).await?;
-                out.extend(orgs.into_iter().map(|(code, name, kind, t, c, p)| {
-                    vec![
+                for (code, name, kind, t, c, p) in orgs {
+                    out.push(vec![
                         code,
                         name,
                         OrgKind::parse(&kind).map(|k| k.label_zh().to_string()).unwrap_or(kind),
                         opt(t),
                         String::new(),
                         opt(c),
-                        opt(p),
-                    ]
-                }));
+                        opt(self.crypto.decrypt_opt(p.as_deref())?),
+                    ]);
+                }
                 out
             }
             LedgerKind::Assignments => {
-                let sql = "SELECT a.kind, COALESCE(o.code, p.id_number, ''), COALESCE(t.code, h.number, '') FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id \
+                let sql = "SELECT a.kind, o.code, p.id_number, COALESCE(t.code, h.number, '') FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id \
                     LEFT JOIN people p ON p.id = a.person_id LEFT JOIN territories t ON t.id = a.territory_id LEFT JOIN households h ON h.id = a.household_id \
-                    WHERE a.target_path >= $1 AND a.target_path < $2 ORDER BY a.target_path, a.kind, COALESCE(o.code, p.id_number, '')";
-                let rows: Vec<(String, String, String)> = fetch_all(&self.db, sql, &range).await?;
+                    WHERE a.target_path >= $1 AND a.target_path < $2 ORDER BY a.target_path, a.kind, COALESCE(o.code, p.id_number_hash, '')";
+                let rows: Vec<(String, Option<String>, Option<String>, String)> =
+                    fetch_all(&self.db, sql, &range).await?;
                 rows.into_iter()
-                    .map(|(k, a, t)| {
-                        vec![AssignmentKind::parse(&k).map(|k| k.label_zh().to_string()).unwrap_or(k), a, t]
+                    .map(|(k, org, person, t)| {
+                        let assignee = match org {
+                            Some(code) => code,
+                            None => opt(self.crypto.decrypt_opt(person.as_deref())?),
+                        };
+                        Ok(vec![AssignmentKind::parse(&k).map(|k| k.label_zh().to_string()).unwrap_or(k), assignee, t])
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?
             }
         })
     }

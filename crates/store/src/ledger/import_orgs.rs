@@ -467,15 +467,22 @@ impl Store {
                     })?;
                     let tid = territory.as_ref().map(|t| t.id);
                     let path = territory.as_ref().map(|t| t.path.clone());
+                    let cur = match cur {
+                        Some((id, k0, n0, t0, c0, p0)) => {
+                            Some((id, k0, n0, t0, c0, self.crypto.decrypt_opt(p0.as_deref())?))
+                        }
+                        None => None,
+                    };
+                    let sealed_phone = phone.as_deref().map(|p| self.crypto.encrypt(p));
                     match cur {
                         None => {
-                            batch::exec(&mut tx, "INSERT INTO organisations (id, kind, code, name, name_pinyin, territory_id, contact_name, contact_phone, path, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)", &[new_id().into(), kind.as_str().into(), code.clone().into(), name.clone().into(), names::pinyin_key(name).into(), tid.into(), contact.clone().into(), phone.clone().into(), path.into(), now.into(), now.into()]).await?;
+                            batch::exec(&mut tx, "INSERT INTO organisations (id, kind, code, name, name_pinyin, territory_id, contact_name, contact_phone, path, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)", &[new_id().into(), kind.as_str().into(), code.clone().into(), name.clone().into(), names::pinyin_key(name).into(), tid.into(), contact.clone().into(), sealed_phone.clone().into(), path.into(), now.into(), now.into()]).await?;
                             report.created += 1;
                         }
                         Some((id, k0, n0, t0, c0, p0))
                             if k0 != kind.as_str() || n0 != *name || t0 != tid || c0 != *contact || p0 != *phone =>
                         {
-                            batch::exec(&mut tx, "UPDATE organisations SET kind = $1, name = $2, name_pinyin = $3, territory_id = $4, contact_name = $5, contact_phone = $6, path = $7, updated_at = $8 WHERE id = $9", &[kind.as_str().into(), name.clone().into(), names::pinyin_key(name).into(), tid.into(), contact.clone().into(), phone.clone().into(), path.into(), now.into(), id.into()]).await?;
+                            batch::exec(&mut tx, "UPDATE organisations SET kind = $1, name = $2, name_pinyin = $3, territory_id = $4, contact_name = $5, contact_phone = $6, path = $7, updated_at = $8 WHERE id = $9", &[kind.as_str().into(), name.clone().into(), names::pinyin_key(name).into(), tid.into(), contact.clone().into(), sealed_phone.clone().into(), path.into(), now.into(), id.into()]).await?;
                             report.updated += 1;
                         }
                         Some(_) => report.unchanged += 1,

@@ -414,7 +414,7 @@ impl Store {
                         home_path: home.clone(),
                         at: now,
                     }
-                    .values(),
+                    .values(&self.crypto),
                 );
                 if let Some(h) = &r.household {
                     new_members.push(vec![h.0.into(), r.id.into(), h.1.into(), h.3.clone().into()]);
@@ -430,7 +430,7 @@ impl Store {
             // A household column left empty keeps the existing membership.
             let new_home = if r.household.is_some() { home.clone() } else { ex.home_path.clone() };
             if ex.name != r.name || ex.phone != r.phone || ex.tags != r.tags || ex.home_path != new_home {
-                batch::exec(&mut tx, "UPDATE people SET name = $1, name_pinyin = $2, name_py = $3, name_initials = $4, phone = $5, tags = $6, home_path = $7, community_id = COALESCE($8, community_id), updated_at = $9 WHERE id = $10", &[r.name.clone().into(), names::pinyin_key(&r.name).into(), py.into(), ini.into(), r.phone.clone().into(), r.tags.clone().into(), new_home.into(), community.into(), now.into(), r.id.into()]).await?;
+                batch::exec(&mut tx, "UPDATE people SET name = $1, name_pinyin = $2, name_py = $3, name_initials = $4, phone = $5, tags = $6, home_path = $7, community_id = COALESCE($8, community_id), updated_at = $9 WHERE id = $10", &[r.name.clone().into(), names::pinyin_key(&r.name).into(), py.into(), ini.into(), r.phone.as_deref().map(|p| self.crypto.encrypt(p)).into(), r.tags.clone().into(), new_home.into(), community.into(), now.into(), r.id.into()]).await?;
                 changed = true;
             }
             if let Some(h) = &r.household {

@@ -257,17 +257,23 @@ impl Store {
         Ok(out)
     }
 
+    /// People by ID number, found through the keyed hash; the personal fields come back
+    /// decrypted and the map is keyed by the plain number.
     async fn person_keys(&self, ids: &HashSet<String>) -> Result<HashMap<String, PersonKey>> {
         let mut out = HashMap::new();
-        let ids: Vec<&String> = ids.iter().collect();
-        for chunk in ids.chunks(500) {
+        let by_hash: HashMap<String, &String> = ids.iter().map(|i| (self.crypto.hash(i), i)).collect();
+        let hashes: Vec<&String> = by_hash.keys().collect();
+        for chunk in hashes.chunks(500) {
             let mut q = batch::QueryParts::default();
             let ph: Vec<String> = chunk.iter().map(|c| q.bind((*c).clone())).collect();
             let sql = format!(
-                "SELECT id, id_number, name, phone, tags, home_path FROM people WHERE id_number IN ({})",
+                "SELECT id, id_number_hash AS id_number, name, phone, tags, home_path FROM people WHERE id_number_hash IN ({})",
                 ph.join(",")
             );
-            for k in fetch_all::<PersonKey>(&self.db, &sql, &q.vals).await? {
+            for mut k in fetch_all::<PersonKey>(&self.db, &sql, &q.vals).await? {
+                let Some(plain) = by_hash.get(&k.id_number) else { continue };
+                k.id_number = (*plain).clone();
+                k.phone = self.crypto.decrypt_opt(k.phone.as_deref())?;
                 out.insert(k.id_number.clone(), k);
             }
         }
