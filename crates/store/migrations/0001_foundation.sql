@@ -36,8 +36,8 @@ CREATE TABLE people (
     community_id {uuid},
     name TEXT NOT NULL,
     name_pinyin TEXT NOT NULL,
-    name_py TEXT NOT NULL,
-    name_initials TEXT NOT NULL,
+    name_py {key} NOT NULL,
+    name_initials {key} NOT NULL,
     -- AES-256-GCM ciphertext, and the keyed hash that finds the number and keeps it unique
     id_number TEXT NOT NULL,
     id_number_hash TEXT NOT NULL UNIQUE,
@@ -52,6 +52,8 @@ CREATE TABLE people (
 );
 CREATE INDEX people_home_path ON people (home_path);
 CREATE INDEX people_pinyin ON people (name_pinyin);
+CREATE INDEX people_py ON people (name_py);
+CREATE INDEX people_initials ON people (name_initials);
 CREATE INDEX people_name ON people (name);
 
 CREATE TABLE grids (

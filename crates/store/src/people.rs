@@ -76,6 +76,17 @@ pub struct PeopleQuery {
     pub sort: Option<String>,
 }
 
+/// The half-open range of strings that start with `prefix` (ASCII): `prefix` up to the same
+/// text with its last character raised by one.
+fn prefix_range(prefix: &str) -> (String, String) {
+    let mut hi = prefix.to_string();
+    match hi.pop() {
+        Some(c) => hi.push(char::from_u32(c as u32 + 1).unwrap_or('\u{7f}')),
+        None => hi.push('\u{7f}'),
+    }
+    (prefix.to_string(), hi)
+}
+
 fn people_order(sort: Option<&str>) -> Result<&'static str, FieldError> {
     Ok(match sort.unwrap_or("name") {
         "name" => "p.name_pinyin, p.id",
@@ -135,10 +146,17 @@ impl Store {
                 let p = q.bind(self.crypto.hash(id.as_str()));
                 q.cond(format!("p.id_number_hash = {p}"));
             } else if text.is_ascii() {
-                let compact = text.replace(' ', "").to_lowercase();
-                let a = q.bind(like_pattern(&compact, true));
-                let b = q.bind(like_pattern(&compact, true));
-                q.cond(format!("(p.name_py LIKE {a} ESCAPE '\\' OR p.name_initials LIKE {b} ESCAPE '\\')"));
+                // Pinyin or initials prefix, as index ranges: `[prefix, prefix⁺)`.
+                let compact: String = text.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                if compact.is_empty() {
+                    q.cond("1 = 0".into()); // punctuation alone matches no name
+                }
+                let (lo, hi) = prefix_range(&compact);
+                let (a, b) = (q.bind(lo.clone()), q.bind(hi.clone()));
+                let (c, d) = (q.bind(lo), q.bind(hi));
+                q.cond(format!(
+                    "((p.name_py >= {a} AND p.name_py < {b}) OR (p.name_initials >= {c} AND p.name_initials < {d}))"
+                ));
             } else {
                 let a = q.bind(like_pattern(text, false));
                 q.cond(format!("p.name LIKE {a} ESCAPE '\\'"));

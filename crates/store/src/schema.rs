@@ -1,6 +1,6 @@
 //! Migrations, one list for both backends, rendered per dialect.
 //!
-//! Each migration is DDL with a few type placeholders (`{uuid}`, `{ts}`, `{date}`, `{path}`)
+//! Each migration is DDL with a few type placeholders (`{uuid}`, `{ts}`, `{date}`, `{path}`, `{key}`)
 //! that become the native type of each backend: a 16-byte BLOB or `UUID`, ISO text or
 //! `TIMESTAMPTZ`, and for materialized paths a byte-ordered collation on PostgreSQL so
 //! that `path >= $1 AND path < $2` is an index range there as it is on SQLite.
@@ -14,11 +14,16 @@ pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_foundation.sq
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub fn render(sql: &str, backend: Backend) -> String {
-    let (uuid, ts, date, path) = match backend {
+    let (uuid, ts, date, bytewise) = match backend {
         Backend::Sqlite => ("BLOB", "TEXT", "TEXT", "TEXT"),
         Backend::Postgres => ("UUID", "TIMESTAMPTZ", "DATE", "TEXT COLLATE \"C\""),
     };
-    sql.replace("{uuid}", uuid).replace("{ts}", ts).replace("{date}", date).replace("{path}", path)
+    // `{path}` and `{key}`: text compared byte by byte, so prefix ranges use the index.
+    sql.replace("{uuid}", uuid)
+        .replace("{ts}", ts)
+        .replace("{date}", date)
+        .replace("{path}", bytewise)
+        .replace("{key}", bytewise)
 }
 
 impl Store {

@@ -26,6 +26,16 @@ pub struct Stats {
 }
 
 impl Store {
+    /// Residents living in a subtree: one index range, for charts that need only this.
+    pub async fn count_residents(&self, within: &Subtree) -> Result<i64> {
+        fetch_i64(
+            &self.db,
+            "SELECT count(*) FROM people WHERE home_path >= $1 AND home_path < $2",
+            &[Value::from(within.path.clone()), Value::from(within.end.clone())],
+        )
+        .await
+    }
+
     pub async fn stats(&self, within: &Subtree) -> Result<Stats> {
         let r = [Value::from(within.path.clone()), Value::from(within.end.clone())];
         let count = |sql: String| {

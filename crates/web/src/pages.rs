@@ -272,7 +272,7 @@ pub async fn territory(
     let mut chart = Vec::new();
     if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
         for c in &children.items {
-            let n = s.stats(&Subtree::of(&c.path)).await.page(&ui)?.residents;
+            let n = s.count_residents(&Subtree::of(&c.path)).await.page(&ui)?;
             chart.push(Bar { id: c.id.to_string(), label: c.name.clone(), value: n, percent: 0 });
         }
         let max = chart.iter().map(|b| b.value).max().unwrap_or(0).max(1);
