@@ -28,6 +28,9 @@ echo "== ledger import (XLSX) into an empty database"
 for k in territories households people; do
   t=$(date +%s.%N); "$bin" --db "sqlite://$work/copy.db" import $k "$work/$k.xlsx" | tail -1; echo "import $k: $(secs "$t") s"
 done
+echo "== one subdistrict's people (about 100k rows) into a district that has its homes but no people"
+for k in territories households; do "$bin" --db "sqlite://$work/sd.db" import $k "$work/$k.xlsx" >/dev/null; done
+t=$(date +%s.%N); "$bin" --db "sqlite://$work/sd.db" import people "$work/people-sd1.xlsx" | tail -1; echo "import people (subdistrict 001): $(secs "$t") s"
 echo "== the same people file again (nothing changes)"
 t=$(date +%s.%N); "$bin" --db "sqlite://$work/copy.db" import people "$work/people.xlsx" | tail -1; echo "re-import people: $(secs "$t") s"
 
