@@ -15,7 +15,7 @@ pub enum StoreError {
     #[error("{0}")]
     Crypto(#[from] crate::crypto::CryptoError),
     #[error("ledger has {} bad row(s)", .0.len())]
-    Ledger(Vec<crate::ledger::RowError>),
+    Ledger(Vec<RowError>),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("{0}")]
@@ -32,4 +32,13 @@ impl From<FieldError> for StoreError {
     fn from(e: FieldError) -> Self {
         StoreError::Invalid(e)
     }
+}
+
+/// One problem in one row of a ledger file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RowError {
+    /// Row number as a spreadsheet shows it (the header is row 1).
+    pub row: usize,
+    pub column: String,
+    pub message: String,
 }

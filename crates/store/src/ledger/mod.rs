@@ -22,14 +22,7 @@ mod sheet;
 
 use sheet::Sheet;
 
-/// One problem in one row of a ledger file.
-#[derive(Debug, Clone, Serialize)]
-pub struct RowError {
-    /// Row number as a spreadsheet shows it (the header is row 1).
-    pub row: usize,
-    pub column: String,
-    pub message: String,
-}
+pub use crate::error::RowError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerKind {
