@@ -7,7 +7,7 @@
 //! Rows are written community by community inside one transaction, so memory stays flat.
 
 use crate::batch::{insert_rows, Value};
-use crate::people::{PersonRow, PEOPLE_INSERT_COLS};
+use crate::people::{PersonRow, HOUSEHOLD_INSERT_COLS, PEOPLE_INSERT_COLS};
 use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
 use crate::{model::Territory, Result, Store, StoreError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
@@ -322,17 +322,6 @@ struct Rows {
     alliance_members: Vec<(Uuid, Uuid)>,
 }
 
-const HOUSEHOLD_COLS: &[&str] = &[
-    "id",
-    "community_id",
-    "number",
-    "dwelling_id",
-    "tenure",
-    "central_household_id",
-    "path",
-    "created_at",
-    "updated_at",
-];
 const MEMBER_COLS: &[&str] = &["household_id", "person_id", "community_id", "relation"];
 const OWNER_COLS: &[&str] = &["dwelling_id", "person_id", "community_id", "share_bp"];
 const PARTY_ORG_COLS: &[&str] =
@@ -461,19 +450,15 @@ impl Store {
             let id = g.id();
             let contact = g.name();
             let phone = g.phone();
-            top.organisations.push(vec![
-                id.into(),
-                "double_reporting_unit".into(),
-                format!("DW{:04}", i + 1).into(),
-                (*u).into(),
-                names::pinyin_key(u).into(),
-                Value::Uuid(None),
-                contact.into(),
-                self.crypto.encrypt(&phone).into(),
-                Value::Text(None),
-                epoch.into(),
-                epoch.into(),
-            ]);
+            top.organisations.push(self.demo_org(
+                id,
+                "double_reporting_unit",
+                format!("DW{:04}", i + 1),
+                u,
+                None,
+                contact,
+                &phone,
+            ));
             units.push(id);
         }
         // Property companies serve compounds across the district (which compounds, with the
@@ -484,19 +469,15 @@ impl Store {
             let name = format!("烟台{}物业服务有限公司", PROPERTY_WORDS[i % PROPERTY_WORDS.len()]);
             let contact = g.name();
             let phone = g.phone();
-            top.organisations.push(vec![
-                id.into(),
-                "property_company".into(),
-                format!("WY{:04}", i + 1).into(),
-                name.clone().into(),
-                names::pinyin_key(&name).into(),
-                Value::Uuid(None),
-                contact.into(),
-                self.crypto.encrypt(&phone).into(),
-                Value::Text(None),
-                epoch.into(),
-                epoch.into(),
-            ]);
+            top.organisations.push(self.demo_org(
+                id,
+                "property_company",
+                format!("WY{:04}", i + 1),
+                &name,
+                None,
+                contact,
+                &phone,
+            ));
             companies.push(id);
         }
         let social_service = g.id();
@@ -531,19 +512,15 @@ impl Store {
                 let id = g.id();
                 let contact = g.name();
                 let phone = g.phone();
-                rows.organisations.push(vec![
-                    id.into(),
-                    "social_organisation".into(),
-                    format!("SO{:04}", k + 1).into(),
-                    name.into(),
-                    names::pinyin_key(name).into(),
-                    community.id.into(),
-                    contact.into(),
-                    self.crypto.encrypt(&phone).into(),
-                    community.path.clone().into(),
-                    epoch.into(),
-                    epoch.into(),
-                ]);
+                rows.organisations.push(self.demo_org(
+                    id,
+                    "social_organisation",
+                    format!("SO{:04}", k + 1),
+                    name,
+                    Some((community.id, community.path.clone())),
+                    contact,
+                    &phone,
+                ));
             }
             // Community party organisation: a committee for large communities.
             let kind = if compounds_per[ci] >= 8 {
@@ -654,6 +631,38 @@ impl Store {
         }
         tx.commit().await?;
         Ok(summary)
+    }
+
+    /// An organisation row: `place` is the territory it belongs to and that territory's path.
+    #[allow(clippy::too_many_arguments)]
+    fn demo_org(
+        &self,
+        id: Uuid,
+        kind: &str,
+        code: String,
+        name: &str,
+        place: Option<(Uuid, String)>,
+        contact: String,
+        phone: &str,
+    ) -> Vec<Value> {
+        let at = demo_epoch();
+        let (territory, path) = match place {
+            Some((t, p)) => (Some(t), Some(p)),
+            None => (None, None),
+        };
+        vec![
+            id.into(),
+            kind.into(),
+            code.into(),
+            name.into(),
+            names::pinyin_key(name).into(),
+            territory.into(),
+            contact.into(),
+            self.crypto.encrypt(phone).into(),
+            path.into(),
+            at.into(),
+            at.into(),
+        ]
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -914,19 +923,15 @@ impl Store {
             let contact = g.name();
             let phone = g.phone();
             let name = format!("{}业主委员会", compound.name);
-            rows.organisations.push(vec![
-                id.into(),
-                "owners_committee".into(),
-                format!("YWH-{}", compound.code).into(),
-                name.clone().into(),
-                names::pinyin_key(&name).into(),
-                compound.id.into(),
-                contact.into(),
-                self.crypto.encrypt(&phone).into(),
-                compound.path.clone().into(),
-                epoch.into(),
-                epoch.into(),
-            ]);
+            rows.organisations.push(self.demo_org(
+                id,
+                "owners_committee",
+                format!("YWH-{}", compound.code),
+                &name,
+                Some((compound.id, compound.path.clone())),
+                contact,
+                &phone,
+            ));
         }
         if g.rng.gen_bool(0.93) {
             let unit = units[g.rng.gen_range(0..units.len())];
@@ -1137,7 +1142,7 @@ fn cell(i: usize) -> (f64, f64) {
 async fn flush(tx: &mut crate::Tx, r: &mut Rows) -> Result<()> {
     insert_rows(tx, "territories", TERRITORY_INSERT_COLS, &std::mem::take(&mut r.territories), "").await?;
     insert_rows(tx, "people", PEOPLE_INSERT_COLS, &std::mem::take(&mut r.people), "").await?;
-    insert_rows(tx, "households", HOUSEHOLD_COLS, &std::mem::take(&mut r.households), "").await?;
+    insert_rows(tx, "households", HOUSEHOLD_INSERT_COLS, &std::mem::take(&mut r.households), "").await?;
     insert_rows(tx, "household_members", MEMBER_COLS, &std::mem::take(&mut r.members), "").await?;
     insert_rows(tx, "owners", OWNER_COLS, &std::mem::take(&mut r.owners), "").await?;
     insert_rows(tx, "party_orgs", PARTY_ORG_COLS, &std::mem::take(&mut r.party_orgs), "").await?;

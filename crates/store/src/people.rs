@@ -28,6 +28,19 @@ pub(crate) const PEOPLE_INSERT_COLS: &[&str] = &[
     "updated_at",
 ];
 
+/// Columns of a `households` insert.
+pub(crate) const HOUSEHOLD_INSERT_COLS: &[&str] = &[
+    "id",
+    "community_id",
+    "number",
+    "dwelling_id",
+    "tenure",
+    "central_household_id",
+    "path",
+    "created_at",
+    "updated_at",
+];
+
 /// A person as first written: the search keys of the name are derived here, in one place.
 pub(crate) struct PersonRow<'a> {
     pub id: Uuid,

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::batch::{insert_rows, Value};
-use crate::people::{PersonRow, PEOPLE_INSERT_COLS};
+use crate::people::{PersonRow, HOUSEHOLD_INSERT_COLS, PEOPLE_INSERT_COLS};
 use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
 use crate::{model::Territory, new_id};
 use chrono::Utc;
@@ -601,24 +601,7 @@ impl Store {
                 report.unchanged += 1;
             }
         }
-        insert_rows(
-            &mut tx,
-            "households",
-            &[
-                "id",
-                "community_id",
-                "number",
-                "dwelling_id",
-                "tenure",
-                "central_household_id",
-                "path",
-                "created_at",
-                "updated_at",
-            ],
-            &creates[..],
-            "",
-        )
-        .await?;
+        insert_rows(&mut tx, "households", HOUSEHOLD_INSERT_COLS, &creates[..], "").await?;
         tx.commit().await?;
         Ok(report)
     }
