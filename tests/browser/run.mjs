@@ -42,6 +42,10 @@ test('district page shows the figures, the tree and the way down to a community 
   await page.getByRole('heading', { name: /社区/ }).waitFor();
   assert.ok(await page.locator('svg.map path').count() > 0, 'grid polygons drawn');
   assert.match(await page.locator('.gaps').innerText(), /覆盖缺口/);
+  const main = await page.locator('main').innerText();
+  assert.match(main, /区域治理型/, 'the community\'s regional-governance alliance is listed');
+  assert.match(main, /党群服务站|社会组织|业主委员会/, 'organisations in the community are listed');
+  assert.match(main, /网格员|专职网格员/, 'grid table shows the fixed worker');
   assert.match(await page.locator('nav.crumbs').innerText(), /牟平区.*宁海街道/s);
 });
 
