@@ -29,8 +29,100 @@ function startServer() {
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
+const PASSWORD = 'jiayuan-demo';
+
+async function login(page, base, username, password = PASSWORD) {
+  await page.goto(base + '/login');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+async function signedIn(page, base, username) {
+  await login(page, base, username);
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+test('sign-in: a wrong password is refused with a message, the right one opens the district, sign-out ends it', async (page, base) => {
+  await page.goto(base + '/people');
+  await page.waitForURL(/\/login\?next=/);
+  await login(page, base, 'admin', 'not-the-password');
+  assert.match(await page.getByRole('alert').innerText(), /用户名或密码错误/);
+  await login(page, base, 'admin');
+  await page.getByRole('heading', { name: /牟平区/ }).waitFor();
+  await page.getByRole('button', { name: '退出' }).click();
+  await page.waitForURL(/\/login/);
+  await page.goto(base + '/people');
+  await page.waitForURL(/\/login/);
+});
+
+test('five wrong passwords lock the account; the right password then waits', async (page, base) => {
+  for (let i = 0; i < 5; i++) {
+    await login(page, base, 'oc1', 'wrong-password-' + i);
+    await page.getByRole('alert').waitFor();
+  }
+  assert.match(await page.getByRole('alert').innerText(), /锁定/);
+  await login(page, base, 'oc1');
+  assert.match(await page.getByRole('alert').innerText(), /锁定/, 'still locked with the right password');
+  assert.match(page.url(), /\/login/);
+});
+
+test('a community secretary cannot open a sibling community: 404, as if it did not exist', async (page, base) => {
+  await signedIn(page, base, 'c1');
+  await page.getByRole('heading', { name: /社区/ }).waitFor();
+  const own = page.url();
+  const res = await page.goto(base + '/territories/370612001002');
+  assert.equal(res.status(), 404);
+  assert.match(await page.locator('main').innerText(), /没有找到/);
+  const api = await page.goto(base + '/api/v1/territories/370612001002');
+  assert.equal(api.status(), 404);
+  const back = await page.goto(own);
+  assert.equal(back.status(), 200);
+});
+
+test('a grid worker reveals a resident\'s numbers only with a reason, and the reveal is audited', async (page, base) => {
+  await signedIn(page, base, 'w1');
+  await page.goto(base + '/people');
+  await page.locator('table.rows tbody tr a').first().click();
+  await page.getByText('查看完整身份证号和电话').click();
+  await page.getByLabel('查看事由').fill('核实低保申请材料');
+  await page.getByRole('button', { name: '查看', exact: true }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('main').innerText(), /\d{17}[\dX]/, 'full ID shown after the reveal');
+  await page.context().clearCookies();
+  await signedIn(page, base, 'admin');
+  await page.goto(base + '/audit?action=person.reveal');
+  assert.match(await page.locator('table.rows').innerText(), /w1.*person\.reveal/s);
+});
+
+test('an administrator creates an account; its first sign-in must change the password', async (page, base) => {
+  await signedIn(page, base, 'c1');
+  await page.goto(base + '/admin/users');
+  const community = (await page.locator('table.rows').innerText()).match(/(37061200\d{4})/);
+  await page.getByLabel('用户名').fill('grid.li');
+  await page.getByLabel('姓名').fill('李网格');
+  await page.getByLabel(/初始密码/).fill('chu-shi-mi-ma-2026');
+  await page.getByLabel('角色').selectOption('community_worker');
+  await page.getByLabel('范围').fill(community ? community[1] : '370612001001');
+  await page.getByRole('button', { name: '新建账号' }).click();
+  await page.getByRole('heading', { name: /李网格/ }).waitFor();
+  await page.getByRole('button', { name: '退出' }).click();
+  await login(page, base, 'grid.li', 'chu-shi-mi-ma-2026');
+  await page.waitForURL(/\/account/);
+  assert.match(await page.getByRole('alert').first().innerText(), /初始密码/);
+  await page.goto(base + '/people');
+  await page.waitForURL(/\/account/);
+  await page.getByLabel('当前密码').fill('chu-shi-mi-ma-2026');
+  await page.getByLabel('新密码', { exact: true }).fill('wo-de-xin-mi-ma-88');
+  await page.getByLabel('再次输入新密码').fill('wo-de-xin-mi-ma-88');
+  await page.getByRole('button', { name: '修改密码' }).click();
+  await page.getByRole('status').waitFor();
+  await page.goto(base + '/people');
+  await page.getByRole('heading', { name: '居民' }).waitFor();
+});
 
 test('district page shows the figures, the tree and the way down to a community map', async (page, base) => {
+  await signedIn(page, base, 'admin');
   await page.goto(base + '/');
   await assert.doesNotReject(page.getByRole('heading', { name: /牟平区/ }).waitFor());
   const figures = page.locator('section.figures');
@@ -50,6 +142,7 @@ test('district page shows the figures, the tree and the way down to a community 
 });
 
 test('people search by pinyin leads to a masked person page', async (page, base) => {
+  await signedIn(page, base, 'admin');
   await page.goto(base + '/people');
   await page.getByRole('searchbox').fill('wang');
   await page.getByRole('button', { name: '搜索' }).click();
@@ -65,6 +158,7 @@ test('people search by pinyin leads to a masked person page', async (page, base)
 });
 
 test('a bad search parameter shows a message, not an error page', async (page, base) => {
+  await signedIn(page, base, 'admin');
   await page.goto(base + '/people?page=abc');
   assert.match(await page.getByRole('alert').innerText(), /page/);
   const res = await page.goto(base + '/people/00000000-0000-0000-0000-000000000000');
@@ -73,6 +167,7 @@ test('a bad search parameter shows a message, not an error page', async (page, b
 });
 
 test('English switch translates the shell and comes back to the same page', async (page, base) => {
+  await signedIn(page, base, 'admin');
   await page.goto(base + '/households');
   await page.getByRole('link', { name: 'English' }).click();
   await page.waitForURL(/\/households/);
@@ -84,7 +179,10 @@ test('English switch translates the shell and comes back to the same page', asyn
 
 test('pages fit a phone screen', async (page, base) => {
   await page.setViewportSize({ width: 375, height: 740 });
-  for (const path of ['/', '/people', '/households']) {
+  await page.goto(base + '/login');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) <= 1, 'login fits');
+  await signedIn(page, base, 'admin');
+  for (const path of ['/', '/people', '/households', '/account', '/admin/users', '/audit', '/admin/roles']) {
     await page.goto(base + path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `${path} scrolls sideways by ${overflow}px on a phone`);
@@ -92,10 +190,17 @@ test('pages fit a phone screen', async (page, base) => {
 });
 
 const { child, base } = await startServer();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+} catch (e) {
+  child.kill('SIGINT');
+  rmSync(dir, { recursive: true, force: true });
+  throw e;
+}
 let failed = 0;
 try {
   for (const t of tests) {

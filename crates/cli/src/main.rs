@@ -3,6 +3,8 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use jiayuan_store::access::{Principal, Scope};
+use jiayuan_store::audit::{AuditCtx, AuditEvent};
 use jiayuan_store::crypto::{generate_key, parse_key, Crypto};
 use jiayuan_store::demo::Scale;
 use jiayuan_store::territory::Subtree;
@@ -67,6 +69,93 @@ enum Command {
         #[arg(long)]
         territory: Option<String>,
     },
+    /// Accounts: create, set a password, disable, enable, list
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// API tokens
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// The key that encrypts ID and phone numbers
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
+    /// The hash-chained audit log
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an account with one role over a territory. The initial password is read from
+    /// standard input (one line) and must be changed at first sign-in.
+    Create {
+        username: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// Role code, e.g. district_admin, community_secretary (see `jiayuan user roles`)
+        #[arg(long)]
+        role: String,
+        /// Territory code or id the role is held over
+        #[arg(long)]
+        scope: String,
+        /// Resident record id, for the resident role
+        #[arg(long)]
+        person: Option<String>,
+    },
+    /// Set a new initial password (read from standard input); the user must change it
+    Passwd {
+        username: String,
+    },
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    List,
+    /// The roles, where each is held, and what each allows
+    Roles,
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Make an API token for a user and print it (shown once)
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Lifetime: 30d, 12h, 90m or never
+        #[arg(long, default_value = "90d")]
+        expires: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Generate a new key, re-encrypt every ID and phone number with it in one transaction,
+    /// and replace the key file (the old key no longer opens the database)
+    Rotate {
+        /// Where to write the new key; default: replace the current key file
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the whole chain; exits non-zero if any entry was edited, inserted or deleted
+    Verify,
+    /// Write the whole log to a CSV file (this export is itself audited)
+    Export { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -232,7 +321,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Stats { territory, json } => {
             let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.check_schema().await?;
-            let (within, label) = match territory {
+            let (scope, label) = match territory {
                 Some(code) => {
                     let t = store.territory_by_ref(&code).await.map_err(|e| match e {
                         StoreError::NotFound => {
@@ -240,11 +329,11 @@ async fn run(cli: Cli) -> Result<()> {
                         }
                         e => e.into(),
                     })?;
-                    (Subtree::of(&t.path), format!("{} {}", t.code, t.name))
+                    (Scope::everything().narrow(&t)?, format!("{} {}", t.code, t.name))
                 }
-                None => (Subtree::all(), "全区 whole database".to_string()),
+                None => (Scope::everything(), "全区 whole database".to_string()),
             };
-            let st = store.stats(&within).await?;
+            let st = store.stats(&scope).await?;
             if json {
                 println!("{}", serde_json::to_string(&st)?);
             } else {
@@ -269,8 +358,13 @@ async fn run(cli: Cli) -> Result<()> {
             let local = listener.local_addr()?;
             println!("家园 Jiayuan serving on http://{local}/");
             if with_demo {
-                println!("演示数据 demo district: http://{local}/territories");
-                println!("演示账号 demo logins: none yet; pages and API are open on this loopback address until sign-in arrives (issue 3)");
+                println!("演示数据 demo district: http://{local}/login");
+                let names: Vec<&str> = jiayuan_store::demo::DEMO_USERS.iter().map(|u| u.username).collect();
+                println!(
+                    "演示账号 demo logins ({}), password {}",
+                    names.join(", "),
+                    jiayuan_domain::access::DEMO_PASSWORD
+                );
             }
             jiayuan_web::serve(listener, jiayuan_web::AppState::new(store)).await?;
         }
@@ -288,6 +382,13 @@ async fn run(cli: Cli) -> Result<()> {
                 })
                 .await?;
             pb.finish_and_clear();
+            operator_audit(
+                &store,
+                "import",
+                &format!("ledger:{}", kind.as_str()),
+                serde_json::json!({"file": file.display().to_string(), "rows": report.rows, "created": report.created, "updated": report.updated}),
+            )
+            .await?;
             println!(
                 "导入完成 imported {}: {} rows read, {} created, {} updated, {} unchanged ({:.1}s)",
                 kind.as_str(),
@@ -320,6 +421,13 @@ async fn run(cli: Cli) -> Result<()> {
             let n = store.export_ledger(kind, &file, &within).await;
             spinner.finish_and_clear();
             let n = n?;
+            operator_audit(
+                &store,
+                "export",
+                &format!("ledger:{}", kind.as_str()),
+                serde_json::json!({"file": file.display().to_string(), "rows": n, "revealed": true}),
+            )
+            .await?;
             println!(
                 "导出完成 exported {n} {} rows to {} ({:.1}s)",
                 kind.as_str(),
@@ -327,6 +435,255 @@ async fn run(cli: Cli) -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
+        Command::User { cmd } => {
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
+            store.migrate().await?;
+            user_command(&store, cmd).await?;
+        }
+        Command::Token { cmd: TokenCmd::Create { user, name, expires } } => {
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
+            store.check_schema().await?;
+            let u = store.user_by_name(&user).await.map_err(|e| not_found(e, "--user", &user))?;
+            let expires = jiayuan_web::account::parse_expiry(Some(&expires), chrono_now())
+                .map_err(|e| anyhow::anyhow!("--expires: {}", e.message))?;
+            let (token, _) = store.create_token(&AuditCtx::operator("token create"), &u, &name, expires).await?;
+            println!("{token}");
+        }
+        Command::Keys { cmd: KeysCmd::Rotate { new_key_file } } => {
+            rotate_keys(&cli.db, cli.key_file.as_deref(), new_key_file).await?;
+        }
+        Command::Audit { cmd } => {
+            let store = open(&cli.db, cli.key_file.as_deref()).await?;
+            store.check_schema().await?;
+            match cmd {
+                AuditCmd::Verify => {
+                    let r = store.verify_audit().await?;
+                    if r.ok() {
+                        println!(
+                            "审计日志完整 audit log intact: {} entries, head #{} {}",
+                            r.entries, r.head_seq, r.head_hash
+                        );
+                    } else {
+                        for p in &r.problems {
+                            eprintln!("  {p}");
+                        }
+                        bail!(
+                            "审计日志被篡改 audit log tampered: {} problem(s) in {} entries",
+                            r.problems.len(),
+                            r.entries
+                        );
+                    }
+                }
+                AuditCmd::Export { file } => {
+                    let rows = store.all_audit(&Scope::everything(), &Default::default()).await?;
+                    let mut w = csv_writer(&file)?;
+                    w.write_record([
+                        "seq",
+                        "at",
+                        "actor",
+                        "role",
+                        "scope",
+                        "action",
+                        "object",
+                        "summary",
+                        "result",
+                        "ip",
+                        "request_id",
+                        "prev_hash",
+                        "hash",
+                    ])?;
+                    for e in &rows {
+                        let at = e.at.to_rfc3339();
+                        w.write_record([
+                            e.seq.to_string().as_str(),
+                            &at,
+                            &e.actor,
+                            &e.role,
+                            &e.scope_path,
+                            &e.action,
+                            &e.object,
+                            &e.summary,
+                            &e.result,
+                            &e.ip,
+                            &e.request_id,
+                            &e.prev_hash,
+                            &e.hash,
+                        ])?;
+                    }
+                    w.flush()?;
+                    operator_audit(
+                        &store,
+                        "audit export",
+                        "audit_log",
+                        serde_json::json!({"file": file.display().to_string(), "rows": rows.len()}),
+                    )
+                    .await?;
+                    println!("导出完成 exported {} audit entries to {}", rows.len(), file.display());
+                }
+            }
+        }
     }
+    Ok(())
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+fn csv_writer(file: &Path) -> Result<csv::Writer<std::fs::File>> {
+    let f = std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?;
+    Ok(csv::Writer::from_writer(f))
+}
+
+fn not_found(e: StoreError, field: &str, value: &str) -> anyhow::Error {
+    match e {
+        StoreError::NotFound => anyhow::anyhow!("{field}: 没有用户 {value} (no such user)"),
+        e => e.into(),
+    }
+}
+
+/// Records what the operator did at the command line.
+async fn operator_audit(store: &Store, command: &str, object: &str, summary: serde_json::Value) -> Result<()> {
+    store
+        .audit(
+            &AuditCtx::operator(command),
+            AuditEvent {
+                scope_path: "/",
+                action: &format!("cli.{}", command.replace(' ', "_")),
+                object: object.into(),
+                summary,
+                result: "ok",
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// One line from standard input, without its line ending.
+fn read_password() -> Result<String> {
+    use std::io::BufRead;
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprint!("密码 password (shown as typed; pipe it in to keep it off screen): ");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    if pw.is_empty() {
+        bail!("password: 标准输入中没有密码 (give the password on standard input)");
+    }
+    Ok(pw)
+}
+
+fn field_error(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Invalid(f) | StoreError::Missing(f) => anyhow::anyhow!("{}: {}", f.field, f.message),
+        StoreError::Conflict { field, message } => anyhow::anyhow!("{field}: {message}"),
+        e => e.into(),
+    }
+}
+
+async fn user_command(store: &Store, cmd: UserCmd) -> Result<()> {
+    let op = Principal::operator();
+    let ctx = |c: &str| AuditCtx::operator(&format!("user {c}"));
+    match cmd {
+        UserCmd::Create { username, name, role, scope, person } => {
+            let role = jiayuan_domain::access::Role::parse_field(&role, "--role")
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+            let person_id = person
+                .map(|p| uuid::Uuid::parse_str(p.trim()).map_err(|_| anyhow::anyhow!("--person: not a valid id")))
+                .transpose()?;
+            let password = read_password()?;
+            let n = jiayuan_store::accounts::NewUser { username, display_name: name, password, role, scope, person_id };
+            let u = store.create_user(&ctx("create"), &op, &n, true).await.map_err(field_error)?;
+            println!(
+                "已创建账号 created {} ({}); the password must be changed at first sign-in",
+                u.username,
+                role.as_str()
+            );
+        }
+        UserCmd::Passwd { username } => {
+            let u = store.user_by_name(&username).await.map_err(|e| not_found(e, "username", &username))?;
+            let pw = read_password()?;
+            store.set_password(&ctx("passwd"), &u, &pw, true).await.map_err(field_error)?;
+            println!("已重置密码 password set for {}; it must be changed at next sign-in", u.username);
+        }
+        UserCmd::Disable { username } => {
+            let u = store.user_by_name(&username).await.map_err(|e| not_found(e, "username", &username))?;
+            store.set_disabled(&ctx("disable"), &u, true).await?;
+            println!("已停用 disabled {}", u.username);
+        }
+        UserCmd::Enable { username } => {
+            let u = store.user_by_name(&username).await.map_err(|e| not_found(e, "username", &username))?;
+            store.set_disabled(&ctx("enable"), &u, false).await?;
+            println!("已启用 enabled {}", u.username);
+        }
+        UserCmd::List => {
+            for u in store.list_users(&op).await? {
+                let grants: Vec<String> =
+                    u.grants.iter().map(|g| format!("{}@{}", g.role.as_str(), g.territory_code)).collect();
+                let state = if u.user.disabled {
+                    "disabled"
+                } else if u.user.must_change_password {
+                    "initial-password"
+                } else {
+                    "active"
+                };
+                println!("{:<16} {:<12} {:<18} {}", u.user.username, state, u.user.display_name, grants.join(" "));
+            }
+        }
+        UserCmd::Roles => {
+            for r in jiayuan_domain::access::Role::ALL {
+                let kinds: Vec<&str> = r.scope_kinds().iter().map(|k| k.as_str()).collect();
+                let perms: Vec<&str> = r.permissions().iter().map(|p| p.as_str()).collect();
+                println!("{:<20} {:<22} over {:<12} {}", r.as_str(), r.label_zh(), kinds.join("/"), perms.join(","));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `keys rotate`: the new key is written to a file first, the data re-encrypted in one
+/// transaction, and only then does the new key file replace the old one.
+async fn rotate_keys(db: &str, key_file: Option<&Path>, new_key_file: Option<PathBuf>) -> Result<()> {
+    let from_env = std::env::var("JIAYUAN_KEY").is_ok();
+    let current = key_file.map(Path::to_path_buf).unwrap_or_else(|| default_key_path(db));
+    if from_env && new_key_file.is_none() {
+        bail!("--new-key-file: the key comes from JIAYUAN_KEY, so say where the new key should be written");
+    }
+    if !from_env && !current.exists() {
+        bail!("密钥文件 {} 不存在 (key file not found)", current.display());
+    }
+    let store = open(db, key_file).await?;
+    store.check_schema().await?;
+    let staged = new_key_file.clone().unwrap_or_else(|| PathBuf::from(format!("{}.new", current.display())));
+    let hex = generate_key();
+    write_key_file(&staged, &hex)?;
+    let key = parse_key(&hex).map_err(|e| anyhow::anyhow!(e))?;
+    let pb = progress_bar(0, "重新加密 re-encrypting");
+    let report = store
+        .rotate_key(&Crypto::new(&key), &|done, total| {
+            pb.set_length(total);
+            pb.set_position(done);
+        })
+        .await;
+    pb.finish_and_clear();
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged);
+            return Err(e.into());
+        }
+    };
+    if new_key_file.is_none() {
+        std::fs::rename(&staged, &current).with_context(|| {
+            format!("re-encrypted, but could not move {} over {}: move it by hand", staged.display(), current.display())
+        })?;
+    }
+    println!(
+        "密钥已轮换 key rotated: {} people and {} organisations re-encrypted; the key is now in {}",
+        report.people,
+        report.organisations,
+        if new_key_file.is_some() { staged.display().to_string() } else { current.display().to_string() }
+    );
     Ok(())
 }

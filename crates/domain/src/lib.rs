@@ -3,6 +3,7 @@
 //! Every value that arrives from outside (API, ledger file, CLI) is parsed into one of
 //! these types at the edge, so the rest of the program never re-checks a bare string.
 
+pub mod access;
 pub mod area;
 pub mod error;
 pub mod names;

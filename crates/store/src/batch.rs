@@ -14,7 +14,7 @@ pub enum Value {
     Int(Option<i64>),
     Bool(bool),
     Date(Option<NaiveDate>),
-    Ts(DateTime<Utc>),
+    Ts(Option<DateTime<Utc>>),
 }
 
 impl From<Uuid> for Value {
@@ -69,6 +69,11 @@ impl From<Option<NaiveDate>> for Value {
 }
 impl From<DateTime<Utc>> for Value {
     fn from(v: DateTime<Utc>) -> Self {
+        Value::Ts(Some(v))
+    }
+}
+impl From<Option<DateTime<Utc>>> for Value {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
         Value::Ts(v)
     }
 }

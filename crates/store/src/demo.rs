@@ -9,8 +9,9 @@
 use crate::batch::{insert_rows, Value};
 use crate::people::{PersonRow, HOUSEHOLD_INSERT_COLS, PEOPLE_INSERT_COLS};
 use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
-use crate::{model::Territory, Result, Store, StoreError};
+use crate::{model::Territory, new_id, Result, Store, StoreError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use jiayuan_domain::access::Role;
 use jiayuan_domain::names;
 use jiayuan_domain::ResidentId;
 use rand::seq::SliceRandom;
@@ -62,7 +63,7 @@ fn plan(scale: Scale) -> Plan {
             property_companies: 12,
         },
         Scale::Small => Plan {
-            subdistricts: vec![("宁海街道", 3)],
+            subdistricts: vec![("宁海街道", 2), ("文化街道", 1)],
             compounds: 9,
             buildings: 30,
             central_households: 24,
@@ -385,6 +386,28 @@ struct PersonSpec {
     birth: NaiveDate,
 }
 
+/// One demo account.
+pub struct DemoUser {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+}
+
+/// The demo accounts: one per role, and a second community secretary in another subdistrict.
+pub const DEMO_USERS: &[DemoUser] = &[
+    DemoUser { username: "admin", display_name: "区级管理员", role: Role::DistrictAdmin },
+    DemoUser { username: "sd1", display_name: "街道干部(第一街道)", role: Role::SubdistrictOfficer },
+    DemoUser { username: "c1", display_name: "社区书记(第一社区)", role: Role::CommunitySecretary },
+    DemoUser { username: "c2", display_name: "社区书记(另一街道的社区)", role: Role::CommunitySecretary },
+    DemoUser { username: "w1", display_name: "网格员(第一社区)", role: Role::CommunityWorker },
+    DemoUser { username: "cs1", display_name: "小区党支部书记", role: Role::CompoundSecretary },
+    DemoUser { username: "bl1", display_name: "楼栋党小组长", role: Role::BuildingLeader },
+    DemoUser { username: "pm1", display_name: "物业服务企业人员", role: Role::PropertyStaff },
+    DemoUser { username: "oc1", display_name: "业委会成员", role: Role::OwnersCommittee },
+    DemoUser { username: "so1", display_name: "社会组织人员", role: Role::SocialOrgStaff },
+    DemoUser { username: "r1", display_name: "居民(第一社区)", role: Role::Resident },
+];
+
 impl Store {
     /// True when the database holds no territory yet.
     pub async fn is_empty(&self) -> Result<bool> {
@@ -630,7 +653,127 @@ impl Store {
             sqlx::query("PRAGMA cache_size = -32000").execute(&mut **t).await?;
         }
         tx.commit().await?;
+        self.create_demo_users().await?;
         Ok(summary)
+    }
+
+    /// The demo accounts of [`DEMO_USERS`], all with the password `jiayuan-demo` and no forced
+    /// change. Each sits on the first suitable node in code order; `c2` prefers a community
+    /// of another subdistrict and falls back to the second community of the first.
+    async fn create_demo_users(&self) -> Result<()> {
+        use crate::batch::fetch_optional;
+        async fn first(s: &Store, kind: &str, under: &str, skip: i64) -> Result<Option<(Uuid, String, String)>> {
+            let sub = crate::territory::Subtree::of(under);
+            fetch_optional(
+                &s.db,
+                "SELECT id, path, code FROM territories WHERE kind = $1 AND path >= $2 AND path < $3 ORDER BY path LIMIT 1 OFFSET $4",
+                &[kind.into(), sub.path.clone().into(), sub.end.clone().into(), skip.into()],
+            )
+            .await
+        }
+        let missing = || StoreError::Other(anyhow::anyhow!("the demo territory lacks a node for the demo users"));
+        let district = first(self, "district", "/", 0).await?.ok_or_else(missing)?;
+        let sd1 = first(self, "subdistrict", "/", 0).await?.ok_or_else(missing)?;
+        let c1 = first(self, "community", &sd1.1, 0).await?.ok_or_else(missing)?;
+        let c2 = match first(self, "subdistrict", "/", 1).await? {
+            Some(sd2) => first(self, "community", &sd2.1, 0).await?,
+            None => first(self, "community", &sd1.1, 1).await?,
+        }
+        .ok_or_else(missing)?;
+        let compound = first(self, "compound", &c1.1, 0).await?.ok_or_else(missing)?;
+        let building = first(self, "building", &compound.1, 0).await?.ok_or_else(missing)?;
+        let sub = crate::territory::Subtree::of(&c1.1);
+        let resident: (Uuid, Uuid, String) = fetch_optional(
+            &self.db,
+            "SELECT m.person_id, h.dwelling_id, h.path FROM households h JOIN household_members m ON m.household_id = h.id AND m.relation = 'head' \
+             WHERE h.path >= $1 AND h.path < $2 ORDER BY h.path LIMIT 1",
+            &[sub.path.clone().into(), sub.end.clone().into()],
+        )
+        .await?
+        .ok_or_else(missing)?;
+        let hash = crate::accounts::hash_password(jiayuan_domain::access::DEMO_PASSWORD)?;
+        let now = chrono::Utc::now();
+        let mut users = Vec::new();
+        let mut grants = Vec::new();
+        for u in DEMO_USERS {
+            let (tid, path) = match u.username {
+                "admin" => (district.0, district.1.clone()),
+                "sd1" => (sd1.0, sd1.1.clone()),
+                "c1" | "w1" | "so1" => (c1.0, c1.1.clone()),
+                "c2" => (c2.0, c2.1.clone()),
+                "cs1" | "pm1" | "oc1" => (compound.0, compound.1.clone()),
+                "bl1" => (building.0, building.1.clone()),
+                _ => (resident.1, resident.2.clone()),
+            };
+            let id = new_id();
+            let person = (u.role == Role::Resident).then_some(resident.0);
+            users.push(vec![
+                id.into(),
+                u.username.into(),
+                u.display_name.into(),
+                hash.clone().into(),
+                false.into(),
+                false.into(),
+                0i64.into(),
+                crate::batch::Value::Ts(None),
+                person.into(),
+                true.into(),
+                now.into(),
+                now.into(),
+            ]);
+            grants.push(vec![
+                new_id().into(),
+                id.into(),
+                u.role.as_str().into(),
+                tid.into(),
+                path.into(),
+                "demo".into(),
+                now.into(),
+            ]);
+        }
+        let mut tx = self.begin().await?;
+        insert_rows(
+            &mut tx,
+            "users",
+            &[
+                "id",
+                "username",
+                "display_name",
+                "password_hash",
+                "must_change_password",
+                "disabled",
+                "failed_logins",
+                "locked_until",
+                "person_id",
+                "demo",
+                "created_at",
+                "updated_at",
+            ],
+            &users,
+            "",
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "role_grants",
+            &["id", "user_id", "role", "territory_id", "path", "granted_by", "created_at"],
+            &grants,
+            "",
+        )
+        .await?;
+        crate::audit::append(
+            &mut tx,
+            &crate::audit::AuditCtx::operator("demo"),
+            crate::audit::AuditEvent {
+                scope_path: "/",
+                action: "demo.users",
+                object: "users".into(),
+                summary: serde_json::json!({"after": {"users": DEMO_USERS.iter().map(|u| u.username).collect::<Vec<_>>()}}),
+                result: "ok",
+            },
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// An organisation row: `place` is the territory it belongs to and that territory's path.

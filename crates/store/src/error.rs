@@ -4,6 +4,13 @@ use jiayuan_domain::FieldError;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// The principal lacks the permission altogether (decided before any object is read).
+    #[error("没有“{}”权限 (not permitted)", .0.label_zh())]
+    Forbidden(jiayuan_domain::access::Permission),
+    /// A record named in the request (not in the path) does not exist, or is outside the
+    /// caller's scope, which must look the same.
+    #[error("{0}")]
+    Missing(FieldError),
     #[error("{0}")]
     Invalid(FieldError),
     #[error("{field}: {message}")]
@@ -23,6 +30,10 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    pub fn missing(field: &str, message: impl Into<String>) -> Self {
+        StoreError::Missing(FieldError::new(field, message))
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         StoreError::Invalid(FieldError::new(field, message))
     }

@@ -5,10 +5,14 @@
 //! body for each pool type, so the compiler checks every query's bindings against both
 //! drivers. Where the dialects differ (column types in DDL), [`schema`] renders per backend.
 
+pub mod access;
+pub mod accounts;
+pub mod audit;
 pub mod batch;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod keys;
 pub mod ledger;
 pub mod model;
 pub mod org;

@@ -1,9 +1,10 @@
 //! Organisations (units, social organisations, property companies, owners' committees) and
 //! party-building alliances with their members.
 
+use crate::access::Scope;
 use crate::batch::{fetch_all, fetch_i64, QueryParts};
 use crate::model::{Organisation, Page, Paged};
-use crate::territory::{like_pattern, Subtree};
+use crate::territory::like_pattern;
 use crate::{Result, Store};
 use jiayuan_domain::org::{AllianceKind, OrgKind};
 use jiayuan_domain::FieldError;
@@ -12,9 +13,6 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Default)]
 pub struct OrgQuery {
-    /// Organisations placed in this subtree; district-level ones (no territory) are listed
-    /// only when no subtree is asked for.
-    pub within: Option<Subtree>,
     pub kind: Option<OrgKind>,
     pub q: Option<String>,
     pub sort: Option<String>,
@@ -35,7 +33,9 @@ pub struct Alliance {
 }
 
 impl Store {
-    pub async fn list_organisations(&self, f: &OrgQuery, page: Page) -> Result<Paged<Organisation>> {
+    /// Organisations placed in the scope; district-level ones (no territory) only for a
+    /// district-wide scope.
+    pub async fn list_organisations(&self, scope: &Scope, f: &OrgQuery, page: Page) -> Result<Paged<Organisation>> {
         let order = match f.sort.as_deref().unwrap_or("code") {
             "code" => "o.code",
             "-code" => "o.code DESC",
@@ -48,11 +48,7 @@ impl Store {
             }
         };
         let mut q = QueryParts::default();
-        if let Some(s) = &f.within {
-            if s.path != "/" {
-                s.restrict(&mut q, "o.path");
-            }
-        }
+        scope.restrict(&mut q, "o.path", None);
         if let Some(k) = f.kind {
             let p = q.bind(k.as_str());
             q.cond(format!("o.kind = {p}"));
@@ -74,9 +70,9 @@ impl Store {
     }
 
     /// Alliances led from a node in the subtree (or all), with their member counts.
-    pub async fn list_alliances(&self, within: &Subtree, kind: Option<AllianceKind>) -> Result<Vec<Alliance>> {
+    pub async fn list_alliances(&self, scope: &Scope, kind: Option<AllianceKind>) -> Result<Vec<Alliance>> {
         let mut q = QueryParts::default();
-        within.restrict(&mut q, "a.path");
+        scope.restrict(&mut q, "a.path", None);
         if let Some(k) = kind {
             let p = q.bind(k.as_str());
             q.cond(format!("a.kind = {p}"));

@@ -1,8 +1,9 @@
 //! People and households: lists with subtree, search and sort; detail with ties.
 
+use crate::access::Scope;
 use crate::batch::{fetch_all, fetch_i64, fetch_optional, QueryParts};
 use crate::model::*;
-use crate::territory::{like_pattern, Subtree};
+use crate::territory::like_pattern;
 use crate::{Result, Store, StoreError};
 use jiayuan_domain::person::PersonTag;
 use jiayuan_domain::{FieldError, ResidentId};
@@ -82,7 +83,6 @@ impl PersonRow<'_> {
 
 #[derive(Debug, Clone, Default)]
 pub struct PeopleQuery {
-    pub within: Option<Subtree>,
     /// Name fragment, pinyin or initials prefix, or a whole ID number.
     pub q: Option<String>,
     pub tag: Option<PersonTag>,
@@ -138,18 +138,21 @@ pub struct HouseholdDetail {
 
 #[derive(Debug, Clone, Default)]
 pub struct HouseholdQuery {
-    pub within: Option<Subtree>,
     pub q: Option<String>,
     pub sort: Option<String>,
 }
 
+/// SQL for "the household the principal belongs to".
+fn own_household(q: &mut QueryParts, me: Uuid) -> String {
+    format!("h.id IN (SELECT m.household_id FROM household_members m WHERE m.person_id = {})", q.bind(me))
+}
+
 impl Store {
-    pub async fn list_people(&self, f: &PeopleQuery, page: Page) -> Result<Paged<Person>> {
+    /// The conditions and order of a people search in a scope.
+    fn people_filter(&self, scope: &Scope, f: &PeopleQuery) -> Result<(QueryParts, &'static str)> {
         let order = people_order(f.sort.as_deref())?;
         let mut q = QueryParts::default();
-        if let Some(s) = &f.within {
-            s.restrict(&mut q, "p.home_path");
-        }
+        scope.restrict(&mut q, "p.home_path", Some(&|q: &mut QueryParts, me| format!("p.id = {}", q.bind(me))));
         if let Some(t) = f.tag {
             let p = q.bind(format!("%,{},%", t.as_str()));
             q.cond(format!("(',' || p.tags || ',') LIKE {p}"));
@@ -175,6 +178,12 @@ impl Store {
                 q.cond(format!("p.name LIKE {a} ESCAPE '\\'"));
             }
         }
+        Ok((q, order))
+    }
+
+    /// Residents in the scope (and the principal's own record), searched and sorted.
+    pub async fn list_people(&self, scope: &Scope, f: &PeopleQuery, page: Page) -> Result<Paged<Person>> {
+        let (mut q, order) = self.people_filter(scope, f)?;
         let w = q.where_clause();
         let total = fetch_i64(&self.db, &format!("SELECT count(*) FROM people p{w}"), &q.vals).await?;
         let lim = q.bind(page.limit());
@@ -185,7 +194,46 @@ impl Store {
         Ok(Paged { items, page: page.page, page_size: page.page_size, total })
     }
 
-    pub async fn person(&self, id: Uuid) -> Result<Person> {
+    /// Every resident a search finds in the scope, for an export.
+    pub async fn people_for_export(&self, scope: &Scope, f: &PeopleQuery) -> Result<Vec<Person>> {
+        let (q, order) = self.people_filter(scope, f)?;
+        let sql = format!("SELECT {PERSON_COLS} FROM people p{} ORDER BY {order}", q.where_clause());
+        let rows: Vec<Person> = fetch_all(&self.db, &sql, &q.vals).await?;
+        rows.into_iter().map(|p| self.open_person(p)).collect()
+    }
+
+    /// One resident with full numbers, for someone whose reveal scope covers their home,
+    /// audited with the reason in the same transaction. Outside the scope: not found.
+    pub async fn reveal_person(
+        &self,
+        scope: &Scope,
+        ctx: &crate::audit::AuditCtx,
+        id: Uuid,
+        reason: &str,
+    ) -> Result<Person> {
+        let person = self.person(id).await?;
+        let home = person.home_path.clone().unwrap_or_default();
+        if !(scope.covers_path(&home) || scope.own_person() == Some(id)) {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.begin().await?;
+        crate::audit::append(
+            &mut tx,
+            ctx,
+            crate::audit::AuditEvent {
+                scope_path: if home.is_empty() { "/" } else { &home },
+                action: "person.reveal",
+                object: format!("person:{id}"),
+                summary: serde_json::json!({"reason": reason, "fields": ["id_number", "phone"]}),
+                result: "ok",
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    pub(crate) async fn person(&self, id: Uuid) -> Result<Person> {
         let sql = format!("SELECT {PERSON_COLS} FROM people p WHERE p.id = $1");
         let p = fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)?;
         self.open_person(p)
@@ -198,8 +246,14 @@ impl Store {
         Ok(p)
     }
 
-    pub async fn person_detail(&self, id: Uuid) -> Result<PersonDetail> {
+    /// One resident, if in the scope (or the principal's own record); otherwise not found.
+    pub async fn person_detail(&self, scope: &Scope, id: Uuid) -> Result<PersonDetail> {
         let person = self.person(id).await?;
+        let visible =
+            scope.own_person() == Some(id) || person.home_path.as_deref().is_some_and(|p| scope.covers_path(p));
+        if !visible {
+            return Err(StoreError::NotFound);
+        }
         let hh_sql = format!(
             "SELECT {HOUSEHOLD_COLS} FROM households h JOIN territories d ON d.id = h.dwelling_id \
              WHERE h.id = (SELECT m.household_id FROM household_members m WHERE m.person_id = $1)"
@@ -249,7 +303,7 @@ impl Store {
         Ok(parts.join(""))
     }
 
-    pub async fn list_households(&self, f: &HouseholdQuery, page: Page) -> Result<Paged<Household>> {
+    pub async fn list_households(&self, scope: &Scope, f: &HouseholdQuery, page: Page) -> Result<Paged<Household>> {
         let order = match f.sort.as_deref().unwrap_or("address") {
             "address" => "h.path",
             "-address" => "h.path DESC",
@@ -261,9 +315,7 @@ impl Store {
             }
         };
         let mut q = QueryParts::default();
-        if let Some(s) = &f.within {
-            s.restrict(&mut q, "h.path");
-        }
+        scope.restrict(&mut q, "h.path", Some(&own_household));
         if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let a = q.bind(like_pattern(text, false));
             let b = q.bind(like_pattern(text, false));
@@ -278,12 +330,17 @@ impl Store {
         Ok(Paged { items, page: page.page, page_size: page.page_size, total })
     }
 
-    pub async fn household_detail(&self, id: Uuid) -> Result<HouseholdDetail> {
+    /// One household, if in the scope (or the principal's own); otherwise not found.
+    pub async fn household_detail(&self, scope: &Scope, id: Uuid) -> Result<HouseholdDetail> {
         let sql = format!(
             "SELECT {HOUSEHOLD_COLS} FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.id = $1"
         );
         let household: Household = fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)?;
         let members = self.members(id).await?;
+        let mine = scope.own_person().is_some_and(|me| members.iter().any(|m| m.person_id == me));
+        if !mine && !scope.covers_path(&household.path) {
+            return Err(StoreError::NotFound);
+        }
         let address = self.address_of(household.dwelling_id).await?;
         let central_household = match household.central_household_id {
             Some(c) => {

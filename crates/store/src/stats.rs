@@ -1,5 +1,6 @@
 //! Counts for a whole database or a subtree: the figures of the seed, from records.
 
+use crate::access::Scope;
 use crate::batch::{fetch_i64, Value};
 use crate::territory::Subtree;
 use crate::{Result, Store};
@@ -25,9 +26,38 @@ pub struct Stats {
     pub assignments: i64,
 }
 
+impl Stats {
+    fn add(&mut self, o: &Stats) {
+        self.subdistricts += o.subdistricts;
+        self.communities += o.communities;
+        self.compounds += o.compounds;
+        self.buildings += o.buildings;
+        self.dwellings += o.dwellings;
+        self.households += o.households;
+        self.residents += o.residents;
+        self.compound_branches += o.compound_branches;
+        self.building_groups += o.building_groups;
+        self.central_households += o.central_households;
+        self.party_members += o.party_members;
+        self.social_organisations += o.social_organisations;
+        self.service_stations += o.service_stations;
+        self.grids += o.grids;
+        self.organisations += o.organisations;
+        self.assignments += o.assignments;
+    }
+}
+
 impl Store {
-    /// Residents living in a subtree: one index range, for charts that need only this.
-    pub async fn count_residents(&self, within: &Subtree) -> Result<i64> {
+    /// Residents living in a scope: one index range per subtree, for charts.
+    pub async fn count_residents(&self, scope: &Scope) -> Result<i64> {
+        let mut n = 0;
+        for s in scope.subtrees() {
+            n += self.count_residents_in(s).await?;
+        }
+        Ok(n)
+    }
+
+    async fn count_residents_in(&self, within: &Subtree) -> Result<i64> {
         fetch_i64(
             &self.db,
             "SELECT count(*) FROM people WHERE home_path >= $1 AND home_path < $2",
@@ -36,7 +66,16 @@ impl Store {
         .await
     }
 
-    pub async fn stats(&self, within: &Subtree) -> Result<Stats> {
+    /// The figures of a scope, summed over its subtrees (which never overlap).
+    pub async fn stats(&self, scope: &Scope) -> Result<Stats> {
+        let mut total = Stats::default();
+        for s in scope.subtrees() {
+            total.add(&self.stats_in(s).await?);
+        }
+        Ok(total)
+    }
+
+    async fn stats_in(&self, within: &Subtree) -> Result<Stats> {
         let r = [Value::from(within.path.clone()), Value::from(within.end.clone())];
         let count = |sql: String| {
             let r = r.clone();

@@ -1,6 +1,7 @@
 //! The territory tree: nodes, subtrees, and what hangs off a node (grids, party
 //! organisations, assignments, coverage gaps).
 
+use crate::access::Scope;
 use crate::batch::{self, fetch_all, fetch_i64, fetch_optional, QueryParts, Value};
 use crate::model::*;
 use crate::{new_id, Result, Store, StoreError};
@@ -24,6 +25,11 @@ impl Subtree {
     pub fn of(path: &str) -> Self {
         let p = TerritoryPath::from_stored(path);
         Self { end: p.subtree_end(), path: path.to_string() }
+    }
+
+    /// Whether a node's path lies in this subtree.
+    pub fn covers(&self, path: &str) -> bool {
+        self.path == "/" || (path >= self.path.as_str() && path < self.end.as_str())
     }
 
     /// Adds `col >= lo AND col < hi` to a query.
@@ -172,7 +178,6 @@ pub fn validate_geometry(g: &str) -> Result<(), FieldError> {
 
 #[derive(Debug, Clone, Default)]
 pub struct TerritoryQuery {
-    pub within: Option<Subtree>,
     pub kind: Option<TerritoryKind>,
     pub parent_id: Option<Uuid>,
     pub q: Option<String>,
@@ -211,7 +216,17 @@ impl Store {
         fetch_optional(&self.db, &sql, &[code.trim().into()]).await?.ok_or(StoreError::NotFound)
     }
 
-    /// Resolves an id or a code.
+    /// Resolves an id or a code inside a scope; a node outside it is not found.
+    pub async fn territory_in(&self, scope: &Scope, r: &str) -> Result<Territory> {
+        let t = self.territory_by_ref(r).await?;
+        if scope.covers(&t) {
+            Ok(t)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Resolves an id or a code, unscoped: for the store itself and the CLI operator.
     pub async fn territory_by_ref(&self, r: &str) -> Result<Territory> {
         match Uuid::parse_str(r.trim()) {
             Ok(id) => self.territory(id).await,
@@ -240,16 +255,14 @@ impl Store {
         fetch_all(&self.db, &sql, &q.vals).await
     }
 
-    pub async fn list_territories(&self, f: &TerritoryQuery, page: Page) -> Result<Paged<Territory>> {
+    pub async fn list_territories(&self, scope: &Scope, f: &TerritoryQuery, page: Page) -> Result<Paged<Territory>> {
         let order = territory_order(f.sort.as_deref())?;
         let mut q = QueryParts::default();
         if let Some(k) = f.kind {
             let p = q.bind(k.as_str());
             q.cond(format!("t.kind = {p}"));
         }
-        if let Some(s) = &f.within {
-            s.restrict(&mut q, "t.path");
-        }
+        scope.restrict(&mut q, "t.path", None);
         if let Some(pid) = f.parent_id {
             let p = q.bind(pid);
             q.cond(format!("t.parent_id = {p}"));
@@ -275,15 +288,27 @@ impl Store {
         fetch_all(&self.db, &sql, &[id.into()]).await
     }
 
-    /// Creates one node under its parent, in its own transaction.
-    pub async fn create_territory(&self, input: &NewTerritory) -> Result<Territory> {
+    /// Creates one node under a parent inside `scope` (a new district needs a district-wide
+    /// scope), with its audit entry, in one transaction.
+    pub async fn create_territory(
+        &self,
+        scope: &Scope,
+        ctx: &crate::audit::AuditCtx,
+        input: &NewTerritory,
+    ) -> Result<Territory> {
         let parent = match input.parent_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(pc) => Some(self.territory_by_ref(pc).await.map_err(|e| match e {
-                StoreError::NotFound => StoreError::invalid("parent", format!("上级“{pc}”不存在 (parent not found)")),
+            Some(pc) => Some(self.territory_in(scope, pc).await.map_err(|e| match e {
+                StoreError::NotFound => StoreError::missing("parent", format!("上级“{pc}”不存在 (parent not found)")),
                 e => e,
             })?),
             None => None,
         };
+        if parent.is_none() && !scope.is_everything() {
+            return Err(StoreError::invalid(
+                "parent",
+                "只有区级管理员可以新建区 (only district administrators create districts)",
+            ));
+        }
         let draft = TerritoryDraft::build(input, parent.as_ref())?;
         if self.territory_by_code(&draft.code).await.is_ok() {
             return Err(StoreError::Conflict {
@@ -293,6 +318,18 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         batch::insert_rows(&mut tx, "territories", TERRITORY_INSERT_COLS, &[draft.row(chrono::Utc::now())], "").await?;
+        crate::audit::append(
+            &mut tx,
+            ctx,
+            crate::audit::AuditEvent {
+                scope_path: &draft.path,
+                action: "territory.create",
+                object: format!("territory:{}", draft.code),
+                summary: serde_json::json!({"after": {"code": draft.code, "name": draft.name, "kind": draft.kind.as_str()}}),
+                result: "ok",
+            },
+        )
+        .await?;
         tx.commit().await?;
         self.territory(draft.id).await
     }

@@ -1,10 +1,11 @@
 //! The store's contract: the same behaviour on SQLite and PostgreSQL.
 
 use jiayuan_domain::TerritoryKind;
+use jiayuan_store::access::Scope;
 use jiayuan_store::demo::Scale;
 use jiayuan_store::model::Page;
 use jiayuan_store::people::PeopleQuery;
-use jiayuan_store::territory::{NewTerritory, Subtree, TerritoryQuery};
+use jiayuan_store::territory::{NewTerritory, TerritoryQuery};
 use jiayuan_store::{testing, StoreError};
 
 #[tokio::test]
@@ -31,8 +32,8 @@ async fn small_demo_is_deterministic_and_counts_add_up() {
     for t in testing::all().await {
         let s = &t.store;
         s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
-        let st = s.stats(&Subtree::all()).await.unwrap();
-        assert_eq!(st.subdistricts, 1, "{}", t.name);
+        let st = s.stats(&Scope::everything()).await.unwrap();
+        assert_eq!(st.subdistricts, 2, "{}", t.name);
         assert_eq!(st.communities, 3);
         assert_eq!(st.compounds, 9);
         assert_eq!(st.compound_branches, 9);
@@ -44,13 +45,14 @@ async fn small_demo_is_deterministic_and_counts_add_up() {
         assert!(st.households > 100 && st.residents > st.households, "{st:?}");
         // A second run into an occupied database is refused, nothing written.
         assert!(s.generate_demo(Scale::Small, 7, &|_, _| {}).await.is_err());
-        assert_eq!(s.stats(&Subtree::all()).await.unwrap(), st);
+        assert_eq!(s.stats(&Scope::everything()).await.unwrap(), st);
 
         // Same seed, same data: compare with a second database.
         let other = testing::sqlite().await;
         other.store.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
         let a = s
             .list_people(
+                &Scope::everything(),
                 &PeopleQuery { sort: Some("name".into()), ..Default::default() },
                 Page::new(Some(1), Some(50)).unwrap(),
             )
@@ -59,6 +61,7 @@ async fn small_demo_is_deterministic_and_counts_add_up() {
         let b = other
             .store
             .list_people(
+                &Scope::everything(),
                 &PeopleQuery { sort: Some("name".into()), ..Default::default() },
                 Page::new(Some(1), Some(50)).unwrap(),
             )
@@ -77,11 +80,12 @@ async fn subtree_lists_search_and_sort() {
         let s = &t.store;
         s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
         let community = s.territory_by_code("370612001002").await.unwrap();
-        let within = Some(Subtree::of(&community.path));
+        let within = Scope::everything().narrow(&community).unwrap();
         let page = Page::new(Some(1), Some(200)).unwrap();
         let buildings = s
             .list_territories(
-                &TerritoryQuery { within: within.clone(), kind: Some(TerritoryKind::Building), ..Default::default() },
+                &within,
+                &TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() },
                 page,
             )
             .await
@@ -93,13 +97,17 @@ async fn subtree_lists_search_and_sort() {
             t.name
         );
         let all_buildings = s
-            .list_territories(&TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() }, page)
+            .list_territories(
+                &Scope::everything(),
+                &TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() },
+                page,
+            )
             .await
             .unwrap();
         assert!(all_buildings.total > buildings.total);
 
         let people = s
-            .list_people(&PeopleQuery { within: within.clone(), sort: Some("name".into()), ..Default::default() }, page)
+            .list_people(&within, &PeopleQuery { sort: Some("name".into()), ..Default::default() }, page)
             .await
             .unwrap();
         assert!(people.items.iter().all(|p| p.home_path.as_deref().unwrap().starts_with(&community.path)));
@@ -112,10 +120,15 @@ async fn subtree_lists_search_and_sort() {
         let someone = &people.items[0];
         let (py, ini) = jiayuan_domain::names::search_keys(&someone.name);
         for q in [someone.name.clone(), py, ini, someone.id_number.clone()] {
-            let found = s.list_people(&PeopleQuery { q: Some(q.clone()), ..Default::default() }, page).await.unwrap();
+            let found = s
+                .list_people(&Scope::everything(), &PeopleQuery { q: Some(q.clone()), ..Default::default() }, page)
+                .await
+                .unwrap();
             assert!(found.items.iter().any(|p| p.id == someone.id), "search {q} on {}", t.name);
         }
-        let bad = s.list_people(&PeopleQuery { sort: Some("salary".into()), ..Default::default() }, page).await;
+        let bad = s
+            .list_people(&Scope::everything(), &PeopleQuery { sort: Some("salary".into()), ..Default::default() }, page)
+            .await;
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "sort"));
         // At rest the ID and phone columns hold ciphertext only.
         let (stored_id, stored_phone): (String, Option<String>) =
@@ -128,7 +141,7 @@ async fn subtree_lists_search_and_sort() {
         if let (Some(sp), Some(pp)) = (stored_phone, someone.phone.as_ref()) {
             assert!(!sp.contains(pp.as_str()), "phone in clear on {}", t.name);
         }
-        let d = s.person_detail(someone.id).await.unwrap();
+        let d = s.person_detail(&Scope::everything(), someone.id).await.unwrap();
         assert!(d.household.is_some() && !d.members.is_empty());
         assert!(d.address.unwrap().contains("号楼"));
         t.finish().await;
@@ -140,56 +153,76 @@ async fn territory_creation_validates_codes() {
     for t in testing::all().await {
         let s = &t.store;
         let d = s
-            .create_territory(&NewTerritory {
-                kind: "district".into(),
-                code: "370612000000".into(),
-                name: "牟平区".into(),
-                ..Default::default()
-            })
+            .create_territory(
+                &Scope::everything(),
+                &jiayuan_store::audit::AuditCtx::operator("test"),
+                &NewTerritory {
+                    kind: "district".into(),
+                    code: "370612000000".into(),
+                    name: "牟平区".into(),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(d.path, "/370612/");
         let sd = s
-            .create_territory(&NewTerritory {
-                parent_code: Some("370612000000".into()),
-                kind: "subdistrict".into(),
-                code: "370612001000".into(),
-                name: "宁海街道".into(),
-                ..Default::default()
-            })
+            .create_territory(
+                &Scope::everything(),
+                &jiayuan_store::audit::AuditCtx::operator("test"),
+                &NewTerritory {
+                    parent_code: Some("370612000000".into()),
+                    kind: "subdistrict".into(),
+                    code: "370612001000".into(),
+                    name: "宁海街道".into(),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(sd.path, "/370612/001/");
         let bad = s
-            .create_territory(&NewTerritory {
-                parent_code: Some("370612000000".into()),
-                kind: "community".into(),
-                code: "370612001001".into(),
-                name: "x".into(),
-                ..Default::default()
-            })
+            .create_territory(
+                &Scope::everything(),
+                &jiayuan_store::audit::AuditCtx::operator("test"),
+                &NewTerritory {
+                    parent_code: Some("370612000000".into()),
+                    kind: "community".into(),
+                    code: "370612001001".into(),
+                    name: "x".into(),
+                    ..Default::default()
+                },
+            )
             .await;
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "code"));
         let dup = s
-            .create_territory(&NewTerritory {
-                parent_code: Some("370612000000".into()),
-                kind: "subdistrict".into(),
-                code: "370612001000".into(),
-                name: "重复".into(),
-                ..Default::default()
-            })
+            .create_territory(
+                &Scope::everything(),
+                &jiayuan_store::audit::AuditCtx::operator("test"),
+                &NewTerritory {
+                    parent_code: Some("370612000000".into()),
+                    kind: "subdistrict".into(),
+                    code: "370612001000".into(),
+                    name: "重复".into(),
+                    ..Default::default()
+                },
+            )
             .await;
         assert!(matches!(dup, Err(StoreError::Conflict { .. })));
         let ghost = s
-            .create_territory(&NewTerritory {
-                parent_code: Some("999".into()),
-                kind: "subdistrict".into(),
-                code: "370612002000".into(),
-                name: "x".into(),
-                ..Default::default()
-            })
+            .create_territory(
+                &Scope::everything(),
+                &jiayuan_store::audit::AuditCtx::operator("test"),
+                &NewTerritory {
+                    parent_code: Some("999".into()),
+                    kind: "subdistrict".into(),
+                    code: "370612002000".into(),
+                    name: "x".into(),
+                    ..Default::default()
+                },
+            )
             .await;
-        assert!(matches!(ghost, Err(StoreError::Invalid(e)) if e.field == "parent"));
+        assert!(matches!(ghost, Err(StoreError::Missing(e)) if e.field == "parent"));
         t.finish().await;
     }
 }

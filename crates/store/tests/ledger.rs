@@ -58,7 +58,7 @@ async fn export_imports_back_to_the_same_data_and_twice_changes_nothing() {
                     );
                 }
             }
-            let before = target.store.stats(&Subtree::all()).await.unwrap();
+            let before = target.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap();
             for (kind, f) in &files {
                 let r = target.store.import_ledger(*kind, f, &|_, _| {}).await.unwrap();
                 assert_eq!(
@@ -68,7 +68,7 @@ async fn export_imports_back_to_the_same_data_and_twice_changes_nothing() {
                     kind.as_str()
                 );
             }
-            assert_eq!(target.store.stats(&Subtree::all()).await.unwrap(), before);
+            assert_eq!(target.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap(), before);
             source.finish().await;
             target.finish().await;
         }
@@ -79,7 +79,7 @@ async fn export_imports_back_to_the_same_data_and_twice_changes_nothing() {
 async fn a_bad_people_file_writes_nothing_and_names_every_bad_row() {
     for t in testing::all().await {
         t.store.generate_demo(Scale::Small, 5, &|_, _| {}).await.unwrap();
-        let before = t.store.stats(&Subtree::all()).await.unwrap();
+        let before = t.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap();
         let f = tmp("people.csv");
         let valid =
             jiayuan_domain::ResidentId::compose(370612, chrono::NaiveDate::from_ymd_opt(1975, 5, 6).unwrap(), 2)
@@ -105,7 +105,12 @@ async fn a_bad_people_file_writes_nothing_and_names_every_bad_row() {
         assert!(has(5, "姓名"), "missing name: {rows:?}");
         assert!(has(6, "联系电话") && has(6, "标签") && has(6, "户号"), "{rows:?}");
         assert!(!rows.iter().any(|r| r.row == 2), "row 2 is good: {rows:?}");
-        assert_eq!(t.store.stats(&Subtree::all()).await.unwrap(), before, "nothing written on {}", t.name);
+        assert_eq!(
+            t.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap(),
+            before,
+            "nothing written on {}",
+            t.name
+        );
 
         let g = tmp("people.csv");
         std::fs::write(&g, "姓名,工资\n张三,100\n").unwrap();

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`. Handlers parse, call the store, and shape the answer.
 
+use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::views::*;
 use crate::AppState;
@@ -7,14 +8,16 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use jiayuan_domain::access::Permission;
 use jiayuan_domain::org::{AllianceKind, OrgKind};
 use jiayuan_domain::person::PersonTag;
 use jiayuan_domain::TerritoryKind;
+use jiayuan_store::access::Scope;
 use jiayuan_store::model::Page;
 use jiayuan_store::org::OrgQuery;
 use jiayuan_store::people::{HouseholdQuery, PeopleQuery};
-use jiayuan_store::territory::{NewTerritory, Subtree, TerritoryQuery};
-use serde::Deserialize;
+use jiayuan_store::territory::{NewTerritory, TerritoryQuery};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
@@ -56,17 +59,29 @@ impl ListParams {
         Ok(Page::new(num(&self.page, "page")?, num(&self.page_size, "page_size")?)?)
     }
 
-    pub async fn within(&self, state: &AppState) -> Result<Option<Subtree>, ApiError> {
+    /// The scope cut down to `within`, when given. A node outside the scope answers exactly
+    /// as one that does not exist: 404 naming the parameter.
+    pub async fn within(&self, state: &AppState, scope: Scope) -> Result<Scope, ApiError> {
         match self.within.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(r) => match state.store.territory_by_ref(r).await {
-                Ok(t) => Ok(Some(Subtree::of(&t.path))),
-                Err(jiayuan_store::StoreError::NotFound) => {
-                    Err(ApiError::invalid("within", format!("区域“{r}”不存在 (no such territory)")))
-                }
+            None => Ok(scope),
+            Some(r) => match state.store.territory_in(&scope, r).await {
+                Ok(t) => Ok(scope.narrow(&t)?),
+                Err(jiayuan_store::StoreError::NotFound) => Err(ApiError {
+                    field: Some("within".into()),
+                    message: format!("区域“{r}”不存在 (no such territory)"),
+                    ..ApiError::not_found()
+                }),
                 Err(e) => Err(e.into()),
             },
         }
+    }
+}
+
+impl ListParams {
+    pub fn people_query(&self) -> Result<PeopleQuery, ApiError> {
+        let tag =
+            self.tag.as_deref().filter(|s| !s.is_empty()).map(|t| PersonTag::parse_field(t, "tag")).transpose()?;
+        Ok(PeopleQuery { q: self.q.clone(), tag, sort: self.sort.clone() })
     }
 }
 
@@ -82,9 +97,11 @@ pub async fn healthz() -> &'static str {
 /// List territory nodes: filter by subtree, kind or parent; search; sort by code or name.
 #[utoipa::path(get, path = "/api/v1/territories", params(ListParams), responses((status = 200, body = Paged<TerritoryView>), (status = 400, body = ErrorBody)))]
 pub async fn list_territories(
+    auth: Auth,
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Paged<TerritoryView>>, ApiError> {
+    let scope = auth.scope(Permission::ViewTerritory)?;
     let page = p.page()?;
     let kind =
         p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| TerritoryKind::parse_field(k, "kind")).transpose()?;
@@ -92,35 +109,46 @@ pub async fn list_territories(
         Some(r) => Some(
             state
                 .store
-                .territory_by_ref(r)
+                .territory_in(&scope, r)
                 .await
-                .map_err(|_| ApiError::invalid("parent", format!("区域“{r}”不存在 (no such territory)")))?
+                .map_err(|e| match e {
+                    jiayuan_store::StoreError::NotFound => ApiError {
+                        field: Some("parent".into()),
+                        message: format!("区域“{r}”不存在 (no such territory)"),
+                        ..ApiError::not_found()
+                    },
+                    e => e.into(),
+                })?
                 .id,
         ),
         None => None,
     };
-    let q = TerritoryQuery { within: p.within(&state).await?, kind, parent_id, q: p.q.clone(), sort: p.sort.clone() };
-    let res = state.store.list_territories(&q, page).await?;
+    let scope = p.within(&state, scope).await?;
+    let q = TerritoryQuery { kind, parent_id, q: p.q.clone(), sort: p.sort.clone() };
+    let res = state.store.list_territories(&scope, &q, page).await?;
     Ok(Json(Paged::map(res, TerritoryView::from)))
 }
 
 /// One node with its ancestors, figures, party organisations, grids, assignments and coverage gaps.
 #[utoipa::path(get, path = "/api/v1/territories/{id}", params(("id" = String, Path, description = "Territory id or code")), responses((status = 200, body = TerritoryDetailView), (status = 404, body = ErrorBody)))]
 pub async fn get_territory(
+    auth: Auth,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<TerritoryDetailView>, ApiError> {
-    let t = state.store.territory_by_ref(&id).await?;
-    Ok(Json(territory_detail(&state, t).await?))
+    let scope = auth.scope(Permission::ViewTerritory)?;
+    let t = state.store.territory_in(&scope, &id).await?;
+    Ok(Json(territory_detail(&state, &scope, t).await?))
 }
 
 pub async fn territory_detail(
     state: &AppState,
+    scope: &Scope,
     t: jiayuan_store::model::Territory,
 ) -> Result<TerritoryDetailView, ApiError> {
     let s = &state.store;
     let ancestors = s.ancestors(&t).await?;
-    let stats = s.stats(&Subtree::of(&t.path)).await?;
+    let stats = s.stats(&scope.narrow(&t)?).await?;
     let party_orgs = s.party_orgs_at(t.id).await?;
     let grids = s.grids_in(&t).await?;
     let assignments = s.assignments_in(&t).await?;
@@ -155,9 +183,11 @@ pub struct NewTerritoryBody {
 /// Create a territory node under its parent.
 #[utoipa::path(post, path = "/api/v1/territories", request_body = NewTerritoryBody, responses((status = 201, body = TerritoryView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_territory(
+    auth: Auth,
     State(state): State<AppState>,
     body: Result<Json<NewTerritoryBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TerritoryView>), ApiError> {
+    let scope = auth.scope(Permission::EditTerritory)?;
     let Json(b) = body.map_err(|e| {
         ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
     })?;
@@ -170,21 +200,29 @@ pub async fn create_territory(
         area: b.area_m2,
         dwelling_use: b.dwelling_use,
     };
-    let t = state.store.create_territory(&input).await?;
+    let t = state.store.create_territory(&scope, &auth.audit_ctx(), &input).await?;
     Ok((StatusCode::CREATED, Json(t.into())))
 }
 
 /// Counts for the whole district or a subtree (`within`).
 #[utoipa::path(get, path = "/api/v1/stats", params(ListParams), responses((status = 200, body = StatsView), (status = 400, body = ErrorBody)))]
-pub async fn stats(State(state): State<AppState>, Query(p): Query<ListParams>) -> Result<Json<StatsView>, ApiError> {
-    let within = p.within(&state).await?.unwrap_or_else(Subtree::all);
-    Ok(Json(state.store.stats(&within).await?.into()))
+pub async fn stats(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<StatsView>, ApiError> {
+    let scope = p.within(&state, auth.scope(Permission::ViewTerritory)?).await?;
+    Ok(Json(state.store.stats(&scope).await?.into()))
 }
 
 /// Coverage gaps of 一联双包 under a node.
 #[utoipa::path(get, path = "/api/v1/territories/{id}/coverage", params(("id" = String, Path, description = "Territory id or code")), responses((status = 200, body = CoverageView), (status = 404, body = ErrorBody)))]
-pub async fn coverage(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<CoverageView>, ApiError> {
-    let t = state.store.territory_by_ref(&id).await?;
+pub async fn coverage(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CoverageView>, ApiError> {
+    let t = state.store.territory_in(&auth.scope(Permission::ViewTerritory)?, &id).await?;
     Ok(Json(state.store.coverage(&t.path).await?.into()))
 }
 
@@ -192,69 +230,212 @@ pub async fn coverage(State(state): State<AppState>, Path(id): Path<String>) -> 
 /// Sort: name (pinyin order), -name, birth_date, -birth_date, address.
 #[utoipa::path(get, path = "/api/v1/people", params(ListParams), responses((status = 200, body = Paged<PersonView>), (status = 400, body = ErrorBody)))]
 pub async fn list_people(
+    auth: Auth,
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Paged<PersonView>>, ApiError> {
+    let scope = p.within(&state, auth.scope(Permission::ViewPeople)?).await?;
     let page = p.page()?;
-    let tag = p.tag.as_deref().filter(|s| !s.is_empty()).map(|t| PersonTag::parse_field(t, "tag")).transpose()?;
-    let q = PeopleQuery { within: p.within(&state).await?, q: p.q.clone(), tag, sort: p.sort.clone() };
-    Ok(Json(Paged::map(state.store.list_people(&q, page).await?, PersonView::from)))
+    let q = p.people_query()?;
+    Ok(Json(Paged::map(state.store.list_people(&scope, &q, page).await?, PersonView::from)))
 }
 
 /// One resident with household, owned dwellings and party membership (masked).
 #[utoipa::path(get, path = "/api/v1/people/{id}", params(("id" = String, Path)), responses((status = 200, body = PersonDetailView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_person(
+    auth: Auth,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<PersonDetailView>, ApiError> {
+    let scope = auth.scope(Permission::ViewPeople)?;
     let id = parse_id(&id)?;
-    Ok(Json(state.store.person_detail(id).await?.into()))
+    Ok(Json(state.store.person_detail(&scope, id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevealBody {
+    /// Why the full numbers are needed (4–200 characters); kept in the audit log
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevealedView {
+    pub id: Uuid,
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+}
+
+/// Checks a reveal reason: present, 4–200 characters.
+pub fn reveal_reason(r: Option<&str>) -> Result<String, ApiError> {
+    let r = r.map(str::trim).unwrap_or("");
+    let n = r.chars().count();
+    if !(4..=200).contains(&n) {
+        return Err(ApiError::invalid("reason", "请填写查看事由(4–200字) (give a reason, 4–200 characters)"));
+    }
+    Ok(r.to_string())
+}
+
+/// Reveals one resident's full ID and phone numbers: needs the reveal permission over the
+/// resident's home and a reason; every reveal is audited.
+#[utoipa::path(post, path = "/api/v1/people/{id}/reveal", params(("id" = String, Path)), request_body = RevealBody, responses((status = 200, body = RevealedView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reveal_person(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<RevealBody>, JsonRejection>,
+) -> Result<Json<RevealedView>, ApiError> {
+    let scope = auth.scope(Permission::RevealPersonal)?;
+    let Json(b) = body.map_err(|e| {
+        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
+    })?;
+    let reason = reveal_reason(b.reason.as_deref())?;
+    let id = parse_id(&id)?;
+    let p = state.store.reveal_person(&scope, &auth.audit_ctx(), id, &reason).await?;
+    Ok(Json(RevealedView { id: p.id, name: p.name, id_number: p.id_number, phone: p.phone }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    pub within: Option<String>,
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    pub sort: Option<String>,
+    /// `true` for full numbers: needs the reveal permission and a reason
+    pub reveal: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Residents as CSV (UTF-8 with BOM, for Excel): masked unless `reveal=true` by someone who
+/// may reveal, with a reason. Every export is audited.
+#[utoipa::path(get, path = "/api/v1/people/export", params(ExportParams), responses((status = 200, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_people(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<ExportParams>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let reveal = match p.reveal.as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(other) => return Err(ApiError::invalid("reveal", format!("“{other}”应为 true 或 false"))),
+    };
+    let lp = ListParams {
+        within: p.within.clone(),
+        q: p.q.clone(),
+        tag: p.tag.clone(),
+        sort: p.sort.clone(),
+        ..Default::default()
+    };
+    let (scope, reason) = if reveal {
+        (auth.scope(Permission::RevealPersonal)?, Some(reveal_reason(p.reason.as_deref())?))
+    } else {
+        (auth.scope(Permission::ViewPeople)?, None)
+    };
+    let scope = lp.within(&state, scope).await?;
+    let q = lp.people_query()?;
+    let people = state.store.people_for_export(&scope, &q).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| ApiError::from(jiayuan_store::StoreError::Other(e.into()));
+    w.write_record(["姓名", "性别", "出生日期", "身份证号", "联系电话", "标签", "住址路径"]).map_err(io)?;
+    for person in &people {
+        let (idn, phone) = if reveal {
+            (person.id_number.clone(), person.phone.clone().unwrap_or_default())
+        } else {
+            (
+                jiayuan_domain::resident_id::mask_id_str(&person.id_number),
+                person.phone.as_deref().map(jiayuan_domain::phone::mask_phone_str).unwrap_or_default(),
+            )
+        };
+        let sex = if person.sex == "male" { "男" } else { "女" };
+        w.write_record([
+            person.name.as_str(),
+            sex,
+            &person.birth_date.to_string(),
+            &idn,
+            &phone,
+            &person.tags,
+            person.home_path.as_deref().unwrap_or(""),
+        ])
+        .map_err(io)?;
+    }
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(w.into_inner().map_err(|e| io(e.into_error().into()))?);
+    state
+        .store
+        .audit(
+            &auth.audit_ctx(),
+            jiayuan_store::audit::AuditEvent {
+                scope_path: scope.subtrees().first().map(|s| s.path.as_str()).unwrap_or("/"),
+                action: if reveal { "people.export_revealed" } else { "people.export" },
+                object: "people".into(),
+                summary: serde_json::json!({"rows": people.len(), "within": p.within, "q": p.q, "reason": reason}),
+                result: "ok",
+            },
+        )
+        .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"people.csv\""),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// List households; sort: address, -address, number.
 #[utoipa::path(get, path = "/api/v1/households", params(ListParams), responses((status = 200, body = Paged<HouseholdView>), (status = 400, body = ErrorBody)))]
 pub async fn list_households(
+    auth: Auth,
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Paged<HouseholdView>>, ApiError> {
+    let scope = p.within(&state, auth.scope(Permission::ViewPeople)?).await?;
     let page = p.page()?;
-    let q = HouseholdQuery { within: p.within(&state).await?, q: p.q.clone(), sort: p.sort.clone() };
-    Ok(Json(Paged::map(state.store.list_households(&q, page).await?, HouseholdView::from)))
+    let q = HouseholdQuery { q: p.q.clone(), sort: p.sort.clone() };
+    Ok(Json(Paged::map(state.store.list_households(&scope, &q, page).await?, HouseholdView::from)))
 }
 
 #[utoipa::path(get, path = "/api/v1/households/{id}", params(("id" = String, Path)), responses((status = 200, body = HouseholdDetailView), (status = 404, body = ErrorBody)))]
 pub async fn get_household(
+    auth: Auth,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<HouseholdDetailView>, ApiError> {
+    let scope = auth.scope(Permission::ViewPeople)?;
     let id = parse_id(&id)?;
-    Ok(Json(state.store.household_detail(id).await?.into()))
+    Ok(Json(state.store.household_detail(&scope, id).await?.into()))
 }
 
 /// Organisations: double-reporting units, social organisations, property companies, owners'
 /// committees. `within` lists those placed in a subtree; `kind` filters; sort code or name.
 #[utoipa::path(get, path = "/api/v1/organisations", params(ListParams), responses((status = 200, body = Paged<OrganisationView>), (status = 400, body = ErrorBody)))]
 pub async fn list_organisations(
+    auth: Auth,
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Paged<OrganisationView>>, ApiError> {
+    let scope = p.within(&state, auth.scope(Permission::ViewOrganisations)?).await?;
     let page = p.page()?;
     let kind = p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| OrgKind::parse_field(k, "kind")).transpose()?;
-    let q = OrgQuery { within: p.within(&state).await?, kind, q: p.q.clone(), sort: p.sort.clone() };
-    Ok(Json(Paged::map(state.store.list_organisations(&q, page).await?, OrganisationView::from)))
+    let q = OrgQuery { kind, q: p.q.clone(), sort: p.sort.clone() };
+    Ok(Json(Paged::map(state.store.list_organisations(&scope, &q, page).await?, OrganisationView::from)))
 }
 
 /// Party-building alliances (区域治理型, 社会服务型, 社区毗邻型) led from a node in the subtree,
 /// with their member organisations.
 #[utoipa::path(get, path = "/api/v1/alliances", params(ListParams), responses((status = 200, body = Vec<AllianceView>), (status = 400, body = ErrorBody)))]
 pub async fn list_alliances(
+    auth: Auth,
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Vec<AllianceView>>, ApiError> {
+    let scope = p.within(&state, auth.scope(Permission::ViewOrganisations)?).await?;
     let kind = p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| AllianceKind::parse_field(k, "kind")).transpose()?;
-    let within = p.within(&state).await?.unwrap_or_else(Subtree::all);
     let mut out = Vec::new();
-    for a in state.store.list_alliances(&within, kind).await? {
+    for a in state.store.list_alliances(&scope, kind).await? {
         let members = state.store.alliance_members(a.id).await?;
         out.push(AllianceView::new(a, members));
     }
@@ -276,6 +457,8 @@ pub async fn list_alliances(
         stats,
         list_people,
         get_person,
+        reveal_person,
+        export_people,
         list_households,
         get_household,
         list_organisations,
@@ -292,6 +475,8 @@ pub async fn list_alliances(
         CoverageView,
         TerritoryDetailView,
         NewTerritoryBody,
+        RevealBody,
+        RevealedView,
         OrganisationView,
         AllianceView
     ))

@@ -43,6 +43,21 @@ impl ApiError {
         Self { status: StatusCode::NOT_FOUND, code: "not_found", message: "未找到 (not found)".into(), field: None }
     }
 
+    pub fn unauthorized(message: &str) -> Self {
+        Self { status: StatusCode::UNAUTHORIZED, code: "unauthorized", message: message.into(), field: None }
+    }
+
+    /// The principal lacks the permission everywhere. Decided before any object is read, so
+    /// it says nothing about whether an object exists.
+    pub fn forbidden(p: jiayuan_domain::access::Permission) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: format!("没有“{}”权限 (not permitted: {})", p.label_zh(), p.as_str()),
+            field: None,
+        }
+    }
+
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
@@ -64,7 +79,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::not_found(),
+            StoreError::Forbidden(p) => Self::forbidden(p),
             StoreError::Invalid(f) => f.into(),
+            StoreError::Missing(f) => Self { field: Some(f.field), message: f.message, ..Self::not_found() },
             StoreError::Conflict { field, message } => {
                 Self { status: StatusCode::CONFLICT, code: "conflict", message, field: Some(field) }
             }

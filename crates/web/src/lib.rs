@@ -1,6 +1,9 @@
 //! The web face of Jiayuan: JSON API under `/api/v1`, its OpenAPI document, and the pages.
 
+pub mod account;
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod map;
@@ -8,19 +11,26 @@ pub mod pages;
 pub mod views;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::Router;
 use jiayuan_store::Store;
 use std::sync::Arc;
 
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    pub sessions: Arc<auth::SessionCache>,
+    pub throttle: Arc<auth::LoginThrottle>,
+    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https`.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        Self { store: Arc::new(store) }
+        Self { store: Arc::new(store), sessions: Arc::default(), throttle: Arc::default(), secure_cookies: false }
     }
 }
 
@@ -32,10 +42,28 @@ pub fn router(state: AppState) -> Router {
         .route("/stats", get(api::stats))
         .route("/people", get(api::list_people))
         .route("/people/{id}", get(api::get_person))
+        .route("/people/{id}/reveal", post(api::reveal_person))
+        .route("/people/export", get(api::export_people))
         .route("/households", get(api::list_households))
         .route("/households/{id}", get(api::get_household))
         .route("/organisations", get(api::list_organisations))
         .route("/alliances", get(api::list_alliances))
+        .route("/auth/login", post(account::api_login))
+        .route("/auth/logout", post(account::api_logout))
+        .route("/auth/me", get(account::api_me))
+        .route("/auth/password", post(account::api_password))
+        .route("/auth/tokens", get(account::api_tokens).post(account::api_create_token))
+        .route("/auth/tokens/{id}", delete(account::api_revoke_token))
+        .route("/users", get(admin::api_users).post(admin::api_create_user))
+        .route("/users/{username}", get(admin::api_user))
+        .route("/users/{username}/disable", post(admin::api_disable))
+        .route("/users/{username}/enable", post(admin::api_enable))
+        .route("/users/{username}/password", post(admin::api_reset_password))
+        .route("/users/{username}/grants", post(admin::api_grant))
+        .route("/users/{username}/grants/{id}", delete(admin::api_revoke_grant))
+        .route("/roles", get(admin::api_roles))
+        .route("/audit", get(admin::api_audit))
+        .route("/audit/export", get(admin::audit_csv))
         .route("/openapi.json", get(api::openapi))
         .fallback(api::api_not_found);
     Router::new()
@@ -46,13 +74,32 @@ pub fn router(state: AppState) -> Router {
         .route("/territories/{id}", get(pages::territory))
         .route("/people", get(pages::people))
         .route("/people/{id}", get(pages::person))
+        .route("/people/{id}/reveal", post(pages::reveal_person))
+        .route("/people.csv", get(api::export_people))
+        .route("/login", get(account::login_page).post(account::login_form))
+        .route("/logout", post(account::logout_form))
+        .route("/account", get(account::account_page))
+        .route("/account/password", post(account::password_form))
+        .route("/account/tokens", post(account::token_form))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token_form))
+        .route("/admin/users", get(admin::users_page).post(admin::create_user_form))
+        .route("/admin/users/{username}", get(admin::user_page))
+        .route("/admin/users/{username}/grants", post(admin::grant_form))
+        .route("/admin/users/{username}/grants/{id}/revoke", post(admin::revoke_grant_form))
+        .route("/admin/users/{username}/disable", post(admin::disable_form))
+        .route("/admin/users/{username}/enable", post(admin::enable_form))
+        .route("/admin/users/{username}/password", post(admin::reset_password_form))
+        .route("/admin/roles", get(admin::roles_page))
+        .route("/audit", get(admin::audit_page))
+        .route("/audit.csv", get(admin::audit_csv))
         .route("/households", get(pages::households))
         .route("/households/{id}", get(pages::household))
         .route("/lang/{code}", get(pages::set_lang))
         .route("/static/app.css", get(pages::css))
         .fallback(pages::page_not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::middleware::map_response(security_headers))
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
 
@@ -67,11 +114,16 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        // Pages and answers hold personal information: keep them out of shared caches.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -1,6 +1,7 @@
 //! Server-rendered pages: Chinese first, English on request, readable on a phone.
 
 use crate::api::ListParams;
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::i18n::{t, Lang};
 use crate::map::{self, Shape};
@@ -9,19 +10,28 @@ use askama::Template;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiayuan_domain::access::Permission;
 use jiayuan_domain::person::{PersonTag, Relation, Tenure};
 use jiayuan_domain::phone::mask_phone_str;
 use jiayuan_domain::resident_id::mask_id_str;
 use jiayuan_domain::TerritoryKind;
 use jiayuan_store::model::Page;
-use jiayuan_store::people::{HouseholdQuery, PeopleQuery};
-use jiayuan_store::territory::{Subtree, TerritoryQuery};
+use jiayuan_store::people::HouseholdQuery;
+use jiayuan_store::territory::TerritoryQuery;
 use serde::Deserialize;
 
-/// Language and the current path, for every page.
+/// Language, the current path and who is signed in, for every page.
+#[derive(Clone)]
 pub struct Ui {
     pub lang: Lang,
     pub path: String,
+    /// Display name of the signed-in user.
+    pub user: Option<String>,
+    /// The session's CSRF token, for forms.
+    pub csrf: String,
+    pub can_people: bool,
+    pub can_manage: bool,
+    pub can_audit: bool,
 }
 
 impl Ui {
@@ -29,7 +39,7 @@ impl Ui {
         t(self.lang, key)
     }
 
-    fn from_request(headers: &HeaderMap, uri: &axum::http::Uri) -> Self {
+    pub fn from_request(headers: &HeaderMap, uri: &axum::http::Uri, auth: Option<&Auth>) -> Self {
         let cookie_lang = headers
             .get_all(header::COOKIE)
             .iter()
@@ -42,14 +52,23 @@ impl Ui {
             Some("en") => Lang::En,
             _ => Lang::Zh,
         };
-        Self { lang, path: uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()) }
+        let p = auth.map(|a| &a.principal);
+        Self {
+            lang,
+            path: uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+            user: p.map(|p| p.display_name.clone()),
+            csrf: auth.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),
+            can_people: p.is_some_and(|p| p.can(Permission::ViewPeople)),
+            can_manage: p.is_some_and(|p| p.can(Permission::ManageUsers)),
+            can_audit: p.is_some_and(|p| p.can(Permission::ViewAudit)),
+        }
     }
 }
 
 /// A page that failed: rendered as a readable page with the right status.
 pub struct PageError {
-    ui: Ui,
-    err: ApiError,
+    pub ui: Box<Ui>,
+    pub err: ApiError,
 }
 
 #[derive(Template)]
@@ -64,6 +83,8 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let title = if self.err.status == StatusCode::NOT_FOUND {
             self.ui.t("not_found").to_string()
+        } else if self.err.status == StatusCode::FORBIDDEN {
+            self.ui.t("forbidden").to_string()
         } else {
             self.ui.t("bad_request").to_string()
         };
@@ -80,13 +101,13 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render(ui: Ui, tpl: impl Template) -> Result<Response, PageError> {
+pub fn render(ui: Ui, tpl: impl Template) -> Result<Response, PageError> {
     match tpl.render() {
         Ok(html) => Ok(Html(html).into_response()),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             Err(PageError {
-                ui,
+                ui: Box::new(ui),
                 err: ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     code: "internal",
@@ -98,17 +119,17 @@ fn render(ui: Ui, tpl: impl Template) -> Result<Response, PageError> {
     }
 }
 
-trait OrPage<T> {
+pub trait OrPage<T> {
     fn page(self, ui: &Ui) -> Result<T, PageError>;
 }
 
 impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
     fn page(self, ui: &Ui) -> Result<T, PageError> {
-        self.map_err(|e| PageError { ui: Ui { lang: ui.lang, path: ui.path.clone() }, err: e.into() })
+        self.map_err(|e| PageError { ui: Box::new(ui.clone()), err: e.into() })
     }
 }
 
-fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
+pub fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
     let pages = ((total.max(1) - 1) / i64::from(page_size) + 1) as u32;
     if pages <= 1 {
         return String::new();
@@ -132,32 +153,29 @@ fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
     s
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri);
-    let roots = state
-        .store
-        .list_territories(
-            &TerritoryQuery { kind: Some(TerritoryKind::District), ..Default::default() },
-            Page { page: 1, page_size: 1 },
-        )
-        .await
-        .page(&ui)?;
-    match roots.items.first() {
-        Some(d) => Ok(Redirect::to(&format!("/territories/{}", d.id)).into_response()),
-        None => Err(PageError { ui, err: ApiError::not_found() }),
+/// Home: the top of the user's territory, or, for a resident, their own record.
+pub async fn home(auth: Auth, headers: HeaderMap, OriginalUri(uri): OriginalUri) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+    if let Ok(scope) = auth.principal.scope(Permission::ViewTerritory) {
+        // The most senior grant's node: the top of what this user sees.
+        let top = auth
+            .principal
+            .grants
+            .iter()
+            .filter(|g| g.role.allows(Permission::ViewTerritory) && scope.roots().contains(&g.path.as_str()))
+            .min_by_key(|g| g.path.len());
+        if let Some(g) = top {
+            return Ok(Redirect::to(&format!("/territories/{}", g.territory_id)).into_response());
+        }
+    }
+    match auth.principal.person_id {
+        Some(p) => Ok(Redirect::to(&format!("/people/{p}")).into_response()),
+        None => Err(PageError { ui: Box::new(ui), err: ApiError::forbidden(Permission::ViewTerritory) }),
     }
 }
 
-pub async fn territories_root(
-    state: State<AppState>,
-    headers: HeaderMap,
-    uri: OriginalUri,
-) -> Result<Response, PageError> {
-    home(state, headers, uri).await
+pub async fn territories_root(auth: Auth, headers: HeaderMap, uri: OriginalUri) -> Result<Response, PageError> {
+    home(auth, headers, uri).await
 }
 
 struct Bar {
@@ -190,7 +208,7 @@ struct TerritoryPage {
     kind_label: &'static str,
     area: Option<String>,
     use_label: &'static str,
-    ancestors: Vec<jiayuan_store::model::Territory>,
+    ancestors: Vec<(jiayuan_store::model::Territory, bool)>,
     figures: Vec<(&'static str, i64)>,
     chart: Vec<Bar>,
     children: Vec<jiayuan_store::model::Territory>,
@@ -218,19 +236,31 @@ pub struct PageParams {
 }
 
 pub async fn territory(
+    auth: Auth,
     State(state): State<AppState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri);
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let s = &state.store;
-    let node = s.territory_by_ref(&id).await.page(&ui)?;
+    let scope = auth.scope(Permission::ViewTerritory).page(&ui)?;
+    let node = s.territory_in(&scope, &id).await.page(&ui)?;
     let lang = ui.lang;
     let kind = TerritoryKind::parse(&node.kind).unwrap_or(TerritoryKind::District);
-    let ancestors = s.ancestors(&node).await.page(&ui)?;
-    let within = Subtree::of(&node.path);
+    // Ancestors outside the scope are shown as names only, not links.
+    let ancestors: Vec<(jiayuan_store::model::Territory, bool)> = s
+        .ancestors(&node)
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|a| {
+            let inside = scope.covers(&a);
+            (a, inside)
+        })
+        .collect();
+    let within = scope.narrow(&node).page(&ui)?;
     let st = s.stats(&within).await.page(&ui)?;
     let mut figures: Vec<(&'static str, i64)> = Vec::new();
     let all = [
@@ -265,14 +295,18 @@ pub async fn territory(
     let page = Page::new(page_no, Some(50)).page(&ui)?;
     let q = p.q.clone().unwrap_or_default();
     let children = s
-        .list_territories(&TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() }, page)
+        .list_territories(
+            &within,
+            &TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() },
+            page,
+        )
         .await
         .page(&ui)?;
     // Residents per child, as bars (districts down to compounds).
     let mut chart = Vec::new();
     if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
         for c in &children.items {
-            let n = s.count_residents(&Subtree::of(&c.path)).await.page(&ui)?;
+            let n = s.count_residents(&within.narrow(c).page(&ui)?).await.page(&ui)?;
             chart.push(Bar { id: c.id.to_string(), label: c.name.clone(), value: n, percent: 0 });
         }
         let max = chart.iter().map(|b| b.value).max().unwrap_or(0).max(1);
@@ -280,19 +314,17 @@ pub async fn territory(
             b.percent = b.value * 100 / max;
         }
     }
-    let households = if kind == TerritoryKind::Dwelling {
-        s.list_households(
-            &HouseholdQuery { within: Some(within.clone()), ..Default::default() },
-            Page { page: 1, page_size: 20 },
-        )
-        .await
-        .page(&ui)?
-        .items
-        .into_iter()
-        .map(|h| (h.id.to_string(), h.number))
-        .collect()
-    } else {
-        vec![]
+    let people_scope = auth.principal.scope(Permission::ViewPeople).ok().and_then(|p| p.narrow(&node).ok());
+    let households = match (kind == TerritoryKind::Dwelling, &people_scope) {
+        (true, Some(ps)) => s
+            .list_households(ps, &HouseholdQuery::default(), Page { page: 1, page_size: 20 })
+            .await
+            .page(&ui)?
+            .items
+            .into_iter()
+            .map(|h| (h.id.to_string(), h.number))
+            .collect(),
+        _ => vec![],
     };
     let orgs = s.party_orgs_at(node.id).await.page(&ui)?;
     let grids = s.grids_in(&node).await.page(&ui)?;
@@ -303,14 +335,16 @@ pub async fn territory(
     let map_svg = map::svg(&shapes);
     let assignments = s.assignments_in(&node).await.page(&ui)?;
     let cov = s.coverage(&node.path).await.page(&ui)?;
-    let alliances = s.list_alliances(&within, None).await.page(&ui)?;
-    let organisations = s
-        .list_organisations(
-            &jiayuan_store::org::OrgQuery { within: Some(within.clone()), ..Default::default() },
-            Page { page: 1, page_size: 20 },
-        )
-        .await
-        .page(&ui)?;
+    let org_scope = auth.principal.scope(Permission::ViewOrganisations).ok().and_then(|o| o.narrow(&node).ok());
+    let (alliances, organisations) = match &org_scope {
+        Some(os) => (
+            s.list_alliances(os, None).await.page(&ui)?,
+            s.list_organisations(os, &jiayuan_store::org::OrgQuery::default(), Page { page: 1, page_size: 20 })
+                .await
+                .page(&ui)?,
+        ),
+        None => (vec![], jiayuan_store::model::Paged { items: vec![], page: 1, page_size: 20, total: 0 }),
+    };
     let gap_list = |v: Vec<jiayuan_store::territory::Gap>| {
         v.into_iter()
             .map(|g| if g.code == g.name { g.code } else { format!("{} ({})", g.name, g.code) })
@@ -384,9 +418,9 @@ pub async fn territory(
             (t(lang, "coverage.grids"), cov.buildings_without_grid, vec![]),
         ],
         node,
-        ui,
+        ui: ui.clone(),
     };
-    let ui2 = Ui { lang, path: String::new() };
+    let ui2 = ui;
     render(ui2, tpl)
 }
 
@@ -451,6 +485,7 @@ fn list_page<T>(
     result: Result<jiayuan_store::model::Paged<T>, ApiError>,
     row: impl Fn(T) -> Row,
 ) -> Result<Response, PageError> {
+    let status = result.as_ref().err().map(|e| e.status).unwrap_or(StatusCode::OK);
     let (rows, total, error, pg) = match result {
         Ok(res) => {
             let pg = pager(&ui, res.page, res.page_size, res.total);
@@ -464,9 +499,8 @@ fn list_page<T>(
             (vec![], 0, Some(message), String::new())
         }
     };
-    let lang = ui.lang;
-    render(
-        Ui { lang, path: ui.path.clone() },
+    let res = render(
+        ui.clone(),
         ListPage {
             title: spec.title.into(),
             q: p.q.clone().unwrap_or_default(),
@@ -479,23 +513,25 @@ fn list_page<T>(
             pager: pg,
             ui,
         },
-    )
+    )?;
+    Ok((status, res).into_response())
 }
 
 pub async fn people(
+    auth: Auth,
     State(state): State<AppState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri);
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let lang = ui.lang;
     let lp = list_params(&p);
+    let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
     let result = async {
         let page = lp.page()?;
-        let tag = lp.tag.as_deref().filter(|s| !s.is_empty()).map(|t| PersonTag::parse_field(t, "tag")).transpose()?;
-        let q = PeopleQuery { within: lp.within(&state).await?, q: lp.q.clone(), tag, sort: lp.sort.clone() };
-        Ok::<_, ApiError>(state.store.list_people(&q, page).await?)
+        let scope = lp.within(&state, scope).await?;
+        Ok::<_, ApiError>(state.store.list_people(&scope, &lp.people_query()?, page).await?)
     }
     .await;
     let spec = ListSpec {
@@ -519,18 +555,21 @@ pub async fn people(
 }
 
 pub async fn households(
+    auth: Auth,
     State(state): State<AppState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri);
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let lang = ui.lang;
     let lp = list_params(&p);
+    let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
     let result = async {
         let page = lp.page()?;
-        let q = HouseholdQuery { within: lp.within(&state).await?, q: lp.q.clone(), sort: lp.sort.clone() };
-        Ok::<_, ApiError>(state.store.list_households(&q, page).await?)
+        let scope = lp.within(&state, scope).await?;
+        let q = HouseholdQuery { q: lp.q.clone(), sort: lp.sort.clone() };
+        Ok::<_, ApiError>(state.store.list_households(&scope, &q, page).await?)
     }
     .await;
     let spec = ListSpec {
@@ -564,6 +603,10 @@ struct DetailPage {
     ui: Ui,
     title: String,
     sections: Vec<Section>,
+    /// Where the reveal form posts, when the viewer may reveal.
+    reveal: Option<String>,
+    reveal_error: Option<String>,
+    revealed: bool,
 }
 
 fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>) -> Vec<Row> {
@@ -583,15 +626,60 @@ fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>) -> Vec<Ro
 }
 
 pub async fn person(
+    auth: Auth,
     State(state): State<AppState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri);
-    let lang = ui.lang;
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
-    let d = state.store.person_detail(id).await.page(&ui)?;
+    person_page(&state, &auth, ui, id, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {
+    reason: Option<String>,
+}
+
+/// Shows the person page with the full numbers, after checking the permission and the
+/// reason; the reveal is audited.
+pub async fn reveal_person(
+    auth: Auth,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<RevealForm>,
+) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+    let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
+    let scope = auth.scope(Permission::RevealPersonal).page(&ui)?;
+    match crate::api::reveal_reason(f.reason.as_deref()) {
+        Ok(reason) => {
+            let p = state.store.reveal_person(&scope, &auth.audit_ctx(), id, &reason).await.page(&ui)?;
+            person_page(&state, &auth, ui, id, Some(Ok((p.id_number, p.phone))), StatusCode::OK).await
+        }
+        Err(e) => {
+            let status = e.status;
+            person_page(&state, &auth, ui, id, Some(Err(e.message)), status).await
+        }
+    }
+}
+
+type Revealed = Result<(String, Option<String>), String>;
+
+async fn person_page(
+    state: &AppState,
+    auth: &Auth,
+    ui: Ui,
+    id: uuid::Uuid,
+    revealed: Option<Revealed>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let lang = ui.lang;
+    let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
+    let d = state.store.person_detail(&scope, id).await.page(&ui)?;
     let p = &d.person;
     let none = t(lang, "none").to_string();
     let age = chrono::Utc::now().date_naive().years_since(p.birth_date).unwrap_or(0);
@@ -657,19 +745,44 @@ pub async fn person(
             rows: vec![],
         });
     }
-    render(Ui { lang, path: ui.path.clone() }, DetailPage { title: p.name.clone(), sections, ui })
+    let (shown_id, shown_phone, reveal_error) = match revealed {
+        Some(Ok((i, ph))) => (Some(i), ph, None),
+        Some(Err(m)) => (None, None, Some(m)),
+        None => (None, None, None),
+    };
+    if let Some(i) = &shown_id {
+        sections[0].fields[3].1 = i.clone();
+        sections[0].fields[4].1 = shown_phone.clone().unwrap_or_else(|| none.clone());
+    }
+    let can_reveal = auth
+        .principal
+        .scope(Permission::RevealPersonal)
+        .is_ok_and(|s| p.home_path.as_deref().is_some_and(|h| s.covers_path(h)));
+    let reveal = (can_reveal && shown_id.is_none()).then(|| format!("/people/{}/reveal", p.id));
+    let page = DetailPage {
+        title: p.name.clone(),
+        sections,
+        reveal,
+        reveal_error,
+        revealed: shown_id.is_some(),
+        ui: ui.clone(),
+    };
+    let res = render(ui, page)?;
+    Ok((status, res).into_response())
 }
 
 pub async fn household(
+    auth: Auth,
     State(state): State<AppState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri);
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let lang = ui.lang;
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
-    let d = state.store.household_detail(id).await.page(&ui)?;
+    let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
+    let d = state.store.household_detail(&scope, id).await.page(&ui)?;
     let h = &d.household;
     let sections = vec![Section {
         heading: String::new(),
@@ -696,8 +809,15 @@ pub async fn household(
         rows: member_rows(lang, d.members.clone()),
     }];
     render(
-        Ui { lang, path: ui.path.clone() },
-        DetailPage { title: format!("{} {}", t(lang, "household.number"), h.number), sections, ui },
+        ui.clone(),
+        DetailPage {
+            title: format!("{} {}", t(lang, "household.number"), h.number),
+            sections,
+            reveal: None,
+            reveal_error: None,
+            revealed: false,
+            ui,
+        },
     )
 }
 
@@ -725,6 +845,6 @@ pub async fn css() -> Response {
         .into_response()
 }
 
-pub async fn page_not_found(headers: HeaderMap, OriginalUri(uri): OriginalUri) -> PageError {
-    PageError { ui: Ui::from_request(&headers, &uri), err: ApiError::not_found() }
+pub async fn page_not_found(auth: Option<Auth>, headers: HeaderMap, OriginalUri(uri): OriginalUri) -> PageError {
+    PageError { ui: Box::new(Ui::from_request(&headers, &uri, auth.as_ref())), err: ApiError::not_found() }
 }

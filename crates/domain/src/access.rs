@@ -1,0 +1,274 @@
+//! Who may do what, and where: roles bound to a territory scope, the permission table,
+//! which roles may grant which, and the password policy. Pure rules; the store enforces them.
+
+use crate::{FieldError, TerritoryKind};
+
+crate::labelled_enum! {
+    /// Roles, most senior first. A role is always held over a territory node and its subtree.
+    Role {
+        DistrictAdmin = "district_admin" / "区级管理员" / "District administrator",
+        SubdistrictOfficer = "subdistrict_officer" / "街道干部" / "Subdistrict officer",
+        CommunitySecretary = "community_secretary" / "社区书记" / "Community secretary",
+        CommunityWorker = "community_worker" / "社区工作者(网格员)" / "Community worker (grid worker)",
+        CompoundSecretary = "compound_secretary" / "小区党支部书记" / "Compound branch secretary",
+        BuildingLeader = "building_leader" / "楼栋党小组长" / "Building group leader",
+        PropertyStaff = "property_staff" / "物业服务企业人员" / "Property company staff",
+        OwnersCommittee = "owners_committee" / "业委会成员" / "Owners' committee member",
+        SocialOrgStaff = "social_org_staff" / "社会组织人员" / "Social organisation staff",
+        Resident = "resident" / "居民" / "Resident",
+    }
+}
+
+crate::labelled_enum! {
+    /// What a role allows inside its scope.
+    Permission {
+        ViewTerritory = "view_territory" / "查看区域、网格与统计" / "View territory, grids and figures",
+        ViewOrganisations = "view_organisations" / "查看组织与联盟" / "View organisations and alliances",
+        ViewPeople = "view_people" / "查看居民与住户(脱敏)" / "View residents and households (masked)",
+        ViewSelf = "view_self" / "查看本人与本户信息" / "View own record and household",
+        RevealPersonal = "reveal_personal" / "查看完整身份证号与电话(需填写事由并留痕)" / "Reveal full ID and phone numbers (reason required, audited)",
+        EditTerritory = "edit_territory" / "新增区域节点" / "Create territory nodes",
+        ManageUsers = "manage_users" / "管理账号与授权" / "Manage accounts and roles",
+        ViewAudit = "view_audit" / "查看与导出审计日志" / "View and export the audit log",
+    }
+}
+
+use Permission::*;
+
+impl Role {
+    /// The permission table: one row per role. Administrators read it on the roles page.
+    pub fn permissions(self) -> &'static [Permission] {
+        match self {
+            Role::DistrictAdmin => &[
+                ViewTerritory,
+                ViewOrganisations,
+                ViewPeople,
+                ViewSelf,
+                RevealPersonal,
+                EditTerritory,
+                ManageUsers,
+                ViewAudit,
+            ],
+            Role::SubdistrictOfficer | Role::CommunitySecretary => &[
+                ViewTerritory,
+                ViewOrganisations,
+                ViewPeople,
+                ViewSelf,
+                RevealPersonal,
+                EditTerritory,
+                ManageUsers,
+                ViewAudit,
+            ],
+            Role::CommunityWorker => &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf, RevealPersonal],
+            Role::CompoundSecretary => &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf],
+            Role::BuildingLeader => &[ViewTerritory, ViewPeople, ViewSelf],
+            Role::PropertyStaff | Role::OwnersCommittee | Role::SocialOrgStaff => {
+                &[ViewTerritory, ViewOrganisations, ViewSelf]
+            }
+            Role::Resident => &[ViewSelf],
+        }
+    }
+
+    pub fn allows(self, p: Permission) -> bool {
+        self.permissions().contains(&p)
+    }
+
+    /// The kinds of territory node this role may be held over.
+    pub fn scope_kinds(self) -> &'static [TerritoryKind] {
+        use TerritoryKind as K;
+        match self {
+            Role::DistrictAdmin => &[K::District],
+            Role::SubdistrictOfficer => &[K::Subdistrict],
+            Role::CommunitySecretary | Role::CommunityWorker | Role::SocialOrgStaff => &[K::Community],
+            Role::CompoundSecretary | Role::PropertyStaff | Role::OwnersCommittee => &[K::Compound],
+            Role::BuildingLeader => &[K::Building],
+            Role::Resident => &[K::Dwelling],
+        }
+    }
+
+    /// Seniority: 0 is the most senior.
+    pub fn rank(self) -> usize {
+        Self::ALL.iter().position(|r| *r == self).unwrap_or(usize::MAX)
+    }
+
+    /// Whether a holder of `self` may grant `other` (inside the holder's own scope, which the
+    /// store checks). District administrators grant anything; other managers grant only
+    /// roles junior to their own.
+    pub fn may_grant(self, other: Role) -> bool {
+        self.allows(ManageUsers) && (self == Role::DistrictAdmin || other.rank() > self.rank())
+    }
+
+    /// Checks that `kind` is a node this role can be held over.
+    pub fn check_scope_kind(self, kind: TerritoryKind) -> Result<(), FieldError> {
+        if self.scope_kinds().contains(&kind) {
+            return Ok(());
+        }
+        let want: Vec<&str> = self.scope_kinds().iter().map(|k| k.label_zh()).collect();
+        Err(FieldError::new(
+            "scope",
+            format!(
+                "角色“{}”只能授予在{}一级，不能授予在{} (wrong scope level)",
+                self.label_zh(),
+                want.join("/"),
+                kind.label_zh()
+            ),
+        ))
+    }
+}
+
+/// The most common passwords and the obvious local ones; a password on this list is refused
+/// whatever its length.
+const COMMON_PASSWORDS: &[&str] = &[
+    "1234567890",
+    "12345678910",
+    "123456789a",
+    "1234567890a",
+    "0123456789",
+    "9876543210",
+    "1111111111",
+    "0000000000",
+    "1q2w3e4r5t",
+    "qwertyuiop",
+    "qwertyuiop123",
+    "1qaz2wsx3edc",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd123",
+    "p@ssw0rd123",
+    "iloveyou123",
+    "abcdefghij",
+    "abc1234567",
+    "abcd123456",
+    "a123456789",
+    "qwerty1234",
+    "qwerty12345",
+    "admin12345",
+    "admin123456",
+    "administrator",
+    "woaini1314",
+    "woaini520",
+    "5201314520",
+    "1314520520",
+    "wodemima123",
+    "zhang123456",
+    "wang123456",
+    "li123456789",
+    "jiayuan123",
+    "jiayuan2026",
+    "jiayuan-demo",
+    "changeme123",
+    "letmein1234",
+    "welcome123",
+    "football123",
+    "sunshine123",
+    "princess123",
+    "dragon12345",
+    "monkey12345",
+    "baseball123",
+    "superman123",
+    "shanghai123",
+    "beijing2008",
+];
+
+/// The password policy: at least 10 characters, not the username, not a common password.
+/// Returns the reason a password is refused.
+pub fn check_password(username: &str, password: &str) -> Result<(), FieldError> {
+    let n = password.chars().count();
+    if n < 10 {
+        return Err(FieldError::new("password", format!("密码至少10个字符，现在只有{n}个 (at least 10 characters)")));
+    }
+    if n > 256 {
+        return Err(FieldError::new("password", "密码不能超过256个字符 (at most 256 characters)"));
+    }
+    let lower = password.to_lowercase();
+    if lower == username.trim().to_lowercase() || lower.contains(&username.trim().to_lowercase()) && username.len() >= 4
+    {
+        return Err(FieldError::new("password", "密码不能是用户名或包含用户名 (must not contain the username)"));
+    }
+    if COMMON_PASSWORDS.contains(&lower.as_str()) || password.chars().all(|c| c == password.chars().next().unwrap_or(c))
+    {
+        return Err(FieldError::new("password", "这是常见密码，请换一个 (this password is too common)"));
+    }
+    Ok(())
+}
+
+/// A username: 3–32 characters of lower-case letters, digits, `.`, `_` and `-`, starting
+/// with a letter or digit.
+pub fn check_username(name: &str) -> Result<String, FieldError> {
+    let n = name.trim().to_lowercase();
+    let ok = (3..=32).contains(&n.len())
+        && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && n.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(n)
+    } else {
+        Err(FieldError::new(
+            "username",
+            "用户名为3–32位小写字母、数字、点、下划线或连字符 (3–32 of a–z, 0–9, . _ -, starting with a letter or digit)",
+        ))
+    }
+}
+
+/// The demo password. Only demo databases have accounts that use it; the policy refuses it
+/// everywhere else.
+pub const DEMO_PASSWORD: &str = "jiayuan-demo";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_table_is_ordered_by_seniority() {
+        assert!(Role::DistrictAdmin.may_grant(Role::DistrictAdmin));
+        assert!(Role::SubdistrictOfficer.may_grant(Role::CommunitySecretary));
+        assert!(!Role::SubdistrictOfficer.may_grant(Role::SubdistrictOfficer));
+        assert!(!Role::CommunitySecretary.may_grant(Role::SubdistrictOfficer));
+        assert!(!Role::CommunityWorker.may_grant(Role::Resident), "workers do not manage users");
+        assert!(Role::Resident.allows(ViewSelf) && !Role::Resident.allows(ViewPeople));
+        for r in Role::ALL {
+            assert!(!r.scope_kinds().is_empty());
+            assert!(r.allows(ViewSelf), "everyone sees their own record");
+        }
+    }
+
+    #[test]
+    fn scope_levels() {
+        assert!(Role::CommunitySecretary.check_scope_kind(TerritoryKind::Community).is_ok());
+        let e = Role::CommunitySecretary.check_scope_kind(TerritoryKind::Building).unwrap_err();
+        assert_eq!(e.field, "scope");
+    }
+
+    #[test]
+    fn password_policy() {
+        assert!(check_password("wang", "short").is_err());
+        assert!(check_password("wangfang", "wangfang12345").is_err(), "contains the username");
+        assert!(check_password("admin", "1234567890").is_err(), "common");
+        assert!(check_password("admin", "aaaaaaaaaaaa").is_err(), "one character repeated");
+        assert!(check_password("admin", DEMO_PASSWORD).is_err(), "the demo password is refused");
+        assert!(check_password("admin", "楼道灯坏了三天没人修").is_ok(), "ten Chinese characters are ten characters");
+        assert_eq!(check_password("x", "short").unwrap_err().field, "password");
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(check_username(" Wang.Fang ").unwrap(), "wang.fang");
+        assert!(check_username("ab").is_err());
+        assert!(check_username("-abc").is_err());
+        assert!(check_username("王芳").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn short_passwords_never_pass(p in ".{0,9}") {
+            prop_assert!(check_password("someone", &p).is_err());
+        }
+
+        #[test]
+        fn a_password_containing_the_username_never_passes(u in "[a-z]{4,10}", pre in "[A-Z0-9]{0,6}", post in "[#0-9]{6,10}") {
+            let pw = format!("{pre}{u}{post}");
+            prop_assert!(check_password(&u, &pw).is_err());
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! Signing in and out, and one's own account: password and API tokens. API and pages.
+
+use crate::auth::{self, safe_next, Auth, RequestMeta, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::pages::{render, OrPage, PageError, Ui};
+use crate::AppState;
+use askama::Template;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use chrono::{DateTime, Utc};
+use jiayuan_store::accounts::{new_token, ApiToken, LoginError, LoginOk, SESSION_ABSOLUTE_HOURS};
+use jiayuan_store::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginBody {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantView {
+    pub id: String,
+    pub role: String,
+    pub role_label: String,
+    pub territory_id: String,
+    pub territory_code: String,
+    pub territory_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub username: String,
+    pub display_name: String,
+    pub must_change_password: bool,
+    pub grants: Vec<GrantView>,
+    pub permissions: Vec<String>,
+    /// Send back as `X-CSRF-Token` on state-changing requests made with the session cookie
+    pub csrf_token: Option<String>,
+}
+
+pub fn grant_views(grants: &[jiayuan_store::access::Grant]) -> Vec<GrantView> {
+    grants
+        .iter()
+        .map(|g| GrantView {
+            id: g.id.to_string(),
+            role: g.role.as_str().into(),
+            role_label: g.role.label_zh().into(),
+            territory_id: g.territory_id.to_string(),
+            territory_code: g.territory_code.clone(),
+            territory_name: g.territory_name.clone(),
+        })
+        .collect()
+}
+
+fn me_view(p: &jiayuan_store::access::Principal, csrf: Option<String>) -> MeView {
+    let permissions =
+        jiayuan_domain::access::Permission::ALL.iter().filter(|x| p.can(**x)).map(|x| x.as_str().to_string()).collect();
+    MeView {
+        username: p.username.clone(),
+        display_name: p.display_name.clone(),
+        must_change_password: p.must_change_password,
+        grants: grant_views(&p.grants),
+        permissions,
+        csrf_token: csrf,
+    }
+}
+
+fn login_error(e: LoginError) -> ApiError {
+    match e {
+        LoginError::BadCredentials | LoginError::Disabled => ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "bad_credentials",
+            message: "用户名或密码错误 (wrong username or password)".into(),
+            field: Some("password".into()),
+        },
+        LoginError::Locked { until } => ApiError {
+            status: StatusCode::LOCKED,
+            code: "locked",
+            message: format!(
+                "连续失败次数过多，账号已锁定至 {} (account locked after repeated failures)",
+                crate::admin::china_time(until)
+            ),
+            field: None,
+        },
+    }
+}
+
+/// The shared sign-in path of the API and the login page: throttle, check, remember.
+async fn sign_in(state: &AppState, meta: &RequestMeta, username: &str, password: &str) -> Result<LoginOk, ApiError> {
+    if let Some(wait) = state.throttle.blocked(&meta.ip) {
+        return Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "throttled",
+            message: format!(
+                "此地址登录失败次数过多，请{}分钟后再试 (too many failed sign-ins from this address)",
+                wait.as_secs() / 60 + 1
+            ),
+            field: None,
+        });
+    }
+    if username.trim().is_empty() {
+        return Err(ApiError::invalid("username", "请填写用户名 (username required)"));
+    }
+    if password.is_empty() {
+        return Err(ApiError::invalid("password", "请填写密码 (password required)"));
+    }
+    match state.store.login(username, password, &meta.ip, &meta.request_id).await? {
+        Ok(ok) => {
+            state.sessions.insert(&ok.token, ok.session.clone());
+            Ok(ok)
+        }
+        Err(e) => {
+            state.throttle.failed(&meta.ip);
+            Err(login_error(e))
+        }
+    }
+}
+
+/// Sign in; sets the session cookie and returns the CSRF token for later writes.
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginBody, responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody), (status = 423, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn api_login(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Result<Json<LoginBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body.map_err(|e| {
+        ApiError::invalid(
+            "body",
+            format!("请求体应为JSON {{\"username\",\"password\"}} (JSON body required): {}", e.body_text()),
+        )
+    })?;
+    let ok = sign_in(&state, &meta, &b.username, &b.password).await?;
+    let cookie = auth::session_cookie(&state, &headers, &ok.token, SESSION_ABSOLUTE_HOURS * 3600);
+    let me = me_view(&ok.session.principal, Some(ok.session.csrf_token.clone()));
+    Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204)))]
+pub async fn api_logout(auth: Auth, State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(t) = &auth.session_token {
+        state.store.logout(&auth.audit_ctx(), t).await?;
+        state.sessions.forget(t);
+    }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::session_cookie(&state, &headers, "", 0))]).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me", responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn api_me(auth: Auth) -> Json<MeView> {
+    Json(me_view(&auth.principal, auth.csrf_token.clone()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordBody {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+async fn change_password(state: &AppState, auth: &Auth, current: &str, new: &str) -> Result<(), ApiError> {
+    let user = state.store.user_by_name(&auth.principal.username).await?;
+    if !jiayuan_store::accounts::verify_password(current, &user.password_hash) {
+        return Err(ApiError::invalid("current_password", "当前密码不正确 (current password is wrong)"));
+    }
+    state.store.set_password(&auth.audit_ctx(), &user, new, false).await?;
+    // Sessions re-read the account: the forced-change flag is gone at once.
+    state.sessions.forget_user(&user.username);
+    Ok(())
+}
+
+/// Change one's own password (required after an initial or reset password).
+#[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordBody, responses((status = 204), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn api_password(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<PasswordBody>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body.map_err(|e| {
+        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
+    })?;
+    change_password(&state, &auth, &b.current_password, &b.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    /// The first characters, to recognise it
+    pub prefix: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked: bool,
+    pub last_used_at: Option<String>,
+}
+
+impl From<ApiToken> for TokenView {
+    fn from(t: ApiToken) -> Self {
+        Self {
+            id: t.id.to_string(),
+            name: t.name,
+            prefix: t.prefix,
+            created_at: t.created_at.to_rfc3339(),
+            expires_at: t.expires_at.map(|e| e.to_rfc3339()),
+            revoked: t.revoked_at.is_some(),
+            last_used_at: t.last_used_at.map(|e| e.to_rfc3339()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTokenBody {
+    pub name: String,
+    /// Lifetime such as `30d`, `12h` or `never`; default 90 days
+    pub expires: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewTokenView {
+    /// Shown once: send as `Authorization: Bearer …`
+    pub token: String,
+    pub info: TokenView,
+}
+
+/// `30d`, `12h`, `90m` or `never` → an expiry time.
+pub fn parse_expiry(s: Option<&str>, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let s = s.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("90d");
+    if s == "never" {
+        return Ok(None);
+    }
+    let bad = || ApiError::invalid("expires", format!("“{s}”应为如 30d、12h 或 never (like 30d, 12h or never)"));
+    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    if n <= 0 || n > 3650 * 24 * 60 {
+        return Err(bad());
+    }
+    let d = match unit {
+        "d" => chrono::Duration::days(n),
+        "h" => chrono::Duration::hours(n),
+        "m" => chrono::Duration::minutes(n),
+        _ => return Err(bad()),
+    };
+    Ok(Some(now + d))
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/tokens", responses((status = 200, body = Vec<TokenView>)))]
+pub async fn api_tokens(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<TokenView>>, ApiError> {
+    let user = state.store.user_by_name(&auth.principal.username).await?;
+    Ok(Json(state.store.tokens_of(user.id).await?.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/tokens", request_body = NewTokenBody, responses((status = 201, body = NewTokenView), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn api_create_token(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<NewTokenBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<NewTokenView>), ApiError> {
+    let Json(b) = body.map_err(|e| {
+        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
+    })?;
+    let expires = parse_expiry(b.expires.as_deref(), Utc::now())?;
+    let user = state.store.user_by_name(&auth.principal.username).await?;
+    let (token, info) = state.store.create_token(&auth.audit_ctx(), &user, &b.name, expires).await?;
+    Ok((StatusCode::CREATED, Json(NewTokenView { token, info: info.into() })))
+}
+
+#[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_revoke_token(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = crate::api::parse_id(&id)?;
+    let user = state.store.user_by_name(&auth.principal.username).await?;
+    state.store.revoke_token(&auth.audit_ctx(), &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- pages ----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ui: Ui,
+    title: String,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+fn pre_csrf_cookie(value: &str) -> String {
+    format!("{PRE_CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600")
+}
+
+pub async fn login_page(
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<NextParam>,
+) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, None);
+    let csrf = auth::cookie(&headers, PRE_CSRF_COOKIE).filter(|c| c.len() > 20).unwrap_or_else(|| new_token("pre"));
+    let page = LoginPage {
+        title: ui.t("login.title").into(),
+        csrf: csrf.clone(),
+        next: safe_next(p.next.as_deref()),
+        username: String::new(),
+        error: None,
+        ui: ui.clone(),
+    };
+    let res = render(ui, page)?;
+    Ok(([(header::SET_COOKIE, pre_csrf_cookie(&csrf))], res).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, None);
+    match sign_in(&state, &meta, &f.username, &f.password).await {
+        Ok(ok) => {
+            let cookie = auth::session_cookie(&state, &headers, &ok.token, SESSION_ABSOLUTE_HOURS * 3600);
+            let to = if ok.session.principal.must_change_password {
+                "/account".to_string()
+            } else {
+                safe_next(f.next.as_deref())
+            };
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
+        }
+        Err(e) => {
+            let csrf = auth::cookie(&headers, PRE_CSRF_COOKIE).unwrap_or_default();
+            let status = e.status;
+            let page = LoginPage {
+                title: ui.t("login.title").into(),
+                csrf,
+                next: safe_next(f.next.as_deref()),
+                username: f.username.clone(),
+                error: Some(e.message),
+                ui: ui.clone(),
+            };
+            let res = render(ui, page)?;
+            Ok((status, res).into_response())
+        }
+    }
+}
+
+pub async fn logout_form(auth: Auth, State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &axum::http::Uri::from_static("/logout"), Some(&auth));
+    if let Some(t) = &auth.session_token {
+        state.store.logout(&auth.audit_ctx(), t).await.page(&ui)?;
+        state.sessions.forget(t);
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    ui: Ui,
+    title: String,
+    display_name: String,
+    username: String,
+    must_change: bool,
+    grants: Vec<GrantView>,
+    tokens: Vec<TokenView>,
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+async fn account_view(
+    state: &AppState,
+    auth: &Auth,
+    ui: Ui,
+    new_token: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let user = state.store.user_by_name(&auth.principal.username).await.page(&ui)?;
+    let tokens = state.store.tokens_of(user.id).await.page(&ui)?.into_iter().map(Into::into).collect();
+    let page = AccountPage {
+        title: ui.t("account.title").into(),
+        display_name: user.display_name.clone(),
+        username: user.username.clone(),
+        must_change: user.must_change_password,
+        grants: grant_views(&auth.principal.grants),
+        tokens,
+        new_token,
+        error,
+        ui: ui.clone(),
+    };
+    Ok((status, render(ui, page)?).into_response())
+}
+
+pub async fn account_page(
+    auth: Auth,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+    account_view(&state, &auth, ui, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+pub async fn password_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+    let result = if f.new_password != f.confirm_password {
+        Err(ApiError::invalid("confirm_password", "两次输入的新密码不一致 (the new passwords differ)"))
+    } else {
+        change_password(&state, &auth, &f.current_password, &f.new_password).await
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/account?changed=1").into_response()),
+        Err(e) => {
+            let msg = e.field.as_ref().map(|f| format!("{f}: {}", e.message)).unwrap_or(e.message.clone());
+            account_view(&state, &auth, ui, None, Some(msg), e.status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+    expires: Option<String>,
+}
+
+pub async fn token_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+    let made = async {
+        let expires = parse_expiry(f.expires.as_deref(), Utc::now())?;
+        let user = state.store.user_by_name(&auth.principal.username).await?;
+        Ok::<_, ApiError>(state.store.create_token(&auth.audit_ctx(), &user, &f.name, expires).await?)
+    }
+    .await;
+    match made {
+        Ok((token, _)) => account_view(&state, &auth, ui, Some(token), None, StatusCode::CREATED).await,
+        Err(e) => {
+            let msg = e.field.as_ref().map(|f| format!("{f}: {}", e.message)).unwrap_or(e.message.clone());
+            account_view(&state, &auth, ui, None, Some(msg), e.status).await
+        }
+    }
+}
+
+pub async fn revoke_token_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+    let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
+    let user = state.store.user_by_name(&auth.principal.username).await.page(&ui)?;
+    match state.store.revoke_token(&auth.audit_ctx(), &user, id).await {
+        Ok(()) | Err(StoreError::NotFound) => Ok(Redirect::to("/account").into_response()),
+        Err(e) => Err(e).page(&ui),
+    }
+}
