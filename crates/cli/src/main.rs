@@ -40,6 +40,10 @@ enum Command {
         /// Demo scale when --demo fills an empty database: seed (the whole district) or small
         #[arg(long, default_value = "seed")]
         scale: String,
+        /// Mark session cookies Secure (set this when TLS ends at a proxy that does not send
+        /// X-Forwarded-Proto: https)
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Apply pending database migrations
     Migrate,
@@ -346,7 +350,7 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Serve { addr, demo: with_demo, scale } => {
+        Command::Serve { addr, demo: with_demo, scale, secure_cookies } => {
             let scale = parse_scale(&scale)?;
             let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.migrate().await?;
@@ -366,7 +370,8 @@ async fn run(cli: Cli) -> Result<()> {
                     jiayuan_domain::access::DEMO_PASSWORD
                 );
             }
-            jiayuan_web::serve(listener, jiayuan_web::AppState::new(store)).await?;
+            let state = jiayuan_web::AppState { secure_cookies, ..jiayuan_web::AppState::new(store) };
+            jiayuan_web::serve(listener, state).await?;
         }
         Command::Import { kind, file } => {
             let store = open(&cli.db, cli.key_file.as_deref()).await?;

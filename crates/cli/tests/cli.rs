@@ -142,3 +142,119 @@ fn an_unknown_database_scheme_is_an_error() {
     assert!(!o.status.success());
     assert!(text(&o).contains("sqlite://"), "{}", text(&o));
 }
+
+fn jiayuan_stdin(db: &str, args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jiayuan"));
+    c.arg("--db").arg(db).args(args).env("RUST_LOG", "error").env_remove("JIAYUAN_KEY").env_remove("JIAYUAN_KEY_FILE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("run jiayuan");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn accounts_tokens_and_the_audit_chain_from_the_command_line() {
+    for t in testing::all().await {
+        let db = t.url.clone();
+        let key = [("JIAYUAN_KEY", TEST_KEY)];
+        // The first administrator comes from the CLI, with a password from standard input.
+        let o = jiayuan(&db, &["migrate"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let o = jiayuan_stdin(
+            &db,
+            &["user", "create", "chief", "--name", "区管理员", "--role", "district_admin", "--scope", "nowhere"],
+            &key,
+            "a-strong-first-password\n",
+        );
+        assert!(!o.status.success(), "an unknown scope is refused");
+        assert!(text(&o).contains("scope"), "{}", text(&o));
+        let o = jiayuan(&db, &["demo", "--scale", "small", "--seed", "2"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let o = jiayuan_stdin(
+            &db,
+            &["user", "create", "chief", "--name", "区管理员", "--role", "district_admin", "--scope", "370612000000"],
+            &key,
+            "short\n",
+        );
+        assert!(!o.status.success());
+        assert!(text(&o).contains("password"), "policy names the field: {}", text(&o));
+        let o = jiayuan_stdin(
+            &db,
+            &["user", "create", "chief", "--name", "区管理员", "--role", "district_admin", "--scope", "370612000000"],
+            &key,
+            "a-strong-first-password\n",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        let o = jiayuan_stdin(
+            &db,
+            &["user", "create", "chief", "--name", "x", "--role", "mayor", "--scope", "370612000000"],
+            &key,
+            "a-strong-first-password\n",
+        );
+        assert!(!o.status.success() && text(&o).contains("--role"), "{}", text(&o));
+        let o = jiayuan(&db, &["user", "list"]);
+        let list = text(&o);
+        assert!(list.contains("chief") && list.contains("initial-password") && list.contains("c1"), "{list}");
+        let o = jiayuan(&db, &["user", "disable", "c2"]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&jiayuan(&db, &["user", "list"])).lines().any(|l| l.starts_with("c2") && l.contains("disabled")));
+        assert!(!jiayuan(&db, &["user", "disable", "ghost"]).status.success());
+        let o = jiayuan_stdin(&db, &["user", "passwd", "w1"], &key, "reset-by-operator-1\n");
+        assert!(o.status.success(), "{}", text(&o));
+
+        // A token, printed once, that the store accepts.
+        let o = jiayuan(&db, &["token", "create", "--user", "w1", "--expires", "30d"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        assert!(token.starts_with("jyt_"), "{token}");
+        assert_eq!(t.store.token_principal(&token).await.unwrap().unwrap().username, "w1");
+        assert!(!jiayuan(&db, &["token", "create", "--user", "w1", "--expires", "soon"]).status.success());
+
+        // The chain verifies; a tampered row makes verify fail with a non-zero exit.
+        let o = jiayuan(&db, &["audit", "verify"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let d = dir();
+        let csv = d.join("audit.csv");
+        let o = jiayuan(&db, &["audit", "export", csv.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(std::fs::read_to_string(&csv).unwrap().contains("user.create"));
+        jiayuan_store::on_db!(&t.store.db, |p| sqlx::query(
+            "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2"
+        )
+        .execute(p)
+        .await
+        .map(|_| ()))
+        .unwrap();
+        let o = jiayuan(&db, &["audit", "verify"]);
+        assert!(!o.status.success(), "tampering must fail verify");
+        assert!(text(&o).contains("entry 2"), "{}", text(&o));
+        std::fs::remove_dir_all(d).ok();
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn keys_rotate_replaces_the_key_file_and_the_old_key_stops_working() {
+    let d = dir();
+    let db = format!("sqlite://{}", d.join("k.db").display());
+    let key_file = d.join("k.db.key");
+    let o = jiayuan_with(&db, &["demo", "--scale", "small"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let old = std::fs::read_to_string(&key_file).unwrap();
+    let before = jiayuan_with(&db, &["stats", "--json"], &[]);
+    let o = jiayuan_with(&db, &["keys", "rotate"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let new = std::fs::read_to_string(&key_file).unwrap();
+    assert_ne!(old.trim(), new.trim());
+    let after = jiayuan_with(&db, &["stats", "--json"], &[]);
+    assert!(after.status.success(), "{}", text(&after));
+    assert_eq!(before.stdout, after.stdout);
+    let refused = jiayuan_with(&db, &["stats"], &[("JIAYUAN_KEY", old.trim())]);
+    assert!(!refused.status.success(), "the old key no longer opens the database");
+    assert!(jiayuan_with(&db, &["audit", "verify"], &[]).status.success());
+    std::fs::remove_dir_all(d).ok();
+}

@@ -775,6 +775,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sessions_end_after_30_idle_minutes_or_12_hours() {
+        let t0 = Utc::now();
+        let s = |created: DateTime<Utc>, seen: DateTime<Utc>| Session {
+            principal: crate::access::Principal::operator(),
+            csrf_token: String::new(),
+            created_at: created,
+            last_seen_at: seen,
+        };
+        assert!(!s(t0, t0).expired(t0 + Duration::minutes(29)));
+        assert!(s(t0, t0).expired(t0 + Duration::minutes(31)), "idle");
+        let busy = s(t0, t0 + Duration::hours(12));
+        assert!(!busy.expired(t0 + Duration::hours(11) + Duration::minutes(59)));
+        assert!(busy.expired(t0 + Duration::hours(12) + Duration::minutes(1)), "absolute");
+    }
+
+    #[test]
     fn passwords_and_tokens() {
         let h = hash_password("a long enough password").unwrap();
         assert!(h.starts_with("$argon2id$"));

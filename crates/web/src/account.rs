@@ -129,12 +129,7 @@ pub async fn api_login(
     headers: HeaderMap,
     body: Result<Json<LoginBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(b) = body.map_err(|e| {
-        ApiError::invalid(
-            "body",
-            format!("请求体应为JSON {{\"username\",\"password\"}} (JSON body required): {}", e.body_text()),
-        )
-    })?;
+    let b = crate::error::json_body(body)?;
     let ok = sign_in(&state, &meta, &b.username, &b.password).await?;
     let cookie = auth::session_cookie(&state, &headers, &ok.token, SESSION_ABSOLUTE_HOURS * 3600);
     let me = me_view(&ok.session.principal, Some(ok.session.csrf_token.clone()));
@@ -179,9 +174,7 @@ pub async fn api_password(
     State(state): State<AppState>,
     body: Result<Json<PasswordBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(b) = body.map_err(|e| {
-        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
-    })?;
+    let b = crate::error::json_body(body)?;
     change_password(&state, &auth, &b.current_password, &b.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -259,9 +252,7 @@ pub async fn api_create_token(
     State(state): State<AppState>,
     body: Result<Json<NewTokenBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<NewTokenView>), ApiError> {
-    let Json(b) = body.map_err(|e| {
-        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
-    })?;
+    let b = crate::error::json_body(body)?;
     let expires = parse_expiry(b.expires.as_deref(), Utc::now())?;
     let user = state.store.user_by_name(&auth.principal.username).await?;
     let (token, info) = state.store.create_token(&auth.audit_ctx(), &user, &b.name, expires).await?;

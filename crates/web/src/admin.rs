@@ -4,7 +4,7 @@
 
 use crate::account::{grant_views, GrantView};
 use crate::auth::Auth;
-use crate::error::ApiError;
+use crate::error::{json_body, ApiError};
 use crate::pages::{render, OrPage, PageError, Ui};
 use crate::AppState;
 use askama::Template;
@@ -80,11 +80,6 @@ impl NewUserBody {
             person_id,
         })
     }
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b)
-        .map_err(|e| ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text())))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<UserView>), (status = 403, body = crate::error::ErrorBody)))]

@@ -188,9 +188,7 @@ pub async fn create_territory(
     body: Result<Json<NewTerritoryBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TerritoryView>), ApiError> {
     let scope = auth.scope(Permission::EditTerritory)?;
-    let Json(b) = body.map_err(|e| {
-        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
-    })?;
+    let b = crate::error::json_body(body)?;
     let input = NewTerritory {
         parent_code: b.parent,
         kind: b.kind,
@@ -286,9 +284,7 @@ pub async fn reveal_person(
     body: Result<Json<RevealBody>, JsonRejection>,
 ) -> Result<Json<RevealedView>, ApiError> {
     let scope = auth.scope(Permission::RevealPersonal)?;
-    let Json(b) = body.map_err(|e| {
-        ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
-    })?;
+    let b = crate::error::json_body(body)?;
     let reason = reveal_reason(b.reason.as_deref())?;
     let id = parse_id(&id)?;
     let p = state.store.reveal_person(&scope, &auth.audit_ctx(), id, &reason).await?;

@@ -69,6 +69,22 @@ impl ApiError {
     }
 }
 
+/// The body of a JSON request, or an error naming it: 413 when too large, 400 otherwise.
+pub fn json_body<T>(body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
+    body.map(|axum::Json(b)| b).map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "too_large",
+                message: "请求体过大 (request body too large)".into(),
+                field: Some("body".into()),
+            }
+        } else {
+            ApiError::invalid("body", format!("请求体不是有效的JSON (invalid JSON body): {}", e.body_text()))
+        }
+    })
+}
+
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
         Self { status: StatusCode::BAD_REQUEST, code: "invalid", message: e.message, field: Some(e.field) }

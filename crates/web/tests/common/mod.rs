@@ -45,7 +45,21 @@ impl App {
     }
 
     pub async fn send(&self, method: &str, uri: &str, body: Option<(&str, String)>) -> Reply {
+        self.send_with(method, uri, body, &[]).await
+    }
+
+    /// Like `send`, with extra headers (which replace the session's, e.g. a bearer token).
+    pub async fn send_with(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<(&str, String)>,
+        extra: &[(&str, &str)],
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c.clone());
         }
