@@ -6,7 +6,7 @@
 
 use crate::access::{Grant, Principal};
 use crate::audit::{self, AuditCtx, AuditEvent};
-use crate::batch::{exec, fetch_all, fetch_optional, QueryParts};
+use crate::batch::{exec, fetch_all, fetch_optional, QueryParts, Value};
 use crate::model::Territory;
 use crate::{new_id, Result, Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -329,22 +329,14 @@ impl Store {
         if !manage.covers_path(&g.path) || !by.grants.iter().any(|m| m.role.may_grant(g.role)) {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin().await?;
-        exec(&mut tx, "DELETE FROM role_grants WHERE id = $1", &[grant_id.into()]).await?;
-        audit::append(
-            &mut tx,
-            ctx,
-            AuditEvent {
-                scope_path: &g.path,
-                action: "user.revoke",
-                object: format!("user:{}", user.username),
-                summary: json!({"before": {"role": g.role.as_str(), "scope": g.territory_code}}),
-                result: "ok",
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let event = AuditEvent {
+            scope_path: &g.path,
+            action: "user.revoke",
+            object: format!("user:{}", user.username),
+            summary: json!({"before": {"role": g.role.as_str(), "scope": g.territory_code}}),
+            result: "ok",
+        };
+        self.write_audited(ctx, &[("DELETE FROM role_grants WHERE id = $1", vec![grant_id.into()])], event).await
     }
 
     /// A user that `by` may manage: one with a grant inside `by`'s management scope, or with
@@ -385,30 +377,21 @@ impl Store {
     /// Disables or enables an account; disabling ends its sessions and tokens at once.
     pub async fn set_disabled(&self, ctx: &AuditCtx, user: &User, disabled: bool) -> Result<()> {
         let scope = self.user_scope_path(user.id).await?;
-        let mut tx = self.begin().await?;
-        exec(
-            &mut tx,
+        let mut statements = vec![(
             "UPDATE users SET disabled = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3",
-            &[disabled.into(), Utc::now().into(), user.id.into()],
-        )
-        .await?;
+            vec![disabled.into(), Utc::now().into(), user.id.into()],
+        )];
         if disabled {
-            exec(&mut tx, "DELETE FROM sessions WHERE user_id = $1", &[user.id.into()]).await?;
+            statements.push(("DELETE FROM sessions WHERE user_id = $1", vec![user.id.into()]));
         }
-        audit::append(
-            &mut tx,
-            ctx,
-            AuditEvent {
-                scope_path: &scope,
-                action: if disabled { "user.disable" } else { "user.enable" },
-                object: format!("user:{}", user.username),
-                summary: json!({"before": {"disabled": user.disabled}, "after": {"disabled": disabled}}),
-                result: "ok",
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let event = AuditEvent {
+            scope_path: &scope,
+            action: if disabled { "user.disable" } else { "user.enable" },
+            object: format!("user:{}", user.username),
+            summary: json!({"before": {"disabled": user.disabled}, "after": {"disabled": disabled}}),
+            result: "ok",
+        };
+        self.write_audited(ctx, &statements, event).await
     }
 
     /// The path an account's audit entries are filed under: its most senior grant's node.
@@ -433,30 +416,21 @@ impl Store {
         }
         let hash = hash_blocking(new_password.to_string()).await?;
         let scope = self.user_scope_path(user.id).await?;
-        let mut tx = self.begin().await?;
-        exec(
-            &mut tx,
+        let mut statements = vec![(
             "UPDATE users SET password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $4",
-            &[hash.into(), forced_change.into(), Utc::now().into(), user.id.into()],
-        )
-        .await?;
+            vec![hash.into(), forced_change.into(), Utc::now().into(), user.id.into()],
+        )];
         if forced_change {
-            exec(&mut tx, "DELETE FROM sessions WHERE user_id = $1", &[user.id.into()]).await?;
+            statements.push(("DELETE FROM sessions WHERE user_id = $1", vec![user.id.into()]));
         }
-        audit::append(
-            &mut tx,
-            ctx,
-            AuditEvent {
-                scope_path: &scope,
-                action: if forced_change { "user.password_reset" } else { "user.password_change" },
-                object: format!("user:{}", user.username),
-                summary: json!({"after": {"must_change_password": forced_change}}),
-                result: "ok",
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let event = AuditEvent {
+            scope_path: &scope,
+            action: if forced_change { "user.password_reset" } else { "user.password_change" },
+            object: format!("user:{}", user.username),
+            summary: json!({"after": {"must_change_password": forced_change}}),
+            result: "ok",
+        };
+        self.write_audited(ctx, &statements, event).await
     }
 
     /// Checks a username and password. Success opens a session; failure counts towards the
@@ -616,21 +590,23 @@ impl Store {
     }
 
     pub async fn logout(&self, ctx: &AuditCtx, token: &str) -> Result<()> {
-        let mut tx = self.begin().await?;
-        exec(&mut tx, "DELETE FROM sessions WHERE token_hash = $1", &[token_hash(token).into()]).await?;
-        audit::append(
-            &mut tx,
+        let scope = match self.user_by_name(&ctx.actor).await {
+            Ok(u) => self.user_scope_path(u.id).await?,
+            Err(_) => "/".to_string(),
+        };
+        let event = AuditEvent {
+            scope_path: &scope,
+            action: "auth.logout",
+            object: format!("user:{}", ctx.actor),
+            summary: json!({}),
+            result: "ok",
+        };
+        self.write_audited(
             ctx,
-            AuditEvent {
-                scope_path: "/",
-                action: "auth.logout",
-                object: format!("user:{}", ctx.actor),
-                summary: json!({}),
-                result: "ok",
-            },
+            &[("DELETE FROM sessions WHERE token_hash = $1", vec![token_hash(token).into()])],
+            event,
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Makes an API token for `user`; returns the token text, shown once.
@@ -691,26 +667,15 @@ impl Store {
     pub async fn revoke_token(&self, ctx: &AuditCtx, user: &User, token_id: Uuid) -> Result<()> {
         let t = self.tokens_of(user.id).await?.into_iter().find(|t| t.id == token_id).ok_or(StoreError::NotFound)?;
         let scope = self.user_scope_path(user.id).await?;
-        let mut tx = self.begin().await?;
-        exec(
-            &mut tx,
-            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-            &[Utc::now().into(), t.id.into()],
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            ctx,
-            AuditEvent {
-                scope_path: &scope,
-                action: "token.revoke",
-                object: format!("token:{}", t.id),
-                summary: json!({"before": {"name": t.name}}),
-                result: "ok",
-            },
-        )
-        .await?;
-        tx.commit().await
+        let event = AuditEvent {
+            scope_path: &scope,
+            action: "token.revoke",
+            object: format!("token:{}", t.id),
+            summary: json!({"before": {"name": t.name}}),
+            result: "ok",
+        };
+        let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
+        self.write_audited(ctx, &[(sql, vec![Utc::now().into(), t.id.into()])], event).await
     }
 
     /// The principal behind a bearer token, if it is valid now.
@@ -736,6 +701,23 @@ impl Store {
             return Ok(None);
         }
         Ok(Some(self.principal_of(&user).await?))
+    }
+}
+
+impl Store {
+    /// Runs `statements` and appends `event` to the audit log, all in one transaction.
+    async fn write_audited(
+        &self,
+        ctx: &AuditCtx,
+        statements: &[(&str, Vec<Value>)],
+        event: AuditEvent<'_>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (sql, vals) in statements {
+            exec(&mut tx, sql, vals).await?;
+        }
+        audit::append(&mut tx, ctx, event).await?;
+        tx.commit().await
     }
 }
 
