@@ -57,6 +57,8 @@ if command -v wrk >/dev/null; then
   wrk -t1 -c1 -d10s --latency -H "Authorization: Bearer $token" "$url" | grep -E "50%|90%|99%|Requests/sec"
   echo "-- the same, 8 connections"
   wrk -t2 -c8 -d10s --latency -H "Authorization: Bearer $token" "$url" | grep -E "50%|99%|Requests/sec"
+  echo "-- who am I (session cookie): the cost of authentication alone, 8 connections"
+  wrk -t2 -c8 -d10s --latency -H "Cookie: $cookie" "$base/api/v1/auth/me" | grep -E "50%|99%|Requests/sec|Non-2xx"
   echo "-- API list of people in the secretary's community (session cookie), 8 connections"
   wrk -t2 -c8 -d15s --latency -H "Cookie: $cookie" "$base/api/v1/people" | grep -E "50%|99%|Requests/sec|Non-2xx"
   echo "-- person page (HTML, session cookie), 8 connections"

@@ -8,8 +8,11 @@
 
 use crate::{on_db, Backend, Result, Store, StoreError};
 
-pub const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_foundation.sql"), include_str!("../migrations/0002_access.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_foundation.sql"),
+    include_str!("../migrations/0002_access.sql"),
+    include_str!("../migrations/0003_people_by_name.sql"),
+];
 
 /// The schema version this binary writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

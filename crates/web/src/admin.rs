@@ -269,6 +269,8 @@ pub struct AuditEntryView {
     pub role: String,
     pub scope_path: String,
     pub action: String,
+    /// The action in words (Chinese)
+    pub action_label: String,
     pub object: String,
     #[schema(value_type = Object)]
     pub summary: serde_json::Value,
@@ -278,8 +280,38 @@ pub struct AuditEntryView {
     pub hash: String,
 }
 
+/// Audit actions and results in words, for people reading the log.
+const ACTION_LABELS: &[(&str, &str)] = &[
+    ("auth.login", "登录"),
+    ("auth.logout", "退出登录"),
+    ("user.create", "新建账号"),
+    ("user.grant", "授予角色"),
+    ("user.revoke", "撤销角色"),
+    ("user.disable", "停用账号"),
+    ("user.enable", "启用账号"),
+    ("user.password_reset", "重置密码"),
+    ("user.password_change", "修改密码"),
+    ("token.create", "新建接口令牌"),
+    ("token.revoke", "吊销接口令牌"),
+    ("person.reveal", "查看完整个人信息"),
+    ("people.export", "导出居民(脱敏)"),
+    ("people.export_revealed", "导出居民(完整)"),
+    ("audit.export", "导出审计日志"),
+    ("territory.create", "新增区域节点"),
+    ("keys.rotate", "轮换密钥"),
+    ("demo.users", "创建演示账号"),
+    ("cli.import", "命令行导入台账"),
+    ("cli.export", "命令行导出台账"),
+    ("cli.audit_export", "命令行导出审计日志"),
+];
+
+fn action_label(action: &str) -> String {
+    ACTION_LABELS.iter().find(|(a, _)| *a == action).map(|(_, l)| l.to_string()).unwrap_or_else(|| action.to_string())
+}
+
 fn entry_view(e: AuditEntry) -> AuditEntryView {
     AuditEntryView {
+        action_label: action_label(&e.action),
         seq: e.seq,
         at: china_time(e.at),
         actor: e.actor,
