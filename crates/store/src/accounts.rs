@@ -288,17 +288,15 @@ impl Store {
             ));
         }
         let mut tx = self.begin().await?;
-        let exists: Option<(i64,)> = crate::on_tx!(&mut tx, |c| {
-            sqlx::query_as(
-            "SELECT count(*) FROM role_grants WHERE user_id = $1 AND role = $2 AND territory_id = $3 HAVING count(*) > 0"
+        let exists: i64 = crate::on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT count(*) FROM role_grants WHERE user_id = $1 AND role = $2 AND territory_id = $3"
         )
         .bind(user.id)
         .bind(role.as_str())
         .bind(t.id)
-        .fetch_optional(c)
-        .await?
-        });
-        if exists.is_some() {
+        .fetch_one(c)
+        .await?);
+        if exists > 0 {
             return Err(StoreError::Conflict {
                 field: "role".into(),
                 message: "该账号已有此授权 (already granted)".into(),

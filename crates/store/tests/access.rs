@@ -107,6 +107,24 @@ async fn scopes_hide_siblings_and_grants_stay_inside_the_granter() {
         assert!(s.managed_user(&c1, "wang.new").await.is_ok());
         assert!(matches!(s.managed_user(&c2, "wang.new").await, Err(StoreError::NotFound)));
         assert!(s.list_users(&c1).await.unwrap().iter().any(|u| u.user.username == "wang.new"));
+
+        // Grants: inside the granter's scope, once, and revocable.
+        let compound_in = |community: &str| format!("{community}-01");
+        let w = s.user_by_name("wang.new").await.unwrap();
+        s.grant_role(&ctx(), &c1, &w, Role::CompoundSecretary, &compound_in(&c1_community)).await.unwrap();
+        let again = s.grant_role(&ctx(), &c1, &w, Role::CompoundSecretary, &compound_in(&c1_community)).await;
+        assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?} on {}", t.name);
+        let outside = s.grant_role(&ctx(), &c1, &w, Role::CompoundSecretary, &compound_in(&c2_community)).await;
+        assert!(matches!(outside, Err(StoreError::Missing(ref f)) if f.field == "scope"), "{outside:?}");
+        let wrong_level = s.grant_role(&ctx(), &c1, &w, Role::CompoundSecretary, &c1_community).await;
+        assert!(matches!(wrong_level, Err(StoreError::Invalid(ref f)) if f.field == "scope"), "{wrong_level:?}");
+        let grants = s.grants_of(w.id).await.unwrap();
+        assert_eq!(grants.len(), 2);
+        let g = grants.iter().find(|g| g.role == Role::CompoundSecretary).unwrap();
+        assert!(matches!(s.revoke_grant(&ctx(), &c2, &w, g.id).await, Err(StoreError::NotFound)), "c2 cannot touch it");
+        s.revoke_grant(&ctx(), &c1, &w, g.id).await.unwrap();
+        assert_eq!(s.grants_of(w.id).await.unwrap().len(), 1);
+        assert!(s.verify_audit().await.unwrap().ok());
         assert!(!s.list_users(&c2).await.unwrap().iter().any(|u| u.user.username == "wang.new"));
         t.finish().await;
     }
