@@ -481,41 +481,8 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 AuditCmd::Export { file } => {
                     let rows = store.all_audit(&Scope::everything(), &Default::default()).await?;
-                    let mut w = csv_writer(&file)?;
-                    w.write_record([
-                        "seq",
-                        "at",
-                        "actor",
-                        "role",
-                        "scope",
-                        "action",
-                        "object",
-                        "summary",
-                        "result",
-                        "ip",
-                        "request_id",
-                        "prev_hash",
-                        "hash",
-                    ])?;
-                    for e in &rows {
-                        let at = e.at.to_rfc3339();
-                        w.write_record([
-                            e.seq.to_string().as_str(),
-                            &at,
-                            &e.actor,
-                            &e.role,
-                            &e.scope_path,
-                            &e.action,
-                            &e.object,
-                            &e.summary,
-                            &e.result,
-                            &e.ip,
-                            &e.request_id,
-                            &e.prev_hash,
-                            &e.hash,
-                        ])?;
-                    }
-                    w.flush()?;
+                    let bytes = jiayuan_store::audit::to_csv(&rows)?;
+                    std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
                     operator_audit(
                         &store,
                         "audit export",
@@ -533,11 +500,6 @@ async fn run(cli: Cli) -> Result<()> {
 
 fn chrono_now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
-}
-
-fn csv_writer(file: &Path) -> Result<csv::Writer<std::fs::File>> {
-    let f = std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?;
-    Ok(csv::Writer::from_writer(f))
 }
 
 fn not_found(e: StoreError, field: &str, value: &str) -> anyhow::Error {

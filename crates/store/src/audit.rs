@@ -145,6 +145,58 @@ pub async fn append(tx: &mut Tx, ctx: &AuditCtx, ev: AuditEvent<'_>) -> Result<i
     Ok(seq)
 }
 
+/// Beijing time as people read it: `2026-11-28T21:05:00+08:00`.
+pub fn beijing_time(t: DateTime<Utc>) -> String {
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(tz) => t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        None => t.to_rfc3339(),
+    }
+}
+
+/// Entries as CSV (UTF-8 with a BOM, for Excel), every field, hashes included, so that a
+/// copy can be checked against the chain later.
+pub fn to_csv(rows: &[AuditEntry]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    let io = |e: csv::Error| crate::StoreError::Other(e.into());
+    w.write_record([
+        "seq",
+        "time",
+        "actor",
+        "role",
+        "scope",
+        "action",
+        "object",
+        "summary",
+        "result",
+        "ip",
+        "request_id",
+        "prev_hash",
+        "hash",
+    ])
+    .map_err(io)?;
+    for e in rows {
+        let seq = e.seq.to_string();
+        let at = beijing_time(e.at);
+        w.write_record([
+            seq.as_str(),
+            &at,
+            &e.actor,
+            &e.role,
+            &e.scope_path,
+            &e.action,
+            &e.object,
+            &e.summary,
+            &e.result,
+            &e.ip,
+            &e.request_id,
+            &e.prev_hash,
+            &e.hash,
+        ])
+        .map_err(io)?;
+    }
+    w.into_inner().map_err(|e| io(e.into_error().into()))
+}
+
 /// What `audit verify` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {

@@ -10,7 +10,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use jiayuan_domain::access::{Permission, Role};
@@ -327,13 +327,7 @@ fn entry_view(e: AuditEntry) -> AuditEntryView {
     }
 }
 
-/// Beijing time, as people read it: `2026-11-28T21:05:00+08:00`.
-pub fn china_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(tz) => t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        None => t.to_rfc3339(),
-    }
-}
+pub use jiayuan_store::audit::beijing_time as china_time;
 
 /// The audit log in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = AuditPage), (status = 403, body = crate::error::ErrorBody)))]
@@ -360,44 +354,7 @@ pub async fn audit_csv(
 ) -> Result<Response, ApiError> {
     let scope = auth.scope(Permission::ViewAudit)?;
     let rows = state.store.all_audit(&scope, &p.query()).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| ApiError::from(jiayuan_store::StoreError::Other(e.into()));
-    w.write_record([
-        "seq",
-        "time",
-        "actor",
-        "role",
-        "scope",
-        "action",
-        "object",
-        "summary",
-        "result",
-        "ip",
-        "request_id",
-        "prev_hash",
-        "hash",
-    ])
-    .map_err(io)?;
-    for e in &rows {
-        w.write_record([
-            e.seq.to_string().as_str(),
-            &china_time(e.at),
-            &e.actor,
-            &e.role,
-            &e.scope_path,
-            &e.action,
-            &e.object,
-            &e.summary,
-            &e.result,
-            &e.ip,
-            &e.request_id,
-            &e.prev_hash,
-            &e.hash,
-        ])
-        .map_err(io)?;
-    }
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(w.into_inner().map_err(|e| io(e.into_error().into()))?);
+    let bytes = jiayuan_store::audit::to_csv(&rows)?;
     state
         .store
         .audit(
@@ -411,14 +368,7 @@ pub async fn audit_csv(
             },
         )
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::api::csv_attachment(bytes, "audit.csv"))
 }
 
 // ---- pages ----

@@ -311,7 +311,6 @@ pub async fn export_people(
     State(state): State<AppState>,
     Query(p): Query<ExportParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let reveal = match p.reveal.as_deref().map(str::trim) {
         None | Some("") | Some("false") | Some("0") => false,
         Some("true") | Some("1") => true,
@@ -371,14 +370,21 @@ pub async fn export_people(
             },
         )
         .await?;
-    Ok((
+    Ok(csv_attachment(bytes, "people.csv"))
+}
+
+/// A CSV download.
+pub fn csv_attachment(bytes: Vec<u8>, filename: &'static str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    (
         [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"people.csv\""),
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// List households; sort: address, -address, number.
