@@ -93,6 +93,23 @@ enum Command {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// China's working-day calendar (2020–2026 bundled; import adds a year)
+    Calendar {
+        #[command(subcommand)]
+        cmd: CalendarCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// Print true or false: is DATE (YYYY-MM-DD) a working day?
+    IsWorkday { date: String },
+    /// Print the date N working days after DATE (YYYY-MM-DD)
+    AddWorkdays { date: String, n: String },
+    /// Import a year (or several) in the bundled text format; replaces earlier imports of them
+    Import { file: PathBuf },
+    /// The years the calendar covers
+    Years,
 }
 
 #[derive(Subcommand)]
@@ -457,6 +474,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Keys { cmd: KeysCmd::Rotate { new_key_file } } => {
             rotate_keys(&cli.db, cli.key_file.as_deref(), new_key_file).await?;
         }
+        Command::Calendar { cmd } => calendar_command(&cli.db, cli.key_file.as_deref(), cmd).await?,
         Command::Audit { cmd } => {
             let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.check_schema().await?;
@@ -493,6 +511,68 @@ async fn run(cli: Cli) -> Result<()> {
                     println!("导出完成 exported {} audit entries to {}", rows.len(), file.display());
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+fn parse_day(s: &str, field: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("{field}: “{s}”不是 YYYY-MM-DD 日期 (not a date)"))
+}
+
+/// The calendar in use: the bundled years, plus those imported into the database when there
+/// is one. Reading it needs no key (it holds no personal information) and never creates a
+/// database.
+async fn calendar_in_use(db: &str) -> Result<jiayuan_domain::calendar::WorkCalendar> {
+    use jiayuan_domain::calendar::WorkCalendar;
+    if let Some(path) = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")) {
+        let file = path.split('?').next().unwrap_or(path);
+        if file.starts_with(":memory:") || !Path::new(file).exists() {
+            return Ok(WorkCalendar::bundled());
+        }
+    }
+    let store = Store::connect(db, Crypto::new(&[0u8; 32])).await?;
+    let v = store.schema_version().await?;
+    let cal = if v >= 4 && v <= jiayuan_store::schema::SCHEMA_VERSION {
+        store.work_calendar().await?
+    } else {
+        WorkCalendar::bundled()
+    };
+    store.close().await;
+    Ok(cal)
+}
+
+async fn calendar_command(db: &str, key_file: Option<&Path>, cmd: CalendarCmd) -> Result<()> {
+    match cmd {
+        CalendarCmd::IsWorkday { date } => {
+            let d = parse_day(&date, "DATE")?;
+            let cal = calendar_in_use(db).await?;
+            println!("{}", cal.is_workday(d)?);
+        }
+        CalendarCmd::AddWorkdays { date, n } => {
+            let d = parse_day(&date, "DATE")?;
+            let n: u32 = n.trim().parse().map_err(|_| anyhow::anyhow!("N: “{n}”应为非负整数 (a whole number ≥ 0)"))?;
+            let cal = calendar_in_use(db).await?;
+            println!("{}", cal.add_workdays(d, n)?.format("%Y-%m-%d"));
+        }
+        CalendarCmd::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let cal = jiayuan_domain::calendar::WorkCalendar::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            if cal.years().next().is_none() {
+                bail!("{}: 文件中没有 `year YYYY` 行 (no year declared)", file.display());
+            }
+            let store = open(db, key_file).await?;
+            store.migrate().await?;
+            let years = store.import_calendar(&AuditCtx::operator("calendar import"), &cal).await?;
+            let years: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+            println!("已导入工作日历 calendar imported: {}", years.join(", "));
+        }
+        CalendarCmd::Years => {
+            let cal = calendar_in_use(db).await?;
+            let years: Vec<String> = cal.years().map(|y| y.to_string()).collect();
+            println!("{}", years.join(" "));
         }
     }
     Ok(())

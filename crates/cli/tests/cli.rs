@@ -258,3 +258,68 @@ async fn keys_rotate_replaces_the_key_file_and_the_old_key_stops_working() {
     assert!(jiayuan_with(&db, &["audit", "verify"], &[]).status.success());
     std::fs::remove_dir_all(d).ok();
 }
+
+#[tokio::test]
+async fn the_working_day_calendar_from_the_command_line() {
+    // Without a database: the bundled years, and no database file is created.
+    let d = dir();
+    let nodb = format!("sqlite://{}", d.join("none.db").display());
+    let out = |o: &Output| String::from_utf8_lossy(&o.stdout).trim().to_string();
+    for (date, want) in [
+        ("2026-10-01", "false"),
+        ("2026-10-08", "true"),
+        ("2026-10-10", "true"),
+        ("2026-10-11", "false"),
+        ("2020-02-01", "false"),
+    ] {
+        let o = jiayuan(&nodb, &["calendar", "is-workday", date]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(out(&o), want, "{date}");
+    }
+    assert!(!d.join("none.db").exists(), "reading the calendar creates no database");
+    let o = jiayuan(&nodb, &["calendar", "add-workdays", "2026-09-30", "1"]);
+    assert_eq!(out(&o), "2026-10-08");
+    let o = jiayuan(&nodb, &["calendar", "add-workdays", "2026-02-13", "2"]);
+    assert_eq!(out(&o), "2026-02-24");
+    let o = jiayuan(&nodb, &["calendar", "is-workday", "2027-01-04"]);
+    assert!(!o.status.success() && text(&o).contains("2027"), "no data for 2027 is an error: {}", text(&o));
+    let o = jiayuan(&nodb, &["calendar", "add-workdays", "2026-12-20", "10"]);
+    assert!(!o.status.success() && text(&o).contains("2027"), "{}", text(&o));
+    let o = jiayuan(&nodb, &["calendar", "is-workday", "2026-13-01"]);
+    assert!(!o.status.success() && text(&o).contains("DATE"), "{}", text(&o));
+    let o = jiayuan(&nodb, &["calendar", "add-workdays", "2026-10-01", "-1"]);
+    assert!(!o.status.success() && text(&o).contains("N"), "{}", text(&o));
+
+    // Importing a year into each backend extends that database's calendar.
+    let year = d.join("2027.txt");
+    std::fs::write(
+        &year,
+        "year 2027\n2027-01-01 holiday 元旦\n2027-02-06..2027-02-12 holiday 春节\n2027-02-14 workday 春节调休\n",
+    )
+    .unwrap();
+    let bad = d.join("bad.txt");
+    std::fs::write(&bad, "year 2027\n2027-02-10 workday\n").unwrap();
+    for t in testing::all().await {
+        let db = t.url.clone();
+        let o = jiayuan(&db, &["calendar", "import", bad.to_str().unwrap()]);
+        assert!(!o.status.success() && text(&o).contains("line 2"), "{}", text(&o));
+        let o = jiayuan(&db, &["calendar", "import", year.to_str().unwrap()]);
+        assert!(o.status.success(), "{} on {}", text(&o), t.name);
+        assert_eq!(out(&jiayuan(&db, &["calendar", "is-workday", "2027-01-01"])), "false", "{}", t.name);
+        assert_eq!(out(&jiayuan(&db, &["calendar", "is-workday", "2027-02-14"])), "true");
+        assert_eq!(out(&jiayuan(&db, &["calendar", "add-workdays", "2027-02-05", "1"])), "2027-02-14");
+        assert_eq!(out(&jiayuan(&db, &["calendar", "years"])), "2020 2021 2022 2023 2024 2025 2026 2027");
+        // Importing the year again replaces it rather than adding to it.
+        std::fs::write(&year, "year 2027\n2027-01-01 holiday 元旦\n").unwrap();
+        assert!(jiayuan(&db, &["calendar", "import", year.to_str().unwrap()]).status.success());
+        assert_eq!(out(&jiayuan(&db, &["calendar", "is-workday", "2027-02-08"])), "true", "{}", t.name);
+        std::fs::write(
+            &year,
+            "year 2027\n2027-01-01 holiday 元旦\n2027-02-06..2027-02-12 holiday 春节\n2027-02-14 workday 春节调休\n",
+        )
+        .unwrap();
+        assert!(jiayuan(&db, &["audit", "verify"]).status.success());
+        t.finish().await;
+    }
+    std::fs::remove_dir_all(d).ok();
+}

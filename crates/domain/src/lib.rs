@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod area;
+pub mod calendar;
 pub mod error;
 pub mod names;
 pub mod org;

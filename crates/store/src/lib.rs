@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod batch;
+pub mod calendar;
 pub mod crypto;
 pub mod demo;
 pub mod error;

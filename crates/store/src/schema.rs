@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_foundation.sql"),
     include_str!("../migrations/0002_access.sql"),
     include_str!("../migrations/0003_people_by_name.sql"),
+    include_str!("../migrations/0004_calendar.sql"),
 ];
 
 /// The schema version this binary writes and understands.
