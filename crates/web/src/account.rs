@@ -6,7 +6,7 @@ use crate::pages::{render, OrPage, PageError, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -293,12 +293,7 @@ fn pre_csrf_cookie(value: &str) -> String {
     format!("{PRE_CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600")
 }
 
-pub async fn login_page(
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
-    Query(p): Query<NextParam>,
-) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, None);
+pub async fn login_page(headers: HeaderMap, ui: Ui, Query(p): Query<NextParam>) -> Result<Response, PageError> {
     let csrf = auth::cookie(&headers, PRE_CSRF_COOKIE).filter(|c| c.len() > 20).unwrap_or_else(|| new_token("pre"));
     let page = LoginPage {
         title: ui.t("login.title").into(),
@@ -323,10 +318,9 @@ pub async fn login_form(
     State(state): State<AppState>,
     meta: RequestMeta,
     headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, None);
     match sign_in(&state, &meta, &f.username, &f.password).await {
         Ok(ok) => {
             let cookie = auth::session_cookie(&state, &headers, &ok.token, SESSION_ABSOLUTE_HOURS * 3600);
@@ -354,8 +348,7 @@ pub async fn login_form(
     }
 }
 
-pub async fn logout_form(auth: Auth, State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &axum::http::Uri::from_static("/logout"), Some(&auth));
+pub async fn logout_form(auth: Auth, State(state): State<AppState>, ui: Ui) -> Result<Response, PageError> {
     if let Some(t) = &auth.session_token {
         state.store.logout(&auth.audit_ctx(), t).await.page(&ui)?;
         state.sessions.forget(t);
@@ -402,13 +395,7 @@ async fn account_view(
     Ok((status, render(ui, page)?).into_response())
 }
 
-pub async fn account_page(
-    auth: Auth,
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+pub async fn account_page(auth: Auth, State(state): State<AppState>, ui: Ui) -> Result<Response, PageError> {
     account_view(&state, &auth, ui, None, None, StatusCode::OK).await
 }
 
@@ -422,11 +409,9 @@ pub struct PasswordForm {
 pub async fn password_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let result = if f.new_password != f.confirm_password {
         Err(ApiError::invalid("confirm_password", "两次输入的新密码不一致 (the new passwords differ)"))
     } else {
@@ -450,11 +435,9 @@ pub struct TokenForm {
 pub async fn token_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Form(f): Form<TokenForm>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let made = async {
         let expires = parse_expiry(f.expires.as_deref(), Utc::now())?;
         let user = state.store.user_by_name(&auth.principal.username).await?;
@@ -473,11 +456,9 @@ pub async fn token_form(
 pub async fn revoke_token_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
     let user = state.store.user_by_name(&auth.principal.username).await.page(&ui)?;
     match state.store.revoke_token(&auth.audit_ctx(), &user, id).await {

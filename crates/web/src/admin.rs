@@ -9,8 +9,8 @@ use crate::pages::{render, OrPage, PageError, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use jiayuan_domain::access::{Permission, Role};
@@ -428,13 +428,7 @@ async fn users_view(
     Ok((status, render(ui, page)?).into_response())
 }
 
-pub async fn users_page(
-    auth: Auth,
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+pub async fn users_page(auth: Auth, State(state): State<AppState>, ui: Ui) -> Result<Response, PageError> {
     users_view(&state, &auth, ui, NewUserForm::default(), None, StatusCode::OK).await
 }
 
@@ -445,11 +439,9 @@ fn message(e: &ApiError) -> String {
 pub async fn create_user_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     auth.require(Permission::ManageUsers).page(&ui)?;
     let body = NewUserBody {
         username: f.username.clone(),
@@ -505,29 +497,19 @@ async fn user_view_page(
 pub async fn user_page(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     user_view_page(&state, &auth, ui, &username, None, StatusCode::OK).await
 }
 
 /// Runs a change on a managed user from a form, then shows the user page (with the error,
 /// if the change was refused).
-async fn user_action<F, Fut>(
-    state: AppState,
-    auth: Auth,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    username: String,
-    f: F,
-) -> Result<Response, PageError>
+async fn user_action<F, Fut>(state: AppState, auth: Auth, ui: Ui, username: String, f: F) -> Result<Response, PageError>
 where
     F: FnOnce(AppState, Auth, User) -> Fut,
     Fut: std::future::Future<Output = Result<(), ApiError>>,
 {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let u = managed(&state, &auth, &username).await.page(&ui)?;
     match f(state.clone(), auth.clone(), u).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{username}")).into_response()),
@@ -544,12 +526,11 @@ pub struct GrantForm {
 pub async fn grant_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(username): Path<String>,
     Form(g): Form<GrantForm>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, headers, uri, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, |state, auth, u| async move {
         state.store.grant_role(&auth.audit_ctx(), &auth.principal, &u, parse_role(&g.role)?, &g.scope).await?;
         state.sessions.forget_user(&u.username);
         Ok(())
@@ -560,11 +541,10 @@ pub async fn grant_form(
 pub async fn revoke_grant_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path((username, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, headers, uri, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, |state, auth, u| async move {
         let id = crate::api::parse_id(&id)?;
         state.store.revoke_grant(&auth.audit_ctx(), &auth.principal, &u, id).await?;
         state.sessions.forget_user(&u.username);
@@ -576,11 +556,10 @@ pub async fn revoke_grant_form(
 pub async fn disable_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, headers, uri, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, |state, auth, u| async move {
         set_disabled(&state, &auth, &u.username, true).await
     })
     .await
@@ -589,11 +568,10 @@ pub async fn disable_form(
 pub async fn enable_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, headers, uri, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, |state, auth, u| async move {
         set_disabled(&state, &auth, &u.username, false).await
     })
     .await
@@ -607,12 +585,11 @@ pub struct ResetForm {
 pub async fn reset_password_form(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(username): Path<String>,
     Form(r): Form<ResetForm>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, headers, uri, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, |state, auth, u| async move {
         state.store.set_password(&auth.audit_ctx(), &u, &r.password, true).await?;
         state.sessions.forget_user(&u.username);
         Ok(())
@@ -629,8 +606,7 @@ struct RolesPage {
     rows: Vec<(String, String, Vec<bool>)>,
 }
 
-pub async fn roles_page(auth: Auth, headers: HeaderMap, OriginalUri(uri): OriginalUri) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+pub async fn roles_page(_signed_in: Auth, ui: Ui) -> Result<Response, PageError> {
     let lang = ui.lang.code();
     let page = RolesPage {
         title: ui.t("roles.title").into(),
@@ -663,11 +639,9 @@ struct AuditBrowser {
 pub async fn audit_page(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Query(p): Query<AuditParams>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let scope = auth.scope(Permission::ViewAudit).page(&ui)?;
     let page = AuditParams { page_size: Some("50".into()), ..Default::default() };
     let page = AuditParams { page: p.page.clone(), ..page }.page().page(&ui)?;

@@ -34,12 +34,23 @@ pub struct Ui {
     pub can_audit: bool,
 }
 
+/// Every page's `Ui`, from the request: language cookie, path, and who is signed in (if
+/// anyone; handlers that need someone also take [`Auth`]).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Ui {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let uri = parts.extensions.get::<OriginalUri>().map(|o| o.0.clone()).unwrap_or_else(|| parts.uri.clone());
+        Ok(Ui::from_request(&parts.headers, &uri, parts.extensions.get::<Auth>()))
+    }
+}
+
 impl Ui {
     pub fn t(&self, key: &str) -> &'static str {
         t(self.lang, key)
     }
 
-    pub fn from_request(headers: &HeaderMap, uri: &axum::http::Uri, auth: Option<&Auth>) -> Self {
+    fn from_request(headers: &HeaderMap, uri: &axum::http::Uri, auth: Option<&Auth>) -> Self {
         let cookie_lang = headers
             .get_all(header::COOKIE)
             .iter()
@@ -154,8 +165,7 @@ pub fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
 }
 
 /// Home: the top of the user's territory, or, for a resident, their own record.
-pub async fn home(auth: Auth, headers: HeaderMap, OriginalUri(uri): OriginalUri) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
+pub async fn home(auth: Auth, ui: Ui) -> Result<Response, PageError> {
     if let Ok(scope) = auth.principal.scope(Permission::ViewTerritory) {
         // The most senior grant's node: the top of what this user sees.
         let top = auth
@@ -174,8 +184,8 @@ pub async fn home(auth: Auth, headers: HeaderMap, OriginalUri(uri): OriginalUri)
     }
 }
 
-pub async fn territories_root(auth: Auth, headers: HeaderMap, uri: OriginalUri) -> Result<Response, PageError> {
-    home(auth, headers, uri).await
+pub async fn territories_root(auth: Auth, ui: Ui) -> Result<Response, PageError> {
+    home(auth, ui).await
 }
 
 struct Bar {
@@ -238,12 +248,10 @@ pub struct PageParams {
 pub async fn territory(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(id): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let s = &state.store;
     let scope = auth.scope(Permission::ViewTerritory).page(&ui)?;
     let node = s.territory_in(&scope, &id).await.page(&ui)?;
@@ -520,11 +528,9 @@ fn list_page<T>(
 pub async fn people(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let lang = ui.lang;
     let lp = list_params(&p);
     let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
@@ -557,11 +563,9 @@ pub async fn people(
 pub async fn households(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let lang = ui.lang;
     let lp = list_params(&p);
     let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
@@ -628,11 +632,9 @@ fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>) -> Vec<Ro
 pub async fn person(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
     person_page(&state, &auth, ui, id, None, StatusCode::OK).await
 }
@@ -647,12 +649,10 @@ pub struct RevealForm {
 pub async fn reveal_person(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(id): Path<String>,
     axum::Form(f): axum::Form<RevealForm>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
     let scope = auth.scope(Permission::RevealPersonal).page(&ui)?;
     match crate::api::reveal_reason(f.reason.as_deref()) {
@@ -774,11 +774,9 @@ async fn person_page(
 pub async fn household(
     auth: Auth,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
+    ui: Ui,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let ui = Ui::from_request(&headers, &uri, Some(&auth));
     let lang = ui.lang;
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
     let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
@@ -845,6 +843,6 @@ pub async fn css() -> Response {
         .into_response()
 }
 
-pub async fn page_not_found(auth: Option<Auth>, headers: HeaderMap, OriginalUri(uri): OriginalUri) -> PageError {
-    PageError { ui: Box::new(Ui::from_request(&headers, &uri, auth.as_ref())), err: ApiError::not_found() }
+pub async fn page_not_found(ui: Ui) -> PageError {
+    PageError { ui: Box::new(ui), err: ApiError::not_found() }
 }
