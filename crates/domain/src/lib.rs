@@ -4,6 +4,7 @@
 //! these types at the edge, so the rest of the program never re-checks a bare string.
 
 pub mod access;
+pub mod appeal;
 pub mod area;
 pub mod calendar;
 pub mod error;
