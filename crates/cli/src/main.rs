@@ -251,7 +251,7 @@ async fn open(db: &str, key_file: Option<&Path>) -> Result<Store> {
         path.display()
     );
     let key = parse_key(&hex).map_err(|e| anyhow::anyhow!(e))?;
-    Ok(Store { db: probe.db, crypto: std::sync::Arc::new(Crypto::new(&key)) })
+    Ok(Store { db: probe.db, crypto: std::sync::Arc::new(Crypto::new(&key)), cache: Default::default() })
 }
 
 fn default_key_path(db: &str) -> PathBuf {

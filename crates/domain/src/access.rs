@@ -30,6 +30,9 @@ crate::labelled_enum! {
         EditTerritory = "edit_territory" / "新增区域节点" / "Create territory nodes",
         ManageUsers = "manage_users" / "管理账号与授权" / "Manage accounts and roles",
         ViewAudit = "view_audit" / "查看与导出审计日志" / "View and export the audit log",
+        ViewAppeals = "view_appeals" / "查看诉求" / "View appeals",
+        HandleAppeals = "handle_appeals" / "办理诉求" / "Handle appeals",
+        ManageAppeals = "manage_appeals" / "管理诉求分类、分派规则、考核公式与通知" / "Manage appeal categories, routing, formulas and notifications",
     }
 }
 
@@ -48,6 +51,9 @@ impl Role {
                 EditTerritory,
                 ManageUsers,
                 ViewAudit,
+                ViewAppeals,
+                HandleAppeals,
+                ManageAppeals,
             ],
             Role::SubdistrictOfficer | Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -58,13 +64,19 @@ impl Role {
                 EditTerritory,
                 ManageUsers,
                 ViewAudit,
+                ViewAppeals,
+                HandleAppeals,
             ],
-            Role::CommunityWorker => &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf, RevealPersonal],
-            Role::CompoundSecretary => &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf],
-            Role::BuildingLeader => &[ViewTerritory, ViewPeople, ViewSelf],
-            Role::PropertyStaff | Role::OwnersCommittee | Role::SocialOrgStaff => {
-                &[ViewTerritory, ViewOrganisations, ViewSelf]
+            Role::CommunityWorker => {
+                &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf, RevealPersonal, ViewAppeals, HandleAppeals]
             }
+            Role::CompoundSecretary => {
+                &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals]
+            }
+            Role::BuildingLeader => &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals],
+            Role::PropertyStaff => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals, HandleAppeals],
+            Role::OwnersCommittee => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals],
+            Role::SocialOrgStaff => &[ViewTerritory, ViewOrganisations, ViewSelf],
             Role::Resident => &[ViewSelf],
         }
     }
@@ -84,6 +96,21 @@ impl Role {
             Role::BuildingLeader => &[K::Building],
             Role::Resident => &[K::Dwelling],
         }
+    }
+
+    /// Whether a holder of this role on a node makes that node a level that takes appeals
+    /// (the party line: building group, compound branch, community, subdistrict, district).
+    /// Property staff may act on their compound's appeals but do not make it a handling level.
+    pub fn staffs_appeal_level(self) -> bool {
+        matches!(
+            self,
+            Role::DistrictAdmin
+                | Role::SubdistrictOfficer
+                | Role::CommunitySecretary
+                | Role::CommunityWorker
+                | Role::CompoundSecretary
+                | Role::BuildingLeader
+        )
     }
 
     /// Seniority: 0 is the most senior.

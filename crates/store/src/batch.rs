@@ -161,6 +161,12 @@ impl QueryParts {
         self.conds.push(c);
     }
 
+    /// Adds a condition with one bound value: `{}` in `template` becomes its placeholder.
+    pub fn cond_bind(&mut self, template: &str, v: impl Into<Value>) {
+        let ph = self.bind(v);
+        self.conds.push(template.replacen("{}", &ph, 1));
+    }
+
     pub fn where_clause(&self) -> String {
         if self.conds.is_empty() {
             String::new()
@@ -192,4 +198,31 @@ where
 
 pub async fn fetch_i64(db: &crate::Db, sql: &str, vals: &[Value]) -> Result<i64> {
     Ok(crate::on_db!(db, |p| bind_all!(sqlx::query_scalar::<_, i64>(sql), vals).fetch_one(p).await?))
+}
+
+/// Rows of `n_text` text columns followed by integer columns (NULL read as 0): for
+/// aggregates whose width is decided at run time.
+pub async fn fetch_text_ints(
+    db: &crate::Db,
+    sql: &str,
+    vals: &[Value],
+    n_text: usize,
+) -> Result<Vec<(Vec<String>, Vec<i64>)>> {
+    crate::on_db!(db, |p| {
+        use sqlx::Row;
+        let rows = bind_all!(sqlx::query(sql), vals).fetch_all(p).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut t = Vec::with_capacity(n_text);
+            for i in 0..n_text {
+                t.push(r.try_get::<String, _>(i)?);
+            }
+            let mut n = Vec::with_capacity(r.len().saturating_sub(n_text));
+            for i in n_text..r.len() {
+                n.push(r.try_get::<Option<i64>, _>(i)?.unwrap_or(0));
+            }
+            out.push((t, n));
+        }
+        Ok(out)
+    })
 }

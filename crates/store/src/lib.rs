@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 pub mod batch;
 pub mod calendar;
@@ -93,6 +94,8 @@ pub enum Backend {
 pub struct Store {
     pub db: Db,
     pub crypto: std::sync::Arc<crypto::Crypto>,
+    /// Configuration read on every appeal write (categories, rules, calendar, channels).
+    pub cache: std::sync::Arc<appeals::config::ConfigCache>,
 }
 
 impl Store {
@@ -125,7 +128,7 @@ impl Store {
                 "数据库地址应以 sqlite:// 或 postgres:// 开头 (URL must start with sqlite:// or postgres://)",
             ));
         };
-        Ok(Self { db, crypto: std::sync::Arc::new(crypto) })
+        Ok(Self { db, crypto: std::sync::Arc::new(crypto), cache: Default::default() })
     }
 
     pub fn backend(&self) -> Backend {

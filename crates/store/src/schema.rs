@@ -13,15 +13,16 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_access.sql"),
     include_str!("../migrations/0003_people_by_name.sql"),
     include_str!("../migrations/0004_calendar.sql"),
+    include_str!("../migrations/0005_appeals.sql"),
 ];
 
 /// The schema version this binary writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub fn render(sql: &str, backend: Backend) -> String {
-    let (uuid, ts, date, bytewise) = match backend {
-        Backend::Sqlite => ("BLOB", "TEXT", "TEXT", "TEXT"),
-        Backend::Postgres => ("UUID", "TIMESTAMPTZ", "DATE", "TEXT COLLATE \"C\""),
+    let (uuid, ts, date, bytewise, serial) = match backend {
+        Backend::Sqlite => ("BLOB", "TEXT", "TEXT", "TEXT", "INTEGER"),
+        Backend::Postgres => ("UUID", "TIMESTAMPTZ", "DATE", "TEXT COLLATE \"C\"", "BIGSERIAL"),
     };
     // `{path}` and `{key}`: text compared byte by byte, so prefix ranges use the index.
     sql.replace("{uuid}", uuid)
@@ -29,6 +30,8 @@ pub fn render(sql: &str, backend: Backend) -> String {
         .replace("{date}", date)
         .replace("{path}", bytewise)
         .replace("{key}", bytewise)
+        // An auto-numbered key: INTEGER PRIMARY KEY is the rowid on SQLite.
+        .replace("{serial}", serial)
 }
 
 impl Store {
@@ -82,6 +85,7 @@ impl Store {
             ran += 1;
         }
         self.verify_key().await?;
+        self.seed_appeal_config().await?;
         Ok(ran)
     }
 

@@ -68,6 +68,33 @@ impl Counts {
     pub fn is_zero(&self) -> bool {
         self.0.iter().all(|v| *v == 0)
     }
+
+    pub fn negated(&self) -> Counts {
+        Counts(self.0.map(|v| -v))
+    }
+
+    /// `received=1;responded=1`: the non-zero counters, as an event row stores its deltas.
+    pub fn encode(&self) -> String {
+        let parts: Vec<String> = Counter::ALL
+            .iter()
+            .filter(|c| self.get(**c) != 0)
+            .map(|c| format!("{}={}", c.as_str(), self.get(*c)))
+            .collect();
+        parts.join(";")
+    }
+
+    /// Reads [`Counts::encode`]; unknown names are skipped (a newer binary's counters).
+    pub fn decode(s: &str) -> Counts {
+        let mut out = Counts::default();
+        for part in s.split(';') {
+            if let Some((k, v)) = part.split_once('=') {
+                if let (Some(c), Ok(n)) = (Counter::ALL.iter().find(|c| c.as_str() == k), v.parse::<i64>()) {
+                    out.add(*c, n);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A rate: a weighted sum of counters over another, e.g.
@@ -221,5 +248,9 @@ mod tests {
         a.merge(&b);
         assert_eq!(a.get(Counter::SettledBuilding), 5);
         assert!(!a.is_zero() && Counts::default().is_zero());
+        a.add(Counter::HandlingMinutes, -7);
+        assert_eq!(a.encode(), "settled_building=5;handling_minutes=-7");
+        assert_eq!(Counts::decode(&a.encode()), a);
+        assert_eq!(Counts::decode("nope=1;received=x;received=2").get(Counter::Received), 2);
     }
 }

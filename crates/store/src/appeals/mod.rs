@@ -1,0 +1,791 @@
+//! Residents' appeals in the database: intake with routing to the lowest level, the
+//! timeline, the queue, and (in the submodules) the lifecycle, the clock, the rollups and
+//! the notification outbox. The rules themselves are in `jiayuan_domain::appeal`.
+
+pub mod clock;
+pub mod config;
+pub mod lifecycle;
+pub mod outbox;
+pub mod rollup;
+
+use crate::access::{Principal, Scope};
+use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::batch::{exec, fetch_all, fetch_i64, fetch_optional, QueryParts, Value};
+use crate::model::{Page, Paged};
+use crate::{new_id, on_tx, Result, Store, StoreError, Tx};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use config::AppealConfig;
+use jiayuan_domain::access::Permission;
+use jiayuan_domain::appeal::limits::{self, TimeLimit};
+use jiayuan_domain::appeal::measure::{Counter, Counts};
+use jiayuan_domain::appeal::routing::{self, Rung};
+use jiayuan_domain::appeal::{Action, Channel, Level, Status, Urgency};
+use jiayuan_domain::{Phone, TerritoryKind};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Beijing is UTC+8 all year.
+pub fn beijing(t: DateTime<Utc>) -> NaiveDateTime {
+    (t + Duration::hours(8)).naive_utc()
+}
+
+pub fn from_beijing(n: NaiveDateTime) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&(n - Duration::hours(8)))
+}
+
+/// When `limit` runs out if it starts at `start`; a year without calendar data is an error
+/// that names the calendar.
+pub fn due_after(cfg: &AppealConfig, start: DateTime<Utc>, limit: TimeLimit) -> Result<DateTime<Utc>> {
+    limits::deadline(beijing(start), limit, &cfg.calendar, &cfg.hours)
+        .map(from_beijing)
+        .map_err(|e| StoreError::invalid("calendar", e.to_string()))
+}
+
+pub fn warn_time(start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
+    from_beijing(limits::warn_at(beijing(start), beijing(due)))
+}
+
+/// Who is looking at appeals: where they may view and where they may handle, and who they
+/// are as a reporter. Only a principal (or the public page, which sees nothing) makes one.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub view: Option<Scope>,
+    pub handle: Option<Scope>,
+    pub user_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub name: String,
+    pub manage: bool,
+}
+
+impl Viewer {
+    pub fn of(p: &Principal) -> Self {
+        Self {
+            view: p.scope(Permission::ViewAppeals).ok(),
+            handle: p.scope(Permission::HandleAppeals).ok(),
+            user_id: p.user_id,
+            person_id: p.person_id,
+            name: p.display_name.clone(),
+            manage: p.can(Permission::ManageAppeals),
+        }
+    }
+
+    /// Someone on the public report page: sees nothing but what they filed, by its code.
+    pub fn public() -> Self {
+        Self { view: None, handle: None, user_id: None, person_id: None, name: "公众".into(), manage: false }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.handle.is_some()
+    }
+
+    pub(crate) fn reported(&self, a: &AppealRow) -> bool {
+        (self.user_id.is_some() && a.reporter_user_id == self.user_id)
+            || (self.person_id.is_some() && a.reporter_person_id == self.person_id)
+    }
+
+    pub fn can_see(&self, a: &AppealRow) -> bool {
+        let in_view = |s: &Scope| {
+            s.covers_path(&a.path)
+                || s.covers_path(&a.handler_path)
+                || a.helper_path.as_deref().is_some_and(|h| s.covers_path(h))
+        };
+        self.view.as_ref().is_some_and(in_view) || self.reported(a)
+    }
+
+    /// Adds "visible to this viewer" to a query over `appeals a`.
+    fn restrict(&self, q: &mut QueryParts) {
+        let mut ors = Vec::new();
+        if let Some(s) = &self.view {
+            if s.is_everything() {
+                return;
+            }
+            for t in s.subtrees() {
+                let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
+                ors.push(format!("(a.path >= {lo} AND a.path < {hi})"));
+                ors.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
+                ors.push(format!("(a.helper_path >= {lo} AND a.helper_path < {hi})"));
+            }
+        }
+        if let Some(u) = self.user_id {
+            ors.push(format!("a.reporter_user_id = {}", q.bind(u)));
+        }
+        if let Some(p) = self.person_id {
+            ors.push(format!("a.reporter_person_id = {}", q.bind(p)));
+        }
+        q.cond(if ors.is_empty() { "1 = 0".into() } else { format!("({})", ors.join(" OR ")) });
+    }
+}
+
+pub const APPEAL_COLS: &str = "a.id, a.number, a.version, a.status, a.is_open, a.channel, a.category_code, a.category_version, a.urgency, a.territory_id, a.path, a.handler_level, a.handler_id, a.handler_path, a.department, a.assignee_id, a.helper_path, a.pending, a.pending_limit, a.reporter_person_id, a.reporter_user_id, a.reporter_name, a.reporter_phone_enc, a.anonymous, a.title, a.description, a.address, a.lat_e6, a.lng_e6, a.created_at, a.updated_at, a.responded_at, a.response_due_at, a.resolve_due_at, a.warn_at, a.warned, a.next_check_at, a.overdue, a.overdue_count, a.escalations, a.hold_since, a.resolved_at, a.closed_at, a.rating, a.rated_at, a.merged_into";
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AppealRow {
+    pub id: Uuid,
+    pub number: i64,
+    pub version: i64,
+    pub status: String,
+    pub is_open: bool,
+    pub channel: String,
+    pub category_code: String,
+    pub category_version: i64,
+    pub urgency: String,
+    pub territory_id: Uuid,
+    pub path: String,
+    pub handler_level: String,
+    pub handler_id: Uuid,
+    pub handler_path: String,
+    pub department: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub helper_path: Option<String>,
+    pub pending: Option<String>,
+    pub pending_limit: Option<String>,
+    pub reporter_person_id: Option<Uuid>,
+    pub reporter_user_id: Option<Uuid>,
+    pub reporter_name: Option<String>,
+    #[serde(skip)]
+    pub reporter_phone_enc: Option<String>,
+    pub anonymous: bool,
+    pub title: String,
+    pub description: String,
+    pub address: Option<String>,
+    pub lat_e6: Option<i64>,
+    pub lng_e6: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub responded_at: Option<DateTime<Utc>>,
+    pub response_due_at: DateTime<Utc>,
+    pub resolve_due_at: DateTime<Utc>,
+    pub warn_at: DateTime<Utc>,
+    pub warned: bool,
+    pub next_check_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub overdue_count: i64,
+    pub escalations: i64,
+    pub hold_since: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub rating: Option<String>,
+    pub rated_at: Option<DateTime<Utc>>,
+    pub merged_into: Option<Uuid>,
+}
+
+impl AppealRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::New)
+    }
+
+    pub fn level(&self) -> Level {
+        Level::parse(&self.handler_level).unwrap_or(Level::Community)
+    }
+
+    /// The deadline the clock is watching now: acceptance while new, else resolution.
+    pub fn current_due(&self) -> DateTime<Utc> {
+        if self.status() == Status::New {
+            self.response_due_at
+        } else {
+            self.resolve_due_at
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct EventRow {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor_name: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub level: String,
+    pub note: String,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PhotoRow {
+    pub id: Uuid,
+    pub appeal_id: Uuid,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new appeal as it arrives from any channel, already parsed at the edge where the edge
+/// can (enums); free text and references are checked here.
+#[derive(Debug, Clone, Default)]
+pub struct NewAppeal {
+    pub channel: Option<Channel>,
+    pub category: String,
+    pub urgency: Option<Urgency>,
+    /// Territory id or code: a building or lower when known.
+    pub territory: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    /// A resident on file (staff filing for them).
+    pub reporter_person_id: Option<Uuid>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub anonymous: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Filed {
+    pub appeal: AppealRow,
+    /// For a reporter without an account: the code to follow the appeal with, shown once.
+    pub tracking_code: Option<String>,
+    pub possible_duplicates: Vec<AppealRow>,
+}
+
+fn text(field: &str, v: Option<&str>, max: usize) -> Result<Option<String>> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if s.chars().count() > max => {
+            Err(StoreError::invalid(field, format!("不能超过{max}个字符 (at most {max} characters)")))
+        }
+        Some(s) => Ok(Some(s.to_string())),
+    }
+}
+
+fn coord(field: &str, v: Option<f64>, max: f64) -> Result<Option<i64>> {
+    match v {
+        None => Ok(None),
+        Some(x) if x.is_finite() && x.abs() <= max => Ok(Some((x * 1e6).round() as i64)),
+        Some(_) => Err(StoreError::invalid(field, format!("坐标应在±{max}之间 (out of range)"))),
+    }
+}
+
+/// A row of the location chain: a node above (or at) the location, staffed or not.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ChainNode {
+    id: Uuid,
+    kind: String,
+    path: String,
+    staffed: bool,
+}
+
+/// The path prefixes of a node's path, root first, including itself.
+pub fn path_prefixes(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, ch) in path.char_indices().skip(1) {
+        if ch == '/' {
+            out.push(path[..=i].to_string());
+        }
+    }
+    out
+}
+
+/// One event on the timeline, with its counter deltas for the rollups.
+pub(crate) struct NewEvent<'a> {
+    pub appeal_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub action: Action,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_name: &'a str,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub level: Level,
+    pub note: &'a str,
+    pub data: serde_json::Value,
+    pub deltas: Counts,
+}
+
+pub(crate) async fn insert_event(tx: &mut Tx, e: NewEvent<'_>) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO appeal_events (appeal_id, at, action, actor_user_id, actor_name, from_status, to_status, level, note, data, deltas, rolled)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, FALSE)",
+        &[
+            e.appeal_id.into(),
+            e.at.into(),
+            e.action.as_str().into(),
+            e.actor_user_id.into(),
+            e.actor_name.into(),
+            e.from.map(|s| s.as_str().to_string()).into(),
+            e.to.as_str().into(),
+            e.level.as_str().into(),
+            e.note.into(),
+            e.data.to_string().into(),
+            e.deltas.encode().into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn next_number(tx: &mut Tx) -> Result<i64> {
+    let n: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO counters (name, value) VALUES ('appeal', 1)
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
+    )
+    .fetch_one(c)
+    .await?);
+    Ok(n)
+}
+
+/// Filters for the queue and the lists.
+#[derive(Debug, Clone, Default)]
+pub struct AppealQuery {
+    /// `open` (default for queues), `closed`, `all`, or one status code.
+    pub status: Option<String>,
+    /// Only appeals whose handler node is in the viewer's handling scope, or where the
+    /// viewer's level was asked for help.
+    pub mine: bool,
+    pub overdue: bool,
+    pub category: Option<String>,
+    /// Only appeals the viewer filed.
+    pub reported: bool,
+    /// Appeal number, or text in the title.
+    pub q: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub numbers: Vec<i64>,
+    pub categories: Vec<String>,
+    pub open_only: Option<bool>,
+}
+
+impl Store {
+    /// Files an appeal: checks it, routes it to the lowest level, sets its clocks, writes the
+    /// first timeline event, the audit entry and any notifications in one transaction.
+    pub async fn file_appeal(
+        &self,
+        who: &Viewer,
+        ctx: &AuditCtx,
+        input: &NewAppeal,
+        now: DateTime<Utc>,
+    ) -> Result<Filed> {
+        let cfg = self.appeal_config().await?;
+        let channel = input.channel.unwrap_or(Channel::Web);
+        let staff_channel =
+            matches!(channel, Channel::WalkIn | Channel::Phone | Channel::GridPatrol | Channel::Hotline);
+        let cat = cfg.category(&input.category).ok_or_else(|| {
+            StoreError::invalid(
+                "category",
+                format!("没有代码为“{}”的诉求分类 (unknown category)", input.category.trim()),
+            )
+        })?;
+        let urgency = input.urgency.unwrap_or(Urgency::Normal);
+        let description = text("description", Some(&input.description), 4000)?
+            .ok_or_else(|| StoreError::invalid("description", "请描述问题 (description is required)"))?;
+        let title = match text("title", input.title.as_deref(), 60)? {
+            Some(t) => t,
+            None => description.chars().take(30).collect(),
+        };
+        let address = text("address", input.address.as_deref(), 200)?;
+        let (lat, lng) = (coord("lat", input.lat, 90.0)?, coord("long", input.lng, 180.0)?);
+        if lat.is_some() != lng.is_some() {
+            return Err(StoreError::invalid("long", "经纬度须成对提供 (lat and long go together)"));
+        }
+        let loc = match self.territory_by_ref(&input.territory).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => {
+                return Err(StoreError::invalid(
+                    "territory",
+                    format!("区域“{}”不存在 (no such territory)", input.territory.trim()),
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        if staff_channel && !who.handle.as_ref().is_some_and(|s| s.covers(&loc)) {
+            return Err(StoreError::invalid(
+                "channel",
+                format!(
+                    "“{}”渠道只能由辖区工作人员登记 (only staff of the area file through this channel)",
+                    channel.label_zh()
+                ),
+            ));
+        }
+        // The reporter.
+        let mut reporter_person = input.reporter_person_id;
+        let mut reporter_user = None;
+        if let Some(pid) = reporter_person {
+            let ok = who.person_id == Some(pid) || who.is_staff() && self.person_visible(who, pid).await?;
+            if !ok {
+                return Err(StoreError::missing("reporter_person_id", "没有这位居民 (no such resident)"));
+            }
+        } else if !staff_channel && who.user_id.is_some() {
+            reporter_person = who.person_id;
+            reporter_user = who.user_id;
+        }
+        let name = text("reporter_name", input.reporter_name.as_deref(), 40)?;
+        let phone = match input.reporter_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(p) => Some(Phone::parse(p).map_err(|e| e.in_field("reporter_phone"))?.as_str().to_string()),
+            None => None,
+        };
+        let anonymous = input.anonymous;
+        if who.user_id.is_none() && !anonymous && name.is_none() {
+            return Err(StoreError::invalid("reporter_name", "请留下称呼，或选择匿名 (a name, or report anonymously)"));
+        }
+        let tracking_code =
+            (reporter_user.is_none() && reporter_person.is_none()).then(|| crate::accounts::new_token("jt"));
+
+        // Routing: the chain of levels above the location, and who staffs each.
+        let prefixes = path_prefixes(&loc.path);
+        let mut q = QueryParts::default();
+        let ph: Vec<String> = prefixes.iter().map(|p| q.bind(p.clone())).collect();
+        let roles: Vec<String> = jiayuan_domain::access::Role::ALL
+            .iter()
+            .filter(|r| r.staffs_appeal_level())
+            .map(|r| q.bind(r.as_str()))
+            .collect();
+        let sql = format!(
+            "SELECT t.id, t.kind, t.path, EXISTS (SELECT 1 FROM role_grants g JOIN users u ON u.id = g.user_id
+                 WHERE g.territory_id = t.id AND u.disabled = FALSE AND g.role IN ({})) AS staffed
+             FROM territories t WHERE t.path IN ({})",
+            roles.join(","),
+            ph.join(",")
+        );
+        let nodes: Vec<ChainNode> = fetch_all(&self.db, &sql, &q.vals).await?;
+        let mut chain: Vec<Rung<&ChainNode>> = nodes
+            .iter()
+            .filter_map(|n| {
+                let level = Level::of_kind(TerritoryKind::parse(&n.kind)?)?;
+                Some(Rung { level, node: n, staffed: n.staffed })
+            })
+            .collect();
+        chain.sort_by_key(|r| r.level);
+        let rule = routing::rule_for(&cfg.rules, &cat.code, &loc.path);
+        let lowest = rule.map(|r| r.lowest).unwrap_or(cat.lowest);
+        let to = routing::route(&chain, lowest).ok_or_else(|| {
+            StoreError::invalid("territory", "该位置不在任何办理层级之下 (no handling level above this place)")
+        })?;
+        let (level, handler) = (to.level, to.node);
+        let department = rule.and_then(|r| r.department.clone());
+
+        let response_due = due_after(&cfg, now, cat.response.get(urgency))?;
+        let resolve_due = due_after(&cfg, now, cat.resolve.get(urgency))?;
+        let warn = warn_time(now, response_due);
+        let id = new_id();
+        let mut tx = self.begin().await?;
+        let number = next_number(&mut tx).await?;
+        exec(
+            &mut tx,
+            "INSERT INTO appeals (id, number, version, status, is_open, channel, category_code, category_version, urgency,
+                territory_id, path, handler_level, handler_id, handler_path, department, reporter_person_id, reporter_user_id,
+                reporter_name, reporter_phone_enc, anonymous, track_hash, title, description, address, lat_e6, lng_e6, created_by,
+                created_at, updated_at, response_due_at, resolve_due_at, warn_at, warned, next_check_at, overdue, overdue_count,
+                escalations)
+             VALUES ($1, $2, 1, 'new', TRUE, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                $20, $21, $22, $23, $24, $25, $25, $26, $27, $28, FALSE, $28, FALSE, 0, 0)",
+            &[
+                id.into(),
+                number.into(),
+                channel.as_str().into(),
+                cat.code.clone().into(),
+                cfg.version.into(),
+                urgency.as_str().into(),
+                loc.id.into(),
+                loc.path.clone().into(),
+                level.as_str().into(),
+                handler.id.into(),
+                handler.path.clone().into(),
+                department.clone().into(),
+                reporter_person.into(),
+                reporter_user.into(),
+                name.clone().into(),
+                phone.as_ref().map(|p| self.crypto.encrypt(p)).into(),
+                Value::Bool(anonymous),
+                tracking_code.as_ref().map(|c| crate::accounts::token_hash(c)).into(),
+                title.into(),
+                description.into(),
+                address.into(),
+                lat.into(),
+                lng.into(),
+                who.user_id.into(),
+                now.into(),
+                response_due.into(),
+                resolve_due.into(),
+                warn.into(),
+            ],
+        )
+        .await?;
+        let mut deltas = Counts::default();
+        deltas.add(Counter::Received, 1);
+        insert_event(
+            &mut tx,
+            NewEvent {
+                appeal_id: id,
+                at: now,
+                action: Action::Create,
+                actor_user_id: who.user_id,
+                actor_name: if anonymous { "匿名" } else { &who.name },
+                from: None,
+                to: Status::New,
+                level,
+                note: "",
+                data: json!({"channel": channel, "routed_to": handler.path, "lowest": lowest, "department": department}),
+                deltas,
+            },
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            ctx,
+            AuditEvent {
+                scope_path: &handler.path,
+                action: "appeal.create",
+                object: format!("appeal {number}"),
+                summary: json!({"category": cat.code, "territory": loc.code, "channel": channel, "level": level}),
+                result: "ok",
+            },
+        )
+        .await?;
+        outbox::enqueue(&mut tx, &cfg, id, number, Action::Create, &handler.path, &cat.code, level, now).await?;
+        tx.commit().await?;
+        let appeal = self.appeal_row(id).await?;
+        let possible_duplicates = self.duplicates_of(who, &appeal).await?;
+        Ok(Filed { appeal, tracking_code, possible_duplicates })
+    }
+
+    async fn person_visible(&self, who: &Viewer, pid: Uuid) -> Result<bool> {
+        let Some(scope) = &who.view else { return Ok(false) };
+        let home: Option<(Option<String>,)> =
+            fetch_optional(&self.db, "SELECT home_path FROM people WHERE id = $1", &[pid.into()]).await?;
+        Ok(home.and_then(|(p,)| p).is_some_and(|p| scope.covers_path(&p)))
+    }
+
+    /// Unscoped read, for the store's own use after a check.
+    pub(crate) async fn appeal_row(&self, id: Uuid) -> Result<AppealRow> {
+        let sql = format!("SELECT {APPEAL_COLS} FROM appeals a WHERE a.id = $1");
+        fetch_optional(&self.db, &sql, &[id.into()]).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// An appeal by id or number, if the viewer may see it (else not found).
+    pub async fn appeal(&self, who: &Viewer, r: &str) -> Result<AppealRow> {
+        let r = r.trim();
+        let sql = match Uuid::parse_str(r) {
+            Ok(_) => format!("SELECT {APPEAL_COLS} FROM appeals a WHERE a.id = $1"),
+            Err(_) => format!("SELECT {APPEAL_COLS} FROM appeals a WHERE a.number = $1"),
+        };
+        let v: Value = match Uuid::parse_str(r) {
+            Ok(id) => id.into(),
+            Err(_) => r.parse::<i64>().map_err(|_| StoreError::NotFound)?.into(),
+        };
+        let a: AppealRow = fetch_optional(&self.db, &sql, &[v]).await?.ok_or(StoreError::NotFound)?;
+        if who.can_see(&a) {
+            Ok(a)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// An appeal by the tracking code given to a reporter without an account.
+    pub async fn appeal_by_tracking_code(&self, code: &str) -> Result<AppealRow> {
+        let sql = format!("SELECT {APPEAL_COLS} FROM appeals a WHERE a.track_hash = $1");
+        fetch_optional(&self.db, &sql, &[crate::accounts::token_hash(code.trim()).into()])
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn reporter_phone(&self, a: &AppealRow) -> Result<Option<String>> {
+        Ok(self.crypto.decrypt_opt(a.reporter_phone_enc.as_deref())?)
+    }
+
+    pub async fn appeal_timeline(&self, a: &AppealRow) -> Result<Vec<EventRow>> {
+        fetch_all(
+            &self.db,
+            "SELECT seq, at, action, actor_name, from_status, to_status, level, note, data FROM appeal_events WHERE appeal_id = $1 ORDER BY seq",
+            &[a.id.into()],
+        )
+        .await
+    }
+
+    /// Open appeals of the same category in the same building (or place), filed in the
+    /// last 30 days, that the viewer may see: likely the same problem.
+    pub async fn duplicates_of(&self, who: &Viewer, a: &AppealRow) -> Result<Vec<AppealRow>> {
+        // The building (5 segments) when the place is at or below one, else the place.
+        let prefixes = path_prefixes(&a.path);
+        let place = prefixes.get(4).unwrap_or(&a.path).clone();
+        let sub = crate::territory::Subtree::of(&place);
+        let mut q = QueryParts::default();
+        q.cond_bind("a.category_code = {}", a.category_code.clone());
+        sub.restrict(&mut q, "a.path");
+        q.cond("a.is_open = TRUE".into());
+        q.cond_bind("a.id <> {}", a.id);
+        q.cond_bind("a.created_at >= {}", a.created_at - Duration::days(30));
+        who.restrict(&mut q);
+        let sql = format!("SELECT {APPEAL_COLS} FROM appeals a{} ORDER BY a.created_at DESC LIMIT 5", q.where_clause());
+        fetch_all(&self.db, &sql, &q.vals).await
+    }
+
+    /// The queue and the lists: what the viewer may see, filtered; open ones overdue first,
+    /// then by deadline; others newest first.
+    pub async fn list_appeals(
+        &self,
+        who: &Viewer,
+        scope: Option<&Scope>,
+        f: &AppealQuery,
+        page: Page,
+    ) -> Result<Paged<AppealRow>> {
+        let mut q = QueryParts::default();
+        who.restrict(&mut q);
+        if let Some(s) = scope {
+            if !s.is_everything() {
+                let mut ors = Vec::new();
+                for t in s.subtrees() {
+                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
+                    ors.push(format!("(a.path >= {lo} AND a.path < {hi})"));
+                    ors.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
+                }
+                q.cond(format!("({})", ors.join(" OR ")));
+            }
+        }
+        if !f.numbers.is_empty() {
+            let ph: Vec<String> = f.numbers.iter().map(|n| q.bind(*n)).collect();
+            q.cond(format!("a.number IN ({})", ph.join(",")));
+        }
+        let open_first = match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("all") {
+            "open" => {
+                q.cond("a.is_open = TRUE".into());
+                true
+            }
+            "closed" => {
+                q.cond("a.is_open = FALSE".into());
+                false
+            }
+            "all" => false,
+            s => {
+                let st = Status::parse_field(s, "status")?;
+                q.cond_bind("a.status = {}", st.as_str());
+                st.is_open()
+            }
+        };
+        if let Some(o) = f.open_only {
+            q.cond(format!("a.is_open = {}", if o { "TRUE" } else { "FALSE" }));
+        }
+        if f.mine {
+            let Some(h) = &who.handle else { return Err(StoreError::Forbidden(Permission::HandleAppeals)) };
+            if !h.is_everything() {
+                let mut ors = Vec::new();
+                for t in h.subtrees() {
+                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
+                    ors.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
+                    ors.push(format!("(a.helper_path >= {lo} AND a.helper_path < {hi})"));
+                }
+                q.cond(format!("({})", ors.join(" OR ")));
+            }
+        }
+        if f.overdue {
+            q.cond("a.overdue = TRUE".into());
+        }
+        if f.reported {
+            let mut ors = Vec::new();
+            if let Some(u) = who.user_id {
+                ors.push(format!("a.reporter_user_id = {}", q.bind(u)));
+            }
+            if let Some(p) = who.person_id {
+                ors.push(format!("a.reporter_person_id = {}", q.bind(p)));
+            }
+            q.cond(if ors.is_empty() { "1 = 0".into() } else { format!("({})", ors.join(" OR ")) });
+        }
+        if let Some(c) = f.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{c}.%")));
+            q.cond(format!("(a.category_code = {eq} OR a.category_code LIKE {like})"));
+        }
+        if !f.categories.is_empty() {
+            let ph: Vec<String> = f.categories.iter().map(|c| q.bind(c.clone())).collect();
+            q.cond(format!("a.category_code IN ({})", ph.join(",")));
+        }
+        if let Some(t) = f.since {
+            q.cond_bind("a.created_at >= {}", t);
+        }
+        if let Some(t) = f.until {
+            q.cond_bind("a.created_at < {}", t);
+        }
+        if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            match s.trim_start_matches('#').parse::<i64>() {
+                Ok(n) => q.cond_bind("a.number = {}", n),
+                Err(_) => {
+                    let esc = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    q.cond_bind("a.title LIKE {} ESCAPE '\\'", format!("%{esc}%"));
+                }
+            }
+        }
+        let order = if open_first {
+            "a.overdue DESC, a.resolve_due_at ASC, a.number ASC"
+        } else {
+            "a.created_at DESC, a.number DESC"
+        };
+        let w = q.where_clause();
+        let total = fetch_i64(&self.db, &format!("SELECT count(*) FROM appeals a{w}"), &q.vals).await?;
+        let sql = format!(
+            "SELECT {APPEAL_COLS} FROM appeals a{w} ORDER BY {order} LIMIT {} OFFSET {}",
+            page.page_size,
+            page.offset()
+        );
+        let items = fetch_all(&self.db, &sql, &q.vals).await?;
+        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+
+    pub async fn appeal_photos(&self, a: &AppealRow) -> Result<Vec<PhotoRow>> {
+        fetch_all(
+            &self.db,
+            "SELECT id, appeal_id, content_type, size, sha256, created_at FROM appeal_photos WHERE appeal_id = $1 ORDER BY created_at",
+            &[a.id.into()],
+        )
+        .await
+    }
+
+    /// Records a photo whose bytes the caller has stored under its id.
+    pub async fn add_appeal_photo(
+        &self,
+        ctx: &AuditCtx,
+        a: &AppealRow,
+        id: Uuid,
+        content_type: &str,
+        size: i64,
+        sha256: &str,
+    ) -> Result<PhotoRow> {
+        let mut tx = self.begin().await?;
+        let now = Utc::now();
+        exec(
+            &mut tx,
+            "INSERT INTO appeal_photos (id, appeal_id, content_type, size, sha256, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[id.into(), a.id.into(), content_type.into(), size.into(), sha256.into(), ctx.actor.clone().into(), now.into()],
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            ctx,
+            AuditEvent {
+                scope_path: &a.handler_path,
+                action: "appeal.photo",
+                object: format!("appeal {}", a.number),
+                summary: json!({"photo": id, "type": content_type, "size": size}),
+                result: "ok",
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PhotoRow {
+            id,
+            appeal_id: a.id,
+            content_type: content_type.into(),
+            size,
+            sha256: sha256.into(),
+            created_at: now,
+        })
+    }
+
+    pub async fn appeal_photo(&self, a: &AppealRow, id: Uuid) -> Result<PhotoRow> {
+        fetch_optional(
+            &self.db,
+            "SELECT id, appeal_id, content_type, size, sha256, created_at FROM appeal_photos WHERE appeal_id = $1 AND id = $2",
+            &[a.id.into(), id.into()],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+}
+
+impl Store {
+    /// Unscoped read for tests.
+    #[doc(hidden)]
+    pub async fn appeal_row_for_tests(&self, id: Uuid) -> AppealRow {
+        self.appeal_row(id).await.expect("appeal exists")
+    }
+}

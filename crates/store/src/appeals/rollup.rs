@@ -1,0 +1,274 @@
+//! Incremental rollups of the measures. Each timeline event carries its counter deltas;
+//! the rollup worker folds unrolled events into per-node, per-day rows (for every node
+//! from the district down to the building above the appeal's place) and marks them rolled
+//! in the same transaction, so each event is counted exactly once. Dashboards read only
+//! the rollups, however many appeals there are.
+
+use super::{beijing, path_prefixes, Viewer};
+use crate::batch::{exec, fetch_all, fetch_i64, fetch_text_ints, QueryParts, Value};
+use crate::{Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use jiayuan_domain::appeal::measure::{Counter, Counts, Rate};
+use jiayuan_domain::appeal::Level;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Rollups go down to the building (five path segments).
+const ROLLUP_DEPTH: usize = 5;
+
+/// One rollup row's key.
+pub type RollupKey = (String, NaiveDate, String, String);
+
+/// Folds one event's deltas into the rows it touches. Pure, so the benchmark's generator
+/// and the worker count alike.
+pub fn fold(
+    acc: &mut BTreeMap<RollupKey, Counts>,
+    path: &str,
+    day: NaiveDate,
+    category: &str,
+    level: &str,
+    d: &Counts,
+) {
+    for node in path_prefixes(path).into_iter().take(ROLLUP_DEPTH) {
+        acc.entry((node, day, category.to_string(), level.to_string())).or_default().merge(d);
+    }
+}
+
+fn upsert_sql() -> String {
+    let cols: Vec<&str> = Counter::ALL.iter().map(|c| c.as_str()).collect();
+    let ph: Vec<String> = (5..5 + cols.len()).map(|i| format!("${i}")).collect();
+    let upd: Vec<String> = cols.iter().map(|c| format!("{c} = appeal_rollups.{c} + excluded.{c}")).collect();
+    format!(
+        "INSERT INTO appeal_rollups (node_path, day, category_code, level, {}) VALUES ($1, $2, $3, $4, {})
+         ON CONFLICT (node_path, day, category_code, level) DO UPDATE SET {}",
+        cols.join(", "),
+        ph.join(", "),
+        upd.join(", ")
+    )
+}
+
+/// Writes folded rows (adding to what is there).
+pub async fn write_rollups(tx: &mut crate::Tx, acc: &BTreeMap<RollupKey, Counts>) -> Result<()> {
+    let sql = upsert_sql();
+    for ((node, day, cat, level), c) in acc {
+        let mut vals: Vec<Value> = vec![node.clone().into(), (*day).into(), cat.clone().into(), level.clone().into()];
+        vals.extend(c.0.iter().map(|v| Value::Int(Some(*v))));
+        exec(tx, &sql, &vals).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct MeasureQuery {
+    /// A node (id or code) down to building level; default: the viewer's whole scope.
+    pub within: Option<String>,
+    pub from: NaiveDate,
+    /// Exclusive.
+    pub to: NaiveDate,
+    pub category: Option<String>,
+    pub level: Option<Level>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RateFigure {
+    pub rate: Rate,
+    pub value: Option<f64>,
+    pub formula: String,
+    pub formula_zh: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Measures {
+    pub nodes: Vec<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(serialize_with = "ser_counts")]
+    pub totals: Counts,
+    pub rates: Vec<RateFigure>,
+    pub average_handling_hours: Option<f64>,
+    /// Share of resolutions settled at each level.
+    pub settled: Vec<(Level, i64)>,
+    #[serde(serialize_with = "ser_pairs")]
+    pub by_category: Vec<(String, Counts)>,
+    #[serde(serialize_with = "ser_pairs")]
+    pub by_level: Vec<(String, Counts)>,
+    #[serde(serialize_with = "ser_days")]
+    pub by_day: Vec<(NaiveDate, Counts)>,
+    /// Live, not rolled up: open appeals handled in the subtree, and how many are overdue.
+    pub open_now: i64,
+    pub overdue_now: i64,
+}
+
+fn counts_map(c: &Counts) -> BTreeMap<&'static str, i64> {
+    Counter::ALL.iter().map(|k| (k.as_str(), c.get(*k))).collect()
+}
+
+fn ser_counts<S: serde::Serializer>(c: &Counts, s: S) -> std::result::Result<S::Ok, S::Error> {
+    counts_map(c).serialize(s)
+}
+
+fn ser_pairs<S: serde::Serializer>(v: &[(String, Counts)], s: S) -> std::result::Result<S::Ok, S::Error> {
+    v.iter().map(|(k, c)| (k.clone(), counts_map(c))).collect::<BTreeMap<_, _>>().serialize(s)
+}
+
+fn ser_days<S: serde::Serializer>(v: &[(NaiveDate, Counts)], s: S) -> std::result::Result<S::Ok, S::Error> {
+    v.iter().map(|(k, c)| (k.to_string(), counts_map(c))).collect::<BTreeMap<_, _>>().serialize(s)
+}
+
+fn sums() -> String {
+    Counter::ALL.iter().map(|c| format!("CAST(sum({0}) AS BIGINT) AS {0}", c.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+fn counts_of(v: &[i64]) -> Counts {
+    let mut c = Counts::default();
+    for (slot, x) in c.0.iter_mut().zip(v) {
+        *slot = *x;
+    }
+    c
+}
+
+impl Store {
+    /// Folds up to `batch` unrolled events into the rollups. Returns how many it folded.
+    pub async fn roll_up_appeals(&self, batch: i64) -> Result<usize> {
+        let rows: Vec<(i64, DateTime<Utc>, String, String, String, String)> = fetch_all(
+            &self.db,
+            "SELECT e.seq, e.at, e.level, e.deltas, a.path, a.category_code FROM appeal_events e
+             JOIN appeals a ON a.id = e.appeal_id WHERE e.rolled = FALSE ORDER BY e.seq LIMIT $1",
+            &[batch.into()],
+        )
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut acc: BTreeMap<RollupKey, Counts> = BTreeMap::new();
+        for (_, at, level, deltas, path, cat) in &rows {
+            let d = Counts::decode(deltas);
+            if !d.is_zero() {
+                fold(&mut acc, path, beijing(*at).date(), cat, level, &d);
+            }
+        }
+        let mut tx = self.begin().await?;
+        write_rollups(&mut tx, &acc).await?;
+        for chunk in rows.chunks(500) {
+            let mut q = QueryParts::default();
+            let ph: Vec<String> = chunk.iter().map(|r| q.bind(r.0)).collect();
+            exec(&mut tx, &format!("UPDATE appeal_events SET rolled = TRUE WHERE seq IN ({})", ph.join(",")), &q.vals)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    /// Folds everything outstanding.
+    pub async fn roll_up_all_appeals(&self) -> Result<usize> {
+        let mut n = 0;
+        loop {
+            let k = self.roll_up_appeals(5000).await?;
+            if k == 0 {
+                return Ok(n);
+            }
+            n += k;
+        }
+    }
+
+    /// The measures for the viewer's scope (or one node in it), a period, and optionally
+    /// a category subtree and a level. Reads only rollups, plus two live counts.
+    pub async fn appeal_measures(&self, who: &Viewer, f: &MeasureQuery) -> Result<Measures> {
+        let scope = who.view.as_ref().ok_or(StoreError::Forbidden(jiayuan_domain::access::Permission::ViewAppeals))?;
+        if f.from >= f.to {
+            return Err(StoreError::invalid("to", "结束日期应晚于开始日期 (to must be after from)"));
+        }
+        if (f.to - f.from).num_days() > 3700 {
+            return Err(StoreError::invalid("from", "统计区间不能超过十年 (at most ten years)"));
+        }
+        let nodes: Vec<String> = match f.within.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(r) => {
+                let t = self
+                    .territory_in(scope, r)
+                    .await
+                    .map_err(|_| StoreError::missing("within", format!("区域“{r}”不存在 (no such territory)")))?;
+                if path_prefixes(&t.path).len() > ROLLUP_DEPTH {
+                    return Err(StoreError::invalid("within", "统计到楼栋一级为止 (figures go down to buildings)"));
+                }
+                vec![t.path]
+            }
+            None if scope.is_everything() => {
+                let r: Vec<(String,)> =
+                    fetch_all(&self.db, "SELECT path FROM territories WHERE parent_id IS NULL", &[]).await?;
+                r.into_iter().map(|x| x.0).collect()
+            }
+            None => scope
+                .roots()
+                .into_iter()
+                .map(|p| path_prefixes(p).into_iter().take(ROLLUP_DEPTH).next_back().unwrap_or_default())
+                .collect(),
+        };
+        let mut q = QueryParts::default();
+        let ph: Vec<String> = nodes.iter().map(|n| q.bind(n.clone())).collect();
+        q.cond(format!("node_path IN ({})", ph.join(",")));
+        q.cond_bind("day >= {}", f.from);
+        q.cond_bind("day < {}", f.to);
+        if let Some(c) = f.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{c}.%")));
+            q.cond(format!("(category_code = {eq} OR category_code LIKE {like})"));
+        }
+        if let Some(l) = f.level {
+            q.cond_bind("level = {}", l.as_str());
+        }
+        let w = q.where_clause();
+        let by_cat_level =
+            format!("SELECT category_code, level, {} FROM appeal_rollups{w} GROUP BY category_code, level", sums());
+        let by_day = format!("SELECT CAST(day AS TEXT), {} FROM appeal_rollups{w} GROUP BY day ORDER BY day", sums());
+        let mut by_category: BTreeMap<String, Counts> = BTreeMap::new();
+        let mut by_level: BTreeMap<String, Counts> = BTreeMap::new();
+        let mut totals = Counts::default();
+        for (keys, nums) in fetch_text_ints(&self.db, &by_cat_level, &q.vals, 2).await? {
+            let c = counts_of(&nums);
+            by_category.entry(keys[0].clone()).or_default().merge(&c);
+            by_level.entry(keys[1].clone()).or_default().merge(&c);
+            totals.merge(&c);
+        }
+        let mut days: Vec<(NaiveDate, Counts)> = Vec::new();
+        for (keys, nums) in fetch_text_ints(&self.db, &by_day, &q.vals, 1).await? {
+            let d = NaiveDate::parse_from_str(&keys[0], "%Y-%m-%d").map_err(anyhow::Error::from)?;
+            days.push((d, counts_of(&nums)));
+        }
+        // Live: open appeals whose handler sits in the nodes' subtrees.
+        let mut lq = QueryParts::default();
+        let mut ors = Vec::new();
+        for n in &nodes {
+            let s = crate::territory::Subtree::of(n);
+            let (lo, hi) = (lq.bind(s.path.clone()), lq.bind(s.end.clone()));
+            ors.push(format!("(handler_path >= {lo} AND handler_path < {hi})"));
+        }
+        let live = format!("FROM appeals WHERE is_open = TRUE AND ({})", ors.join(" OR "));
+        let open_now = fetch_i64(&self.db, &format!("SELECT count(*) {live}"), &lq.vals).await?;
+        let overdue_now = fetch_i64(&self.db, &format!("SELECT count(*) {live} AND overdue = TRUE"), &lq.vals).await?;
+        let cfg = self.appeal_config().await?;
+        let rates = Rate::ALL
+            .iter()
+            .map(|r| {
+                let fm = cfg.formula(*r);
+                RateFigure { rate: *r, value: fm.eval(&totals), formula: fm.to_string(), formula_zh: fm.describe("zh") }
+            })
+            .collect();
+        let resolved = totals.get(Counter::Resolved);
+        let average_handling_hours =
+            (resolved > 0).then(|| totals.get(Counter::HandlingMinutes) as f64 / resolved as f64 / 60.0);
+        let settled = Level::ALL.iter().map(|l| (*l, totals.get(Counter::settled_at(*l)))).collect();
+        Ok(Measures {
+            nodes,
+            from: f.from,
+            to: f.to,
+            totals,
+            rates,
+            average_handling_hours,
+            settled,
+            by_category: by_category.into_iter().collect(),
+            by_level: by_level.into_iter().collect(),
+            by_day: days,
+            open_now,
+            overdue_now,
+        })
+    }
+}
