@@ -44,6 +44,12 @@ enum Command {
         /// X-Forwarded-Proto: https)
         #[arg(long)]
         secure_cookies: bool,
+        /// Let a district administrator set the appeal clock (POST /api/v1/clock): for tests only
+        #[arg(long)]
+        test_clock: bool,
+        /// Where appeal photos are stored (default: jiayuan-media beside the working directory)
+        #[arg(long, default_value = "jiayuan-media")]
+        media_dir: std::path::PathBuf,
     },
     /// Apply pending database migrations
     Migrate,
@@ -367,7 +373,7 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Serve { addr, demo: with_demo, scale, secure_cookies } => {
+        Command::Serve { addr, demo: with_demo, scale, secure_cookies, test_clock, media_dir } => {
             let scale = parse_scale(&scale)?;
             let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.migrate().await?;
@@ -387,7 +393,17 @@ async fn run(cli: Cli) -> Result<()> {
                     jiayuan_domain::access::DEMO_PASSWORD
                 );
             }
-            let state = jiayuan_web::AppState { secure_cookies, ..jiayuan_web::AppState::new(store) };
+            let clock = if test_clock {
+                jiayuan_web::clock::AppClock::settable()
+            } else {
+                jiayuan_web::clock::AppClock::default()
+            };
+            if test_clock {
+                println!("测试时钟 test clock: POST /api/v1/clock sets \"now\" for appeals");
+            }
+            let state = jiayuan_web::AppState { secure_cookies, clock, media_dir, ..jiayuan_web::AppState::new(store) };
+            // The clock catches up at once on what fell due while the server was down.
+            jiayuan_web::clock::spawn_workers(state.clone(), std::time::Duration::from_secs(5));
             jiayuan_web::serve(listener, state).await?;
         }
         Command::Import { kind, file } => {
@@ -534,7 +550,7 @@ async fn calendar_in_use(db: &str) -> Result<jiayuan_domain::calendar::WorkCalen
     }
     let store = Store::connect(db, Crypto::new(&[0u8; 32])).await?;
     let v = store.schema_version().await?;
-    let cal = if v >= 4 && v <= jiayuan_store::schema::SCHEMA_VERSION {
+    let cal = if (4..=jiayuan_store::schema::SCHEMA_VERSION).contains(&v) {
         store.work_calendar().await?
     } else {
         WorkCalendar::bundled()

@@ -226,6 +226,30 @@ impl Store {
         }
     }
 
+    /// The name of the node at `path`.
+    pub async fn territory_by_path_name(&self, path: &str) -> Result<String> {
+        let r: Option<(String,)> =
+            fetch_optional(&self.db, "SELECT name FROM territories WHERE path = $1", &[path.into()]).await?;
+        r.map(|x| x.0).ok_or(StoreError::NotFound)
+    }
+
+    /// The code of the node at `path`.
+    pub async fn territory_code_at(&self, path: &str) -> Result<String> {
+        let r: Option<(String,)> =
+            fetch_optional(&self.db, "SELECT code FROM territories WHERE path = $1", &[path.into()]).await?;
+        r.map(|x| x.0).ok_or(StoreError::NotFound)
+    }
+
+    /// The code of the first node (in path order) with exactly this name inside the scope.
+    pub async fn territory_named_in(&self, scope: &Scope, name: &str) -> Result<Option<String>> {
+        let mut q = QueryParts::default();
+        q.cond_bind("t.name = {}", name.trim());
+        scope.restrict(&mut q, "t.path", None);
+        let sql = format!("SELECT t.code FROM territories t{} ORDER BY t.path LIMIT 1", q.where_clause());
+        let r: Option<(String,)> = fetch_optional(&self.db, &sql, &q.vals).await?;
+        Ok(r.map(|x| x.0))
+    }
+
     /// Resolves an id or a code, unscoped: for the store itself and the CLI operator.
     pub async fn territory_by_ref(&self, r: &str) -> Result<Territory> {
         match Uuid::parse_str(r.trim()) {

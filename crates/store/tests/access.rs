@@ -144,10 +144,12 @@ async fn audit_verify_catches_edits_insertions_and_deletions() {
         assert!(good.entries >= 5);
 
         // Edit one entry's result.
-        sql(s, "UPDATE audit_log SET result = 'ok' WHERE seq = 2").await;
+        let (was,): (String,) =
+            on_db!(&s.db, |p| sqlx::query_as("SELECT result FROM audit_log WHERE seq = 2").fetch_one(p).await).unwrap();
+        sql(s, "UPDATE audit_log SET result = 'edited' WHERE seq = 2").await;
         let r = s.verify_audit().await.unwrap();
         assert!(!r.ok() && r.problems[0].contains("entry 2"), "{:?} on {}", r.problems, t.name);
-        sql(s, "UPDATE audit_log SET result = 'bad_password' WHERE seq = 2").await;
+        sql(s, &format!("UPDATE audit_log SET result = '{was}' WHERE seq = 2")).await;
         assert!(s.verify_audit().await.unwrap().ok(), "restored on {}", t.name);
 
         // Delete one in the middle, then the last one.

@@ -3,10 +3,13 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod appeals;
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod map;
+pub mod open311;
 pub mod pages;
 pub mod views;
 
@@ -26,11 +29,22 @@ pub struct AppState {
     pub throttle: Arc<auth::LoginThrottle>,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https`.
     pub secure_cookies: bool,
+    /// "Now" for appeals: the wall clock, or a settable one for tests.
+    pub clock: clock::AppClock,
+    /// Where appeal photos are kept (outside the database).
+    pub media_dir: std::path::PathBuf,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        Self { store: Arc::new(store), sessions: Arc::default(), throttle: Arc::default(), secure_cookies: false }
+        Self {
+            store: Arc::new(store),
+            sessions: Arc::default(),
+            throttle: Arc::default(),
+            secure_cookies: false,
+            clock: clock::AppClock::default(),
+            media_dir: std::env::temp_dir().join("jiayuan-media"),
+        }
     }
 }
 
@@ -65,10 +79,23 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(admin::api_audit))
         .route("/audit/export", get(admin::audit_csv))
         .route("/openapi.json", get(api::openapi))
+        .route("/appeal-categories", get(appeals::api_categories))
+        .route("/appeals", get(appeals::api_list).post(appeals::api_file))
+        .route("/appeals/measures", get(appeals::api_measures))
+        .route("/appeals/{id}", get(appeals::api_get))
+        .route("/appeals/{id}/actions", post(appeals::api_act))
+        .route(
+            "/appeals/{id}/photos",
+            post(appeals::api_add_photo).layer(axum::extract::DefaultBodyLimit::max(appeals::PHOTO_LIMIT)),
+        )
+        .route("/appeals/{id}/photos/{photo}", get(appeals::api_photo))
+        .route("/clock", get(appeals::api_clock).post(appeals::api_set_clock))
         .fallback(api::api_not_found);
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(api::healthz))
+        .route("/open311/v2/{resource}", get(open311::resource).post(open311::resource))
+        .route("/open311/v2/{collection}/{file}", get(open311::item))
         .route("/", get(pages::home))
         .route("/territories", get(pages::territories_root))
         .route("/territories/{id}", get(pages::territory))

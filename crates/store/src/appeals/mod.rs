@@ -75,8 +75,26 @@ impl Viewer {
         Self { view: None, handle: None, user_id: None, person_id: None, name: "公众".into(), manage: false }
     }
 
+    /// An Open311 caller without an api_key: may list every appeal, and the Open311 layer
+    /// shows such callers only the public fields (never description, place or reporter).
+    pub fn open311_public() -> Self {
+        Self {
+            view: Some(Scope::everything()),
+            handle: None,
+            user_id: None,
+            person_id: None,
+            name: "Open311".into(),
+            manage: false,
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.handle.is_some()
+    }
+
+    /// Whether this viewer filed the appeal.
+    pub fn reported_here(&self, a: &AppealRow) -> bool {
+        self.reported(a)
     }
 
     pub(crate) fn reported(&self, a: &AppealRow) -> bool {
@@ -346,6 +364,8 @@ pub struct AppealQuery {
     pub numbers: Vec<i64>,
     pub categories: Vec<String>,
     pub open_only: Option<bool>,
+    /// Open311's two states: closed is closed, declined or merged.
+    pub open311_closed: Option<bool>,
 }
 
 impl Store {
@@ -654,6 +674,10 @@ impl Store {
                 st.is_open()
             }
         };
+        if let Some(c) = f.open311_closed {
+            let not = if c { "" } else { "NOT " };
+            q.cond(format!("a.status {not}IN ('closed', 'declined', 'merged')"));
+        }
         if let Some(o) = f.open_only {
             q.cond(format!("a.is_open = {}", if o { "TRUE" } else { "FALSE" }));
         }

@@ -116,3 +116,21 @@ pub fn assert_error(v: &Value, field: &str) {
     assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
     assert_eq!(v["error"]["field"], field, "{v}");
 }
+
+impl App {
+    /// Sends raw bytes (a photo) with the session's cookie and CSRF token.
+    pub async fn send_bytes(&self, method: &str, uri: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri).header("content-type", content_type);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c.clone());
+        }
+        if let Some(t) = &self.csrf {
+            req = req.header("x-csrf-token", t.clone());
+        }
+        let res = self.router.clone().oneshot(req.body(Body::from(bytes)).unwrap()).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+    }
+}

@@ -1,0 +1,681 @@
+//! The appeals API under `/api/v1`: categories, filing, the queue, one appeal with its
+//! timeline and the actions open to the caller, actions, photos, measures, and the test clock.
+
+use crate::api::ListParams;
+use crate::auth::Auth;
+use crate::error::{json_body, ApiError};
+use crate::views::Paged;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use jiayuan_domain::access::Permission;
+use jiayuan_domain::appeal::limits::TimeLimit;
+use jiayuan_domain::appeal::{Action, Channel, Level, Rating, Status, Urgency};
+use jiayuan_domain::names::mask_name;
+use jiayuan_store::appeals::lifecycle::{open_actions, ActInput};
+use jiayuan_store::appeals::rollup::{MeasureQuery, Measures};
+use jiayuan_store::appeals::{AppealQuery, AppealRow, EventRow, NewAppeal, PhotoRow, Viewer};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Photos larger than this are refused.
+pub const PHOTO_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Beijing time with its offset, as every appeal time is shown.
+pub fn bj_time(t: DateTime<Utc>) -> String {
+    jiayuan_store::appeals::beijing(t).format("%Y-%m-%dT%H:%M:%S+08:00").to_string()
+}
+
+fn bj_opt(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(bj_time)
+}
+
+#[derive(Serialize)]
+pub struct CategoryView {
+    pub code: String,
+    pub parent: Option<String>,
+    pub name: String,
+    pub name_en: String,
+    pub lowest_level: Level,
+    pub response_limits: String,
+    pub resolve_limits: String,
+    pub response_limits_text: String,
+    pub resolve_limits_text: String,
+}
+
+fn limits_text(l: &jiayuan_domain::appeal::category::Limits) -> String {
+    Urgency::ALL.iter().map(|u| format!("{}{}", u.label_zh(), l.get(*u).label_zh())).collect::<Vec<_>>().join(" / ")
+}
+
+/// The category tree in force (any signed-in user: they file appeals).
+pub async fn api_categories(_auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let cfg = state.store.appeal_config().await?;
+    let cats: Vec<CategoryView> = cfg
+        .categories
+        .iter()
+        .map(|c| CategoryView {
+            code: c.code.clone(),
+            parent: c.parent.clone(),
+            name: c.name_zh.clone(),
+            name_en: c.name_en.clone(),
+            lowest_level: c.lowest,
+            response_limits: c.response.code(),
+            resolve_limits: c.resolve.code(),
+            response_limits_text: limits_text(&c.response),
+            resolve_limits_text: limits_text(&c.resolve),
+        })
+        .collect();
+    Ok(Json(serde_json::json!({"version": cfg.version, "categories": cats})))
+}
+
+/// An appeal as the API shows it: the reporter's name masked for everyone but staff who
+/// may view it, the phone always masked.
+#[derive(Serialize)]
+pub struct AppealView {
+    pub id: Uuid,
+    pub number: String,
+    pub version: i64,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub open: bool,
+    pub channel: String,
+    pub category: String,
+    pub category_name: String,
+    pub urgency: String,
+    pub territory_id: Uuid,
+    pub location_path: String,
+    pub handler_level: String,
+    pub handler_level_label: &'static str,
+    pub handler_id: Uuid,
+    pub department: Option<String>,
+    pub asked_for_help: bool,
+    pub pending: Option<String>,
+    pub pending_limit: Option<String>,
+    pub reporter: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub anonymous: bool,
+    pub title: String,
+    pub description: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub response_due_at: String,
+    pub resolve_due_at: String,
+    pub warned: bool,
+    pub overdue: bool,
+    pub overdue_count: i64,
+    pub escalations: i64,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub rating: Option<String>,
+    pub merged_into: Option<Uuid>,
+}
+
+pub fn appeal_view(state: &AppState, who: &Viewer, a: &AppealRow, cat_name: String) -> AppealView {
+    let staff = who.view.as_ref().is_some_and(|s| s.covers_path(&a.path) || s.covers_path(&a.handler_path));
+    let reporter = if a.anonymous {
+        None
+    } else if staff {
+        a.reporter_name.clone()
+    } else {
+        a.reporter_name.as_deref().map(mask_name)
+    };
+    let phone = state
+        .store
+        .crypto
+        .decrypt_opt(a.reporter_phone_enc.as_deref())
+        .ok()
+        .flatten()
+        .filter(|_| staff)
+        .map(|p| jiayuan_domain::phone::mask_phone_str(&p));
+    let status = a.status();
+    let level = a.level();
+    AppealView {
+        id: a.id,
+        number: a.number.to_string(),
+        version: a.version,
+        status,
+        status_label: status.label_zh(),
+        open: a.is_open,
+        channel: a.channel.clone(),
+        category: a.category_code.clone(),
+        category_name: cat_name,
+        urgency: a.urgency.clone(),
+        territory_id: a.territory_id,
+        location_path: a.path.clone(),
+        handler_level: a.handler_level.clone(),
+        handler_level_label: level.label_zh(),
+        handler_id: a.handler_id,
+        department: a.department.clone(),
+        asked_for_help: a.helper_path.is_some(),
+        pending: a.pending.clone(),
+        pending_limit: a.pending_limit.clone(),
+        reporter,
+        reporter_phone: phone,
+        anonymous: a.anonymous,
+        title: a.title.clone(),
+        description: a.description.clone(),
+        address: a.address.clone(),
+        lat: a.lat_e6.map(|v| v as f64 / 1e6),
+        long: a.lng_e6.map(|v| v as f64 / 1e6),
+        created_at: bj_time(a.created_at),
+        updated_at: bj_time(a.updated_at),
+        response_due_at: bj_time(a.response_due_at),
+        resolve_due_at: bj_time(a.resolve_due_at),
+        warned: a.warned,
+        overdue: a.overdue,
+        overdue_count: a.overdue_count,
+        escalations: a.escalations,
+        resolved_at: bj_opt(a.resolved_at),
+        closed_at: bj_opt(a.closed_at),
+        rating: a.rating.clone(),
+        merged_into: a.merged_into,
+    }
+}
+
+pub async fn category_name(state: &AppState, code: &str) -> String {
+    match state.store.appeal_config().await {
+        Ok(cfg) => cfg.category(code).map(|c| c.name_zh.clone()).unwrap_or_else(|| code.to_string()),
+        Err(_) => code.to_string(),
+    }
+}
+
+async fn view(state: &AppState, who: &Viewer, a: &AppealRow) -> AppealView {
+    appeal_view(state, who, a, category_name(state, &a.category_code).await)
+}
+
+/// A new appeal, as JSON.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileBody {
+    pub channel: Option<String>,
+    pub category: Option<String>,
+    pub urgency: Option<String>,
+    /// Territory id or code: a building or lower when known.
+    pub territory: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    pub reporter_person_id: Option<Uuid>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+impl FileBody {
+    pub fn into_new(self) -> Result<NewAppeal, ApiError> {
+        Ok(NewAppeal {
+            channel: self
+                .channel
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|c| Channel::parse_field(c, "channel"))
+                .transpose()?,
+            category: self.category.unwrap_or_default(),
+            urgency: self
+                .urgency
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|u| Urgency::parse_field(u, "urgency"))
+                .transpose()?,
+            territory: self.territory.unwrap_or_default(),
+            title: self.title,
+            description: self.description.unwrap_or_default(),
+            address: self.address,
+            lat: self.lat,
+            lng: self.long,
+            reporter_person_id: self.reporter_person_id,
+            reporter_name: self.reporter_name,
+            reporter_phone: self.reporter_phone,
+            anonymous: self.anonymous,
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub struct FiledView {
+    pub appeal: AppealView,
+    pub tracking_code: Option<String>,
+    pub possible_duplicates: Vec<AppealView>,
+}
+
+/// File an appeal. 201 with the appeal, likely duplicates, and for a reporter without an
+/// account a tracking code (shown once).
+pub async fn api_file(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<FileBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<FiledView>), ApiError> {
+    let input = json_body(body)?.into_new()?;
+    let who = Viewer::of(&auth.principal);
+    let filed = state.store.file_appeal(&who, &auth.audit_ctx(), &input, state.clock.now()).await?;
+    let mut dups = Vec::new();
+    for d in &filed.possible_duplicates {
+        dups.push(view(&state, &who, d).await);
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(FiledView {
+            appeal: view(&state, &who, &filed.appeal).await,
+            tracking_code: filed.tracking_code,
+            possible_duplicates: dups,
+        }),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AppealParams {
+    pub status: Option<String>,
+    /// `true`: only what my level handles (my queue)
+    pub mine: Option<String>,
+    pub overdue: Option<String>,
+    /// `true`: only what I filed
+    pub reported: Option<String>,
+    pub category: Option<String>,
+    pub within: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub page_size: Option<String>,
+}
+
+fn flag(v: &Option<String>, field: &str) -> Result<bool, ApiError> {
+    match v.as_deref().map(str::trim).unwrap_or("") {
+        "" | "false" | "0" => Ok(false),
+        "true" | "1" | "on" => Ok(true),
+        other => Err(ApiError::invalid(field, format!("“{other}”应为 true 或 false"))),
+    }
+}
+
+impl AppealParams {
+    pub fn query(&self) -> Result<AppealQuery, ApiError> {
+        Ok(AppealQuery {
+            status: self.status.clone(),
+            mine: flag(&self.mine, "mine")?,
+            overdue: flag(&self.overdue, "overdue")?,
+            reported: flag(&self.reported, "reported")?,
+            category: self.category.clone(),
+            q: self.q.clone(),
+            ..Default::default()
+        })
+    }
+
+    fn list_params(&self) -> ListParams {
+        ListParams {
+            within: self.within.clone(),
+            page: self.page.clone(),
+            page_size: self.page_size.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Lists and queues: `mine=true&status=open` is my queue, overdue first, then by deadline.
+pub async fn api_list(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<AppealParams>,
+) -> Result<Json<Paged<AppealView>>, ApiError> {
+    let who = Viewer::of(&auth.principal);
+    let lp = p.list_params();
+    let page = lp.page()?;
+    let within = match (&lp.within, &who.view) {
+        (Some(w), Some(v)) if !w.trim().is_empty() => Some(lp.within(&state, v.clone()).await?),
+        (Some(w), None) if !w.trim().is_empty() => return Err(ApiError::forbidden(Permission::ViewAppeals)),
+        _ => None,
+    };
+    let rows = state.store.list_appeals(&who, within.as_ref(), &p.query()?, page).await?;
+    let cfg = state.store.appeal_config().await?;
+    Ok(Json(Paged::map(rows, |a| {
+        let name = cfg.category(&a.category_code).map(|c| c.name_zh.clone()).unwrap_or_else(|| a.category_code.clone());
+        appeal_view(&state, &who, &a, name)
+    })))
+}
+
+#[derive(Serialize)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: String,
+    pub action: String,
+    pub action_label: String,
+    pub actor: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub level: String,
+    pub note: String,
+    pub data: serde_json::Value,
+}
+
+pub fn event_view(e: &EventRow) -> EventView {
+    EventView {
+        seq: e.seq,
+        at: bj_time(e.at),
+        action: e.action.clone(),
+        action_label: Action::parse(&e.action).map(|a| a.label_zh()).unwrap_or(&e.action).to_string(),
+        actor: e.actor_name.clone(),
+        from_status: e.from_status.clone(),
+        to_status: e.to_status.clone(),
+        level: e.level.clone(),
+        note: e.note.clone(),
+        data: serde_json::from_str(&e.data).unwrap_or_default(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct PhotoView {
+    pub id: Uuid,
+    pub content_type: String,
+    pub size: i64,
+    pub url: String,
+}
+
+fn photo_view(a: &AppealRow, p: &PhotoRow) -> PhotoView {
+    PhotoView {
+        id: p.id,
+        content_type: p.content_type.clone(),
+        size: p.size,
+        url: format!("/api/v1/appeals/{}/photos/{}", a.id, p.id),
+    }
+}
+
+#[derive(Serialize)]
+pub struct AppealDetail {
+    pub appeal: AppealView,
+    pub timeline: Vec<EventView>,
+    pub photos: Vec<PhotoView>,
+    /// What the caller can do now.
+    pub actions: Vec<Action>,
+    pub possible_duplicates: Vec<AppealView>,
+}
+
+/// One appeal (by id or number) with its timeline and the actions open to the caller.
+pub async fn api_get(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<AppealDetail>, ApiError> {
+    let who = Viewer::of(&auth.principal);
+    Ok(Json(detail(&state, &who, &id).await?))
+}
+
+pub async fn detail(state: &AppState, who: &Viewer, id: &str) -> Result<AppealDetail, ApiError> {
+    let a = state.store.appeal(who, id).await?;
+    let timeline = state.store.appeal_timeline(&a).await?.iter().map(event_view).collect();
+    let photos = state.store.appeal_photos(&a).await?.iter().map(|p| photo_view(&a, p)).collect();
+    let mut dups = Vec::new();
+    if a.is_open && who.is_staff() {
+        for d in state.store.duplicates_of(who, &a).await? {
+            dups.push(view(state, who, &d).await);
+        }
+    }
+    Ok(AppealDetail {
+        appeal: view(state, who, &a).await,
+        timeline,
+        photos,
+        actions: open_actions(who, &a),
+        possible_duplicates: dups,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActBody {
+    pub action: Option<String>,
+    pub version: Option<i64>,
+    pub note: Option<String>,
+    pub assignee: Option<String>,
+    pub target: Option<String>,
+    pub rating: Option<String>,
+    pub merge_into: Option<String>,
+    pub limit: Option<String>,
+}
+
+impl ActBody {
+    pub fn into_input(self) -> Result<ActInput, ApiError> {
+        let action = Action::parse_field(self.action.as_deref().unwrap_or(""), "action")?;
+        let version =
+            self.version.ok_or_else(|| ApiError::invalid("version", "请带上所见的版本号 (version is required)"))?;
+        let rating =
+            self.rating.as_deref().filter(|s| !s.is_empty()).map(|r| Rating::parse_field(r, "rating")).transpose()?;
+        if let Some(l) = self.limit.as_deref().filter(|s| !s.is_empty()) {
+            if TimeLimit::parse(l).is_none() {
+                return Err(ApiError::invalid(
+                    "limit",
+                    format!("“{l}”不是时限，例如 3wd、24h、5wh (not a time limit)"),
+                ));
+            }
+        }
+        Ok(ActInput {
+            action: Some(action),
+            version,
+            note: self.note.unwrap_or_default(),
+            assignee: self.assignee,
+            target: self.target,
+            rating,
+            merge_into: self.merge_into,
+            limit: self.limit,
+        })
+    }
+}
+
+/// Take an action. 409 for a stale version or an action the state does not allow.
+pub async fn api_act(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<ActBody>, JsonRejection>,
+) -> Result<Json<AppealDetail>, ApiError> {
+    let input = json_body(body)?.into_input()?;
+    let who = Viewer::of(&auth.principal);
+    let a = state.store.act_on_appeal(&who, &auth.audit_ctx(), &id, &input, state.clock.now()).await?;
+    Ok(Json(detail(&state, &who, &a.id.to_string()).await?))
+}
+
+/// What a photo's first bytes say it is; only JPEG, PNG and WebP are accepted.
+pub fn sniff_image(b: &[u8]) -> Option<&'static str> {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Add a photo: the raw image as the body, `Content-Type: image/jpeg|png|webp`, at most 8 MiB.
+/// Stored outside the database; served only to those who may see the appeal.
+pub async fn api_add_photo(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<PhotoView>), ApiError> {
+    let who = Viewer::of(&auth.principal);
+    let a = state.store.appeal(&who, &id).await?;
+    if !(who.is_staff() && open_actions(&who, &a).contains(&Action::Comment) || who.reported_here(&a)) {
+        return Err(ApiError::forbidden(Permission::HandleAppeals));
+    }
+    store_photo(&state, &auth.audit_ctx(), &a, &headers, &body)
+        .await
+        .map(|p| (StatusCode::CREATED, Json(photo_view(&a, &p))))
+}
+
+pub async fn store_photo(
+    state: &AppState,
+    ctx: &jiayuan_store::audit::AuditCtx,
+    a: &AppealRow,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<PhotoRow, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::invalid("photo", "照片为空 (empty photo)"));
+    }
+    if body.len() > PHOTO_LIMIT {
+        return Err(ApiError::invalid("photo", "照片不能超过8MB (at most 8 MiB)"));
+    }
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim();
+    let actual = sniff_image(body)
+        .ok_or_else(|| ApiError::invalid("photo", "只接受 JPEG、PNG 或 WebP 照片 (not a JPEG, PNG or WebP image)"))?;
+    if !declared.is_empty() && declared != actual && declared != "application/octet-stream" {
+        return Err(ApiError::invalid(
+            "photo",
+            format!("声明的类型 {declared} 与内容 {actual} 不符 (type does not match content)"),
+        ));
+    }
+    let pid = jiayuan_store::new_id();
+    let dir = state.media_dir.join("photos");
+    let write = async {
+        tokio::fs::create_dir_all(&dir).await?;
+        let tmp = dir.join(format!("{pid}.part"));
+        tokio::fs::write(&tmp, body).await?;
+        tokio::fs::rename(&tmp, dir.join(pid.to_string())).await
+    };
+    write.await.map_err(|e| {
+        tracing::error!(error = %e, "cannot store photo");
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "无法保存照片 (cannot store photo)".into(),
+            field: None,
+        }
+    })?;
+    let sha: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(state.store.add_appeal_photo(ctx, a, pid, actual, body.len() as i64, &sha).await?)
+}
+
+/// A photo, to those who may see its appeal.
+pub async fn api_photo(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let who = Viewer::of(&auth.principal);
+    let a = state.store.appeal(&who, &id).await?;
+    let pid = Uuid::parse_str(&photo).map_err(|_| ApiError::not_found())?;
+    let p = state.store.appeal_photo(&a, pid).await?;
+    let bytes = tokio::fs::read(state.media_dir.join("photos").join(p.id.to_string()))
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    Ok((
+        [(header::CONTENT_TYPE, p.content_type.clone()), (header::CACHE_CONTROL, "private, max-age=3600".to_string())],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct MeasureParams {
+    pub within: Option<String>,
+    /// YYYY-MM-DD, default: the first day of this month
+    pub from: Option<String>,
+    /// YYYY-MM-DD inclusive, default: today
+    pub to: Option<String>,
+    pub category: Option<String>,
+    pub level: Option<String>,
+}
+
+impl MeasureParams {
+    pub fn query(&self, today: NaiveDate) -> Result<MeasureQuery, ApiError> {
+        let date = |v: &Option<String>, field: &str| -> Result<Option<NaiveDate>, ApiError> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|_| ApiError::invalid(field, format!("“{s}”不是 YYYY-MM-DD 日期 (not a date)"))),
+            }
+        };
+        use chrono::Datelike;
+        let from = date(&self.from, "from")?.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+        let to = date(&self.to, "to")?.unwrap_or(today);
+        Ok(MeasureQuery {
+            within: self.within.clone(),
+            from,
+            to: to.succ_opt().unwrap_or(to),
+            category: self.category.clone(),
+            level: self
+                .level
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|l| Level::parse_field(l, "level"))
+                .transpose()?,
+        })
+    }
+}
+
+/// The three rates and the counts behind them, from the rollups.
+pub async fn api_measures(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<MeasureParams>,
+) -> Result<Json<Measures>, ApiError> {
+    auth.require(Permission::ViewAppeals)?;
+    let who = Viewer::of(&auth.principal);
+    let today = jiayuan_store::appeals::beijing(state.clock.now()).date();
+    Ok(Json(state.store.appeal_measures(&who, &p.query(today)?).await?))
+}
+
+#[derive(Serialize)]
+pub struct ClockView {
+    pub now: String,
+    pub settable: bool,
+    pub last_run: Option<String>,
+}
+
+pub async fn api_clock(_auth: Auth, State(state): State<AppState>) -> Result<Json<ClockView>, ApiError> {
+    Ok(Json(ClockView {
+        now: bj_time(state.clock.now()),
+        settable: state.clock.is_settable(),
+        last_run: bj_opt(state.store.appeal_clock_last_run().await?),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetClock {
+    /// RFC 3339 with an offset
+    pub now: String,
+}
+
+/// Sets the test clock and runs the clock at once (only with `serve --test-clock`; district
+/// administrators only).
+pub async fn api_set_clock(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<SetClock>, JsonRejection>,
+) -> Result<Json<ClockView>, ApiError> {
+    auth.require(Permission::ManageAppeals)?;
+    let b = json_body(body)?;
+    let t = DateTime::parse_from_rfc3339(b.now.trim()).map_err(|_| {
+        ApiError::invalid("now", "应为带时区的时间，如 2026-12-01T09:00:00+08:00 (RFC 3339 with offset)")
+    })?;
+    if !state.clock.set(t.with_timezone(&Utc)) {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "conflict",
+            message: "时钟不可设置：服务未以 --test-clock 启动 (clock is not settable)".into(),
+            field: Some("now".into()),
+        });
+    }
+    crate::clock::tick_once(&state).await;
+    api_clock(auth, State(state)).await
+}

@@ -1,0 +1,284 @@
+//! The appeals API end to end on every backend: filing, the queue, actions with versions,
+//! photos, measures and the test clock.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::DateTime;
+use common::{assert_error, states, App};
+use jiayuan_web::clock::AppClock;
+use jiayuan_web::AppState;
+use serde_json::{json, Value};
+
+async fn bl1_building(app: &App) -> String {
+    let (_, me) = app.json("/api/v1/auth/me").await;
+    me["grants"][0]["territory_code"].as_str().unwrap().to_string()
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn a_resident_files_the_building_group_handles_and_the_resident_rates() {
+    for (t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let media = std::env::temp_dir().join(format!("jy-media-{}", uuid::Uuid::now_v7()));
+        let state = AppState { clock: clock.clone(), media_dir: media.clone(), ..state };
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let c2 = App::signed_in(state.clone(), "c2").await;
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let building = bl1_building(&bl1).await;
+
+        let (s, cats) = r1.json("/api/v1/appeal-categories").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(cats["categories"].as_array().unwrap().iter().any(|c| c["code"] == "neighbour.noise"));
+
+        let body =
+            json!({"category": "neighbour.noise", "territory": building, "description": "楼上夜间噪音"}).to_string();
+        let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{} {b}", t.name);
+        let filed: Value = serde_json::from_str(&b).unwrap();
+        let id = filed["appeal"]["id"].as_str().unwrap().to_string();
+        assert_eq!(filed["appeal"]["handler_level"], "building");
+        assert_eq!(filed["appeal"]["created_at"], "2026-11-30T10:00:00+08:00");
+        assert!(filed["appeal"]["number"].is_string());
+
+        // Bad input names the field.
+        for (bad, field, status) in [
+            (json!({"category": "nope", "territory": building, "description": "x"}), "category", 400),
+            (json!({"category": "neighbour", "territory": "000", "description": "x"}), "territory", 400),
+            (json!({"category": "neighbour", "territory": building, "description": ""}), "description", 400),
+            (
+                json!({"category": "neighbour", "territory": building, "description": "x", "urgency": "soon"}),
+                "urgency",
+                400,
+            ),
+            (
+                json!({"category": "neighbour", "territory": building, "description": "x", "lat": 91.0, "long": 1.0}),
+                "lat",
+                400,
+            ),
+        ] {
+            let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&bad.to_string())).await;
+            assert_eq!(s.as_u16(), status, "{bad} {b}");
+            assert_error(&serde_json::from_str(&b).unwrap(), field);
+        }
+
+        // The building group leader's queue has it; another community does not see it.
+        let (_, q) = bl1.json("/api/v1/appeals?mine=true&status=open").await;
+        assert!(q["items"].as_array().unwrap().iter().any(|a| a["id"] == id.as_str()), "{q}");
+        let (s, _) = c2.json(&format!("/api/v1/appeals/{id}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, d) = bl1.json(&format!("/api/v1/appeals/{id}")).await;
+        assert!(d["actions"].as_array().unwrap().contains(&json!("accept")), "{d}");
+
+        // Illegal transition and stale version: 409 naming the field.
+        let (s, b) =
+            bl1.call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"close","version":1}"#)).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert_error(&serde_json::from_str(&b).unwrap(), "action");
+        let (s, b) = bl1
+            .call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"accept","version":1}"#))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (s, b) =
+            bl1.call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"start","version":1}"#)).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error(&serde_json::from_str(&b).unwrap(), "version");
+        let (s, b) =
+            bl1.call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"fly","version":2}"#)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&b).unwrap(), "action");
+        let (s, _) =
+            r1.call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"start","version":2}"#)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "the reporter does not handle");
+
+        // Photos: an image is kept and served to those who may see the appeal; other bytes are refused.
+        let png = b"\x89PNG\r\n\x1a\n0000IHDR".to_vec();
+        let r = bl1
+            .send(
+                "POST",
+                &format!("/api/v1/appeals/{id}/photos"),
+                Some(("image/png", String::from_utf8_lossy(&png).to_string())),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "lossy bytes are not a PNG any more: {}", r.body);
+        let r =
+            bl1.send("POST", &format!("/api/v1/appeals/{id}/photos"), Some(("image/png", "not an image".into()))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&r.body).unwrap(), "photo");
+        let r = bl1.send_bytes("POST", &format!("/api/v1/appeals/{id}/photos"), "image/png", png.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let photo: Value = serde_json::from_str(&r.body).unwrap();
+        let url = photo["url"].as_str().unwrap().to_string();
+        let got = r1.send("GET", &url, None).await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(got.headers["content-type"], "image/png");
+        assert_eq!(c2.send("GET", &url, None).await.status, StatusCode::NOT_FOUND);
+
+        // Resolve, the reporter rates.
+        let (s, b) = bl1
+            .call(
+                "POST",
+                &format!("/api/v1/appeals/{id}/actions"),
+                Some(r#"{"action":"resolve","version":2,"note":"已协调"}"#),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (s, b) = r1
+            .call(
+                "POST",
+                &format!("/api/v1/appeals/{id}/actions"),
+                Some(r#"{"action":"rate","version":3,"rating":"satisfied"}"#),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let d: Value = serde_json::from_str(&b).unwrap();
+        assert_eq!(d["appeal"]["rating"], "satisfied");
+
+        // The test clock: an unaccepted appeal goes overdue and escalates.
+        let (_, b) = r1.call("POST", "/api/v1/appeals", Some(&body)).await;
+        let second: Value = serde_json::from_str(&b).unwrap();
+        let sid = second["appeal"]["id"].as_str().unwrap().to_string();
+        let (s, _) = bl1.call("POST", "/api/v1/clock", Some(r#"{"now":"2026-12-02T10:00:00+08:00"}"#)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "only administrators set the clock");
+        let (s, b) = admin.call("POST", "/api/v1/clock", Some(r#"{"now":"2026-12-02"}"#)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        let (s, b) = admin.call("POST", "/api/v1/clock", Some(r#"{"now":"2026-12-02T10:00:00+08:00"}"#)).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (_, d) = admin.json(&format!("/api/v1/appeals/{sid}")).await;
+        assert_eq!(d["appeal"]["handler_level"], "compound", "{d}");
+        assert_eq!(d["appeal"]["overdue"], true);
+
+        // Measures over the period, with the formula beside each rate.
+        let (s, m) = admin.json("/api/v1/appeals/measures?from=2026-11-01&to=2026-12-31").await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(m["totals"]["received"], 2, "{m}");
+        assert_eq!(m["totals"]["settled_building"], 1);
+        assert!(m["rates"][2]["formula_zh"].as_str().unwrap().contains("满意"));
+        let (s, b) = admin.call("GET", "/api/v1/appeals/measures?from=2026-13-01", None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&b).unwrap(), "from");
+        let (s, b) = c2.call("GET", &format!("/api/v1/appeals/measures?within={building}"), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+        let _ = std::fs::remove_dir_all(media);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_wall_clock_cannot_be_set() {
+    for (t, state) in states().await {
+        let admin = App::signed_in(state, "admin").await;
+        let (s, b) = admin.call("POST", "/api/v1/clock", Some(r#"{"now":"2026-12-02T10:00:00+08:00"}"#)).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn open311_georeport_v2() {
+    for (t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock, ..state };
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let public = App::anonymous(state.clone());
+        let (s, b) = c1.call("POST", "/api/v1/auth/tokens", Some(r#"{"name":"open311 client"}"#)).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let key = serde_json::from_str::<Value>(&b).unwrap()["token"].as_str().unwrap().to_string();
+        let (_, me) = c1.json("/api/v1/auth/me").await;
+        let community = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+
+        // Discovery in both formats.
+        let (s, d) = public.json("/open311/v2/discovery.json").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(d["endpoints"][0]["specification"], "http://wiki.open311.org/GeoReport_v2");
+        let x = public.send("GET", "/open311/v2/discovery.xml", None).await;
+        assert_eq!(x.headers["content-type"], "text/xml; charset=utf-8");
+        assert!(x.body.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><discovery>"), "{}", x.body);
+        assert!(x.body.contains("<formats><format>application/json</format>"), "{}", x.body);
+        // Services: an array with string codes; a definition is an object.
+        let (_, sv) = public.json("/open311/v2/services.json").await;
+        let noise = sv.as_array().unwrap().iter().find(|s| s["service_code"] == "neighbour.noise").unwrap();
+        assert_eq!((noise["metadata"].clone(), noise["type"].clone()), (json!(false), json!("realtime")));
+        let (s, def) = public.json("/open311/v2/services/neighbour.noise.json").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(def, json!({"service_code": "neighbour.noise", "attributes": []}));
+        let (s, e) = public.json("/open311/v2/services/nope.json").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(e[0]["code"], 404);
+        assert_eq!(public.send("GET", "/open311/v2/services.html", None).await.status, StatusCode::NOT_FOUND);
+
+        // POST: form-encoded, api_key required, a location required.
+        let form = "application/x-www-form-urlencoded; charset=utf-8";
+        let post = |body: String| public.send("POST", "/open311/v2/requests.json", Some((form, body)));
+        let r = post(format!("service_code=neighbour.noise&address_id={community}&description=x")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        let r = post(format!("api_key=bad&service_code=neighbour.noise&address_id={community}")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = post(format!("api_key={key}&service_code=neighbour.noise")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "no location");
+        let r = post(format!("api_key={key}&service_code=zzz&address_id={community}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = post(format!("api_key={key}&service_code=neighbour.noise&address_id={community}&attribute[X]=1")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let r = post(format!(
+            "api_key={key}&service_code=neighbour.noise&lat=36.1&long=120.3&description=%E5%A4%9C%E9%97%B4%E5%99%AA%E9%9F%B3&first_name=%E4%B8%89&last_name=%E5%BC%A0"
+        ))
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let created: Value = serde_json::from_str(&r.body).unwrap();
+        let id = created[0]["service_request_id"].as_str().expect("a string id").to_string();
+        assert!(created[0].get("token").is_none());
+        // The key may come in the query too.
+        let r = public
+            .send(
+                "POST",
+                &format!("/open311/v2/requests.xml?api_key={key}"),
+                Some((form, format!("service_code=other&address_id={community}"))),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("<service_requests><request>") && r.body.contains("<service_request_id>"),
+            "{}",
+            r.body
+        );
+
+        // GET: public fields without a key, everything in scope with it.
+        let (s, list) = public.json("/open311/v2/requests.json").await;
+        assert_eq!(s, StatusCode::OK);
+        let mine = list.as_array().unwrap().iter().find(|r| r["service_request_id"] == id.as_str()).expect("listed");
+        assert_eq!(mine["status"], "open");
+        assert!(mine["description"].is_null(), "no description without a key");
+        assert!(mine["requested_datetime"].as_str().unwrap().ends_with("+08:00"));
+        let (_, one) = public.json(&format!("/open311/v2/requests/{id}.json?api_key={key}&extensions=true")).await;
+        assert_eq!(one.as_array().unwrap().len(), 1);
+        assert_eq!(one[0]["description"], "夜间噪音");
+        assert_eq!(one[0]["extended_attributes"]["status_detail"], "new");
+        let (s, _) = public.json("/open311/v2/requests/999999.json").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, f) = public.json(&format!("/open311/v2/requests.json?service_request_id={id}&status=closed")).await;
+        assert_eq!(f.as_array().unwrap().len(), 1, "service_request_id overrides the other filters");
+        let (_, closed) = public.json("/open311/v2/requests.json?status=closed").await;
+        assert!(closed.as_array().unwrap().is_empty());
+        let (s, e) = public.json("/open311/v2/requests.json?start_date=2026-11-01T00:00:00").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "a time without a zone");
+        assert_eq!(e[0]["code"], 400);
+        let (s, _) = public
+            .json("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z")
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "more than 90 days");
+        let (s, _) = public
+            .json("/open311/v2/requests.json?start_date=2026-11-01T00:00:00Z&end_date=2026-12-01T00:00:00%2B08:00")
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = public.json("/open311/v2/tokens/abc.json").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        t.finish().await;
+    }
+}
