@@ -104,25 +104,7 @@ impl Store {
         )
         .await?;
         let version = version.map(|v| v.0).unwrap_or(0);
-        let rows: Vec<CategoryTuple> = fetch_all(
-            &self.db,
-            "SELECT code, parent_code, name_zh, name_en, lowest_level, response_limits, resolve_limits
-             FROM appeal_categories WHERE version = $1 ORDER BY ord",
-            &[version.into()],
-        )
-        .await?;
-        let rows: Vec<CategoryRow> = rows
-            .into_iter()
-            .map(|r| CategoryRow {
-                code: r.0,
-                parent: r.1,
-                name_zh: r.2,
-                name_en: r.3,
-                lowest_level: r.4,
-                response: r.5,
-                resolve: r.6,
-            })
-            .collect();
+        let rows = self.category_rows_of(version).await?;
         let categories = if rows.is_empty() { vec![] } else { category::build(&rows).map_err(anyhow::Error::msg)? };
         let by_code = categories.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
         let rules: Vec<(String, String, String, Option<String>)> =
@@ -241,13 +223,13 @@ impl Store {
         Ok(version)
     }
 
-    /// The rows of the current version, as written (for export and editing).
-    pub async fn category_rows(&self) -> Result<Vec<CategoryRow>> {
+    /// The rows of a version, as written (for export and editing).
+    pub async fn category_rows_of(&self, version: i64) -> Result<Vec<CategoryRow>> {
         let rows: Vec<CategoryTuple> = fetch_all(
             &self.db,
-            "SELECT code, parent_code, name_zh, name_en, lowest_level, response_limits, resolve_limits FROM appeal_categories
-             WHERE version = (SELECT max(version) FROM appeal_category_versions) ORDER BY ord",
-            &[],
+            "SELECT code, parent_code, name_zh, name_en, lowest_level, response_limits, resolve_limits
+             FROM appeal_categories WHERE version = $1 ORDER BY ord",
+            &[version.into()],
         )
         .await?;
         Ok(rows
