@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'jiayuan-browser-'));
 
 function startServer() {
   return new Promise((ok, fail) => {
-    const child = spawn(bin, ['--db', `sqlite://${join(dir, 'b.db')}`, 'serve', '--demo', '--scale', 'small', '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(bin, ['--db', `sqlite://${join(dir, 'b.db')}`, 'serve', '--demo', '--scale', 'small', '--test-clock', '--media-dir', join(dir, 'media'), '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const timer = setTimeout(() => fail(new Error('server did not start: ' + out)), 60000);
     child.stdout.on('data', (d) => {
@@ -181,11 +181,98 @@ test('pages fit a phone screen', async (page, base) => {
   await page.goto(base + '/login');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) <= 1, 'login fits');
   await signedIn(page, base, 'admin');
-  for (const path of ['/', '/people', '/households', '/account', '/admin/users', '/audit', '/admin/roles']) {
+  for (const path of ['/', '/people', '/households', '/account', '/admin/users', '/audit', '/admin/roles', '/appeals', '/appeals/dashboard', '/report?community=370612001001']) {
     await page.goto(base + path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `${path} scrolls sideways by ${overflow}px on a phone`);
   }
+});
+
+async function signOut(page) {
+  await page.getByRole('button', { name: '退出' }).click();
+  await page.waitForURL(/\/login/);
+}
+
+// The form inside the <details> whose summary is exactly `label`.
+function actionForm(page, label) {
+  return page.locator('details.act', { has: page.locator('summary', { hasText: new RegExp(`^${label}$`) }) });
+}
+
+async function fileAsResident(page, base, description) {
+  await signedIn(page, base, 'r1');
+  await page.goto(base + '/report');
+  await page.getByLabel('问题类别').selectOption('neighbour.noise');
+  await page.getByLabel('问题描述').fill(description);
+  await page.getByRole('button', { name: '提交' }).click();
+  const filed = page.getByRole('status');
+  await filed.waitFor();
+  assert.match(await filed.innerText(), /楼栋党小组/, 'routed to the building group');
+  return (await page.locator('.filed .number').innerText()).trim();
+}
+
+async function openAppeal(page, base, tab, number) {
+  await page.goto(base + `/appeals?tab=${tab}`);
+  await page.getByRole('link', { name: new RegExp(`#${number} `) }).click();
+  await page.getByRole('heading', { name: new RegExp(`#${number}`) }).waitFor();
+}
+
+test('appeals: a resident reports, the building group leader handles it, the resident rates it', async (page, base) => {
+  const number = await fileAsResident(page, base, '楼上每晚装修噪音，浏览器测试');
+  await signOut(page);
+  await signedIn(page, base, 'bl1');
+  await openAppeal(page, base, 'todo', number);
+  await actionForm(page, '受理').getByRole('button', { name: '受理' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('h1').innerText(), /已受理/);
+  const resolve = actionForm(page, '办结');
+  await resolve.getByLabel(/说明/).fill('已上门协调，楼上住户承诺晚十点后停工');
+  await resolve.getByRole('button', { name: '办结' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('h1').innerText(), /已办结/);
+  assert.match(await page.locator('ol.timeline').innerText(), /受理[\s\S]*办结/);
+  await signOut(page);
+  await signedIn(page, base, 'r1');
+  await openAppeal(page, base, 'reported', number);
+  const rate = actionForm(page, '评价');
+  await rate.getByLabel('评价').selectOption('satisfied');
+  await rate.getByRole('button', { name: '评价' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('.rating').innerText(), /满意/);
+});
+
+test('appeals: an appeal nobody accepts goes overdue and escalates on the test clock', async (page, base) => {
+  const number = await fileAsResident(page, base, '楼道灯坏了，浏览器测试超期');
+  await signOut(page);
+  await signedIn(page, base, 'admin');
+  await page.goto(base + '/appeals/dashboard');
+  // Neighbour disputes must be accepted within 24 hours; five days later it is overdue.
+  const later = new Date(Date.now() + 5 * 24 * 3600 * 1000 + 8 * 3600 * 1000).toISOString().slice(0, 16);
+  await page.getByLabel('测试时钟').fill(later);
+  await page.getByRole('button', { name: /设置/ }).click();
+  await page.waitForURL(/\/appeals\/dashboard/);
+  await openAppeal(page, base, 'all', number);
+  const facts = await page.locator('dl.kv').innerText();
+  assert.match(facts, /小区党支部/, 'escalated from the building group to the compound branch');
+  assert.match(facts, /超期/);
+  assert.match(await page.locator('ol.timeline').innerText(), /超期[\s\S]*上报上级/);
+  await page.goto(base + '/appeals/dashboard');
+  assert.match(await page.locator('.figures').innerText(), /满意率[\s\S]*÷/, 'each rate shows its formula');
+});
+
+test('appeals: anyone can report without an account and follow it by code', async (page, base) => {
+  await page.goto(base + '/report');
+  await page.getByRole('button', { name: '选择' }).click();
+  await page.getByLabel('问题类别').selectOption('environment.rubbish');
+  await page.getByLabel('问题描述').fill('垃圾桶满了两天没人清运');
+  await page.getByLabel('匿名反映').check();
+  await page.getByRole('button', { name: '提交' }).click();
+  await page.getByRole('status').waitFor();
+  const code = (await page.locator('.filed code').innerText()).trim();
+  assert.match(code, /^jt_/);
+  await page.getByRole('link', { name: '查询办理进度' }).first().click();
+  assert.match(await page.locator('.status').innerText(), /待受理|已受理|上报/);
+  await page.goto(base + '/report/track?code=wrong');
+  assert.match(await page.getByRole('alert').innerText(), /查询码不正确/);
 });
 
 const { child, base } = await startServer();

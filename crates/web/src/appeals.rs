@@ -116,6 +116,7 @@ pub struct AppealView {
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
     pub rating: Option<String>,
+    pub rating_label: Option<&'static str>,
     pub merged_into: Option<Uuid>,
 }
 
@@ -177,6 +178,7 @@ pub fn appeal_view(state: &AppState, who: &Viewer, a: &AppealRow, cat_name: Stri
         resolved_at: bj_opt(a.resolved_at),
         closed_at: bj_opt(a.closed_at),
         rating: a.rating.clone(),
+        rating_label: a.rating.as_deref().and_then(Rating::parse).map(|r| r.label_zh()),
         merged_into: a.merged_into,
     }
 }

@@ -350,6 +350,18 @@ pub async fn authenticate(State(state): State<AppState>, req: Request<Body>, nex
                 }
             }
         }
+        // A multipart form (a photo upload) carries its token in the action's query string,
+        // since reading it from the body would mean buffering the whole upload here.
+        let is_multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if provided.is_none() && is_multipart {
+            provided = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned());
+        }
         let ok = matches!((&expected, &provided), (Some(e), Some(p)) if !e.is_empty() && constant_eq(e, p));
         if !ok {
             let e = ApiError {

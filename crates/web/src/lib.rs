@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod appeal_pages;
 pub mod appeals;
 pub mod auth;
 pub mod clock;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub sessions: Arc<auth::SessionCache>,
     pub throttle: Arc<auth::LoginThrottle>,
+    /// Anonymous reports per address, counted like failed sign-ins.
+    pub report_throttle: Arc<auth::LoginThrottle>,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https`.
     pub secure_cookies: bool,
     /// "Now" for appeals: the wall clock, or a settable one for tests.
@@ -41,6 +44,7 @@ impl AppState {
             store: Arc::new(store),
             sessions: Arc::default(),
             throttle: Arc::default(),
+            report_throttle: Arc::default(),
             secure_cookies: false,
             clock: clock::AppClock::default(),
             media_dir: std::env::temp_dir().join("jiayuan-media"),
@@ -122,6 +126,23 @@ pub fn router(state: AppState) -> Router {
         .route("/households", get(pages::households))
         .route("/households/{id}", get(pages::household))
         .route("/lang/{code}", get(pages::set_lang))
+        .route("/appeals", get(appeal_pages::queue))
+        .route("/appeals/dashboard", get(appeal_pages::dashboard))
+        .route("/appeals/clock", post(appeal_pages::clock_form))
+        .route("/appeals/{id}", get(appeal_pages::appeal_page))
+        .route("/appeals/{id}/act", post(appeal_pages::act_form))
+        .route(
+            "/appeals/{id}/photos",
+            post(appeal_pages::photo_form)
+                .layer(axum::extract::DefaultBodyLimit::max(appeals::PHOTO_LIMIT + 64 * 1024)),
+        )
+        .route(
+            "/report",
+            get(appeal_pages::report_page)
+                .post(appeal_pages::report_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(appeals::PHOTO_LIMIT + 64 * 1024)),
+        )
+        .route("/report/track", get(appeal_pages::track_page).post(appeal_pages::track_act))
         .route("/static/app.css", get(pages::css))
         .fallback(pages::page_not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))

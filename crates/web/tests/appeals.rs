@@ -282,3 +282,59 @@ async fn open311_georeport_v2() {
         t.finish().await;
     }
 }
+
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "jiayuanboundary7";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn appeal_pages_file_act_and_refuse_with_messages() {
+    for (t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock, ..state };
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        assert_eq!(r1.send("GET", "/report", None).await.status, StatusCode::OK);
+        let csrf = r1.csrf.clone().unwrap();
+        let (ct, body) =
+            multipart(&[("territory", &building), ("category", "neighbour.noise"), ("description", "噪音")]);
+        let r = r1.send_bytes("POST", &format!("/report?csrf={csrf}"), &ct, body.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", t.name);
+        assert!(r.body.contains("已提交"), "{}", r.body);
+        // Without the token in the query the upload is refused.
+        let mut no_token = r1.clone();
+        no_token.csrf = None;
+        assert_eq!(no_token.send_bytes("POST", "/report", &ct, body).await.status, StatusCode::FORBIDDEN);
+        let (ct, body) = multipart(&[("territory", &building), ("category", "nope"), ("description", "噪音")]);
+        let r = r1.send_bytes("POST", &format!("/report?csrf={csrf}"), &ct, body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("role=\"alert\"") && r.body.contains("category"), "{}", r.body);
+
+        let q = bl1.send("GET", "/appeals", None).await;
+        assert_eq!(q.status, StatusCode::OK);
+        let queue = q.body.split("<ul class=\"queue\">").nth(1).expect("a queue list");
+        let id = queue.split("href=\"/appeals/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let page = bl1.send("GET", &format!("/appeals/{id}"), None).await;
+        assert!(page.body.contains("<summary>受理"), "{}", page.body);
+        let form = "application/x-www-form-urlencoded";
+        let r = bl1.send("POST", &format!("/appeals/{id}/act"), Some((form, "action=accept&version=7".into()))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(r.headers["location"].to_str().unwrap().contains("error=version"), "{:?}", r.headers["location"]);
+        let r = bl1.send("POST", &format!("/appeals/{id}/act"), Some((form, "action=accept&version=1".into()))).await;
+        assert!(r.headers["location"].to_str().unwrap().contains("done="));
+        let so1 = App::signed_in(state.clone(), "so1").await;
+        assert_eq!(so1.send("GET", "/appeals/dashboard", None).await.status, StatusCode::FORBIDDEN);
+        let oc1 = App::signed_in(state.clone(), "oc1").await;
+        assert_eq!(oc1.send("GET", "/appeals/dashboard", None).await.status, StatusCode::OK);
+        assert_eq!(r1.send("GET", "/report/track?code=nothing", None).await.status, StatusCode::OK);
+        t.finish().await;
+    }
+}

@@ -56,6 +56,8 @@ pub struct Viewer {
     pub person_id: Option<Uuid>,
     pub name: String,
     pub manage: bool,
+    /// An appeal this viewer follows by its tracking code (a reporter without an account).
+    pub tracked: Option<Uuid>,
 }
 
 impl Viewer {
@@ -67,12 +69,26 @@ impl Viewer {
             person_id: p.person_id,
             name: p.display_name.clone(),
             manage: p.can(Permission::ManageAppeals),
+            tracked: None,
         }
     }
 
     /// Someone on the public report page: sees nothing but what they filed, by its code.
     pub fn public() -> Self {
-        Self { view: None, handle: None, user_id: None, person_id: None, name: "公众".into(), manage: false }
+        Self {
+            view: None,
+            handle: None,
+            user_id: None,
+            person_id: None,
+            name: "公众".into(),
+            manage: false,
+            tracked: None,
+        }
+    }
+
+    /// The reporter of one appeal, known by the tracking code they were given.
+    pub fn tracking(a: &AppealRow) -> Self {
+        Self { name: "反映人".into(), tracked: Some(a.id), ..Self::public() }
     }
 
     /// An Open311 caller without an api_key: may list every appeal, and the Open311 layer
@@ -85,6 +101,7 @@ impl Viewer {
             person_id: None,
             name: "Open311".into(),
             manage: false,
+            tracked: None,
         }
     }
 
@@ -98,7 +115,8 @@ impl Viewer {
     }
 
     pub(crate) fn reported(&self, a: &AppealRow) -> bool {
-        (self.user_id.is_some() && a.reporter_user_id == self.user_id)
+        self.tracked == Some(a.id)
+            || (self.user_id.is_some() && a.reporter_user_id == self.user_id)
             || (self.person_id.is_some() && a.reporter_person_id == self.person_id)
     }
 
