@@ -404,6 +404,7 @@ async fn run(cli: Cli) -> Result<()> {
             let state = jiayuan_web::AppState { secure_cookies, clock, media_dir, ..jiayuan_web::AppState::new(store) };
             // The clock catches up at once on what fell due while the server was down.
             jiayuan_web::clock::spawn_workers(state.clone(), std::time::Duration::from_secs(5));
+            jiayuan_web::notify::spawn_sender(state.clone(), std::time::Duration::from_secs(2));
             jiayuan_web::serve(listener, state).await?;
         }
         Command::Import { kind, file } => {

@@ -681,3 +681,53 @@ pub async fn api_set_clock(
     crate::clock::tick_once(&state).await;
     api_clock(auth, State(state)).await
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelBody {
+    pub name: Option<String>,
+    /// wecom, dingtalk or webhook
+    pub kind: Option<String>,
+    pub url: Option<String>,
+    /// HMAC key for webhooks, signing secret for DingTalk; stored encrypted
+    pub secret: Option<String>,
+    /// Territory code: notify about appeals handled in this subtree
+    pub scope: Option<String>,
+    /// Comma-separated actions, default create,escalate,return,warn,overdue
+    pub events: Option<String>,
+}
+
+/// Notification channels (appeal administrators).
+pub async fn api_channels(auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    auth.require(Permission::ManageAppeals)?;
+    Ok(Json(serde_json::json!({"items": state.store.notify_channels().await?})))
+}
+
+pub async fn api_add_channel(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<ChannelBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<jiayuan_store::appeals::outbox::ChannelRow>), ApiError> {
+    auth.require(Permission::ManageAppeals)?;
+    let b = json_body(body)?;
+    let n = jiayuan_store::appeals::outbox::NewChannel {
+        name: b.name.unwrap_or_default(),
+        kind: b.kind.unwrap_or_default(),
+        url: b.url.unwrap_or_default(),
+        secret: b.secret,
+        path: b.scope.unwrap_or_default(),
+        events: b.events,
+    };
+    Ok((StatusCode::CREATED, Json(state.store.add_notify_channel(&auth.audit_ctx(), &n).await?)))
+}
+
+/// The most recent outbox messages with every delivery attempt.
+pub async fn api_outbox(auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    auth.require(Permission::ManageAppeals)?;
+    let mut items = Vec::new();
+    for o in state.store.outbox_recent(100).await? {
+        let attempts = state.store.deliveries_of(o.id).await?;
+        items.push(serde_json::json!({"message": o, "deliveries": attempts}));
+    }
+    Ok(Json(serde_json::json!({"counts": state.store.outbox_counts().await?, "items": items})))
+}

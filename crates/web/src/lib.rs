@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod map;
+pub mod notify;
 pub mod open311;
 pub mod pages;
 pub mod views;
@@ -94,6 +95,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/appeals/{id}/photos/{photo}", get(appeals::api_photo))
         .route("/clock", get(appeals::api_clock).post(appeals::api_set_clock))
+        .route("/notify/channels", get(appeals::api_channels).post(appeals::api_add_channel))
+        .route("/notify/outbox", get(appeals::api_outbox))
         .fallback(api::api_not_found);
     Router::new()
         .nest("/api/v1", api)
