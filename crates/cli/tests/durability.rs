@@ -1,0 +1,122 @@
+//! An acknowledged appeal is never lost: file appeals from several clients, kill the server
+//! (SIGKILL, no shutdown) in the middle of the load, start it again on the same database,
+//! and find every appeal that was answered 201. Runs on SQLite, and on PostgreSQL when
+//! `JIAYUAN_TEST_DATABASE_URL` is set.
+
+use jiayuan_store::testing;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const TEST_KEY: &str = "0707070707070707070707070707070707070707070707070707070707070707";
+
+fn start(db: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jiayuan"))
+        .args(["--db", db, "serve", "--demo", "--scale", "small", "--addr", "127.0.0.1:0"])
+        .env("JIAYUAN_KEY", TEST_KEY)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start jiayuan serve");
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        if let Some(rest) = line.split("serving on ").nth(1) {
+            let base = rest.trim_end_matches('/').to_string();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines.by_ref() {});
+            return (child, base);
+        }
+    }
+}
+
+/// Signs in and returns (cookie, csrf).
+async fn sign_in(http: &reqwest::Client, base: &str, user: &str) -> (String, String) {
+    let r = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"username":"{user}","password":"jiayuan-demo"}}"#))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    (cookie, v["csrf_token"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn every_acknowledged_appeal_survives_a_kill() {
+    for t in testing::all().await {
+        let (mut child, base) = start(&t.url);
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+        let (cookie, csrf) = sign_in(&http, &base, "r1").await;
+        let (_, me) = {
+            let r = http.get(format!("{base}/api/v1/auth/me")).header("cookie", &cookie).send().await.unwrap();
+            ((), serde_json::from_str::<serde_json::Value>(&r.text().await.unwrap()).unwrap())
+        };
+        let place = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut tasks = Vec::new();
+        for w in 0..4 {
+            let (http, base, cookie, csrf, place, acked) =
+                (http.clone(), base.clone(), cookie.clone(), csrf.clone(), place.clone(), acked.clone());
+            tasks.push(tokio::spawn(async move {
+                for i in 0.. {
+                    let body = serde_json::json!({"category": "other", "territory": place, "description": format!("负载 {w}-{i}")});
+                    let r = http
+                        .post(format!("{base}/api/v1/appeals"))
+                        .header("cookie", &cookie)
+                        .header("x-csrf-token", &csrf)
+                        .header("content-type", "application/json")
+                        .body(body.to_string())
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            let v: serde_json::Value = match r.text().await {
+                                Ok(t) => serde_json::from_str(&t).unwrap_or_default(),
+                                Err(_) => break, // killed before the body arrived: not acknowledged
+                            };
+                            if let Some(n) = v["appeal"]["number"].as_str() {
+                                acked.lock().unwrap().push(n.to_string());
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        child.kill().expect("SIGKILL the server");
+        child.wait().unwrap();
+        for task in tasks {
+            let _ = task.await;
+        }
+        let acked = acked.lock().unwrap().clone();
+        assert!(acked.len() > 20, "the load ran before the kill ({} on {})", acked.len(), t.name);
+
+        let (mut child, base) = start(&t.url);
+        let (cookie, _) = sign_in(&http, &base, "admin").await;
+        let mut missing = Vec::new();
+        for n in &acked {
+            let r = http.get(format!("{base}/api/v1/appeals/{n}")).header("cookie", &cookie).send().await.unwrap();
+            if r.status().as_u16() != 200 {
+                missing.push(n.clone());
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            missing.is_empty(),
+            "lost {} of {} acknowledged appeals on {}: {missing:?}",
+            missing.len(),
+            acked.len(),
+            t.name
+        );
+        eprintln!("{}: {} acknowledged appeals, all found after the kill", t.name, acked.len());
+        t.finish().await;
+    }
+}
