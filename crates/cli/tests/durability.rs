@@ -11,6 +11,8 @@ use std::time::Duration;
 
 const TEST_KEY: &str = "0707070707070707070707070707070707070707070707070707070707070707";
 
+/// Starts the server; the caller kills and waits for it.
+#[allow(clippy::zombie_processes)]
 fn start(db: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jiayuan"))
         .args(["--db", db, "serve", "--demo", "--scale", "small", "--addr", "127.0.0.1:0"])
