@@ -104,6 +104,77 @@ enum Command {
         #[command(subcommand)]
         cmd: CalendarCmd,
     },
+    /// Residents' appeals: the clock, rollups, categories, settings, notification channels
+    Appeals {
+        #[command(subcommand)]
+        cmd: AppealsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppealsCmd {
+    /// How many appeals the database holds, open and in all
+    Count,
+    /// Run the clock once now (warnings, overdue, escalation) and fold the rollups
+    Tick,
+    /// Write the category tree in force as TSV (the format of `categories-import`)
+    CategoriesExport { file: PathBuf },
+    /// Check a category tree (TSV) and make it the new version; appeals keep theirs
+    CategoriesImport {
+        file: PathBuf,
+        /// What changed, for the version history
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Start a category (and its subcategories) at another level in one subtree
+    Route {
+        /// Category code (empty for every category)
+        #[arg(long, default_value = "")]
+        category: String,
+        /// Territory code of the subtree
+        #[arg(long)]
+        scope: String,
+        /// building, compound, community, subdistrict or district
+        #[arg(long)]
+        lowest: String,
+        /// The department that handles it there
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// Set a rate formula (response_rate, resolution_rate, satisfaction_rate) or office_hours
+    Set { key: String, value: String },
+    /// Add a notification channel; a secret, if any, is read from standard input
+    NotifyAdd {
+        #[arg(long)]
+        name: String,
+        /// wecom, dingtalk or webhook
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        url: String,
+        /// Territory code: appeals handled in this subtree
+        #[arg(long)]
+        scope: String,
+        /// Comma-separated events (default create,escalate,return,warn,overdue)
+        #[arg(long)]
+        events: Option<String>,
+        /// Read the signing secret from standard input
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// Notification channels and how the outbox stands
+    NotifyList,
+    /// For benchmarks: write the rollup rows that N generated appeals fold into
+    BenchRollups {
+        #[arg(long, default_value_t = 20_000_000)]
+        appeals: u64,
+        #[arg(long, default_value = "2024-01-01")]
+        from: String,
+        #[arg(long, default_value_t = 731)]
+        days: u32,
+        #[arg(long, default_value_t = 20261128)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -257,7 +328,7 @@ async fn open(db: &str, key_file: Option<&Path>) -> Result<Store> {
         path.display()
     );
     let key = parse_key(&hex).map_err(|e| anyhow::anyhow!(e))?;
-    Ok(Store { db: probe.db, crypto: std::sync::Arc::new(Crypto::new(&key)), cache: Default::default() })
+    Ok(Store { crypto: std::sync::Arc::new(Crypto::new(&key)), ..probe })
 }
 
 fn default_key_path(db: &str) -> PathBuf {
@@ -492,6 +563,7 @@ async fn run(cli: Cli) -> Result<()> {
             rotate_keys(&cli.db, cli.key_file.as_deref(), new_key_file).await?;
         }
         Command::Calendar { cmd } => calendar_command(&cli.db, cli.key_file.as_deref(), cmd).await?,
+        Command::Appeals { cmd } => appeals_command(&cli.db, cli.key_file.as_deref(), cmd).await?,
         Command::Audit { cmd } => {
             let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.check_schema().await?;
@@ -590,6 +662,97 @@ async fn calendar_command(db: &str, key_file: Option<&Path>, cmd: CalendarCmd) -
             let cal = calendar_in_use(db).await?;
             let years: Vec<String> = cal.years().map(|y| y.to_string()).collect();
             println!("{}", years.join(" "));
+        }
+    }
+    Ok(())
+}
+
+async fn appeals_command(db: &str, key_file: Option<&Path>, cmd: AppealsCmd) -> Result<()> {
+    use jiayuan_domain::appeal::category;
+    let store = open(db, key_file).await?;
+    store.migrate().await?;
+    let ctx = |what: &str| AuditCtx::operator(what);
+    match cmd {
+        AppealsCmd::Count => {
+            let all = jiayuan_store::batch::fetch_i64(&store.db, "SELECT count(*) FROM appeals", &[]).await?;
+            let open =
+                jiayuan_store::batch::fetch_i64(&store.db, "SELECT count(*) FROM appeals WHERE is_open = TRUE", &[])
+                    .await?;
+            println!("{all} ({open} open)");
+        }
+        AppealsCmd::Tick => {
+            let r = store.run_appeal_clock(chrono_now()).await?;
+            let n = store.roll_up_all_appeals().await?;
+            println!(
+                "warned {} · overdue {} · escalated {} · failed {} · events rolled up {n}",
+                r.warned, r.overdue, r.escalated, r.failed
+            );
+        }
+        AppealsCmd::CategoriesExport { file } => {
+            let mut out = String::from("# code\tparent\tname_zh\tname_en\tlowest_level\tresponse\tresolve\n");
+            let rows = store.category_rows_of(store.appeal_config().await?.version).await?;
+            for r in &rows {
+                let d = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                    r.code,
+                    d(&r.parent),
+                    r.name_zh,
+                    r.name_en,
+                    d(&r.lowest_level),
+                    d(&r.response),
+                    d(&r.resolve)
+                ));
+            }
+            std::fs::write(&file, out).with_context(|| format!("cannot write {}", file.display()))?;
+            println!("{} categories written to {}", rows.len(), file.display());
+        }
+        AppealsCmd::CategoriesImport { file, note } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let rows = category::parse_tsv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let v = store.write_category_version(&ctx("appeals categories-import"), &rows, &note).await?;
+            println!("分类版本 category version {v}: {} categories", rows.len());
+        }
+        AppealsCmd::Route { category, scope, lowest, department } => {
+            let t =
+                store.territory_by_ref(&scope).await.map_err(|_| anyhow::anyhow!("--scope: no territory {scope}"))?;
+            let lowest = jiayuan_domain::appeal::Level::parse_field(&lowest, "lowest")?;
+            if !category.is_empty() && store.appeal_config().await?.category(&category).is_none() {
+                bail!("--category: no category {category}");
+            }
+            let rule = jiayuan_domain::appeal::routing::RoutingRule { category, path: t.path, lowest, department };
+            store.set_routing_rule(&ctx("appeals route"), &rule).await?;
+            println!("routing rule saved");
+        }
+        AppealsCmd::Set { key, value } => {
+            store.set_appeal_setting(&ctx("appeals set"), &key, &value).await?;
+            println!("{key} = {value}");
+        }
+        AppealsCmd::NotifyAdd { name, kind, url, scope, events, secret_stdin } => {
+            let secret = if secret_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_line(&mut s)?;
+                Some(s.trim().to_string()).filter(|s| !s.is_empty())
+            } else {
+                None
+            };
+            let n = jiayuan_store::appeals::outbox::NewChannel { name, kind, url, secret, path: scope, events };
+            let c = store.add_notify_channel(&ctx("appeals notify-add"), &n).await?;
+            println!("channel {} added ({}, events {})", c.id, c.kind, c.events);
+        }
+        AppealsCmd::NotifyList => {
+            for c in store.notify_channels().await? {
+                println!("{}  {}  {}  {}  {}  {}", c.id, c.name, c.kind, c.url, c.path, c.events);
+            }
+            for (status, n) in store.outbox_counts().await? {
+                println!("outbox {status}: {n}");
+            }
+        }
+        AppealsCmd::BenchRollups { appeals, from, days, seed } => {
+            let from = parse_day(&from, "--from")?;
+            let t = std::time::Instant::now();
+            let r = store.generate_bench_rollups(appeals, from, days, seed).await?;
+            println!("{} appeals folded into {} rollup rows in {:.1} s", r.appeals, r.rows, t.elapsed().as_secs_f64());
         }
     }
     Ok(())

@@ -316,6 +316,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Who staffs a level decides appeal routing.
+        self.cache.clear();
         Ok(())
     }
 
@@ -715,7 +717,10 @@ impl Store {
             exec(&mut tx, sql, vals).await?;
         }
         audit::append(&mut tx, ctx, event).await?;
-        tx.commit().await
+        tx.commit().await?;
+        // Grants and disabled accounts decide appeal routing.
+        self.cache.clear();
+        Ok(())
     }
 }
 

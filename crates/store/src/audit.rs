@@ -101,48 +101,63 @@ pub fn entry_hash(e: &AuditEntry) -> String {
 
 /// Appends one entry inside the caller's transaction.
 pub async fn append(tx: &mut Tx, ctx: &AuditCtx, ev: AuditEvent<'_>) -> Result<i64> {
+    append_many(tx, vec![(ctx, ev)]).await
+}
+
+/// Appends entries in order inside the caller's transaction, chained one to the next, in
+/// three statements however many there are. Returns the last sequence number.
+pub async fn append_many(tx: &mut Tx, items: Vec<(&AuditCtx, AuditEvent<'_>)>) -> Result<i64> {
+    let n = items.len() as i64;
+    if n == 0 {
+        return Ok(0);
+    }
     // The head's row lock (PostgreSQL) or the write lock (SQLite) serialises appends.
-    exec(tx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1", &[]).await?;
-    let (seq, prev): (i64, String) =
-        on_tx!(tx, |c| sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(c).await?);
-    let mut entry = AuditEntry {
-        seq,
-        at: Utc::now().trunc_subsecs(6),
-        actor: ctx.actor.clone(),
-        role: ctx.role.clone(),
-        scope_path: ev.scope_path.to_string(),
-        action: ev.action.to_string(),
-        object: ev.object,
-        summary: ev.summary.to_string(),
-        result: ev.result.to_string(),
-        ip: ctx.ip.clone(),
-        request_id: ctx.request_id.clone(),
-        prev_hash: prev,
-        hash: String::new(),
-    };
-    entry.hash = entry_hash(&entry);
-    exec(
-        tx,
-        &format!("INSERT INTO audit_log ({ENTRY_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"),
-        &[
-            seq.into(),
+    // `hash` in RETURNING is still the previous entry's: this statement does not change it.
+    let (last, mut prev): (i64, String) =
+        on_tx!(tx, |c| sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(n)
+            .fetch_one(c)
+            .await?);
+    let at = Utc::now().trunc_subsecs(6);
+    let mut rows: Vec<Vec<crate::batch::Value>> = Vec::with_capacity(items.len());
+    for (i, (ctx, ev)) in items.into_iter().enumerate() {
+        let mut entry = AuditEntry {
+            seq: last - n + 1 + i as i64,
+            at,
+            actor: ctx.actor.clone(),
+            role: ctx.role.clone(),
+            scope_path: ev.scope_path.to_string(),
+            action: ev.action.to_string(),
+            object: ev.object,
+            summary: ev.summary.to_string(),
+            result: ev.result.to_string(),
+            ip: ctx.ip.clone(),
+            request_id: ctx.request_id.clone(),
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        entry.hash = entry_hash(&entry);
+        prev = entry.hash.clone();
+        rows.push(vec![
+            entry.seq.into(),
             entry.at.into(),
-            entry.actor.clone().into(),
-            entry.role.clone().into(),
-            entry.scope_path.clone().into(),
-            entry.action.clone().into(),
-            entry.object.clone().into(),
-            entry.summary.clone().into(),
-            entry.result.clone().into(),
-            entry.ip.clone().into(),
-            entry.request_id.clone().into(),
-            entry.prev_hash.clone().into(),
-            entry.hash.clone().into(),
-        ],
-    )
-    .await?;
-    exec(tx, "UPDATE audit_head SET hash = $1 WHERE id = 1", &[entry.hash.into()]).await?;
-    Ok(seq)
+            entry.actor.into(),
+            entry.role.into(),
+            entry.scope_path.into(),
+            entry.action.into(),
+            entry.object.into(),
+            entry.summary.into(),
+            entry.result.into(),
+            entry.ip.into(),
+            entry.request_id.into(),
+            entry.prev_hash.into(),
+            entry.hash.into(),
+        ]);
+    }
+    let cols: Vec<&str> = ENTRY_COLS.split(", ").collect();
+    crate::batch::insert_rows(tx, "audit_log", &cols, &rows, "").await?;
+    exec(tx, "UPDATE audit_head SET hash = $1 WHERE id = 1", &[prev.into()]).await?;
+    Ok(last)
 }
 
 /// Beijing time as people read it: `2026-11-28T21:05:00+08:00`.

@@ -111,7 +111,7 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec
     let per_stmt = (30_000 / columns.len()).clamp(1, 500);
     // SQLite resolves a `$n` parameter's name by a linear scan, which makes binding a
     // many-row statement quadratic; anonymous `?` parameters bind by position.
-    let anonymous = matches!(tx, Tx::Sqlite(_));
+    let anonymous = matches!(tx, Tx::Sqlite(..));
     for chunk in rows.chunks(per_stmt) {
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
         let mut n = 0;

@@ -50,7 +50,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -69,14 +69,15 @@ pub enum Db {
 }
 
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// A SQLite transaction holds the process's write lock until it ends (see [`Store::begin`]).
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -96,6 +97,11 @@ pub struct Store {
     pub crypto: std::sync::Arc<crypto::Crypto>,
     /// Configuration read on every appeal write (categories, rules, calendar, channels).
     pub cache: std::sync::Arc<appeals::config::ConfigCache>,
+    /// SQLite has one writer at a time. Transactions from this process queue here instead of
+    /// meeting the database lock, whose busy handler sleeps and makes latency spiky.
+    pub write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The writer that files appeals in batches (see `appeals::intake`).
+    pub intake: std::sync::Arc<appeals::intake::Intake>,
 }
 
 impl Store {
@@ -128,7 +134,13 @@ impl Store {
                 "数据库地址应以 sqlite:// 或 postgres:// 开头 (URL must start with sqlite:// or postgres://)",
             ));
         };
-        Ok(Self { db, crypto: std::sync::Arc::new(crypto), cache: Default::default() })
+        Ok(Self {
+            db,
+            crypto: std::sync::Arc::new(crypto),
+            cache: Default::default(),
+            write_lock: Default::default(),
+            intake: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -140,7 +152,10 @@ impl Store {
 
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match &self.db {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => {
+                let guard = self.write_lock.clone().lock_owned().await;
+                Tx::Sqlite(p.begin().await?, guard)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

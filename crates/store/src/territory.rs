@@ -355,6 +355,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.cache.clear();
         self.territory(draft.id).await
     }
 

@@ -65,15 +65,65 @@ impl AppealConfig {
     }
 }
 
-/// The process-wide cache of [`AppealConfig`].
+/// Places and routing chains are kept this long.
+const PLACE_TTL: Duration = Duration::from_secs(30);
+/// And at most this many of each (then the map starts over).
+const PLACE_MAX: usize = 100_000;
+
+type Timed<T> = std::sync::Mutex<std::collections::HashMap<String, (Instant, T)>>;
+
+/// The process-wide cache of [`AppealConfig`], and of the places and routing chains that
+/// filing looks up.
 #[derive(Debug, Default)]
-pub struct ConfigCache(RwLock<Option<Arc<AppealConfig>>>);
+pub struct ConfigCache {
+    config: RwLock<Option<Arc<AppealConfig>>>,
+    places: Timed<crate::model::Territory>,
+    chains: Timed<Vec<super::ChainNode>>,
+}
+
+fn get_timed<T: Clone>(m: &Timed<T>, k: &str) -> Option<T> {
+    let g = m.lock().ok()?;
+    g.get(k).filter(|(at, _)| at.elapsed() < PLACE_TTL).map(|(_, v)| v.clone())
+}
+
+fn put_timed<T>(m: &Timed<T>, k: String, v: T) {
+    if let Ok(mut g) = m.lock() {
+        if g.len() >= PLACE_MAX {
+            g.clear();
+        }
+        g.insert(k, (Instant::now(), v));
+    }
+}
 
 impl ConfigCache {
+    /// Forgets everything: after a change to categories, rules, settings, channels, the
+    /// territory tree or role grants.
     pub fn clear(&self) {
-        if let Ok(mut g) = self.0.write() {
+        if let Ok(mut g) = self.config.write() {
             *g = None;
         }
+        if let Ok(mut g) = self.places.lock() {
+            g.clear();
+        }
+        if let Ok(mut g) = self.chains.lock() {
+            g.clear();
+        }
+    }
+
+    pub(crate) fn territory(&self, k: &str) -> Option<crate::model::Territory> {
+        get_timed(&self.places, k)
+    }
+
+    pub(crate) fn put_territory(&self, k: String, t: crate::model::Territory) {
+        put_timed(&self.places, k, t)
+    }
+
+    pub(crate) fn chain(&self, path: &str) -> Option<Vec<super::ChainNode>> {
+        get_timed(&self.chains, path)
+    }
+
+    pub(crate) fn put_chain(&self, path: String, c: Vec<super::ChainNode>) {
+        put_timed(&self.chains, path, c)
     }
 }
 
@@ -84,13 +134,13 @@ fn setting_key(r: Rate) -> String {
 impl Store {
     /// The configuration in force, from the cache when fresh.
     pub async fn appeal_config(&self) -> Result<Arc<AppealConfig>> {
-        if let Ok(g) = self.cache.0.read() {
+        if let Ok(g) = self.cache.config.read() {
             if let Some(c) = g.as_ref().filter(|c| c.loaded.elapsed() < RELOAD_AFTER) {
                 return Ok(c.clone());
             }
         }
         let c = Arc::new(self.load_appeal_config().await?);
-        if let Ok(mut g) = self.cache.0.write() {
+        if let Ok(mut g) = self.cache.config.write() {
             *g = Some(c.clone());
         }
         Ok(c)

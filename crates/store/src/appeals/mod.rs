@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod intake;
 pub mod lifecycle;
 pub mod outbox;
 pub mod rollup;
@@ -12,7 +13,7 @@ use crate::access::{Principal, Scope};
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_i64, fetch_optional, QueryParts, Value};
 use crate::model::{Page, Paged};
-use crate::{new_id, on_tx, Result, Store, StoreError, Tx};
+use crate::{new_id, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use config::AppealConfig;
 use jiayuan_domain::access::Permission;
@@ -297,7 +298,7 @@ fn coord(field: &str, v: Option<f64>, max: f64) -> Result<Option<i64>> {
 
 /// A row of the location chain: a node above (or at) the location, staffed or not.
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct ChainNode {
+pub struct ChainNode {
     id: Uuid,
     kind: String,
     path: String,
@@ -351,16 +352,6 @@ pub(crate) async fn insert_event(tx: &mut Tx, e: NewEvent<'_>) -> Result<()> {
     )
     .await?;
     Ok(())
-}
-
-async fn next_number(tx: &mut Tx) -> Result<i64> {
-    let n: i64 = on_tx!(tx, |c| sqlx::query_scalar(
-        "INSERT INTO counters (name, value) VALUES ('appeal', 1)
-         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
-    )
-    .fetch_one(c)
-    .await?);
-    Ok(n)
 }
 
 /// Filters for the queue and the lists.
@@ -418,7 +409,7 @@ impl Store {
         if lat.is_some() != lng.is_some() {
             return Err(StoreError::invalid("long", "经纬度须成对提供 (lat and long go together)"));
         }
-        let loc = match self.territory_by_ref(&input.territory).await {
+        let loc = match self.cached_territory(&input.territory).await {
             Ok(t) => t,
             Err(StoreError::NotFound) => {
                 return Err(StoreError::invalid(
@@ -462,22 +453,7 @@ impl Store {
             (reporter_user.is_none() && reporter_person.is_none()).then(|| crate::accounts::new_token("jt"));
 
         // Routing: the chain of levels above the location, and who staffs each.
-        let prefixes = path_prefixes(&loc.path);
-        let mut q = QueryParts::default();
-        let ph: Vec<String> = prefixes.iter().map(|p| q.bind(p.clone())).collect();
-        let roles: Vec<String> = jiayuan_domain::access::Role::ALL
-            .iter()
-            .filter(|r| r.staffs_appeal_level())
-            .map(|r| q.bind(r.as_str()))
-            .collect();
-        let sql = format!(
-            "SELECT t.id, t.kind, t.path, EXISTS (SELECT 1 FROM role_grants g JOIN users u ON u.id = g.user_id
-                 WHERE g.territory_id = t.id AND u.disabled = FALSE AND g.role IN ({})) AS staffed
-             FROM territories t WHERE t.path IN ({})",
-            roles.join(","),
-            ph.join(",")
-        );
-        let nodes: Vec<ChainNode> = fetch_all(&self.db, &sql, &q.vals).await?;
+        let nodes = self.routing_chain(&loc).await?;
         let mut chain: Vec<Rung<&ChainNode>> = nodes
             .iter()
             .filter_map(|n| {
@@ -498,85 +474,109 @@ impl Store {
         let resolve_due = due_after(&cfg, now, cat.resolve.get(urgency))?;
         let warn = warn_time(now, response_due);
         let id = new_id();
-        let mut tx = self.begin().await?;
-        let number = next_number(&mut tx).await?;
-        exec(
-            &mut tx,
-            "INSERT INTO appeals (id, number, version, status, is_open, channel, category_code, category_version, urgency,
-                territory_id, path, handler_level, handler_id, handler_path, department, reporter_person_id, reporter_user_id,
-                reporter_name, reporter_phone_enc, anonymous, track_hash, title, description, address, lat_e6, lng_e6, created_by,
-                created_at, updated_at, response_due_at, resolve_due_at, warn_at, warned, next_check_at, overdue, overdue_count,
-                escalations)
-             VALUES ($1, $2, 1, 'new', TRUE, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                $20, $21, $22, $23, $24, $25, $25, $26, $27, $28, FALSE, $28, FALSE, 0, 0)",
-            &[
-                id.into(),
-                number.into(),
-                channel.as_str().into(),
-                cat.code.clone().into(),
-                cfg.version.into(),
-                urgency.as_str().into(),
-                loc.id.into(),
-                loc.path.clone().into(),
-                level.as_str().into(),
-                handler.id.into(),
-                handler.path.clone().into(),
-                department.clone().into(),
-                reporter_person.into(),
-                reporter_user.into(),
-                name.clone().into(),
-                phone.as_ref().map(|p| self.crypto.encrypt(p)).into(),
-                Value::Bool(anonymous),
-                tracking_code.as_ref().map(|c| crate::accounts::token_hash(c)).into(),
-                title.into(),
-                description.into(),
-                address.into(),
-                lat.into(),
-                lng.into(),
-                who.user_id.into(),
-                now.into(),
-                response_due.into(),
-                resolve_due.into(),
-                warn.into(),
-            ],
-        )
-        .await?;
         let mut deltas = Counts::default();
         deltas.add(Counter::Received, 1);
-        insert_event(
-            &mut tx,
-            NewEvent {
-                appeal_id: id,
-                at: now,
-                action: Action::Create,
-                actor_user_id: who.user_id,
-                actor_name: if anonymous { "匿名" } else { &who.name },
-                from: None,
-                to: Status::New,
-                level,
-                note: "",
-                data: json!({"channel": channel, "routed_to": handler.path, "lowest": lowest, "department": department}),
-                deltas,
-            },
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            ctx,
-            AuditEvent {
-                scope_path: &handler.path,
-                action: "appeal.create",
-                object: format!("appeal {number}"),
-                summary: json!({"category": cat.code, "territory": loc.code, "channel": channel, "level": level}),
-                result: "ok",
-            },
-        )
-        .await?;
-        outbox::enqueue(&mut tx, &cfg, id, number, Action::Create, &handler.path, &cat.code, level, now).await?;
-        tx.commit().await?;
-        let appeal = self.appeal_row(id).await?;
+        let mut row = AppealRow {
+            id,
+            number: 0,
+            version: 1,
+            status: Status::New.as_str().into(),
+            is_open: true,
+            channel: channel.as_str().into(),
+            category_code: cat.code.clone(),
+            category_version: cfg.version,
+            urgency: urgency.as_str().into(),
+            territory_id: loc.id,
+            path: loc.path.clone(),
+            handler_level: level.as_str().into(),
+            handler_id: handler.id,
+            handler_path: handler.path.clone(),
+            department: department.clone(),
+            assignee_id: None,
+            helper_path: None,
+            pending: None,
+            pending_limit: None,
+            reporter_person_id: reporter_person,
+            reporter_user_id: reporter_user,
+            reporter_name: name,
+            reporter_phone_enc: phone.as_ref().map(|p| self.crypto.encrypt(p)),
+            anonymous,
+            title,
+            description,
+            address,
+            lat_e6: lat,
+            lng_e6: lng,
+            created_at: now,
+            updated_at: now,
+            responded_at: None,
+            response_due_at: response_due,
+            resolve_due_at: resolve_due,
+            warn_at: warn,
+            warned: false,
+            next_check_at: Some(warn),
+            overdue: false,
+            overdue_count: 0,
+            escalations: 0,
+            hold_since: None,
+            resolved_at: None,
+            closed_at: None,
+            rating: None,
+            rated_at: None,
+            merged_into: None,
+        };
+        let filing = intake::Filing {
+            track_hash: tracking_code.as_ref().map(|c| crate::accounts::token_hash(c)),
+            created_by: who.user_id,
+            actor_name: if anonymous { "匿名".into() } else { who.name.clone() },
+            event_data: json!({"channel": channel, "routed_to": handler.path, "lowest": lowest, "department": department}),
+            deltas: deltas.encode(),
+            ctx: ctx.clone(),
+            summary: json!({"category": cat.code, "territory": loc.code, "channel": channel, "level": level}),
+            outbox: outbox::messages(&cfg, id, 0, Action::Create, &handler.path, &cat.code, level, now),
+            row: row.clone(),
+        };
+        row.number = self.write_filing(filing).await?;
+        let appeal = row;
         let possible_duplicates = self.duplicates_of(who, &appeal).await?;
         Ok(Filed { appeal, tracking_code, possible_duplicates })
+    }
+
+    /// A territory by id or code, from a short-lived cache (filing looks one up every time).
+    async fn cached_territory(&self, r: &str) -> Result<crate::model::Territory> {
+        let key = r.trim().to_string();
+        if let Some(t) = self.cache.territory(&key) {
+            return Ok(t);
+        }
+        let t = self.territory_by_ref(&key).await?;
+        self.cache.put_territory(key, t.clone());
+        Ok(t)
+    }
+
+    /// The nodes above (and at) a place, with whether each is staffed; cached briefly, so a
+    /// new grant takes up to half a minute to change routing in another server process (at
+    /// once in this one: granting clears the cache).
+    async fn routing_chain(&self, loc: &crate::model::Territory) -> Result<Vec<ChainNode>> {
+        if let Some(c) = self.cache.chain(&loc.path) {
+            return Ok(c);
+        }
+        let prefixes = path_prefixes(&loc.path);
+        let mut q = QueryParts::default();
+        let ph: Vec<String> = prefixes.iter().map(|p| q.bind(p.clone())).collect();
+        let roles: Vec<String> = jiayuan_domain::access::Role::ALL
+            .iter()
+            .filter(|r| r.staffs_appeal_level())
+            .map(|r| q.bind(r.as_str()))
+            .collect();
+        let sql = format!(
+            "SELECT t.id, t.kind, t.path, EXISTS (SELECT 1 FROM role_grants g JOIN users u ON u.id = g.user_id
+                 WHERE g.territory_id = t.id AND u.disabled = FALSE AND g.role IN ({})) AS staffed
+             FROM territories t WHERE t.path IN ({})",
+            roles.join(","),
+            ph.join(",")
+        );
+        let nodes: Vec<ChainNode> = fetch_all(&self.db, &sql, &q.vals).await?;
+        self.cache.put_chain(loc.path.clone(), nodes.clone());
+        Ok(nodes)
     }
 
     async fn person_visible(&self, who: &Viewer, pid: Uuid) -> Result<bool> {
@@ -632,22 +632,32 @@ impl Store {
         .await
     }
 
-    /// Open appeals of the same category in the same building (or place), filed in the
-    /// last 30 days, that the viewer may see: likely the same problem.
+    /// Open appeals of the same category filed in the last 30 days at the same building (or
+    /// the same place, when it is not a building) that the viewer may see: likely the same
+    /// problem. Each lookup walks the `(territory_id, category_code, created_at)` index
+    /// backwards and stops at five, however many appeals the building has.
     pub async fn duplicates_of(&self, who: &Viewer, a: &AppealRow) -> Result<Vec<AppealRow>> {
-        // The building (5 segments) when the place is at or below one, else the place.
         let prefixes = path_prefixes(&a.path);
-        let place = prefixes.get(4).unwrap_or(&a.path).clone();
-        let sub = crate::territory::Subtree::of(&place);
-        let mut q = QueryParts::default();
-        q.cond_bind("a.category_code = {}", a.category_code.clone());
-        sub.restrict(&mut q, "a.path");
-        q.cond("a.is_open = TRUE".into());
-        q.cond_bind("a.id <> {}", a.id);
-        q.cond_bind("a.created_at >= {}", a.created_at - Duration::days(30));
-        who.restrict(&mut q);
-        let sql = format!("SELECT {APPEAL_COLS} FROM appeals a{} ORDER BY a.created_at DESC LIMIT 5", q.where_clause());
-        fetch_all(&self.db, &sql, &q.vals).await
+        let mut places: Vec<String> = vec![a.path.clone()];
+        if let Some(b) = prefixes.get(4).filter(|b| **b != a.path) {
+            places.push(b.clone());
+        }
+        let mut out: Vec<AppealRow> = Vec::new();
+        for place in places {
+            let mut q = QueryParts::default();
+            q.cond_bind("a.territory_id = (SELECT id FROM territories WHERE path = {})", place);
+            q.cond_bind("a.category_code = {}", a.category_code.clone());
+            q.cond_bind("a.created_at >= {}", a.created_at - Duration::days(30));
+            q.cond("a.is_open = TRUE".into());
+            q.cond_bind("a.id <> {}", a.id);
+            who.restrict(&mut q);
+            let sql =
+                format!("SELECT {APPEAL_COLS} FROM appeals a{} ORDER BY a.created_at DESC LIMIT 5", q.where_clause());
+            out.extend(fetch_all::<AppealRow>(&self.db, &sql, &q.vals).await?);
+        }
+        out.sort_by_key(|x| std::cmp::Reverse(x.created_at));
+        out.truncate(5);
+        Ok(out)
     }
 
     /// The queue and the lists: what the viewer may see, filtered; open ones overdue first,

@@ -30,7 +30,45 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::seconds(secs.min(3600))
 }
 
-/// Writes one outbox row per active channel that covers the handler and wants this event.
+/// The messages an event sends: one per active channel that covers the handler and wants
+/// this event, as (channel, payload).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn messages(
+    cfg: &AppealConfig,
+    appeal_id: Uuid,
+    number: i64,
+    action: Action,
+    handler_path: &str,
+    category: &str,
+    level: Level,
+    now: DateTime<Utc>,
+) -> Vec<(Uuid, serde_json::Value)> {
+    let mut out = Vec::new();
+    for ch in &cfg.channels {
+        if !handler_path.starts_with(&ch.path) || !ch.events.iter().any(|e| e == action.as_str() || e == "*") {
+            continue;
+        }
+        let cat = cfg.category(category).map(|c| c.name_zh.clone()).unwrap_or_else(|| category.to_string());
+        out.push((
+            ch.id,
+            json!({
+                "event": action.as_str(),
+                "event_zh": action.label_zh(),
+                "appeal": number.to_string(),
+                "appeal_id": appeal_id,
+                "category": category,
+                "category_zh": cat,
+                "level": level.as_str(),
+                "level_zh": level.label_zh(),
+                "handler_path": handler_path,
+                "at": super::beijing(now).format("%Y-%m-%dT%H:%M:%S+08:00").to_string(),
+            }),
+        ));
+    }
+    out
+}
+
+/// Writes the messages of one event into the outbox, in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn enqueue(
     tx: &mut Tx,
@@ -43,28 +81,12 @@ pub(crate) async fn enqueue(
     level: Level,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    for ch in &cfg.channels {
-        if !handler_path.starts_with(&ch.path) || !ch.events.iter().any(|e| e == action.as_str() || e == "*") {
-            continue;
-        }
-        let cat = cfg.category(category).map(|c| c.name_zh.clone()).unwrap_or_else(|| category.to_string());
-        let payload = json!({
-            "event": action.as_str(),
-            "event_zh": action.label_zh(),
-            "appeal": number.to_string(),
-            "appeal_id": appeal_id,
-            "category": category,
-            "category_zh": cat,
-            "level": level.as_str(),
-            "level_zh": level.label_zh(),
-            "handler_path": handler_path,
-            "at": super::beijing(now).format("%Y-%m-%dT%H:%M:%S+08:00").to_string(),
-        });
+    for (channel, payload) in messages(cfg, appeal_id, number, action, handler_path, category, level, now) {
         exec(
             tx,
             "INSERT INTO outbox (id, channel_id, appeal_id, event, payload, status, attempts, next_attempt_at, created_at)
              VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
-            &[new_id().into(), ch.id.into(), appeal_id.into(), action.as_str().into(), payload.to_string().into(), now.into()],
+            &[new_id().into(), channel.into(), appeal_id.into(), action.as_str().into(), payload.to_string().into(), now.into()],
         )
         .await?;
     }

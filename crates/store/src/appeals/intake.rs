@@ -1,0 +1,257 @@
+//! Filing under load. Requests are checked and routed concurrently; their writes go to one
+//! writer task, which takes whatever has queued (up to 200 filings) and writes it in one
+//! transaction with multi-row statements: the appeals, their first timeline events, their
+//! chained audit entries and their notifications. Every filing is answered only after the
+//! transaction that holds it has committed, so an acknowledged appeal is durable; a batch
+//! that fails is retried one filing at a time, so one bad filing cannot sink the others.
+
+use super::AppealRow;
+use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::batch::{insert_rows, Value};
+use crate::{new_id, on_tx, Result, Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// Filings written together at most.
+const BATCH: usize = 200;
+
+/// Everything one filing writes; the number is given by the writer.
+pub(crate) struct Filing {
+    pub row: AppealRow,
+    pub track_hash: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub actor_name: String,
+    pub event_data: serde_json::Value,
+    pub deltas: String,
+    pub ctx: AuditCtx,
+    pub summary: serde_json::Value,
+    /// (channel, payload); the writer adds the number to each payload.
+    pub outbox: Vec<(Uuid, serde_json::Value)>,
+}
+
+type Job = (Filing, oneshot::Sender<Result<i64>>);
+
+/// The sending side of the writer, started on first use.
+#[derive(Debug, Default)]
+pub struct Intake(std::sync::OnceLock<mpsc::UnboundedSender<Job>>);
+
+const APPEAL_COLS: &[&str] = &[
+    "id",
+    "number",
+    "version",
+    "status",
+    "is_open",
+    "channel",
+    "category_code",
+    "category_version",
+    "urgency",
+    "territory_id",
+    "path",
+    "handler_level",
+    "handler_id",
+    "handler_path",
+    "department",
+    "reporter_person_id",
+    "reporter_user_id",
+    "reporter_name",
+    "reporter_phone_enc",
+    "anonymous",
+    "track_hash",
+    "title",
+    "description",
+    "address",
+    "lat_e6",
+    "lng_e6",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "response_due_at",
+    "resolve_due_at",
+    "warn_at",
+    "warned",
+    "next_check_at",
+    "overdue",
+    "overdue_count",
+    "escalations",
+];
+
+const EVENT_COLS: &[&str] = &[
+    "appeal_id",
+    "at",
+    "action",
+    "actor_user_id",
+    "actor_name",
+    "from_status",
+    "to_status",
+    "level",
+    "note",
+    "data",
+    "deltas",
+    "rolled",
+];
+
+const OUTBOX_COLS: &[&str] =
+    &["id", "channel_id", "appeal_id", "event", "payload", "status", "attempts", "next_attempt_at", "created_at"];
+
+fn appeal_values(f: &Filing, number: i64) -> Vec<Value> {
+    let a = &f.row;
+    vec![
+        a.id.into(),
+        number.into(),
+        a.version.into(),
+        a.status.clone().into(),
+        Value::Bool(a.is_open),
+        a.channel.clone().into(),
+        a.category_code.clone().into(),
+        a.category_version.into(),
+        a.urgency.clone().into(),
+        a.territory_id.into(),
+        a.path.clone().into(),
+        a.handler_level.clone().into(),
+        a.handler_id.into(),
+        a.handler_path.clone().into(),
+        a.department.clone().into(),
+        a.reporter_person_id.into(),
+        a.reporter_user_id.into(),
+        a.reporter_name.clone().into(),
+        a.reporter_phone_enc.clone().into(),
+        Value::Bool(a.anonymous),
+        f.track_hash.clone().into(),
+        a.title.clone().into(),
+        a.description.clone().into(),
+        a.address.clone().into(),
+        a.lat_e6.into(),
+        a.lng_e6.into(),
+        f.created_by.into(),
+        a.created_at.into(),
+        a.updated_at.into(),
+        a.response_due_at.into(),
+        a.resolve_due_at.into(),
+        a.warn_at.into(),
+        Value::Bool(a.warned),
+        a.next_check_at.into(),
+        Value::Bool(a.overdue),
+        a.overdue_count.into(),
+        a.escalations.into(),
+    ]
+}
+
+async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<i64>> {
+    let n = filings.len() as i64;
+    let mut tx = store.begin().await?;
+    let last: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "INSERT INTO counters (name, value) VALUES ('appeal', $1)
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value"
+    )
+    .bind(n)
+    .fetch_one(c)
+    .await?);
+    let numbers: Vec<i64> = (last - n + 1..=last).collect();
+    let appeals: Vec<Vec<Value>> = filings.iter().zip(&numbers).map(|(f, n)| appeal_values(f, *n)).collect();
+    insert_rows(&mut tx, "appeals", APPEAL_COLS, &appeals, "").await?;
+    let events: Vec<Vec<Value>> = filings
+        .iter()
+        .map(|f| {
+            vec![
+                f.row.id.into(),
+                f.row.created_at.into(),
+                "create".into(),
+                f.created_by.into(),
+                f.actor_name.clone().into(),
+                Value::Text(None),
+                "new".into(),
+                f.row.handler_level.clone().into(),
+                "".into(),
+                f.event_data.to_string().into(),
+                f.deltas.clone().into(),
+                Value::Bool(false),
+            ]
+        })
+        .collect();
+    insert_rows(&mut tx, "appeal_events", EVENT_COLS, &events, "").await?;
+    let objects: Vec<String> = numbers.iter().map(|n| format!("appeal {n}")).collect();
+    let entries: Vec<(&AuditCtx, AuditEvent<'_>)> = filings
+        .iter()
+        .zip(&objects)
+        .map(|(f, object)| {
+            (
+                &f.ctx,
+                AuditEvent {
+                    scope_path: &f.row.handler_path,
+                    action: "appeal.create",
+                    object: object.clone(),
+                    summary: f.summary.clone(),
+                    result: "ok",
+                },
+            )
+        })
+        .collect();
+    audit::append_many(&mut tx, entries).await?;
+    let mut outbox: Vec<Vec<Value>> = Vec::new();
+    for (f, number) in filings.iter().zip(&numbers) {
+        for (channel, payload) in &f.outbox {
+            let mut p = payload.clone();
+            p["appeal"] = serde_json::json!(number.to_string());
+            outbox.push(vec![
+                new_id().into(),
+                (*channel).into(),
+                f.row.id.into(),
+                "create".into(),
+                p.to_string().into(),
+                "pending".into(),
+                0i64.into(),
+                f.row.created_at.into(),
+                f.row.created_at.into(),
+            ]);
+        }
+    }
+    insert_rows(&mut tx, "outbox", OUTBOX_COLS, &outbox, "").await?;
+    tx.commit().await?;
+    Ok(numbers)
+}
+
+async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let filings: Vec<&Filing> = jobs.iter().map(|j| &j.0).collect();
+        match write_batch(&store, &filings).await {
+            Ok(numbers) => {
+                for ((_, reply), n) in jobs.into_iter().zip(numbers) {
+                    let _ = reply.send(Ok(n));
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                if let Some((_, reply)) = jobs.pop() {
+                    let _ = reply.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for (f, reply) in jobs {
+                    let r = write_batch(&store, &[&f]).await.map(|v| v[0]);
+                    let _ = reply.send(r);
+                }
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Hands a filing to the writer and waits until it is committed; returns its number.
+    pub(crate) async fn write_filing(&self, f: Filing) -> Result<i64> {
+        let sender = self.intake.0.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(run(self.clone(), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Other(anyhow::anyhow!("the appeal writer has stopped"));
+        sender.send((f, reply)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
