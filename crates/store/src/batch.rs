@@ -112,9 +112,16 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec
     // SQLite resolves a `$n` parameter's name by a linear scan, which makes binding a
     // many-row statement quadratic; anonymous `?` parameters bind by position.
     let anonymous = matches!(tx, Tx::Sqlite(..));
-    for chunk in rows.chunks(per_stmt) {
+    // Statements come in a few fixed sizes (the full size, then 256, 64, 16, 4, 1 rows), so
+    // that a small batch reuses a prepared statement instead of preparing a new text.
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n =
+            [per_stmt, 256, 64, 16, 4, 1].into_iter().filter(|k| *k <= per_stmt && *k <= rest.len()).max().unwrap_or(1);
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut n = 0;
+        let mut k = 0;
         for (i, row) in chunk.iter().enumerate() {
             debug_assert_eq!(row.len(), columns.len());
             if i > 0 {
@@ -125,12 +132,12 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec
                 if j > 0 {
                     sql.push(',');
                 }
-                n += 1;
+                k += 1;
                 if anonymous {
                     sql.push('?');
                 } else {
                     sql.push('$');
-                    sql.push_str(&n.to_string());
+                    sql.push_str(&k.to_string());
                 }
             }
             sql.push(')');
@@ -225,4 +232,15 @@ pub async fn fetch_text_ints(
         }
         Ok(out)
     })
+}
+
+/// Like [`fetch_all`], inside a transaction.
+pub async fn fetch_all_tx<T>(tx: &mut Tx, sql: &str, vals: &[Value]) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    Ok(on_tx!(tx, |c| bind_all!(sqlx::query_as::<_, T>(sql), vals).fetch_all(c).await?))
 }

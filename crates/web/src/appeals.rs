@@ -245,11 +245,21 @@ impl FileBody {
     }
 }
 
+/// A likely duplicate, in brief: enough to decide whether to open it.
+#[derive(Serialize)]
+pub struct DuplicateView {
+    pub id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub status: Status,
+    pub created_at: String,
+}
+
 #[derive(Serialize)]
 pub struct FiledView {
     pub appeal: AppealView,
     pub tracking_code: Option<String>,
-    pub possible_duplicates: Vec<AppealView>,
+    pub possible_duplicates: Vec<DuplicateView>,
 }
 
 /// File an appeal. 201 with the appeal, likely duplicates, and for a reporter without an
@@ -262,10 +272,17 @@ pub async fn api_file(
     let input = json_body(body)?.into_new()?;
     let who = Viewer::of(&auth.principal);
     let filed = state.store.file_appeal(&who, &auth.audit_ctx(), &input, state.clock.now()).await?;
-    let mut dups = Vec::new();
-    for d in &filed.possible_duplicates {
-        dups.push(view(&state, &who, d).await);
-    }
+    let dups = filed
+        .possible_duplicates
+        .iter()
+        .map(|d| DuplicateView {
+            id: d.id,
+            number: d.number.to_string(),
+            title: d.title.clone(),
+            status: d.status(),
+            created_at: bj_time(d.created_at),
+        })
+        .collect();
     Ok((
         StatusCode::CREATED,
         Json(FiledView {

@@ -27,9 +27,20 @@ pub(crate) struct Filing {
     pub summary: serde_json::Value,
     /// (channel, payload); the writer adds the number to each payload.
     pub outbox: Vec<(Uuid, serde_json::Value)>,
+    /// Where likely duplicates are looked for: the place, and its building when the place is
+    /// below one.
+    pub dup_places: Vec<Uuid>,
+    /// Who files it: duplicates are only those this viewer may see.
+    pub viewer: super::Viewer,
 }
 
-type Job = (Filing, oneshot::Sender<Result<i64>>);
+/// What the writer answers: the number, and likely duplicates.
+pub(crate) type Written = (i64, Vec<AppealRow>);
+
+type Job = (Filing, oneshot::Sender<Result<Written>>);
+
+/// Candidates kept per place and category, before the viewer's filter.
+const DUP_CANDIDATES: usize = 12;
 
 /// The sending side of the writer, started on first use.
 #[derive(Debug, Default)]
@@ -136,7 +147,57 @@ fn appeal_values(f: &Filing, number: i64) -> Vec<Value> {
     ]
 }
 
-async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<i64>> {
+/// Open appeals of the same category at the batch's places, filed in the last 30 days: one
+/// statement for the whole batch, each place and category walking its index and stopping
+/// at a dozen.
+async fn duplicate_candidates(tx: &mut crate::Tx, filings: &[&Filing]) -> Result<Vec<AppealRow>> {
+    let mut groups: Vec<(Uuid, &str)> = Vec::new();
+    for f in filings {
+        for p in &f.dup_places {
+            if !groups.contains(&(*p, f.row.category_code.as_str())) {
+                groups.push((*p, &f.row.category_code));
+            }
+        }
+    }
+    if groups.is_empty() {
+        return Ok(vec![]);
+    }
+    let since = filings.iter().map(|f| f.row.created_at).min().unwrap_or_default() - chrono::Duration::days(30);
+    let mut q = crate::batch::QueryParts::default();
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(place, cat)| {
+            let (p, c, t) = (q.bind(*place), q.bind(cat.to_string()), q.bind(since));
+            format!(
+                "SELECT * FROM (SELECT {cols} FROM appeals a WHERE a.territory_id = {p} AND a.category_code = {c}
+                 AND a.created_at >= {t} AND a.is_open = TRUE ORDER BY a.created_at DESC LIMIT {DUP_CANDIDATES}) d{p_}",
+                cols = super::APPEAL_COLS,
+                p_ = q.vals.len()
+            )
+        })
+        .collect();
+    crate::batch::fetch_all_tx(tx, &parts.join(" UNION ALL "), &q.vals).await
+}
+
+fn duplicates_for(f: &Filing, candidates: &[AppealRow]) -> Vec<AppealRow> {
+    let mut out: Vec<AppealRow> = candidates
+        .iter()
+        .filter(|c| {
+            c.id != f.row.id
+                && c.category_code == f.row.category_code
+                && f.dup_places.contains(&c.territory_id)
+                && c.created_at <= f.row.created_at
+                && f.viewer.can_see(c)
+        })
+        .cloned()
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.number)));
+    out.dedup_by_key(|c| c.id);
+    out.truncate(5);
+    out
+}
+
+async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<Written>> {
     let n = filings.len() as i64;
     let mut tx = store.begin().await?;
     let last: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
@@ -206,8 +267,9 @@ async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<i64>> {
         }
     }
     insert_rows(&mut tx, "outbox", OUTBOX_COLS, &outbox, "").await?;
+    let candidates = duplicate_candidates(&mut tx, filings).await?;
     tx.commit().await?;
-    Ok(numbers)
+    Ok(filings.iter().zip(numbers).map(|(f, n)| (n, duplicates_for(f, &candidates))).collect())
 }
 
 async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
@@ -221,9 +283,9 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
         }
         let filings: Vec<&Filing> = jobs.iter().map(|j| &j.0).collect();
         match write_batch(&store, &filings).await {
-            Ok(numbers) => {
-                for ((_, reply), n) in jobs.into_iter().zip(numbers) {
-                    let _ = reply.send(Ok(n));
+            Ok(written) => {
+                for ((_, reply), w) in jobs.into_iter().zip(written) {
+                    let _ = reply.send(Ok(w));
                 }
             }
             Err(e) if jobs.len() == 1 => {
@@ -233,7 +295,9 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
             }
             Err(_) => {
                 for (f, reply) in jobs {
-                    let r = write_batch(&store, &[&f]).await.map(|v| v[0]);
+                    let r = write_batch(&store, &[&f])
+                        .await
+                        .and_then(|mut v| v.pop().ok_or_else(|| StoreError::Other(anyhow::anyhow!("nothing written"))));
                     let _ = reply.send(r);
                 }
             }
@@ -242,8 +306,9 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
 }
 
 impl Store {
-    /// Hands a filing to the writer and waits until it is committed; returns its number.
-    pub(crate) async fn write_filing(&self, f: Filing) -> Result<i64> {
+    /// Hands a filing to the writer and waits until it is committed; returns its number and
+    /// likely duplicates.
+    pub(crate) async fn write_filing(&self, f: Filing) -> Result<Written> {
         let sender = self.intake.0.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(run(self.clone(), rx));

@@ -468,6 +468,11 @@ impl Store {
             StoreError::invalid("territory", "该位置不在任何办理层级之下 (no handling level above this place)")
         })?;
         let (level, handler) = (to.level, to.node);
+        // Duplicates are looked for at the place and at its building.
+        let mut dup_places = vec![loc.id];
+        if let Some(b) = nodes.iter().find(|n| n.kind == "building" && n.id != loc.id) {
+            dup_places.push(b.id);
+        }
         let department = rule.and_then(|r| r.department.clone());
 
         let response_due = due_after(&cfg, now, cat.response.get(urgency))?;
@@ -533,11 +538,13 @@ impl Store {
             ctx: ctx.clone(),
             summary: json!({"category": cat.code, "territory": loc.code, "channel": channel, "level": level}),
             outbox: outbox::messages(&cfg, id, 0, Action::Create, &handler.path, &cat.code, level, now),
+            dup_places,
+            viewer: who.clone(),
             row: row.clone(),
         };
-        row.number = self.write_filing(filing).await?;
+        let (number, possible_duplicates) = self.write_filing(filing).await?;
+        row.number = number;
         let appeal = row;
-        let possible_duplicates = self.duplicates_of(who, &appeal).await?;
         Ok(Filed { appeal, tracking_code, possible_duplicates })
     }
 
