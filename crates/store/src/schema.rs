@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_people_by_name.sql"),
     include_str!("../migrations/0004_calendar.sql"),
     include_str!("../migrations/0005_appeals.sql"),
+    include_str!("../migrations/0006_monthly_rollups.sql"),
 ];
 
 /// The schema version this binary writes and understands.

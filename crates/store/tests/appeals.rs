@@ -239,6 +239,16 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
         assert!(matches!(e, StoreError::Missing(_)));
         // Counting twice is impossible: everything is rolled.
         assert_eq!(s.roll_up_all_appeals().await.unwrap(), 0);
+        // The monthly rollups (November here) agree with the daily ones they can be rebuilt from.
+        jiayuan_store::on_db!(&s.db, |p| sqlx::query("DELETE FROM appeal_rollups_monthly")
+            .execute(p)
+            .await
+            .map(|_| ()))
+        .unwrap();
+        s.backfill_monthly_rollups().await.unwrap();
+        assert_eq!(s.appeal_measures(&admin, &mq).await.unwrap().totals, m.totals, "{}", t.name);
+        let daily_only = MeasureQuery { from: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), ..mq.clone() };
+        assert_eq!(s.appeal_measures(&admin, &daily_only).await.unwrap().totals, m.totals);
         assert!(s.verify_audit().await.unwrap().ok());
         t.finish().await;
     }

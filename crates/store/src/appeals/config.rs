@@ -216,7 +216,7 @@ impl Store {
             let rows = category::parse_tsv(category::SEED).map_err(anyhow::Error::msg)?;
             self.write_category_version(&AuditCtx::operator("migrate"), &rows, "初始分类 (seed)").await?;
         }
-        Ok(())
+        self.backfill_monthly_rollups().await
     }
 
     /// Writes a new version of the whole category tree, after checking it. Existing appeals

@@ -7,7 +7,7 @@
 use super::{beijing, path_prefixes, Viewer};
 use crate::batch::{exec, fetch_all, fetch_i64, fetch_text_ints, QueryParts, Value};
 use crate::{Result, Store, StoreError};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jiayuan_domain::appeal::measure::{Counter, Counts, Rate};
 use jiayuan_domain::appeal::Level;
 use serde::Serialize;
@@ -34,26 +34,41 @@ pub fn fold(
     }
 }
 
-fn upsert_sql() -> String {
+/// The daily rollups, and the monthly ones beside them (whose date is the month's first day).
+const DAILY: (&str, &str) = ("appeal_rollups", "day");
+const MONTHLY: (&str, &str) = ("appeal_rollups_monthly", "month");
+
+fn upsert_sql((table, date): (&str, &str)) -> String {
     let cols: Vec<&str> = Counter::ALL.iter().map(|c| c.as_str()).collect();
     let ph: Vec<String> = (5..5 + cols.len()).map(|i| format!("${i}")).collect();
-    let upd: Vec<String> = cols.iter().map(|c| format!("{c} = appeal_rollups.{c} + excluded.{c}")).collect();
+    let upd: Vec<String> = cols.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect();
     format!(
-        "INSERT INTO appeal_rollups (node_path, day, category_code, level, {}) VALUES ($1, $2, $3, $4, {})
-         ON CONFLICT (node_path, day, category_code, level) DO UPDATE SET {}",
+        "INSERT INTO {table} (node_path, {date}, category_code, level, {}) VALUES ($1, $2, $3, $4, {})
+         ON CONFLICT (node_path, {date}, category_code, level) DO UPDATE SET {}",
         cols.join(", "),
         ph.join(", "),
         upd.join(", ")
     )
 }
 
-/// Writes folded rows (adding to what is there).
+pub fn month_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// Writes folded rows (adding to what is there), daily and monthly.
 pub async fn write_rollups(tx: &mut crate::Tx, acc: &BTreeMap<RollupKey, Counts>) -> Result<()> {
-    let sql = upsert_sql();
+    let mut months: BTreeMap<RollupKey, Counts> = BTreeMap::new();
     for ((node, day, cat, level), c) in acc {
-        let mut vals: Vec<Value> = vec![node.clone().into(), (*day).into(), cat.clone().into(), level.clone().into()];
-        vals.extend(c.0.iter().map(|v| Value::Int(Some(*v))));
-        exec(tx, &sql, &vals).await?;
+        months.entry((node.clone(), month_of(*day), cat.clone(), level.clone())).or_default().merge(c);
+    }
+    for (grain, rows) in [(DAILY, acc), (MONTHLY, &months)] {
+        let sql = upsert_sql(grain);
+        for ((node, day, cat, level), c) in rows {
+            let mut vals: Vec<Value> =
+                vec![node.clone().into(), (*day).into(), cat.clone().into(), level.clone().into()];
+            vals.extend(c.0.iter().map(|v| Value::Int(Some(*v))));
+            exec(tx, &sql, &vals).await?;
+        }
     }
     Ok(())
 }
@@ -92,8 +107,11 @@ pub struct Measures {
     pub by_category: Vec<(String, Counts)>,
     #[serde(serialize_with = "ser_pairs")]
     pub by_level: Vec<(String, Counts)>,
+    /// Per day, or per month (dated the 1st) when the period is longer than two months.
     #[serde(serialize_with = "ser_days")]
     pub by_day: Vec<(NaiveDate, Counts)>,
+    /// `day` or `month`: what each point of `by_day` covers.
+    pub series: &'static str,
     /// Live, not rolled up: open appeals handled in the subtree, and how many are overdue.
     pub open_now: i64,
     pub overdue_now: i64,
@@ -117,6 +135,11 @@ fn ser_days<S: serde::Serializer>(v: &[(NaiveDate, Counts)], s: S) -> std::resul
 
 fn sums() -> String {
     Counter::ALL.iter().map(|c| format!("CAST(sum({0}) AS BIGINT) AS {0}", c.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+fn next_month(d: NaiveDate) -> NaiveDate {
+    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
 }
 
 fn counts_of(v: &[i64]) -> Counts {
@@ -157,6 +180,32 @@ impl Store {
         }
         tx.commit().await?;
         Ok(rows.len())
+    }
+
+    /// Fills the monthly rollups from the daily ones when they are empty and the daily ones
+    /// are not (a database that had rollups before monthly ones existed).
+    pub async fn backfill_monthly_rollups(&self) -> Result<()> {
+        let monthly =
+            fetch_i64(&self.db, "SELECT count(*) FROM (SELECT 1 FROM appeal_rollups_monthly LIMIT 1) x", &[]).await?;
+        let daily = fetch_i64(&self.db, "SELECT count(*) FROM (SELECT 1 FROM appeal_rollups LIMIT 1) x", &[]).await?;
+        if monthly > 0 || daily == 0 {
+            return Ok(());
+        }
+        let month = match self.backend() {
+            crate::Backend::Sqlite => "strftime('%Y-%m-01', day)",
+            crate::Backend::Postgres => "CAST(date_trunc('month', day) AS DATE)",
+        };
+        let cols: Vec<&str> = Counter::ALL.iter().map(|c| c.as_str()).collect();
+        let sums: Vec<String> = cols.iter().map(|c| format!("sum({c})")).collect();
+        let sql = format!(
+            "INSERT INTO appeal_rollups_monthly (node_path, month, category_code, level, {}) \
+             SELECT node_path, {month}, category_code, level, {} FROM appeal_rollups GROUP BY node_path, {month}, category_code, level",
+            cols.join(", "),
+            sums.join(", ")
+        );
+        let mut tx = self.begin().await?;
+        exec(&mut tx, &sql, &[]).await?;
+        tx.commit().await
     }
 
     /// Folds everything outstanding.
@@ -203,36 +252,52 @@ impl Store {
                 .map(|p| path_prefixes(p).into_iter().take(ROLLUP_DEPTH).next_back().unwrap_or_default())
                 .collect(),
         };
-        let mut q = QueryParts::default();
-        let ph: Vec<String> = nodes.iter().map(|n| q.bind(n.clone())).collect();
-        q.cond(format!("node_path IN ({})", ph.join(",")));
-        q.cond_bind("day >= {}", f.from);
-        q.cond_bind("day < {}", f.to);
-        if let Some(c) = f.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{c}.%")));
-            q.cond(format!("(category_code = {eq} OR category_code LIKE {like})"));
+        // Whole months come from the monthly rollups, the days around them from the daily ones.
+        let first_full = if f.from.day() == 1 { f.from } else { next_month(f.from) };
+        let last_start = month_of(f.to);
+        let mut parts: Vec<((&str, &str), NaiveDate, NaiveDate)> = Vec::new();
+        if first_full < last_start {
+            parts.push((DAILY, f.from, first_full));
+            parts.push((MONTHLY, first_full, last_start));
+            parts.push((DAILY, last_start, f.to));
+        } else {
+            parts.push((DAILY, f.from, f.to));
         }
-        if let Some(l) = f.level {
-            q.cond_bind("level = {}", l.as_str());
-        }
-        let w = q.where_clause();
-        let by_cat_level =
-            format!("SELECT category_code, level, {} FROM appeal_rollups{w} GROUP BY category_code, level", sums());
-        let by_day = format!("SELECT CAST(day AS TEXT), {} FROM appeal_rollups{w} GROUP BY day ORDER BY day", sums());
+        // A series by day for two months or less, else by month.
+        let daily_series = (f.to - f.from).num_days() <= 62;
         let mut by_category: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_level: BTreeMap<String, Counts> = BTreeMap::new();
         let mut totals = Counts::default();
-        for (keys, nums) in fetch_text_ints(&self.db, &by_cat_level, &q.vals, 2).await? {
-            let c = counts_of(&nums);
-            by_category.entry(keys[0].clone()).or_default().merge(&c);
-            by_level.entry(keys[1].clone()).or_default().merge(&c);
-            totals.merge(&c);
+        let mut series: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
+        for ((table, date), lo, hi) in parts.into_iter().filter(|(_, lo, hi)| lo < hi) {
+            let mut q = QueryParts::default();
+            let ph: Vec<String> = nodes.iter().map(|n| q.bind(n.clone())).collect();
+            q.cond(format!("node_path IN ({})", ph.join(",")));
+            q.cond_bind(&format!("{date} >= {{}}"), lo);
+            q.cond_bind(&format!("{date} < {{}}"), hi);
+            if let Some(c) = f.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{c}.%")));
+                q.cond(format!("(category_code = {eq} OR category_code LIKE {like})"));
+            }
+            if let Some(l) = f.level {
+                q.cond_bind("level = {}", l.as_str());
+            }
+            let w = q.where_clause();
+            let sql = format!("SELECT category_code, level, {} FROM {table}{w} GROUP BY category_code, level", sums());
+            for (keys, nums) in fetch_text_ints(&self.db, &sql, &q.vals, 2).await? {
+                let c = counts_of(&nums);
+                by_category.entry(keys[0].clone()).or_default().merge(&c);
+                by_level.entry(keys[1].clone()).or_default().merge(&c);
+                totals.merge(&c);
+            }
+            let sql = format!("SELECT CAST({date} AS TEXT), {} FROM {table}{w} GROUP BY {date}", sums());
+            for (keys, nums) in fetch_text_ints(&self.db, &sql, &q.vals, 1).await? {
+                let d = NaiveDate::parse_from_str(&keys[0], "%Y-%m-%d").map_err(anyhow::Error::from)?;
+                let d = if daily_series { d } else { month_of(d) };
+                series.entry(d).or_default().merge(&counts_of(&nums));
+            }
         }
-        let mut days: Vec<(NaiveDate, Counts)> = Vec::new();
-        for (keys, nums) in fetch_text_ints(&self.db, &by_day, &q.vals, 1).await? {
-            let d = NaiveDate::parse_from_str(&keys[0], "%Y-%m-%d").map_err(anyhow::Error::from)?;
-            days.push((d, counts_of(&nums)));
-        }
+        let days: Vec<(NaiveDate, Counts)> = series.into_iter().collect();
         // Live: open appeals whose handler sits in the nodes' subtrees.
         let mut lq = QueryParts::default();
         let mut ors = Vec::new();
@@ -267,6 +332,7 @@ impl Store {
             by_category: by_category.into_iter().collect(),
             by_level: by_level.into_iter().collect(),
             by_day: days,
+            series: if daily_series { "day" } else { "month" },
             open_now,
             overdue_now,
         })
@@ -356,32 +422,49 @@ impl Store {
                 }
             }
         }
-        let mut keys: Vec<u64> = acc.keys().copied().collect();
-        keys.sort_unstable();
-        let mut cols: Vec<&str> = vec!["node_path", "day", "category_code", "level"];
-        cols.extend(Counter::ALL.iter().map(|c| c.as_str()));
-        let rows = keys.len();
-        for chunk in keys.chunks(100_000) {
-            let mut tx = self.begin().await?;
-            let batch: Vec<Vec<Value>> = chunk
-                .iter()
-                .map(|k| {
-                    let node = (k >> 32) as usize;
-                    let day = from + chrono::Duration::days(((k >> 16) & 0xFFFF) as i64);
-                    let cat = ((k >> 8) & 0xFF) as usize;
-                    let level = (k & 0xFF) as usize;
-                    let mut v: Vec<Value> = vec![
-                        nodes[node].clone().into(),
-                        day.into(),
-                        cats[cat].clone().into(),
-                        levels[level].as_str().into(),
-                    ];
-                    v.extend(acc[k].iter().map(|x| Value::Int(Some(i64::from(*x)))));
-                    v
-                })
-                .collect();
-            crate::batch::insert_rows(&mut tx, "appeal_rollups", &cols, &batch, "").await?;
-            tx.commit().await?;
+        // The monthly rows: the same keys with the day replaced by its month's first day.
+        let month_index = |day: u64| -> u64 {
+            let d = from + chrono::Duration::days(day as i64);
+            (month_of(d) - from).num_days().max(0) as u64
+        };
+        let mut monthly: HashMap<u64, [i32; Counter::ALL.len()]> = HashMap::new();
+        for (k, v) in &acc {
+            let day = (k >> 16) & 0xFFFF;
+            let mk = (k & !(0xFFFF << 16)) | (month_index(day) << 16);
+            let e = monthly.entry(mk).or_insert([0; Counter::ALL.len()]);
+            for (x, y) in e.iter_mut().zip(v.iter()) {
+                *x += y;
+            }
+        }
+        let mut rows = 0;
+        for ((table, date), map) in [(DAILY, &acc), (MONTHLY, &monthly)] {
+            let mut keys: Vec<u64> = map.keys().copied().collect();
+            keys.sort_unstable();
+            let mut cols: Vec<&str> = vec!["node_path", date, "category_code", "level"];
+            cols.extend(Counter::ALL.iter().map(|c| c.as_str()));
+            rows += keys.len();
+            for chunk in keys.chunks(100_000) {
+                let mut tx = self.begin().await?;
+                let batch: Vec<Vec<Value>> = chunk
+                    .iter()
+                    .map(|k| {
+                        let node = (k >> 32) as usize;
+                        let day = from + chrono::Duration::days(((k >> 16) & 0xFFFF) as i64);
+                        let cat = ((k >> 8) & 0xFF) as usize;
+                        let level = (k & 0xFF) as usize;
+                        let mut v: Vec<Value> = vec![
+                            nodes[node].clone().into(),
+                            day.into(),
+                            cats[cat].clone().into(),
+                            levels[level].as_str().into(),
+                        ];
+                        v.extend(map[k].iter().map(|x| Value::Int(Some(i64::from(*x)))));
+                        v
+                    })
+                    .collect();
+                crate::batch::insert_rows(&mut tx, table, &cols, &batch, "").await?;
+                tx.commit().await?;
+            }
         }
         Ok(BenchRollups { appeals: n, rows })
     }
