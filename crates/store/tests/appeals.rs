@@ -246,7 +246,16 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
             .map(|_| ()))
         .unwrap();
         s.backfill_monthly_rollups().await.unwrap();
-        assert_eq!(s.appeal_measures(&admin, &mq).await.unwrap().totals, m.totals, "{}", t.name);
+        let again = s.appeal_measures(&admin, &mq).await.unwrap();
+        assert_eq!(again.totals, m.totals, "{}", t.name);
+        assert_eq!(again.series, "day");
+        assert!(
+            again.by_day.iter().all(|(d, _)| *d == NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()),
+            "daily points, not a month"
+        );
+        let year = MeasureQuery { from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), ..mq.clone() };
+        let y = s.appeal_measures(&admin, &year).await.unwrap();
+        assert_eq!((y.series, y.totals), ("month", m.totals));
         let daily_only = MeasureQuery { from: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), ..mq.clone() };
         assert_eq!(s.appeal_measures(&admin, &daily_only).await.unwrap().totals, m.totals);
         assert!(s.verify_audit().await.unwrap().ok());

@@ -290,6 +290,12 @@ impl Store {
                 by_level.entry(keys[1].clone()).or_default().merge(&c);
                 totals.merge(&c);
             }
+            // A daily series reads the daily rollups for the whole period (at most 62 days).
+            let (table, date, w) = if daily_series && table == MONTHLY.0 {
+                (DAILY.0, DAILY.1, w.replace("month >= ", "day >= ").replace("month < ", "day < "))
+            } else {
+                (table, date, w)
+            };
             let sql = format!("SELECT CAST({date} AS TEXT), {} FROM {table}{w} GROUP BY {date}", sums());
             for (keys, nums) in fetch_text_ints(&self.db, &sql, &q.vals, 1).await? {
                 let d = NaiveDate::parse_from_str(&keys[0], "%Y-%m-%d").map_err(anyhow::Error::from)?;
