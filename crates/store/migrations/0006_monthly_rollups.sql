@@ -1,4 +1,4 @@
--- Monthly rollups beside the daily ones: a year's dashboard reads twelve months instead of
+-- Monthly rollups beside the daily ones, and queue indexes. A year's dashboard reads twelve months instead of
 -- 365 days. `month` is the first day of the month (Beijing). The rows of existing daily
 -- rollups are folded in after migrating (see `Store::seed_appeal_config`).
 CREATE TABLE appeal_rollups_monthly (
@@ -28,3 +28,10 @@ CREATE TABLE appeal_rollups_monthly (
     handling_minutes BIGINT NOT NULL,
     PRIMARY KEY (node_path, month, category_code, level)
 );
+
+-- Queues read in deadline order straight from an index: overdue first, then the nearest
+-- deadline, then the number.
+DROP INDEX appeals_queue;
+DROP INDEX appeals_queue_all;
+CREATE INDEX appeals_handler_queue ON appeals (handler_path, is_open, overdue DESC, resolve_due_at, number);
+CREATE INDEX appeals_open_queue ON appeals (is_open, overdue DESC, resolve_due_at, number);
