@@ -354,6 +354,13 @@ pub(crate) async fn insert_event(tx: &mut Tx, e: NewEvent<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Below this many open appeals, a queue collects its part by range and sorts it.
+const SMALL_QUEUE: i64 = 2_000;
+
+fn open_only_query(f: &AppealQuery) -> bool {
+    f.status.as_deref().map(str::trim) == Some("open")
+}
+
 /// Lists count at most this many rows; beyond it the total reads as this figure.
 pub const COUNT_CAP: i64 = 10_000;
 
@@ -700,9 +707,59 @@ impl Store {
             let ph: Vec<String> = f.numbers.iter().map(|n| q.bind(*n)).collect();
             q.cond(format!("a.number IN ({})", ph.join(",")));
         }
+        let mut small_queue = false;
+        if f.mine {
+            let Some(h) = &who.handle else { return Err(StoreError::Forbidden(Permission::HandleAppeals)) };
+            if !h.is_everything() {
+                // How much is open in my part: the handling index answers this from a range.
+                let mut cq = QueryParts::default();
+                let ors: Vec<String> = h
+                    .subtrees()
+                    .iter()
+                    .map(|t| {
+                        let (lo, hi) = (cq.bind(t.path.clone()), cq.bind(t.end.clone()));
+                        format!("(handler_path >= {lo} AND handler_path < {hi})")
+                    })
+                    .collect();
+                let open_here = fetch_i64(
+                    &self.db,
+                    &format!(
+                        "SELECT count(*) FROM (SELECT 1 FROM appeals WHERE ({}) AND is_open = TRUE LIMIT {SMALL_QUEUE}) c",
+                        ors.join(" OR ")
+                    ),
+                    &cq.vals,
+                )
+                .await?;
+                let mut handled = Vec::new();
+                let mut helped = Vec::new();
+                for t in h.subtrees() {
+                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
+                    handled.push(format!("(handler_path >= {lo} AND handler_path < {hi})"));
+                    helped.push(format!("(helper_path >= {lo} AND helper_path < {hi})"));
+                }
+                if open_here < SMALL_QUEUE && open_only_query(f) {
+                    // A small part of a big district: collect its open appeals by range, then
+                    // sort those few, rather than walk the district's deadline order.
+                    // CAST keeps the planner on the path indexes (an equality on is_open would
+                    // otherwise win and walk every open appeal of the district).
+                    small_queue = true;
+                    q.cond(format!(
+                        "a.id IN (SELECT id FROM appeals WHERE ({}) AND CAST(is_open AS INTEGER) = 1 UNION SELECT id FROM appeals WHERE ({}) AND CAST(is_open AS INTEGER) = 1)",
+                        handled.join(" OR "),
+                        helped.join(" OR ")
+                    ));
+                } else {
+                    let all: Vec<&String> = handled.iter().chain(&helped).collect();
+                    q.cond(format!("({})", all.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" OR ")));
+                }
+            }
+        }
         let open_first = match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("all") {
             "open" => {
-                q.cond("a.is_open = TRUE".into());
+                // A small queue's id list holds only open appeals already.
+                if !small_queue {
+                    q.cond("a.is_open = TRUE".into());
+                }
                 true
             }
             "closed" => {
@@ -722,18 +779,6 @@ impl Store {
         }
         if let Some(o) = f.open_only {
             q.cond(format!("a.is_open = {}", if o { "TRUE" } else { "FALSE" }));
-        }
-        if f.mine {
-            let Some(h) = &who.handle else { return Err(StoreError::Forbidden(Permission::HandleAppeals)) };
-            if !h.is_everything() {
-                let mut ors = Vec::new();
-                for t in h.subtrees() {
-                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
-                    ors.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
-                    ors.push(format!("(a.helper_path >= {lo} AND a.helper_path < {hi})"));
-                }
-                q.cond(format!("({})", ors.join(" OR ")));
-            }
         }
         if f.overdue {
             q.cond("a.overdue = TRUE".into());
