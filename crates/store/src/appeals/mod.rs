@@ -724,7 +724,7 @@ impl Store {
                 let open_here = fetch_i64(
                     &self.db,
                     &format!(
-                        "SELECT count(*) FROM (SELECT 1 FROM appeals WHERE ({}) AND is_open = TRUE LIMIT {SMALL_QUEUE}) c",
+                        "SELECT count(*) FROM (SELECT 1 FROM appeals WHERE ({}) AND CAST(is_open AS INTEGER) = 1 LIMIT {SMALL_QUEUE}) c",
                         ors.join(" OR ")
                     ),
                     &cq.vals,
