@@ -52,9 +52,10 @@ enum Command {
         /// Let a district administrator set the appeal clock (POST /api/v1/clock): for tests only
         #[arg(long)]
         test_clock: bool,
-        /// Where appeal photos are stored (default: jiayuan-media beside the working directory)
-        #[arg(long, default_value = "jiayuan-media")]
-        media_dir: std::path::PathBuf,
+        /// Where appeal photos are stored (default: beside the database, PATH.media for
+        /// SQLite, ./jiayuan-media for PostgreSQL); folders 0700, files 0600
+        #[arg(long)]
+        media_dir: Option<std::path::PathBuf>,
     },
     /// Apply pending database migrations
     Migrate,
@@ -333,7 +334,7 @@ async fn open(db: &str, key_file: Option<&Path>) -> Result<Store> {
         path.display()
     );
     let key = parse_key(&hex).map_err(|e| anyhow::anyhow!(e))?;
-    Ok(Store { crypto: std::sync::Arc::new(Crypto::new(&key)), ..probe })
+    Ok(probe.with_crypto(Crypto::new(&key)))
 }
 
 fn default_key_path(db: &str) -> PathBuf {
@@ -477,6 +478,7 @@ async fn run(cli: Cli) -> Result<()> {
             if test_clock {
                 println!("测试时钟 test clock: POST /api/v1/clock sets \"now\" for appeals");
             }
+            let media_dir = media_dir.unwrap_or_else(|| store.media_dir().to_path_buf());
             let state = jiayuan_web::AppState { secure_cookies, clock, media_dir, ..jiayuan_web::AppState::new(store) };
             // The clock catches up at once on what fell due while the server was down.
             jiayuan_web::clock::spawn_workers(state.clone(), std::time::Duration::from_secs(5));

@@ -13,7 +13,9 @@ pub mod org;
 pub mod person;
 pub mod phone;
 pub mod resident_id;
+pub mod spreadsheet;
 pub mod territory;
+pub mod text;
 
 pub use area::Area;
 pub use error::FieldError;

@@ -146,6 +146,45 @@ pub enum LoginError {
     Disabled,
 }
 
+/// Failed sign-ins under names that have no account, counted like real accounts' failures
+/// (five lock for fifteen minutes) so that an unknown name answers exactly as a locked one.
+/// Kept in memory per process and bounded; another server counts its own.
+#[derive(Debug, Default)]
+pub struct UnknownLogins {
+    map: std::sync::Mutex<std::collections::HashMap<String, Failures>>,
+}
+
+/// Failures in a row, and the end of the lock they led to.
+type Failures = (i32, Option<DateTime<Utc>>);
+
+impl UnknownLogins {
+    const MAX_NAMES: usize = 100_000;
+
+    /// Records one more failure for `name` and says how the sign-in fails.
+    pub fn failed(&self, name: &str, now: DateTime<Utc>) -> LoginError {
+        let Ok(mut m) = self.map.lock() else { return LoginError::BadCredentials };
+        if m.len() >= Self::MAX_NAMES {
+            m.retain(|_, (n, until)| *n > 1 || until.is_some_and(|u| u > now));
+            if m.len() >= Self::MAX_NAMES {
+                m.clear();
+            }
+        }
+        let e = m.entry(name.to_string()).or_insert((0, None));
+        if let Some(until) = e.1.filter(|u| *u > now) {
+            return LoginError::Locked { until };
+        }
+        e.0 += 1;
+        if e.0 >= LOCK_AFTER_FAILURES {
+            let until = now + Duration::minutes(LOCK_MINUTES);
+            *e = (0, Some(until));
+            LoginError::Locked { until }
+        } else {
+            e.1 = None;
+            LoginError::BadCredentials
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct LoginOk {
     pub token: String,
@@ -448,6 +487,7 @@ impl Store {
             Ok(u) => u,
             Err(StoreError::NotFound) => {
                 let _ = verify_password_blocking(password.to_string(), DUMMY_HASH.to_string()).await;
+                let outcome = self.unknown_logins.failed(&name, now);
                 self.audit(
                     &AuditCtx::anonymous(&name, ip, request_id),
                     AuditEvent {
@@ -459,13 +499,16 @@ impl Store {
                     },
                 )
                 .await?;
-                return Ok(Err(LoginError::BadCredentials));
+                // An unknown name locks like a real one, so lockout cannot tell which exist.
+                return Ok(Err(outcome));
             }
             Err(e) => return Err(e),
         };
         let scope = self.user_scope_path(user.id).await?;
         let ctx = AuditCtx::anonymous(&user.username, ip, request_id);
         if let Some(until) = user.locked_until.filter(|u| *u > now) {
+            // As long as a wrong password takes: a quick answer would say "this one exists".
+            let _ = verify_password_blocking(password.to_string(), DUMMY_HASH.to_string()).await;
             self.audit(
                 &ctx,
                 AuditEvent {

@@ -192,7 +192,7 @@ pub fn to_csv(rows: &[AuditEntry]) -> Result<Vec<u8>> {
     for e in rows {
         let seq = e.seq.to_string();
         let at = beijing_time(e.at);
-        w.write_record([
+        let cells = [
             seq.as_str(),
             &at,
             &e.actor,
@@ -206,8 +206,8 @@ pub fn to_csv(rows: &[AuditEntry]) -> Result<Vec<u8>> {
             &e.request_id,
             &e.prev_hash,
             &e.hash,
-        ])
-        .map_err(io)?;
+        ];
+        w.write_record(cells.map(jiayuan_domain::spreadsheet::neutralise).iter().map(|c| c.as_ref())).map_err(io)?;
     }
     w.into_inner().map_err(|e| io(e.into_error().into()))
 }

@@ -24,7 +24,7 @@ pub enum StoreError {
     #[error("ledger has {} bad row(s)", .0.len())]
     Ledger(Vec<RowError>),
     #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("{0}")]
     Other(#[from] anyhow::Error),
 }
@@ -36,6 +36,51 @@ impl StoreError {
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         StoreError::Invalid(FieldError::new(field, message))
+    }
+}
+
+/// A unique key that another writer took first answers like the check before it would have:
+/// a conflict naming the field. Without this, two simultaneous creations of the same key give
+/// one success and one database error.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                let column = unique_column(db.as_ref());
+                let field = field_of_column(&column);
+                return StoreError::Conflict {
+                    message: format!("“{field}”已存在 (already exists)"),
+                    field: field.to_string(),
+                };
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+/// The column a unique violation is about: SQLite says `UNIQUE constraint failed: t.col`,
+/// PostgreSQL `Key (col)=(value) already exists.` in its detail (the value is not kept).
+fn unique_column(db: &dyn sqlx::error::DatabaseError) -> String {
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        if let Some(cols) = pg.detail().and_then(|d| d.strip_prefix("Key (")).and_then(|d| d.split(")=").next()) {
+            return cols.rsplit(',').next().unwrap_or(cols).trim().to_string();
+        }
+        return pg.constraint().unwrap_or("key").to_string();
+    }
+    let msg = db.message();
+    msg.rsplit(", ")
+        .next()
+        .and_then(|last| last.rsplit(':').next())
+        .map(|c| c.trim().rsplit('.').next().unwrap_or(c).to_string())
+        .unwrap_or_else(|| "key".into())
+}
+
+/// The request field a unique column stands for (a keyed hash stands for the number).
+fn field_of_column(column: &str) -> &str {
+    match column {
+        "id_hash" | "id_number_hash" => "id_number",
+        "username_lower" => "username",
+        other => other,
     }
 }
 

@@ -102,6 +102,10 @@ pub struct Store {
     pub write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The writer that files appeals in batches (see `appeals::intake`).
     pub intake: std::sync::Arc<appeals::intake::Intake>,
+    /// Failed sign-ins under names with no account (see [`accounts::UnknownLogins`]).
+    pub unknown_logins: std::sync::Arc<accounts::UnknownLogins>,
+    /// Where files that belong with the database (appeal photos) are kept by default.
+    media_dir: std::path::PathBuf,
 }
 
 impl Store {
@@ -140,7 +144,20 @@ impl Store {
             cache: Default::default(),
             write_lock: Default::default(),
             intake: Default::default(),
+            unknown_logins: Default::default(),
+            media_dir: default_media_dir(url),
         })
+    }
+
+    /// The same store opened with another key (the CLI probes a new database with a dummy key).
+    pub fn with_crypto(self, crypto: crypto::Crypto) -> Self {
+        Self { crypto: std::sync::Arc::new(crypto), ..self }
+    }
+
+    /// The media folder next to the database: `PATH.media` beside a SQLite file, else
+    /// `./jiayuan-media` (PostgreSQL, in-memory SQLite).
+    pub fn media_dir(&self) -> &std::path::Path {
+        &self.media_dir
     }
 
     pub fn backend(&self) -> Backend {
@@ -162,6 +179,17 @@ impl Store {
 
     pub async fn close(&self) {
         on_db!(&self.db, |p| p.close().await)
+    }
+}
+
+/// See [`Store::media_dir`].
+pub fn default_media_dir(url: &str) -> std::path::PathBuf {
+    match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Some(rest) if !rest.starts_with(":memory:") && !rest.contains("mode=memory") => {
+            let file = rest.split('?').next().unwrap_or(rest);
+            std::path::PathBuf::from(format!("{file}.media"))
+        }
+        _ => std::path::PathBuf::from("jiayuan-media"),
     }
 }
 

@@ -195,9 +195,15 @@ fn territory_order(sort: Option<&str>) -> Result<&'static str, FieldError> {
     })
 }
 
+/// `s` with LIKE's wildcards and its escape character escaped (use with `ESCAPE '\\'`), so
+/// that a `%` or `_` typed by someone matches only itself.
+pub(crate) fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// `%q%` for LIKE, with the wildcard characters of the input escaped.
 pub(crate) fn like_pattern(q: &str, prefix_only: bool) -> String {
-    let esc = q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let esc = escape_like(&q.trim().to_lowercase());
     if prefix_only {
         format!("{esc}%")
     } else {

@@ -30,6 +30,7 @@ impl TestDb {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{path}{suffix}"));
             }
+            let _ = std::fs::remove_dir_all(format!("{path}.media"));
         }
     }
 }

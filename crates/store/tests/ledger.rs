@@ -202,3 +202,47 @@ async fn a_household_moved_to_another_community_takes_its_members_along() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn cells_that_look_like_formulas_are_quoted_on_export_and_read_back_unchanged() {
+    for t in testing::all().await {
+        t.store.generate_demo(Scale::Small, 5, &|_, _| {}).await.unwrap();
+        let names = ["=HYPERLINK(\"http://evil.example\",\"点击\")", "+86小区", "-1号院", "@SUM(A1)", "'=已引用"];
+        let src = tmp("formulas.csv");
+        let mut text = String::from("编码,名称,类型,上级编码\n");
+        for (i, n) in names.iter().enumerate() {
+            // As a spreadsheet saves text that starts like a formula: behind an apostrophe.
+            let cell = jiayuan_domain::spreadsheet::neutralise(n).replace('"', "\"\"");
+            text.push_str(&format!("370612001001-9{i},\"{cell}\",compound,370612001001\n"));
+        }
+        std::fs::write(&src, text).unwrap();
+        let r = t.store.import_ledger(LedgerKind::Territories, &src, &|_, _| {}).await.unwrap();
+        assert_eq!(r.created, names.len(), "on {}", t.name);
+        for ext in ["csv", "xlsx"] {
+            let out = tmp(&format!("territories.{ext}"));
+            t.store.export_ledger(LedgerKind::Territories, &out, &Subtree::all()).await.unwrap();
+            if ext == "csv" {
+                let written = std::fs::read_to_string(&out).unwrap();
+                let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(written.as_bytes());
+                for rec in reader.records().map(Result::unwrap).filter(|r| r[0].starts_with("370612001001-9")) {
+                    let cell = &rec[1];
+                    assert!(
+                        !jiayuan_domain::spreadsheet::starts_formula(cell),
+                        "{cell} would run as a formula ({})",
+                        t.name
+                    );
+                }
+                assert!(written.contains("'=HYPERLINK"), "quoted on export");
+                assert!(written.contains("''=已引用"), "a quote that was typed is kept");
+            }
+            // Importing the export changes nothing: every name comes back as it was typed.
+            let again = t.store.import_ledger(LedgerKind::Territories, &out, &|_, _| {}).await.unwrap();
+            assert_eq!((again.created, again.updated), (0, 0), "{ext} round trip on {}", t.name);
+        }
+        let rows = t.store.ledger_rows(LedgerKind::Territories, &Subtree::all()).await.unwrap();
+        for n in names {
+            assert!(rows.iter().any(|r| r.iter().any(|c| c == n)), "{n} kept verbatim on {}", t.name);
+        }
+        t.finish().await;
+    }
+}

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use chrono::{DateTime, Utc};
 use jiayuan_store::accounts::{new_token, ApiToken, LoginError, LoginOk, SESSION_ABSOLUTE_HOURS};
@@ -268,6 +268,8 @@ pub async fn api_revoke_token(
     let id = crate::api::parse_id(&id)?;
     let user = state.store.user_by_name(&auth.principal.username).await?;
     state.store.revoke_token(&auth.audit_ctx(), &user, id).await?;
+    // The token may be cached here; its next use must go to the database.
+    state.sessions.forget_user(&user.username);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -329,7 +331,7 @@ pub async fn login_form(
             } else {
                 safe_next(f.next.as_deref())
             };
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
+            Ok(([(header::SET_COOKIE, cookie)], crate::redirect::to(&to)).into_response())
         }
         Err(e) => {
             let csrf = auth::cookie(&headers, PRE_CSRF_COOKIE).unwrap_or_default();
@@ -354,7 +356,7 @@ pub async fn logout_form(auth: Auth, State(state): State<AppState>, ui: Ui) -> R
         state.sessions.forget(t);
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+    Ok(([(header::SET_COOKIE, clear)], crate::redirect::to("/login")).into_response())
 }
 
 #[derive(Template)]
@@ -418,7 +420,7 @@ pub async fn password_form(
         change_password(&state, &auth, &f.current_password, &f.new_password).await
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/account?changed=1").into_response()),
+        Ok(()) => Ok(crate::redirect::to("/account?changed=1")),
         Err(e) => {
             let msg = e.field.as_ref().map(|f| format!("{f}: {}", e.message)).unwrap_or(e.message.clone());
             account_view(&state, &auth, ui, None, Some(msg), e.status).await
@@ -461,8 +463,10 @@ pub async fn revoke_token_form(
 ) -> Result<Response, PageError> {
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
     let user = state.store.user_by_name(&auth.principal.username).await.page(&ui)?;
-    match state.store.revoke_token(&auth.audit_ctx(), &user, id).await {
-        Ok(()) | Err(StoreError::NotFound) => Ok(Redirect::to("/account").into_response()),
+    let revoked = state.store.revoke_token(&auth.audit_ctx(), &user, id).await;
+    state.sessions.forget_user(&user.username);
+    match revoked {
+        Ok(()) | Err(StoreError::NotFound) => Ok(crate::redirect::to("/account")),
         Err(e) => Err(e).page(&ui),
     }
 }

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use jiayuan_domain::access::{Permission, Role};
 use jiayuan_store::accounts::{NewUser, User, UserWithGrants};
@@ -457,7 +457,7 @@ pub async fn create_user_form(
     }
     .await;
     match made {
-        Ok(u) => Ok(Redirect::to(&format!("/admin/users/{}", u.username)).into_response()),
+        Ok(u) => Ok(crate::redirect::to(&format!("/admin/users/{}", u.username))),
         Err(e) => users_view(&state, &auth, ui, f, Some(message(&e)), e.status).await,
     }
 }
@@ -512,7 +512,7 @@ where
 {
     let u = managed(&state, &auth, &username).await.page(&ui)?;
     match f(state.clone(), auth.clone(), u).await {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{username}")).into_response()),
+        Ok(()) => Ok(crate::redirect::to(&format!("/admin/users/{username}"))),
         Err(e) => user_view_page(&state, &auth, ui, &username, Some(message(&e)), e.status).await,
     }
 }

@@ -298,37 +298,75 @@ pub struct ExportParams {
     pub q: Option<String>,
     pub tag: Option<String>,
     pub sort: Option<String>,
-    /// `true` for full numbers: needs the reveal permission and a reason
-    pub reveal: Option<String>,
+}
+
+/// What a revealed export asks for: the same filters, and the reason it is needed.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RevealedExportBody {
+    pub within: Option<String>,
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    pub sort: Option<String>,
+    /// Why full numbers are needed (4–200 characters); goes to the audit log
     pub reason: Option<String>,
 }
 
-/// Residents as CSV (UTF-8 with BOM, for Excel): masked unless `reveal=true` by someone who
-/// may reveal, with a reason. Every export is audited.
-#[utoipa::path(get, path = "/api/v1/people/export", params(ExportParams), responses((status = 200, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Residents as CSV (UTF-8 with BOM, for Excel), ID and phone numbers masked whatever the
+/// parameters: a link (a GET) never unmasks. Every export is audited.
+#[utoipa::path(get, path = "/api/v1/people/export", params(ExportParams), responses((status = 200, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn export_people(
     auth: Auth,
     State(state): State<AppState>,
     Query(p): Query<ExportParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    let reveal = match p.reveal.as_deref().map(str::trim) {
-        None | Some("") | Some("false") | Some("0") => false,
-        Some("true") | Some("1") => true,
-        Some(other) => return Err(ApiError::invalid("reveal", format!("“{other}”应为 true 或 false"))),
-    };
-    let lp = ListParams {
-        within: p.within.clone(),
-        q: p.q.clone(),
-        tag: p.tag.clone(),
-        sort: p.sort.clone(),
-        ..Default::default()
-    };
-    let (scope, reason) = if reveal {
-        (auth.scope(Permission::RevealPersonal)?, Some(reveal_reason(p.reason.as_deref())?))
-    } else {
-        (auth.scope(Permission::ViewPeople)?, None)
-    };
-    let scope = lp.within(&state, scope).await?;
+    let lp = ListParams { within: p.within, q: p.q, tag: p.tag, sort: p.sort, ..Default::default() };
+    people_csv(&auth, &state, lp, None).await
+}
+
+/// Residents as CSV with full ID and phone numbers: only by POST (with the CSRF token when
+/// signed in by cookie), only for those who may reveal, only with a reason; audited.
+#[utoipa::path(post, path = "/api/v1/people/export", request_body = RevealedExportBody, responses((status = 200, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_people_revealed(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<RevealedExportBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    let b = crate::error::json_body(body)?;
+    revealed_export(&auth, &state, b).await
+}
+
+/// The people page's export form: the same as the API's POST, from a form.
+pub async fn export_people_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: crate::pages::Ui,
+    axum::Form(b): axum::Form<RevealedExportBody>,
+) -> Result<axum::response::Response, crate::pages::PageError> {
+    use crate::pages::OrPage;
+    revealed_export(&auth, &state, b).await.page(&ui)
+}
+
+async fn revealed_export(
+    auth: &Auth,
+    state: &AppState,
+    b: RevealedExportBody,
+) -> Result<axum::response::Response, ApiError> {
+    auth.require(Permission::RevealPersonal)?;
+    let reason = reveal_reason(b.reason.as_deref())?;
+    let lp = ListParams { within: b.within, q: b.q, tag: b.tag, sort: b.sort, ..Default::default() };
+    people_csv(auth, state, lp, Some(reason)).await
+}
+
+/// Writes the people of `lp` as CSV, full numbers only when a reveal `reason` is given.
+async fn people_csv(
+    auth: &Auth,
+    state: &AppState,
+    lp: ListParams,
+    reason: Option<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let reveal = reason.is_some();
+    let scope = if reveal { auth.scope(Permission::RevealPersonal)? } else { auth.scope(Permission::ViewPeople)? };
+    let scope = lp.within(state, scope).await?;
     let q = lp.people_query()?;
     let people = state.store.people_for_export(&scope, &q).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -344,16 +382,10 @@ pub async fn export_people(
             )
         };
         let sex = if person.sex == "male" { "男" } else { "女" };
-        w.write_record([
-            person.name.as_str(),
-            sex,
-            &person.birth_date.to_string(),
-            &idn,
-            &phone,
-            &person.tags,
-            person.home_path.as_deref().unwrap_or(""),
-        ])
-        .map_err(io)?;
+        let birth = person.birth_date.to_string();
+        let cells =
+            [person.name.as_str(), sex, &birth, &idn, &phone, &person.tags, person.home_path.as_deref().unwrap_or("")];
+        w.write_record(cells.map(jiayuan_domain::spreadsheet::neutralise).iter().map(|c| c.as_ref())).map_err(io)?;
     }
     let mut bytes = "\u{feff}".as_bytes().to_vec();
     bytes.extend(w.into_inner().map_err(|e| io(e.into_error().into()))?);
@@ -365,7 +397,7 @@ pub async fn export_people(
                 scope_path: scope.subtrees().first().map(|s| s.path.as_str()).unwrap_or("/"),
                 action: if reveal { "people.export_revealed" } else { "people.export" },
                 object: "people".into(),
-                summary: serde_json::json!({"rows": people.len(), "within": p.within, "q": p.q, "reason": reason}),
+                summary: serde_json::json!({"rows": people.len(), "within": lp.within, "q": lp.q, "reason": reason}),
                 result: "ok",
             },
         )
@@ -460,6 +492,7 @@ pub async fn list_alliances(
         list_people,
         get_person,
         reveal_person,
+        export_people_revealed,
         export_people,
         list_households,
         get_household,
@@ -478,6 +511,7 @@ pub async fn list_alliances(
         TerritoryDetailView,
         NewTerritoryBody,
         RevealBody,
+        RevealedExportBody,
         RevealedView,
         OrganisationView,
         AllianceView

@@ -9,7 +9,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::measure::Counter;
@@ -304,7 +304,7 @@ pub struct ActForm {
 
 fn back_with(id: &str, key: &str, msg: &str) -> Response {
     let enc: String = form_urlencoded::byte_serialize(msg.as_bytes()).collect();
-    Redirect::to(&format!("/appeals/{id}?{key}={enc}")).into_response()
+    crate::redirect::to(&format!("/appeals/{id}?{key}={enc}"))
 }
 
 fn error_text(e: &ApiError) -> String {
@@ -364,6 +364,7 @@ async fn read_multipart(mut m: Multipart) -> Result<(Vec<(String, String)>, Opti
             }
         } else {
             let text = field.text().await.map_err(|_| ApiError::invalid(&name, "无法读取 (unreadable)"))?;
+            crate::input::check_text(&name, &text)?;
             fields.push((name, text));
         }
     }
@@ -915,5 +916,5 @@ pub async fn clock_form(
         });
     }
     crate::clock::tick_once(&state).await;
-    Ok(Redirect::to("/appeals/dashboard").into_response())
+    Ok(crate::redirect::to("/appeals/dashboard"))
 }

@@ -564,9 +564,21 @@ pub async fn store_photo(
     let pid = jiayuan_store::new_id();
     let dir = state.media_dir.join("photos");
     let write = async {
-        tokio::fs::create_dir_all(&dir).await?;
+        // Only the server's user reads photos of residents' homes: folders 0700, files 0600.
+        let mut dirs = tokio::fs::DirBuilder::new();
+        dirs.recursive(true);
+        #[cfg(unix)]
+        dirs.mode(0o700);
+        dirs.create(&dir).await?;
         let tmp = dir.join(format!("{pid}.part"));
-        tokio::fs::write(&tmp, body).await?;
+        let mut open = tokio::fs::OpenOptions::new();
+        open.write(true).create_new(true);
+        #[cfg(unix)]
+        open.mode(0o600);
+        let mut f = open.open(&tmp).await?;
+        tokio::io::AsyncWriteExt::write_all(&mut f, body).await?;
+        f.sync_all().await?;
+        drop(f);
         tokio::fs::rename(&tmp, dir.join(pid.to_string())).await
     };
     write.await.map_err(|e| {

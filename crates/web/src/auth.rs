@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jiayuan_domain::access::Permission;
 use jiayuan_store::access::{Principal, Scope};
@@ -282,11 +282,20 @@ fn constant_eq(a: &str, b: &str) -> bool {
 /// The middleware: request id and address, the principal, and CSRF on state changes.
 pub async fn authenticate(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into());
+    let ip = match parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
+        Some(peer) => {
+            let (client, trusted) = state.trusted_proxies.client(peer, &parts.headers);
+            if !trusted {
+                crate::proxy::strip_forwarding(&mut parts.headers);
+            }
+            client.to_string()
+        }
+        // In-process (tests): no peer, and nobody to trust.
+        None => {
+            crate::proxy::strip_forwarding(&mut parts.headers);
+            "local".into()
+        }
+    };
     let request_id = uuid::Uuid::now_v7().simple().to_string();
     let meta = RequestMeta { ip, request_id: request_id.clone() };
 
@@ -411,7 +420,7 @@ impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match self {
             AuthRejection::Api(e) => e.into_response(),
-            AuthRejection::Redirect(to) => Redirect::to(&to).into_response(),
+            AuthRejection::Redirect(to) => crate::redirect::to(&to),
         }
     }
 }
@@ -478,10 +487,8 @@ pub fn urlencode(s: &str) -> String {
 
 /// A local path to return to after sign-in; anything else becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") => {
-            n.to_string()
-        }
-        _ => "/".into(),
+    match crate::redirect::local_path(next) {
+        n if n.starts_with("/login") => "/".into(),
+        n => n,
     }
 }

@@ -244,6 +244,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("audit.result", "结果", "Result"),
     ("audit.summary", "摘要", "Summary"),
     ("audit.export", "导出CSV", "Export CSV"),
+    ("export.masked", "导出CSV（号码已遮蔽）", "Export CSV (numbers masked)"),
+    ("export.revealed", "导出完整号码", "Export with full numbers"),
     ("reveal.title", "查看完整身份证号和电话", "Show full ID and phone numbers"),
     ("reveal.reason", "查看事由", "Reason"),
     ("reveal.placeholder", "如：核实低保申请材料", "e.g. verifying an allowance application"),

@@ -9,10 +9,13 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod input;
 pub mod map;
 pub mod notify;
 pub mod open311;
 pub mod pages;
+pub mod proxy;
+pub mod redirect;
 pub mod views;
 
 use axum::http::{header, HeaderValue};
@@ -37,10 +40,13 @@ pub struct AppState {
     pub clock: clock::AppClock,
     /// Where appeal photos are kept (outside the database).
     pub media_dir: std::path::PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` / `-Proto` are believed (`--trusted-proxy`).
+    pub trusted_proxies: Arc<proxy::TrustedProxies>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
+        let media_dir = store.media_dir().to_path_buf();
         Self {
             store: Arc::new(store),
             sessions: Arc::default(),
@@ -48,7 +54,8 @@ impl AppState {
             report_throttle: Arc::default(),
             secure_cookies: false,
             clock: clock::AppClock::default(),
-            media_dir: std::env::temp_dir().join("jiayuan-media"),
+            media_dir,
+            trusted_proxies: Arc::default(),
         }
     }
 }
@@ -62,7 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/people", get(api::list_people))
         .route("/people/{id}", get(api::get_person))
         .route("/people/{id}/reveal", post(api::reveal_person))
-        .route("/people/export", get(api::export_people))
+        .route("/people/export", get(api::export_people).post(api::export_people_revealed))
         .route("/households", get(api::list_households))
         .route("/households/{id}", get(api::get_household))
         .route("/organisations", get(api::list_organisations))
@@ -109,7 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/people", get(pages::people))
         .route("/people/{id}", get(pages::person))
         .route("/people/{id}/reveal", post(pages::reveal_person))
-        .route("/people.csv", get(api::export_people))
+        .route("/people.csv", get(api::export_people).post(api::export_people_form))
         .route("/login", get(account::login_page).post(account::login_form))
         .route("/logout", post(account::logout_form))
         .route("/account", get(account::account_page))
@@ -148,9 +155,11 @@ pub fn router(state: AppState) -> Router {
         .route("/report/track", get(appeal_pages::track_page).post(appeal_pages::track_act))
         .route("/static/app.css", get(pages::css))
         .fallback(pages::page_not_found)
+        .layer(axum::middleware::from_fn(input::refuse_hidden_text))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(input::json_errors))
         .with_state(state)
 }
 

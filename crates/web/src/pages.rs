@@ -9,7 +9,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::person::{PersonTag, Relation, Tenure};
 use jiayuan_domain::phone::mask_phone_str;
@@ -50,7 +50,7 @@ impl Ui {
         t(self.lang, key)
     }
 
-    fn from_request(headers: &HeaderMap, uri: &axum::http::Uri, auth: Option<&Auth>) -> Self {
+    pub(crate) fn from_request(headers: &HeaderMap, uri: &axum::http::Uri, auth: Option<&Auth>) -> Self {
         let cookie_lang = headers
             .get_all(header::COOKIE)
             .iter()
@@ -175,11 +175,11 @@ pub async fn home(auth: Auth, ui: Ui) -> Result<Response, PageError> {
             .filter(|g| g.role.allows(Permission::ViewTerritory) && scope.roots().contains(&g.path.as_str()))
             .min_by_key(|g| g.path.len());
         if let Some(g) = top {
-            return Ok(Redirect::to(&format!("/territories/{}", g.territory_id)).into_response());
+            return Ok(crate::redirect::to(&format!("/territories/{}", g.territory_id)));
         }
     }
     match auth.principal.person_id {
-        Some(p) => Ok(Redirect::to(&format!("/people/{p}")).into_response()),
+        Some(p) => Ok(crate::redirect::to(&format!("/people/{p}"))),
         None => Err(PageError { ui: Box::new(ui), err: ApiError::forbidden(Permission::ViewTerritory) }),
     }
 }
@@ -450,6 +450,15 @@ struct ListPage {
     headers: Vec<&'static str>,
     rows: Vec<Row>,
     pager: String,
+    /// The export controls (people only): a masked link, and a form for full numbers.
+    export: Option<ExportControls>,
+}
+
+struct ExportControls {
+    /// The masked download's address, with the list's filters.
+    href: String,
+    /// Whether the reveal form (POST, reason) is offered.
+    reveal: bool,
 }
 
 fn sex_label(lang: Lang, s: &str) -> &'static str {
@@ -482,6 +491,7 @@ struct ListSpec {
     title: &'static str,
     placeholder: &'static str,
     headers: Vec<&'static str>,
+    export: Option<ExportControls>,
 }
 
 /// Renders a searchable, paged list. A bad parameter becomes a message above an empty list
@@ -519,6 +529,7 @@ fn list_page<T>(
             headers: spec.headers,
             rows,
             pager: pg,
+            export: spec.export,
             ui,
         },
     )?;
@@ -546,6 +557,14 @@ pub async fn people(
         headers: ["person.name", "person.sex", "person.birth", "person.id", "person.phone", "person.tags"]
             .map(|k| t(lang, k))
             .to_vec(),
+        export: Some(ExportControls {
+            href: format!(
+                "/people.csv?within={}&q={}",
+                crate::auth::urlencode(p.within.as_deref().unwrap_or("")),
+                crate::auth::urlencode(p.q.as_deref().unwrap_or(""))
+            ),
+            reveal: auth.principal.can(Permission::RevealPersonal),
+        }),
     };
     list_page(ui, &p, spec, result, |p| Row {
         href: format!("/people/{}", p.id),
@@ -582,6 +601,7 @@ pub async fn households(
         headers: ["household.number", "household.dwelling", "household.tenure", "household.members"]
             .map(|k| t(lang, k))
             .to_vec(),
+        export: None,
     };
     list_page(ui, &p, spec, result, |h| Row {
         href: format!("/households/{}", h.id),
@@ -827,12 +847,9 @@ pub struct LangParams {
 /// Sets the language cookie and returns to the page the user was on (local paths only).
 pub async fn set_lang(Path(code): Path<String>, Query(p): Query<LangParams>) -> Response {
     let lang = if code == "en" { "en" } else { "zh" };
-    let back = p
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let back = crate::redirect::local_path(p.back.as_deref());
     let cookie = format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly");
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+    ([(header::SET_COOKIE, cookie)], crate::redirect::to(&back)).into_response()
 }
 
 pub async fn css() -> Response {

@@ -121,7 +121,13 @@ fn checks(x: &Side, tag: &str) -> Vec<Check> {
             body: Some(r#"{"reason":"核实低保申请"}"#.into()),
             ok: StatusCode::OK,
         },
-        get(RevealPersonal, format!("/api/v1/people/export?within={n}&reveal=true&reason=年度核查")),
+        Check {
+            perm: RevealPersonal,
+            method: "POST",
+            path: "/api/v1/people/export".into(),
+            body: Some(format!(r#"{{"within":"{n}","reason":"年度核查"}}"#)),
+            ok: StatusCode::OK,
+        },
     ];
     if let Some(e) = &x.entrance {
         v.push(Check {

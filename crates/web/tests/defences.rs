@@ -152,7 +152,13 @@ async fn cookies_headers_and_limits() {
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"),
             "{cookie}"
         );
-        let r = anon
+        // Behind a trusted proxy that says the request came over TLS, the cookie is Secure.
+        let behind = jiayuan_web::AppState {
+            trusted_proxies: std::sync::Arc::new(jiayuan_web::proxy::TrustedProxies::parse(&["10.0.0.0/8"]).unwrap()),
+            ..state.clone()
+        };
+        let via_proxy = App { peer: Some("10.0.0.2:40000".parse().unwrap()), ..App::anonymous(behind) };
+        let r = via_proxy
             .send_with(
                 "POST",
                 "/api/v1/auth/login",

@@ -794,8 +794,8 @@ impl Store {
             q.cond(if ors.is_empty() { "1 = 0".into() } else { format!("({})", ors.join(" OR ")) });
         }
         if let Some(c) = f.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{c}.%")));
-            q.cond(format!("(a.category_code = {eq} OR a.category_code LIKE {like})"));
+            let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{}.%", crate::territory::escape_like(c))));
+            q.cond(format!("(a.category_code = {eq} OR a.category_code LIKE {like} ESCAPE '\\')"));
         }
         if !f.categories.is_empty() {
             let ph: Vec<String> = f.categories.iter().map(|c| q.bind(c.clone())).collect();

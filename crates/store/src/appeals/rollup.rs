@@ -276,8 +276,8 @@ impl Store {
             q.cond_bind(&format!("{date} >= {{}}"), lo);
             q.cond_bind(&format!("{date} < {{}}"), hi);
             if let Some(c) = f.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{c}.%")));
-                q.cond(format!("(category_code = {eq} OR category_code LIKE {like})"));
+                let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{}.%", crate::territory::escape_like(c))));
+                q.cond(format!("(category_code = {eq} OR category_code LIKE {like} ESCAPE '\\')"));
             }
             if let Some(l) = f.level {
                 q.cond_bind("level = {}", l.as_str());

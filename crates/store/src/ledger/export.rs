@@ -5,6 +5,7 @@ use crate::batch::Value;
 use crate::territory::Subtree;
 use jiayuan_domain::org::{AssignmentKind, OrgKind, PartyOrgKind};
 use jiayuan_domain::person::{DwellingUse, Relation, Tenure};
+use jiayuan_domain::spreadsheet::{neutralise, starts_formula};
 use jiayuan_domain::{Area, TerritoryKind};
 
 /// (code, name, kind, territory code, contact name, contact phone).
@@ -24,7 +25,8 @@ fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()
             let err = |e: csv::Error| StoreError::invalid("file", format!("无法写入CSV (cannot write CSV): {e}"));
             w.write_record(headers).map_err(err)?;
             for r in rows {
-                w.write_record(r).map_err(err)?;
+                // A cell that would start a formula is quoted; the import takes the quote off.
+                w.write_record(r.iter().map(|c| neutralise(c).into_owned())).map_err(err)?;
             }
             w.flush().map_err(|e| StoreError::invalid("file", e.to_string()))?;
         }
@@ -36,6 +38,8 @@ fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()
             let mut wb = Workbook::new();
             let ws = wb.add_worksheet();
             let bold = Format::new().set_bold();
+            // Text that looks like a formula stays text even when someone edits the cell.
+            let quoted = Format::new().set_quote_prefix();
             for (j, h) in headers.iter().enumerate() {
                 ws.write_string_with_format(0, j as u16, *h, &bold).map_err(err)?;
                 ws.set_column_width(j as u16, if *h == "几何" { 30.0 } else { 18.0 }).map_err(err)?;
@@ -44,7 +48,11 @@ fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()
                 for (j, v) in r.iter().enumerate() {
                     if !v.is_empty() {
                         // Everything as text: ID numbers and codes must keep every digit.
-                        ws.write_string((i + 1) as u32, j as u16, v).map_err(err)?;
+                        if starts_formula(v) {
+                            ws.write_string_with_format((i + 1) as u32, j as u16, v, &quoted).map_err(err)?;
+                        } else {
+                            ws.write_string((i + 1) as u32, j as u16, v).map_err(err)?;
+                        }
                     }
                 }
             }

@@ -79,7 +79,8 @@ fn read_csv(path: &Path) -> Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| StoreError::invalid("file", format!("CSV格式错误 (malformed CSV): {e}")))?;
-        out.push(rec.iter().map(str::to_string).collect());
+        // Exports quote cells that would start a formula; this takes the quote off.
+        out.push(rec.iter().map(|c| jiayuan_domain::spreadsheet::restore(c).into_owned()).collect());
     }
     Ok(out)
 }

@@ -18,6 +18,8 @@ pub struct App {
     pub router: axum::Router,
     pub cookie: Option<String>,
     pub csrf: Option<String>,
+    /// The address the request seems to come from (none: an in-process call).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 pub struct Reply {
@@ -28,7 +30,7 @@ pub struct Reply {
 
 impl App {
     pub fn anonymous(state: AppState) -> Self {
-        Self { router: router(state), cookie: None, csrf: None }
+        Self { router: router(state), cookie: None, csrf: None, peer: None }
     }
 
     /// Signs in through the JSON API and keeps the cookie and CSRF token.
@@ -57,6 +59,9 @@ impl App {
         extra: &[(&str, &str)],
     ) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
+        if let Some(p) = self.peer {
+            req = req.extension(axum::extract::ConnectInfo(p));
+        }
         for (k, v) in extra {
             req = req.header(*k, *v);
         }

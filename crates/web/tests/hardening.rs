@@ -1,0 +1,333 @@
+//! The probe's findings of issue 9, one test each, on every backend: what an attacker or a
+//! careless link could do before, and must not do now.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{assert_error, states, App, DEMO_PASSWORD};
+use jiayuan_web::AppState;
+use serde_json::{json, Value};
+
+fn login_body(user: &str, password: &str) -> Option<(&'static str, String)> {
+    Some(("application/json", format!(r#"{{"username":"{user}","password":"{password}"}}"#)))
+}
+
+/// Whether a CSV holds a full (unmasked) ID number.
+fn has_full_id(csv: &str) -> bool {
+    csv.split([',', '\n']).any(|c| c.len() == 18 && c.chars().take(17).all(|d| d.is_ascii_digit()))
+}
+
+fn form(pairs: &[(&str, &str)]) -> Option<(&'static str, String)> {
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    Some(("application/x-www-form-urlencoded", body))
+}
+
+async fn bl1_building(app: &App) -> String {
+    let (_, me) = app.json("/api/v1/auth/me").await;
+    me["grants"][0]["territory_code"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_link_never_unmasks_an_export_only_a_post_with_a_reason_does() {
+    for (t, state) in states().await {
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        // The cross-site link of the probe: a GET with reveal=true and a reason.
+        for uri in
+            ["/people.csv?reveal=true&reason=核实低保材料", "/api/v1/people/export?reveal=true&reason=核实低保材料"]
+        {
+            let r = c1.send("GET", uri, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri} on {}", t.name);
+            assert!(r.body.contains("***"), "masked: {uri}");
+            assert!(!has_full_id(&r.body), "a GET unmasked numbers: {uri} on {}", t.name);
+        }
+        // A POST with the CSRF token and a reason reveals, and is audited as such.
+        let body = json!({"reason": "核实低保申请材料"}).to_string();
+        let r = c1.send("POST", "/api/v1/people/export", Some(("application/json", body.clone()))).await;
+        assert_eq!(r.status, StatusCode::OK, "{} on {}", r.body, t.name);
+        assert!(has_full_id(&r.body), "revealed by POST");
+        // Without the CSRF token (a cross-site form) it is refused.
+        let forged = App { csrf: None, ..c1.clone() };
+        let r = forged.send("POST", "/api/v1/people/export", Some(("application/json", body.clone()))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = forged.send("POST", "/people.csv", form(&[("reason", "核实低保申请材料")])).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Without a reason: 400 naming it.
+        let r = c1.send("POST", "/api/v1/people/export", Some(("application/json", "{}".into()))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&r.body).unwrap(), "reason");
+        // The page's form.
+        let csrf = c1.csrf.clone().unwrap();
+        let r = c1.send("POST", "/people.csv", form(&[("csrf", &csrf), ("reason", "核实低保申请材料")])).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(has_full_id(&r.body));
+        // A role that may not reveal gets 403 from the POST.
+        let cs1 = App::signed_in(state.clone(), "cs1").await;
+        let r = cs1.send("POST", "/api/v1/people/export", Some(("application/json", body))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, audit) = admin.json("/api/v1/audit?action=people.export_revealed").await;
+        assert_eq!(audit["total"], 2, "two revealed exports audited on {}", t.name);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn redirects_stay_on_this_site_and_never_fail() {
+    for (t, state) in states().await {
+        let anon = App::anonymous(state.clone());
+        for back in
+            ["/%09/evil.example", "%2F%2Fevil.example", "/%0A", "/x%0D%0ASet-Cookie:%20a=b", "https://evil.example"]
+        {
+            let r = anon.send("GET", &format!("/lang/en?back={back}"), None).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "back={back} on {}", t.name);
+            assert_eq!(r.headers["location"], "/", "back={back}");
+        }
+        let r = anon.send("GET", "/lang/en?back=/people%3Fq%3D1", None).await;
+        assert_eq!(r.headers["location"], "/people?q=1", "a local path is kept");
+
+        // Signing in with a next that holds a newline: a session, and a redirect home.
+        let login = anon.send("GET", "/login", None).await;
+        let pre = login.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let csrf = pre.split('=').nth(1).unwrap().to_string();
+        let with_pre = App { cookie: Some(pre), ..anon.clone() };
+        for next in ["/\nevil", "/\r\nSet-Cookie: a=b", "/\t/evil.example", "//evil.example"] {
+            let r = with_pre
+                .send(
+                    "POST",
+                    "/login",
+                    form(&[("csrf", &csrf), ("username", "c1"), ("password", DEMO_PASSWORD), ("next", next)]),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "next={next:?} on {}", t.name);
+            assert_eq!(r.headers["location"], "/", "next={next:?}");
+        }
+        // A newline in a path segment that a handler redirects back to.
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let csrf = c1.csrf.clone().unwrap();
+        let r = c1.send("POST", "/appeals/%0A/act", form(&[("csrf", &csrf), ("action", "comment")])).await;
+        assert!(r.status.is_client_error() || r.status == StatusCode::SEE_OTHER, "{} on {}", r.status, t.name);
+        if r.status == StatusCode::SEE_OTHER {
+            assert!(!r.headers["location"].to_str().unwrap().contains('\n'));
+        }
+        t.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_creations_of_one_key_give_one_201_and_409s() {
+    for (t, state) in states().await {
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, me) = App::signed_in(state.clone(), "bl1").await.json("/api/v1/auth/me").await;
+        let building = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        for round in 0..3 {
+            let user = json!({"username": format!("twin{round}"), "display_name": "双胞胎", "password": "a-long-initial-password", "role": "building_leader", "scope": building}).to_string();
+            let node = json!({"parent": "370612001001", "kind": "compound", "code": format!("370612001001-8{round}"), "name": "新小区"}).to_string();
+            for (uri, body, field) in [("/api/v1/users", &user, "username"), ("/api/v1/territories", &node, "code")] {
+                let calls = (0..4).map(|_| {
+                    let (app, body) = (admin.clone(), body.clone());
+                    tokio::spawn(async move { app.call("POST", uri, Some(&body)).await })
+                });
+                let mut results = Vec::new();
+                for c in calls {
+                    results.push(c.await.unwrap());
+                }
+                let created = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+                assert_eq!(created, 1, "{uri} round {round} on {}: {results:?}", t.name);
+                for (s, b) in results.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+                    assert_eq!(*s, StatusCode::CONFLICT, "{uri} on {}: {b}", t.name);
+                    assert_error(&serde_json::from_str(b).unwrap(), field);
+                }
+            }
+        }
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn revoking_signing_out_and_disabling_take_effect_at_once_here() {
+    for (t, state) in states().await {
+        // A token, used once (so it is cached), revoked, and refused by the same process.
+        let w1 = App::signed_in(state.clone(), "w1").await;
+        let (_, made) = w1.call("POST", "/api/v1/auth/tokens", Some(r#"{"name":"巡查"}"#)).await;
+        let made: Value = serde_json::from_str(&made).unwrap();
+        let bearer = format!("Bearer {}", made["token"].as_str().unwrap());
+        let anon = App::anonymous(state.clone());
+        let header = [("authorization", bearer.as_str())];
+        let use_token = || anon.send_with("GET", "/api/v1/auth/me", None, &header);
+        assert_eq!(use_token().await.status, StatusCode::OK);
+        let id = made["info"]["id"].as_str().unwrap();
+        assert_eq!(w1.send("DELETE", &format!("/api/v1/auth/tokens/{id}"), None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(use_token().await.status, StatusCode::UNAUTHORIZED, "revoked token on {}", t.name);
+
+        // A session signed out.
+        assert_eq!(w1.send("POST", "/api/v1/auth/logout", None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(w1.json("/api/v1/auth/me").await.0, StatusCode::UNAUTHORIZED);
+
+        // A disabled account, with a session and a token in use.
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let (_, made) = c1.call("POST", "/api/v1/auth/tokens", Some(r#"{"name":"x"}"#)).await;
+        let token = serde_json::from_str::<Value>(&made).unwrap()["token"].as_str().unwrap().to_string();
+        let c1_bearer = format!("Bearer {token}");
+        let c1_header = [("authorization", c1_bearer.as_str())];
+        let by_token = || anon.send_with("GET", "/api/v1/auth/me", None, &c1_header);
+        assert_eq!(by_token().await.status, StatusCode::OK);
+        assert_eq!(c1.json("/api/v1/auth/me").await.0, StatusCode::OK);
+        let admin = App::signed_in(state.clone(), "admin").await;
+        assert_eq!(admin.call("POST", "/api/v1/users/c1/disable", None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(c1.json("/api/v1/auth/me").await.0, StatusCode::UNAUTHORIZED, "session on {}", t.name);
+        assert_eq!(by_token().await.status, StatusCode::UNAUTHORIZED, "token of a disabled account");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_username_answers_like_a_locked_one() {
+    for (t, state) in states().await {
+        let anon = App::anonymous(state.clone());
+        let mut real = Vec::new();
+        let mut unknown = Vec::new();
+        for _ in 0..6 {
+            real.push(anon.send("POST", "/api/v1/auth/login", login_body("pm1", "wrong-password")).await);
+            unknown.push(anon.send("POST", "/api/v1/auth/login", login_body("nobody.here", "wrong-password")).await);
+        }
+        for (i, (a, b)) in real.iter().zip(&unknown).enumerate() {
+            assert_eq!(a.status, b.status, "attempt {} on {}: {} vs {}", i + 1, t.name, a.body, b.body);
+            let (va, vb): (Value, Value) =
+                (serde_json::from_str(&a.body).unwrap(), serde_json::from_str(&b.body).unwrap());
+            assert_eq!(va["error"]["code"], vb["error"]["code"]);
+            assert_eq!(va["error"]["field"], vb["error"]["field"]);
+        }
+        assert_eq!(real[5].status, StatusCode::LOCKED);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn hidden_characters_are_refused_and_wildcards_match_only_themselves() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let ok = json!({"category": "neighbour.noise", "territory": building, "description": "楼上夜间噪音"});
+        let (s, b) = bl1.call("POST", "/api/v1/appeals", Some(&ok.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        for (field, text) in [("description", "付款给\u{202E}txt.exe"), ("title", "a\u{0}b"), ("address", "\u{2066}x")]
+        {
+            let mut body = ok.clone();
+            body[field] = json!(text);
+            let (s, b) = bl1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{field} on {}: {b}", t.name);
+            assert_error(&serde_json::from_str(&b).unwrap(), field);
+        }
+        let (s, v) = bl1.json("/api/v1/people?q=%E2%80%AE").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&v, "q");
+        // A page form gets a page, not JSON.
+        let csrf = bl1.csrf.clone().unwrap();
+        let r = bl1.send("POST", "/account/tokens", form(&[("csrf", &csrf), ("name", "x\u{202E}y")])).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+
+        let (_, all) = bl1.json("/api/v1/appeals").await;
+        assert!(all["total"].as_i64().unwrap() > 0);
+        for wild in ["%25", "_", "neighbour%25", "neighbou_.noise"] {
+            let (s, v) = bl1.json(&format!("/api/v1/appeals?category={wild}")).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert_eq!(v["total"], 0, "category={wild} matched on {}", t.name);
+        }
+        let (_, v) = bl1.json("/api/v1/appeals?category=neighbour").await;
+        assert!(v["total"].as_i64().unwrap() > 0, "a real prefix still matches");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn every_client_error_has_the_json_shape() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let body = json!({"category": "neighbour.noise", "territory": building, "description": "噪音"}).to_string();
+        let (_, b) = bl1.call("POST", "/api/v1/appeals", Some(&body)).await;
+        let id = serde_json::from_str::<Value>(&b).unwrap()["appeal"]["id"].as_str().unwrap().to_string();
+        let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+        big.resize(9 * 1024 * 1024, 0);
+        let cases = [
+            bl1.send_bytes("POST", &format!("/api/v1/appeals/{id}/photos"), "image/png", big).await,
+            bl1.send("PUT", "/api/v1/people", None).await,
+            bl1.send("GET", "/api/v1/people?page=x", None).await,
+            bl1.send("POST", "/api/v1/appeals", Some(("text/plain", "hello".into()))).await,
+            bl1.send("GET", "/api/v1/no-such-thing", None).await,
+        ];
+        for r in cases {
+            assert!(r.status.is_client_error(), "{} on {}", r.status, t.name);
+            let v: Value = serde_json::from_str(&r.body)
+                .unwrap_or_else(|_| panic!("{} answered without JSON on {}: {}", r.status, t.name, r.body));
+            assert!(v["error"]["code"].is_string() && v["error"]["message"].is_string(), "{v}");
+            assert!(v["error"].as_object().unwrap().contains_key("field"), "{v}");
+        }
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn photos_are_kept_beside_the_database_readable_by_the_server_only() {
+    for (t, state) in states().await {
+        assert_eq!(state.media_dir, t.store.media_dir(), "the default media folder");
+        assert!(!state.media_dir.starts_with("/tmp/jiayuan-media"), "not the shared temp folder");
+        if let Some(file) = t.url.strip_prefix("sqlite://") {
+            assert_eq!(state.media_dir, std::path::PathBuf::from(format!("{file}.media")));
+        }
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let body = json!({"category": "neighbour.noise", "territory": building, "description": "噪音"}).to_string();
+        let (_, b) = bl1.call("POST", "/api/v1/appeals", Some(&body)).await;
+        let id = serde_json::from_str::<Value>(&b).unwrap()["appeal"]["id"].as_str().unwrap().to_string();
+        let png = b"\x89PNG\r\n\x1a\n0000IHDR".to_vec();
+        let r = bl1.send_bytes("POST", &format!("/api/v1/appeals/{id}/photos"), "image/png", png).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let photo_id = serde_json::from_str::<Value>(&r.body).unwrap()["id"].as_str().unwrap().to_string();
+        let path = state.media_dir.join("photos").join(photo_id);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{path:?}");
+        assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o077, 0);
+        let _ = std::fs::remove_dir_all(&state.media_dir);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    for (t, state) in states().await {
+        let state = AppState {
+            trusted_proxies: std::sync::Arc::new(jiayuan_web::proxy::TrustedProxies::parse(&["10.0.0.0/8"]).unwrap()),
+            ..state
+        };
+        let via_proxy = App { peer: Some("10.1.2.3:50000".parse().unwrap()), ..App::anonymous(state.clone()) };
+        let stranger = App { peer: Some("198.51.100.7:50000".parse().unwrap()), ..App::anonymous(state.clone()) };
+        let xff = [("x-forwarded-for", "203.0.113.9")];
+        via_proxy.send_with("POST", "/api/v1/auth/login", login_body("oc1", "wrong-password"), &xff).await;
+        stranger.send_with("POST", "/api/v1/auth/login", login_body("so1", "wrong-password"), &xff).await;
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, v) = admin.json("/api/v1/audit?action=auth.login&page_size=50").await;
+        let ip_of = |who: &str| {
+            v["items"].as_array().unwrap().iter().find(|e| e["object"] == format!("user:{who}")).unwrap()["ip"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(ip_of("oc1"), "203.0.113.9", "the client behind our proxy on {}", t.name);
+        assert_eq!(ip_of("so1"), "198.51.100.7", "a stranger's header is ignored");
+        // The throttle counts the real client: twenty failures behind the proxy block that
+        // client, not the proxy's other clients.
+        for i in 0..20 {
+            via_proxy
+                .send_with("POST", "/api/v1/auth/login", login_body(&format!("g{i}"), "wrong-password"), &xff)
+                .await;
+        }
+        let r = via_proxy.send_with("POST", "/api/v1/auth/login", login_body("c1", DEMO_PASSWORD), &xff).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        let other = [("x-forwarded-for", "203.0.113.10")];
+        let r = via_proxy.send_with("POST", "/api/v1/auth/login", login_body("c1", DEMO_PASSWORD), &other).await;
+        assert_eq!(r.status, StatusCode::OK, "another client of the same proxy on {}", t.name);
+        t.finish().await;
+    }
+}
