@@ -56,6 +56,10 @@ enum Command {
         /// SQLite, ./jiayuan-media for PostgreSQL); folders 0700, files 0600
         #[arg(long)]
         media_dir: Option<std::path::PathBuf>,
+        /// A reverse proxy (address or CIDR) whose X-Forwarded-For and X-Forwarded-Proto are
+        /// believed; repeatable. Without it those headers are ignored.
+        #[arg(long = "trusted-proxy", value_name = "CIDR")]
+        trusted_proxies: Vec<String>,
     },
     /// Apply pending database migrations
     Migrate,
@@ -450,7 +454,9 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Serve { addr, demo: with_demo, scale, secure_cookies, test_clock, media_dir } => {
+        Command::Serve { addr, demo: with_demo, scale, secure_cookies, test_clock, media_dir, trusted_proxies } => {
+            let trusted_proxies = jiayuan_web::proxy::TrustedProxies::parse(&trusted_proxies)
+                .map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))?;
             let scale = parse_scale(&scale)?;
             let store = open(&cli.db, cli.key_file.as_deref()).await?;
             store.migrate().await?;
@@ -479,7 +485,13 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("测试时钟 test clock: POST /api/v1/clock sets \"now\" for appeals");
             }
             let media_dir = media_dir.unwrap_or_else(|| store.media_dir().to_path_buf());
-            let state = jiayuan_web::AppState { secure_cookies, clock, media_dir, ..jiayuan_web::AppState::new(store) };
+            let state = jiayuan_web::AppState {
+                secure_cookies,
+                clock,
+                media_dir,
+                trusted_proxies: std::sync::Arc::new(trusted_proxies),
+                ..jiayuan_web::AppState::new(store)
+            };
             // The clock catches up at once on what fell due while the server was down.
             jiayuan_web::clock::spawn_workers(state.clone(), std::time::Duration::from_secs(5));
             jiayuan_web::notify::spawn_sender(state.clone(), std::time::Duration::from_secs(2));
@@ -696,21 +708,8 @@ async fn appeals_command(db: &str, key_file: Option<&Path>, cmd: AppealsCmd) -> 
             );
         }
         AppealsCmd::CategoriesExport { file } => {
-            let mut out = String::from("# code\tparent\tname_zh\tname_en\tlowest_level\tresponse\tresolve\n");
             let rows = store.category_rows_of(store.appeal_config().await?.version).await?;
-            for r in &rows {
-                let d = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-                out.push_str(&format!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
-                    r.code,
-                    d(&r.parent),
-                    r.name_zh,
-                    r.name_en,
-                    d(&r.lowest_level),
-                    d(&r.response),
-                    d(&r.resolve)
-                ));
-            }
+            let out = category::to_tsv(&rows);
             std::fs::write(&file, out).with_context(|| format!("cannot write {}", file.display()))?;
             println!("{} categories written to {}", rows.len(), file.display());
         }

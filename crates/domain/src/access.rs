@@ -33,6 +33,7 @@ crate::labelled_enum! {
         ViewAppeals = "view_appeals" / "查看诉求" / "View appeals",
         HandleAppeals = "handle_appeals" / "办理诉求" / "Handle appeals",
         ManageAppeals = "manage_appeals" / "管理诉求分类、分派规则、考核公式与通知" / "Manage appeal categories, routing, formulas and notifications",
+        AllAppealCategories = "all_appeal_categories" / "查看与办理各类诉求(含家庭纠纷、养老助残等敏感类别)" / "See and handle appeals of every category, sensitive ones included",
     }
 }
 
@@ -54,6 +55,7 @@ impl Role {
                 ViewAppeals,
                 HandleAppeals,
                 ManageAppeals,
+                AllAppealCategories,
             ],
             Role::SubdistrictOfficer | Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -66,14 +68,32 @@ impl Role {
                 ViewAudit,
                 ViewAppeals,
                 HandleAppeals,
+                AllAppealCategories,
             ],
-            Role::CommunityWorker => {
-                &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf, RevealPersonal, ViewAppeals, HandleAppeals]
+            Role::CommunityWorker => &[
+                ViewTerritory,
+                ViewOrganisations,
+                ViewPeople,
+                ViewSelf,
+                RevealPersonal,
+                ViewAppeals,
+                HandleAppeals,
+                AllAppealCategories,
+            ],
+            Role::CompoundSecretary => &[
+                ViewTerritory,
+                ViewOrganisations,
+                ViewPeople,
+                ViewSelf,
+                ViewAppeals,
+                HandleAppeals,
+                AllAppealCategories,
+            ],
+            Role::BuildingLeader => {
+                &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals, AllAppealCategories]
             }
-            Role::CompoundSecretary => {
-                &[ViewTerritory, ViewOrganisations, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals]
-            }
-            Role::BuildingLeader => &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals],
+            // Property staff and owners' committees see the appeals of their compound except
+            // sensitive categories, and property staff act only on property categories.
             Role::PropertyStaff => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals, HandleAppeals],
             Role::OwnersCommittee => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals],
             Role::SocialOrgStaff => &[ViewTerritory, ViewOrganisations, ViewSelf],

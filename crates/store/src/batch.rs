@@ -12,7 +12,7 @@ pub enum Value {
     Uuid(Option<Uuid>),
     Text(Option<String>),
     Int(Option<i64>),
-    Bool(bool),
+    Bool(Option<bool>),
     Date(Option<NaiveDate>),
     Ts(Option<DateTime<Utc>>),
 }
@@ -54,6 +54,11 @@ impl From<Option<i64>> for Value {
 }
 impl From<bool> for Value {
     fn from(v: bool) -> Self {
+        Value::Bool(Some(v))
+    }
+}
+impl From<Option<bool>> for Value {
+    fn from(v: Option<bool>) -> Self {
         Value::Bool(v)
     }
 }

@@ -16,7 +16,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::limits::TimeLimit;
 use jiayuan_domain::appeal::{Action, Channel, Level, Rating, Status, Urgency};
-use jiayuan_domain::names::mask_name;
 use jiayuan_store::appeals::lifecycle::{open_actions, ActInput};
 use jiayuan_store::appeals::rollup::{MeasureQuery, Measures};
 use jiayuan_store::appeals::{AppealQuery, AppealRow, EventRow, NewAppeal, PhotoRow, Viewer};
@@ -121,22 +120,9 @@ pub struct AppealView {
 }
 
 pub fn appeal_view(state: &AppState, who: &Viewer, a: &AppealRow, cat_name: String) -> AppealView {
-    let staff = who.view.as_ref().is_some_and(|s| s.covers_path(&a.path) || s.covers_path(&a.handler_path));
-    let reporter = if a.anonymous {
-        None
-    } else if staff {
-        a.reporter_name.clone()
-    } else {
-        a.reporter_name.as_deref().map(mask_name)
-    };
-    let phone = state
-        .store
-        .crypto
-        .decrypt_opt(a.reporter_phone_enc.as_deref())
-        .ok()
-        .flatten()
-        .filter(|_| staff)
-        .map(|p| jiayuan_domain::phone::mask_phone_str(&p));
+    // Names and phones only to those who may see the residents there (and the reporter).
+    let reporter = if a.anonymous || !who.sees_reporter(a) { None } else { a.reporter_name.clone() };
+    let phone = state.store.reporter_phone_masked(who, a);
     let status = a.status();
     let level = a.level();
     AppealView {
@@ -425,6 +411,22 @@ pub async fn api_get(
 ) -> Result<Json<AppealDetail>, ApiError> {
     let who = Viewer::of(&auth.principal);
     Ok(Json(detail(&state, &who, &id).await?))
+}
+
+/// Opens the sealed reporter of an anonymous appeal: district administrators only, with a
+/// reason of 4–200 characters; audited.
+pub async fn api_unseal_reporter(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<crate::api::RevealBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<jiayuan_store::appeals::seal::SealedReporter>, ApiError> {
+    auth.require(Permission::RevealPersonal)?;
+    let b = crate::error::json_body(body)?;
+    let reason = crate::api::reveal_reason(b.reason.as_deref())?;
+    let who = Viewer::of(&auth.principal);
+    let a = state.store.appeal(&who, &id).await?;
+    Ok(Json(state.store.unseal_reporter(&auth.audit_ctx(), &auth.principal, a.id, &reason).await?))
 }
 
 pub async fn detail(state: &AppState, who: &Viewer, id: &str) -> Result<AppealDetail, ApiError> {

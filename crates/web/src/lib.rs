@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/appeals/measures", get(appeals::api_measures))
         .route("/appeals/{id}", get(appeals::api_get))
         .route("/appeals/{id}/actions", post(appeals::api_act))
+        .route("/appeals/{id}/reporter", post(appeals::api_unseal_reporter))
         .route(
             "/appeals/{id}/photos",
             post(appeals::api_add_photo).layer(axum::extract::DefaultBodyLimit::max(appeals::PHOTO_LIMIT)),

@@ -331,3 +331,104 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_anonymous_resident_leaves_no_readable_link_and_only_the_district_unseals_it() {
+    for (t, state) in states().await {
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let body = json!({"category": "neighbour.noise", "territory": building, "description": "楼上装修噪音", "anonymous": true});
+        let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let filed: Value = serde_json::from_str(&b).unwrap();
+        assert!(filed["tracking_code"].is_string(), "the resident follows it by code");
+        let id = filed["appeal"]["id"].as_str().unwrap().to_string();
+        let number = filed["appeal"]["number"].as_str().unwrap().to_string();
+
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, d) = admin.json(&format!("/api/v1/appeals/{id}")).await;
+        assert!(d["appeal"]["reporter"].is_null(), "{d}");
+        for e in d["timeline"].as_array().unwrap() {
+            assert!(!e.to_string().contains("r1"), "the timeline names the filer: {e}");
+        }
+        // The audit log an ordinary auditor reads: no entry of this filing names r1 or its address.
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let (_, audit) = c1.json("/api/v1/audit?page_size=200").await;
+        let filing: Vec<&Value> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["action"].as_str().unwrap().starts_with("appeal") && e["object"].to_string().contains(&number)
+            })
+            .collect();
+        assert!(!filing.is_empty(), "the filing is audited on {}", t.name);
+        for e in filing {
+            assert_eq!(e["actor"], "匿名", "{e}");
+            assert_eq!(e["ip"], "-", "{e}");
+        }
+        let (_, mine) = r1.json("/api/v1/appeals").await;
+        assert!(!mine.to_string().contains(&id), "the account is not linked to it");
+
+        // The district opens the seal with a reason; others may not; it is audited.
+        let unseal = format!("/api/v1/appeals/{id}/reporter");
+        let reason = json!({"reason": "公安机关依法调取"}).to_string();
+        assert_eq!(c1.call("POST", &unseal, Some(&reason)).await.0, StatusCode::FORBIDDEN);
+        let (s, v) = admin.call("POST", &unseal, Some("{}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&v).unwrap(), "reason");
+        let (s, v) = admin.call("POST", &unseal, Some(&reason)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(serde_json::from_str::<Value>(&v).unwrap()["username"], "r1");
+        let (_, audit) = admin.json("/api/v1/audit?action=appeal.unseal_reporter").await;
+        assert_eq!(audit["total"], 1);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn property_roles_see_no_reporter_no_sensitive_category_and_act_only_on_property() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let w1 = App::signed_in(state.clone(), "w1").await;
+        let building = bl1_building(&bl1).await;
+        let file = |category: &str| {
+            json!({"category": category, "territory": building, "description": "情况说明", "channel": "walk_in",
+                   "reporter_name": "王秀英", "reporter_phone": "13812345678"})
+            .to_string()
+        };
+        let mut ids = std::collections::HashMap::new();
+        for c in ["family", "property.repair", "environment.rubbish"] {
+            let (s, b) = w1.call("POST", "/api/v1/appeals", Some(&file(c))).await;
+            assert_eq!(s, StatusCode::CREATED, "{c}: {b}");
+            ids.insert(c, serde_json::from_str::<Value>(&b).unwrap()["appeal"]["id"].as_str().unwrap().to_string());
+        }
+        // Those who may see residents see the name and the masked phone.
+        let (_, d) = w1.json(&format!("/api/v1/appeals/{}", ids["property.repair"])).await;
+        assert_eq!(d["appeal"]["reporter"], "王秀英");
+        assert_eq!(d["appeal"]["reporter_phone"], "138****5678");
+        for who in ["pm1", "oc1"] {
+            let app = App::signed_in(state.clone(), who).await;
+            let (s, list) = app.json("/api/v1/appeals?page_size=200").await;
+            assert_eq!(s, StatusCode::OK, "{who}: {list}");
+            let text = list.to_string();
+            assert!(!text.contains(&ids["family"]), "{who} sees a family dispute on {}", t.name);
+            assert!(text.contains(&ids["property.repair"]), "{who} sees property appeals");
+            assert!(!text.contains("王秀英") && !text.contains("5678"), "{who} sees the reporter: {text}");
+            let (s, _) = app.json(&format!("/api/v1/appeals/{}", ids["family"])).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who}");
+            let (s, d) = app.json(&format!("/api/v1/appeals/{}", ids["environment.rubbish"])).await;
+            assert_eq!(s, StatusCode::OK);
+            let acts: Vec<&str> = d["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+            assert!(acts.iter().all(|a| *a == "comment"), "{who} may not act on a non-property appeal: {acts:?}");
+        }
+        let pm1 = App::signed_in(state.clone(), "pm1").await;
+        let (_, d) = pm1.json(&format!("/api/v1/appeals/{}", ids["property.repair"])).await;
+        let acts = d["actions"].to_string();
+        assert!(acts.contains("start") || acts.contains("accept") || acts.contains("resolve"), "{acts}");
+        let (_, queue) = pm1.json("/api/v1/appeals?mine=true").await;
+        assert!(!queue.to_string().contains(&ids["environment.rubbish"]), "not in the property queue");
+        t.finish().await;
+    }
+}

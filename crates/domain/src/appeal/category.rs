@@ -43,6 +43,9 @@ pub struct Category {
     pub lowest: Level,
     pub response: Limits,
     pub resolve: Limits,
+    /// Family disputes, care and the like: hidden from property staff and owners' committees.
+    /// Children inherit it.
+    pub sensitive: bool,
 }
 
 impl Category {
@@ -69,6 +72,9 @@ pub struct CategoryRow {
     pub response: Option<String>,
     #[serde(default)]
     pub resolve: Option<String>,
+    /// `Some(true)` marks the category (and its children) sensitive; `None` inherits.
+    #[serde(default)]
+    pub sensitive: Option<bool>,
 }
 
 /// Reads the TSV format of `data/appeal-categories.tsv`.
@@ -80,9 +86,26 @@ pub fn parse_tsv(text: &str) -> Result<Vec<CategoryRow>, String> {
             continue;
         }
         let f: Vec<&str> = line.split('\t').collect();
-        if f.len() != 7 {
-            return Err(format!("第{}行应有7列，实有{}列 (line {}: expected 7 columns)", i + 1, f.len(), i + 1));
+        if f.len() != 7 && f.len() != 8 {
+            return Err(format!(
+                "第{}行应有7或8列，实有{}列 (line {}: expected 7 or 8 columns)",
+                i + 1,
+                f.len(),
+                i + 1
+            ));
         }
+        let sensitive = match f.get(7).map(|s| s.trim()) {
+            None | Some("-") | Some("") => None,
+            Some("sensitive") | Some("敏感") => Some(true),
+            Some("open") | Some("普通") => Some(false),
+            Some(other) => {
+                return Err(format!(
+                    "第{}行第8列“{other}”应为 sensitive、open 或 - (line {}: sensitive flag)",
+                    i + 1,
+                    i + 1
+                ))
+            }
+        };
         let opt = |s: &str| (s != "-" && !s.is_empty()).then(|| s.to_string());
         rows.push(CategoryRow {
             code: f[0].into(),
@@ -92,9 +115,34 @@ pub fn parse_tsv(text: &str) -> Result<Vec<CategoryRow>, String> {
             lowest_level: opt(f[4]),
             response: opt(f[5]),
             resolve: opt(f[6]),
+            sensitive,
         });
     }
     Ok(rows)
+}
+
+/// Writes rows in the format [`parse_tsv`] reads (what `categories-export` produces).
+pub fn to_tsv(rows: &[CategoryRow]) -> String {
+    let mut out = String::from("# code\tparent\tname_zh\tname_en\tlowest_level\tresponse\tresolve\tsensitive\n");
+    let d = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    for r in rows {
+        let sensitive = match r.sensitive {
+            None => "-",
+            Some(true) => "sensitive",
+            Some(false) => "open",
+        };
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{sensitive}\n",
+            r.code,
+            d(&r.parent),
+            r.name_zh,
+            r.name_en,
+            d(&r.lowest_level),
+            d(&r.response),
+            d(&r.resolve)
+        ));
+    }
+    out
 }
 
 fn valid_code(c: &str) -> bool {
@@ -152,6 +200,7 @@ pub fn build(rows: &[CategoryRow]) -> Result<Vec<Category>, String> {
             lowest,
             response,
             resolve,
+            sensitive: r.sensitive.unwrap_or_else(|| parent.is_some_and(|p| p.sensitive)),
         });
     }
     if out.is_empty() {
@@ -200,6 +249,7 @@ mod tests {
             lowest_level: lowest.map(Into::into),
             response: resp.map(Into::into),
             resolve: resp.map(Into::into),
+            sensitive: None,
         };
         let ok = row("a", None, Some("building"), Some("1h,1h,1h"));
         assert!(build(&[ok.clone(), row("a.b", Some("a"), None, None)]).is_ok());
@@ -210,5 +260,23 @@ mod tests {
         assert!(build(&[row("a b", None, Some("building"), Some("1h,1h,1h"))]).unwrap_err().contains("invalid"));
         assert!(build(&[row("a", None, Some("floor"), Some("1h,1h,1h"))]).unwrap_err().contains("lowest_level"));
         assert!(parse_tsv("a\tb\n").unwrap_err().contains("7"));
+        assert!(parse_tsv("a\t-\tn\tn\tbuilding\t1h,1h,1h\t1h,1h,1h\tmaybe\n").unwrap_err().contains("sensitive"));
+    }
+
+    #[test]
+    fn the_export_reads_back() {
+        let rows = parse_tsv(SEED).unwrap();
+        assert_eq!(parse_tsv(&to_tsv(&rows)).unwrap(), rows);
+    }
+
+    #[test]
+    fn family_and_care_are_sensitive_and_children_inherit() {
+        let cats = seed();
+        let by = |c: &str| cats.iter().find(|x| x.code == c).unwrap().clone();
+        assert!(by("family").sensitive && by("care").sensitive);
+        assert!(!by("property").sensitive && !by("neighbour.noise").sensitive);
+        for c in cats.iter().filter(|c| c.code.starts_with("family.") || c.code.starts_with("care.")) {
+            assert!(c.sensitive, "{} inherits", c.code);
+        }
     }
 }

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// A category row as read: code, parent, names, lowest level, limits.
-type CategoryTuple = (String, Option<String>, String, String, Option<String>, Option<String>, Option<String>);
+type CategoryTuple =
+    (String, Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<bool>);
 /// A channel row as read: id, name, kind, url, secret, path, events.
 type ChannelTuple = (Uuid, String, String, String, Option<String>, String, String);
 
@@ -240,8 +241,8 @@ impl Store {
         for (i, r) in rows.iter().enumerate() {
             exec(
                 &mut tx,
-                "INSERT INTO appeal_categories (version, code, parent_code, name_zh, name_en, lowest_level, response_limits, resolve_limits, ord)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO appeal_categories (version, code, parent_code, name_zh, name_en, lowest_level, response_limits, resolve_limits, ord, sensitive)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &[
                     version.into(),
                     r.code.trim().into(),
@@ -252,6 +253,7 @@ impl Store {
                     r.response.clone().into(),
                     r.resolve.clone().into(),
                     (i as i64).into(),
+                    r.sensitive.into(),
                 ],
             )
             .await?;
@@ -277,7 +279,7 @@ impl Store {
     pub async fn category_rows_of(&self, version: i64) -> Result<Vec<CategoryRow>> {
         let rows: Vec<CategoryTuple> = fetch_all(
             &self.db,
-            "SELECT code, parent_code, name_zh, name_en, lowest_level, response_limits, resolve_limits
+            "SELECT code, parent_code, name_zh, name_en, lowest_level, response_limits, resolve_limits, sensitive
              FROM appeal_categories WHERE version = $1 ORDER BY ord",
             &[version.into()],
         )
@@ -292,6 +294,7 @@ impl Store {
                 lowest_level: r.4,
                 response: r.5,
                 resolve: r.6,
+                sensitive: r.7,
             })
             .collect())
     }

@@ -19,6 +19,8 @@ const BATCH: usize = 200;
 pub(crate) struct Filing {
     pub row: AppealRow,
     pub track_hash: Option<String>,
+    /// The account behind an anonymous filing, sealed with the database key.
+    pub reporter_seal: Option<String>,
     pub created_by: Option<Uuid>,
     pub actor_name: String,
     pub event_data: serde_json::Value,
@@ -84,6 +86,8 @@ const APPEAL_COLS: &[&str] = &[
     "overdue",
     "overdue_count",
     "escalations",
+    "sensitive",
+    "reporter_seal",
 ];
 
 const EVENT_COLS: &[&str] = &[
@@ -111,7 +115,7 @@ fn appeal_values(f: &Filing, number: i64) -> Vec<Value> {
         number.into(),
         a.version.into(),
         a.status.clone().into(),
-        Value::Bool(a.is_open),
+        Value::from(a.is_open),
         a.channel.clone().into(),
         a.category_code.clone().into(),
         a.category_version.into(),
@@ -126,7 +130,7 @@ fn appeal_values(f: &Filing, number: i64) -> Vec<Value> {
         a.reporter_user_id.into(),
         a.reporter_name.clone().into(),
         a.reporter_phone_enc.clone().into(),
-        Value::Bool(a.anonymous),
+        Value::from(a.anonymous),
         f.track_hash.clone().into(),
         a.title.clone().into(),
         a.description.clone().into(),
@@ -139,11 +143,13 @@ fn appeal_values(f: &Filing, number: i64) -> Vec<Value> {
         a.response_due_at.into(),
         a.resolve_due_at.into(),
         a.warn_at.into(),
-        Value::Bool(a.warned),
+        Value::from(a.warned),
         a.next_check_at.into(),
-        Value::Bool(a.overdue),
+        Value::from(a.overdue),
         a.overdue_count.into(),
         a.escalations.into(),
+        Value::from(a.sensitive),
+        f.reporter_seal.clone().into(),
     ]
 }
 
@@ -225,7 +231,7 @@ async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<Written>>
                 "".into(),
                 f.event_data.to_string().into(),
                 f.deltas.clone().into(),
-                Value::Bool(false),
+                Value::from(false),
             ]
         })
         .collect();

@@ -42,7 +42,7 @@ pub fn parent_path(path: &str) -> Option<String> {
 /// What the viewer is to this appeal, most powerful first.
 pub fn actors_of(who: &Viewer, a: &AppealRow) -> Vec<Actor> {
     let mut out = Vec::new();
-    if let Some(h) = &who.handle {
+    if let Some(h) = who.handle.as_ref().filter(|_| who.may_act_on_category(a)) {
         let above = match parent_path(&a.handler_path) {
             Some(p) => h.covers_path(&p),
             // The district has no level above; its own staff approve there.
@@ -422,7 +422,7 @@ impl Store {
         note: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut vals: Vec<Value> = vec![to.as_str().into(), Value::Bool(to.is_open()), now.into()];
+        let mut vals: Vec<Value> = vec![to.as_str().into(), Value::from(to.is_open()), now.into()];
         let mut sql =
             String::from("UPDATE appeals SET status = $1, is_open = $2, updated_at = $3, version = version + 1");
         let mut level = a.level();

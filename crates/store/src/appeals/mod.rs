@@ -8,6 +8,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod outbox;
 pub mod rollup;
+pub mod seal;
 
 use crate::access::{Principal, Scope};
 use crate::audit::{self, AuditCtx, AuditEvent};
@@ -59,6 +60,21 @@ pub struct Viewer {
     pub manage: bool,
     /// An appeal this viewer follows by its tracking code (a reporter without an account).
     pub tracked: Option<Uuid>,
+    /// Where the viewer may see residents: only there are reporters' names and phones shown.
+    pub people: Option<Scope>,
+    /// Where the viewer sees and handles every category; elsewhere in `view` a limited role
+    /// (property staff, owners' committee) sees no sensitive category and acts only on
+    /// property categories.
+    pub all_categories: Option<Scope>,
+    /// Whether some grant of the viewer is such a limited one.
+    pub limited: bool,
+}
+
+/// The category tree's root whose appeals property staff act on.
+pub const PROPERTY_CATEGORY: &str = "property";
+
+fn is_property_category(code: &str) -> bool {
+    code == PROPERTY_CATEGORY || code.strip_prefix(PROPERTY_CATEGORY).is_some_and(|r| r.starts_with('.'))
 }
 
 impl Viewer {
@@ -71,6 +87,12 @@ impl Viewer {
             name: p.display_name.clone(),
             manage: p.can(Permission::ManageAppeals),
             tracked: None,
+            people: p.scope(Permission::ViewPeople).ok(),
+            all_categories: p.scope(Permission::AllAppealCategories).ok(),
+            limited: p
+                .grants
+                .iter()
+                .any(|g| g.role.allows(Permission::ViewAppeals) && !g.role.allows(Permission::AllAppealCategories)),
         }
     }
 
@@ -84,6 +106,9 @@ impl Viewer {
             name: "公众".into(),
             manage: false,
             tracked: None,
+            people: None,
+            all_categories: None,
+            limited: true,
         }
     }
 
@@ -103,6 +128,10 @@ impl Viewer {
             name: "Open311".into(),
             manage: false,
             tracked: None,
+            people: None,
+            all_categories: None,
+            // The public list never shows that a family dispute or a care case exists.
+            limited: true,
         }
     }
 
@@ -127,23 +156,84 @@ impl Viewer {
                 || s.covers_path(&a.handler_path)
                 || a.helper_path.as_deref().is_some_and(|h| s.covers_path(h))
         };
-        self.view.as_ref().is_some_and(in_view) || self.reported(a)
+        let category_ok = !self.limited || !a.sensitive || self.all_categories.as_ref().is_some_and(in_view);
+        (self.view.as_ref().is_some_and(in_view) && category_ok) || self.reported(a)
     }
 
-    /// Adds "visible to this viewer" to a query over `appeals a`.
-    fn restrict(&self, q: &mut QueryParts) {
-        let mut ors = Vec::new();
-        if let Some(s) = &self.view {
-            if s.is_everything() {
-                return;
-            }
+    /// Whether the viewer's handling roles reach this appeal's category: everyone's do but a
+    /// limited role's, which reach only property categories.
+    pub fn may_act_on_category(&self, a: &AppealRow) -> bool {
+        !self.limited
+            || is_property_category(&a.category_code)
+            || self.all_categories.as_ref().is_some_and(|s| s.covers_path(&a.handler_path) || s.covers_path(&a.path))
+    }
+
+    /// Whether the reporter's name and phone may be shown to this viewer: to those who may
+    /// see the residents where the appeal is, and to the reporter.
+    pub fn sees_reporter(&self, a: &AppealRow) -> bool {
+        self.people.as_ref().is_some_and(|s| s.covers_path(&a.path)) || self.reported(a)
+    }
+
+    /// For a limited viewer, the condition on categories: not sensitive (`acting`: a property
+    /// category), unless in a subtree where the viewer sees every category. `None` for others.
+    fn category_condition(&self, q: &mut QueryParts, acting: bool) -> Option<String> {
+        if !self.limited {
+            return None;
+        }
+        let mut ors = vec![if acting {
+            let (eq, like) = (q.bind(PROPERTY_CATEGORY.to_string()), q.bind(format!("{PROPERTY_CATEGORY}.%")));
+            format!("(a.category_code = {eq} OR a.category_code LIKE {like})")
+        } else {
+            "CAST(a.sensitive AS INTEGER) = 0".to_string()
+        }];
+        if let Some(s) = &self.all_categories {
             for t in s.subtrees() {
                 let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
                 ors.push(format!("(a.path >= {lo} AND a.path < {hi})"));
                 ors.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
-                ors.push(format!("(a.helper_path >= {lo} AND a.helper_path < {hi})"));
             }
         }
+        Some(format!("({})", ors.join(" OR ")))
+    }
+
+    /// Adds "the viewer may act on this category" to a queue over `appeals a`.
+    fn restrict_acting(&self, q: &mut QueryParts) {
+        if let Some(c) = self.category_condition(q, true) {
+            q.cond(c);
+        }
+    }
+
+    /// Adds "visible to this viewer" to a query over `appeals a`: in the viewer's area (and,
+    /// for a limited viewer, of a category it may see), or reported by the viewer.
+    fn restrict(&self, q: &mut QueryParts) {
+        let category = self.category_condition(q, false);
+        let mut area = Vec::new();
+        let mut everywhere = false;
+        if let Some(s) = &self.view {
+            if s.is_everything() {
+                everywhere = true;
+            } else {
+                for t in s.subtrees() {
+                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
+                    area.push(format!("(a.path >= {lo} AND a.path < {hi})"));
+                    area.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
+                    area.push(format!("(a.helper_path >= {lo} AND a.helper_path < {hi})"));
+                }
+            }
+        }
+        if everywhere && category.is_none() {
+            return;
+        }
+        let area = match (everywhere, area.is_empty()) {
+            (true, _) => Some("1 = 1".to_string()),
+            (false, true) => None,
+            (false, false) => Some(format!("({})", area.join(" OR "))),
+        };
+        let mut ors: Vec<String> = match (area, category) {
+            (Some(a), Some(c)) => vec![format!("({a} AND {c})")],
+            (Some(a), None) => vec![a],
+            (None, _) => vec![],
+        };
         if let Some(u) = self.user_id {
             ors.push(format!("a.reporter_user_id = {}", q.bind(u)));
         }
@@ -154,7 +244,7 @@ impl Viewer {
     }
 }
 
-pub const APPEAL_COLS: &str = "a.id, a.number, a.version, a.status, a.is_open, a.channel, a.category_code, a.category_version, a.urgency, a.territory_id, a.path, a.handler_level, a.handler_id, a.handler_path, a.department, a.assignee_id, a.helper_path, a.pending, a.pending_limit, a.reporter_person_id, a.reporter_user_id, a.reporter_name, a.reporter_phone_enc, a.anonymous, a.title, a.description, a.address, a.lat_e6, a.lng_e6, a.created_at, a.updated_at, a.responded_at, a.response_due_at, a.resolve_due_at, a.warn_at, a.warned, a.next_check_at, a.overdue, a.overdue_count, a.escalations, a.hold_since, a.resolved_at, a.closed_at, a.rating, a.rated_at, a.merged_into";
+pub const APPEAL_COLS: &str = "a.id, a.number, a.version, a.status, a.is_open, a.channel, a.category_code, a.category_version, a.urgency, a.territory_id, a.path, a.handler_level, a.handler_id, a.handler_path, a.department, a.assignee_id, a.helper_path, a.pending, a.pending_limit, a.reporter_person_id, a.reporter_user_id, a.reporter_name, a.reporter_phone_enc, a.anonymous, a.title, a.description, a.address, a.lat_e6, a.lng_e6, a.created_at, a.updated_at, a.responded_at, a.response_due_at, a.resolve_due_at, a.warn_at, a.warned, a.next_check_at, a.overdue, a.overdue_count, a.escalations, a.hold_since, a.resolved_at, a.closed_at, a.rating, a.rated_at, a.merged_into, a.sensitive";
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct AppealRow {
@@ -205,6 +295,8 @@ pub struct AppealRow {
     pub rating: Option<String>,
     pub rated_at: Option<DateTime<Utc>>,
     pub merged_into: Option<Uuid>,
+    /// The category was sensitive when filed: hidden from property staff and committees.
+    pub sensitive: bool,
 }
 
 impl AppealRow {
@@ -450,6 +542,19 @@ impl Store {
             reporter_person = who.person_id;
             reporter_user = who.user_id;
         }
+        // Anonymous from a signed-in account: the account, the person and the address are
+        // sealed with the database key, and nothing readable links the appeal to them.
+        let sealed = input.anonymous && (reporter_user.is_some() || reporter_person.is_some());
+        let reporter_seal = sealed.then(|| {
+            self.crypto.encrypt(
+                &json!({"user_id": reporter_user, "person_id": reporter_person, "username": ctx.actor, "ip": ctx.ip})
+                    .to_string(),
+            )
+        });
+        let ctx = if sealed { AuditCtx::anonymous("匿名", "-", ctx.request_id.clone()) } else { ctx.clone() };
+        if sealed {
+            (reporter_person, reporter_user) = (None, None);
+        }
         let name = text("reporter_name", input.reporter_name.as_deref(), 40)?;
         let phone = match input.reporter_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(p) => Some(Phone::parse(p).map_err(|e| e.in_field("reporter_phone"))?.as_str().to_string()),
@@ -538,10 +643,12 @@ impl Store {
             rating: None,
             rated_at: None,
             merged_into: None,
+            sensitive: cat.sensitive,
         };
         let filing = intake::Filing {
             track_hash: tracking_code.as_ref().map(|c| crate::accounts::token_hash(c)),
-            created_by: who.user_id,
+            reporter_seal,
+            created_by: if sealed { None } else { who.user_id },
             actor_name: if anonymous { "匿名".into() } else { who.name.clone() },
             event_data: json!({"channel": channel, "routed_to": handler.path, "lowest": lowest, "department": department}),
             deltas: deltas.encode(),
@@ -601,6 +708,16 @@ impl Store {
         let home: Option<(Option<String>,)> =
             fetch_optional(&self.db, "SELECT home_path FROM people WHERE id = $1", &[pid.into()]).await?;
         Ok(home.and_then(|(p,)| p).is_some_and(|p| scope.covers_path(&p)))
+    }
+
+    /// The reporter's phone, masked, for a viewer who may see the residents where the appeal
+    /// is; `None` for anyone else. Decrypted here, so the number never leaves the store whole.
+    pub fn reporter_phone_masked(&self, who: &Viewer, a: &AppealRow) -> Option<String> {
+        if a.anonymous || !who.people.as_ref().is_some_and(|s| s.covers_path(&a.path)) {
+            return None;
+        }
+        let phone = self.crypto.decrypt_opt(a.reporter_phone_enc.as_deref()).ok().flatten()?;
+        Some(jiayuan_domain::phone::mask_phone_str(&phone))
     }
 
     /// Unscoped read, for the store's own use after a check.
@@ -710,6 +827,7 @@ impl Store {
         let mut small_queue = false;
         if f.mine {
             let Some(h) = &who.handle else { return Err(StoreError::Forbidden(Permission::HandleAppeals)) };
+            who.restrict_acting(&mut q);
             if !h.is_everything() {
                 // How much is open in my part: the handling index answers this from a range.
                 let mut cq = QueryParts::default();
