@@ -8,6 +8,7 @@ pub mod appeal;
 pub mod area;
 pub mod calendar;
 pub mod error;
+pub mod geo;
 pub mod names;
 pub mod org;
 pub mod person;

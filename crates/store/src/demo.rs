@@ -82,6 +82,8 @@ pub fn demo_epoch() -> DateTime<Utc> {
 }
 
 pub const DISTRICT_CODE: &str = "370612000000";
+/// 牟平区, Yantai, as south,west,north,east in degrees (generously rounded).
+pub const DEMO_DISTRICT_BOUNDS: &str = "37.0,121.2,37.7,122.0";
 
 const SURNAMES: &[&str] = &[
     "王", "王", "王", "张", "张", "张", "刘", "刘", "李", "李", "孙", "孙", "于", "于", "姜", "姜", "林", "曲", "宋",
@@ -654,6 +656,13 @@ impl Store {
         }
         tx.commit().await?;
         self.create_demo_users().await?;
+        // 牟平区's extent, so that a reported point far away (Sydney) is refused.
+        self.set_appeal_setting(
+            &crate::audit::AuditCtx::operator("demo"),
+            crate::appeals::config::DISTRICT_BOUNDS,
+            DEMO_DISTRICT_BOUNDS,
+        )
+        .await?;
         Ok(summary)
     }
 

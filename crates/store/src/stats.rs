@@ -97,7 +97,14 @@ impl Store {
             compound_branches: count(by_path("party_orgs", "path", " AND kind = 'compound_branch'")).await?,
             building_groups: count(by_path("party_orgs", "path", " AND kind = 'building_group'")).await?,
             central_households: count(by_path("central_households", "path", "")).await?,
-            party_members: count(by_path("party_members", "path", "")).await?,
+            // Members of the party organisations in the subtree (where they belong, not
+            // where they live), so the figure agrees with the organisation panel.
+            party_members: count(
+                "SELECT count(*) FROM party_members m JOIN party_orgs o ON o.community_id = m.community_id AND o.id = m.org_id \
+                 WHERE o.path >= $1 AND o.path < $2"
+                    .into(),
+            )
+            .await?,
             social_organisations: count(by_path("organisations", "path", " AND kind = 'social_organisation'")).await?,
             service_stations: count(by_path("service_stations", "path", "")).await?,
             grids: count(by_path("grids", "path", "")).await?,

@@ -162,6 +162,35 @@ pub const TERRITORY_INSERT_COLS: &[&str] = &[
     "updated_at",
 ];
 
+/// The polygons of a GeoJSON Polygon or MultiPolygon (nothing for anything else).
+pub fn polygons(g: &str) -> Vec<jiayuan_domain::geo::Polygon> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(g) else { return vec![] };
+    let ring = |r: &serde_json::Value| -> Vec<[f64; 2]> {
+        r.as_array()
+            .map(|pts| pts.iter().filter_map(|p| Some([p.get(0)?.as_f64()?, p.get(1)?.as_f64()?])).collect())
+            .unwrap_or_default()
+    };
+    let polygon = |p: &serde_json::Value| -> Vec<Vec<[f64; 2]>> {
+        p.as_array().map(|rings| rings.iter().map(ring).collect()).unwrap_or_default()
+    };
+    match (v.get("type").and_then(|t| t.as_str()), v.get("coordinates")) {
+        (Some("Polygon"), Some(c)) => vec![polygon(c)],
+        (Some("MultiPolygon"), Some(c)) => c.as_array().map(|ps| ps.iter().map(polygon).collect()).unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
+/// Where a reported point lies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// Inside this node (a building, else a compound, else a community): its code.
+    Node(String),
+    /// Outside the district's bounds.
+    OutsideDistrict,
+    /// In the district (or its bounds are unknown), but in no node drawn with geometry.
+    Unplaced,
+}
+
 /// Checks that text is a GeoJSON Polygon or MultiPolygon with numeric coordinates.
 pub fn validate_geometry(g: &str) -> Result<(), FieldError> {
     let err = |m: &str| FieldError::new("geometry", m);
@@ -244,6 +273,40 @@ impl Store {
         let r: Option<(String,)> =
             fetch_optional(&self.db, "SELECT code FROM territories WHERE path = $1", &[path.into()]).await?;
         r.map(|x| x.0).ok_or(StoreError::NotFound)
+    }
+
+    /// Places a point (GeoJSON order: longitude, latitude): refused outside the district's
+    /// bounds (the `district_bounds` setting, else the district's own geometry), then the
+    /// smallest drawn node that holds it: building, then compound, then community.
+    pub async fn place_point(&self, lng: f64, lat: f64) -> Result<Placement> {
+        let cfg = self.appeal_config().await?;
+        let bounds = match cfg.district_bounds {
+            Some(b) => Some(b),
+            None => {
+                let g: Option<(Option<String>,)> = fetch_optional(
+                    &self.db,
+                    "SELECT geometry FROM territories WHERE kind = 'district' ORDER BY path LIMIT 1",
+                    &[],
+                )
+                .await?;
+                g.and_then(|(g,)| g).and_then(|g| jiayuan_domain::geo::Bounds::around(&polygons(&g)))
+            }
+        };
+        if bounds.is_some_and(|b| !b.contains(lng, lat)) {
+            return Ok(Placement::OutsideDistrict);
+        }
+        for kind in [TerritoryKind::Building, TerritoryKind::Compound, TerritoryKind::Community] {
+            let rows: Vec<(String, String)> = fetch_all(
+                &self.db,
+                "SELECT code, geometry FROM territories WHERE kind = $1 AND geometry IS NOT NULL ORDER BY path",
+                &[kind.as_str().into()],
+            )
+            .await?;
+            if let Some((code, _)) = rows.iter().find(|(_, g)| jiayuan_domain::geo::contains(&polygons(g), lng, lat)) {
+                return Ok(Placement::Node(code.clone()));
+            }
+        }
+        Ok(Placement::Unplaced)
     }
 
     /// The code of the first node (in path order) with exactly this name inside the scope.
@@ -390,10 +453,12 @@ impl Store {
         fetch_all(&self.db, &sql, &q.vals).await
     }
 
-    /// Party organisations attached to this node itself.
+    /// Party organisations attached to this node itself, each with its members and those of
+    /// the organisations below it (a community committee counts its branches' members).
     pub async fn party_orgs_at(&self, territory_id: Uuid) -> Result<Vec<PartyOrg>> {
         let sql = "SELECT o.id, o.territory_id, o.kind, o.name, l.name AS leader_name, \
-                   (SELECT count(*) FROM party_members m WHERE m.org_id = o.id) AS members \
+                   (SELECT count(*) FROM party_members m JOIN party_orgs so ON so.community_id = m.community_id AND so.id = m.org_id \
+                    WHERE so.path >= o.path AND so.path < substr(o.path, 1, length(o.path) - 1) || '0') AS members \
                    FROM party_orgs o LEFT JOIN people l ON l.id = o.leader_id WHERE o.territory_id = $1 ORDER BY o.kind";
         fetch_all(&self.db, sql, &[territory_id.into()]).await
     }

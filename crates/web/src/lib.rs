@@ -16,6 +16,7 @@ pub mod open311;
 pub mod pages;
 pub mod proxy;
 pub mod redirect;
+pub mod throttle;
 pub mod views;
 
 use axum::http::{header, HeaderValue};
@@ -42,6 +43,8 @@ pub struct AppState {
     pub media_dir: std::path::PathBuf,
     /// Reverse proxies whose `X-Forwarded-For` / `-Proto` are believed (`--trusted-proxy`).
     pub trusted_proxies: Arc<proxy::TrustedProxies>,
+    /// Unkeyed Open311 listings per client address (60 a minute by default).
+    pub open311_public: Arc<throttle::RateLimit>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             clock: clock::AppClock::default(),
             media_dir,
             trusted_proxies: Arc::default(),
+            open311_public: Arc::new(throttle::RateLimit::new(60, std::time::Duration::from_secs(60))),
         }
     }
 }

@@ -7,9 +7,14 @@
 //!   It is required to POST, and optional on GET: without it a listing shows what is public
 //!   (number, status, category, times, the level handling it, the community), never the
 //!   description, the exact place or the reporter; with it, the key holder's scope in full.
-//! - A location is `address_id` (a territory code or id), or `address_string` naming a
-//!   territory in the key holder's scope, or `lat`+`long` alone when the key holder's scope
-//!   has a single top node (the appeal is placed there).
+//! - A location is `address_id` (a territory code or id); else `lat`+`long`, placed in the
+//!   smallest mapped building, compound or community that holds the point (or, when none is
+//!   mapped, the key holder's single top node), and refused outside the district's bounds;
+//!   else `address_string` naming a territory in the key holder's scope. With `address_id` or
+//!   `lat`/`long`, `address_string` is kept as the reporter's own description of the place.
+//! - Without `api_key`, `GET requests` shows only public fields, never a sensitive category,
+//!   at most 50 a page, and 60 listings a minute per client address (then 429).
+//! - Filings are audited with the key holder, the client address and the request id.
 //! - Single jurisdiction: `jurisdiction_id` is accepted and ignored.
 //! - No service is `batch`, so `/tokens/{token}` answers 404.
 
@@ -22,8 +27,10 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use jiayuan_domain::appeal::{Channel, Status};
+use jiayuan_store::access::Principal;
 use jiayuan_store::appeals::{AppealQuery, AppealRow, NewAppeal, Viewer};
 use jiayuan_store::model::Page;
+use jiayuan_store::territory::Placement;
 use jiayuan_store::StoreError;
 use serde_json::{json, Map, Value};
 
@@ -155,6 +162,7 @@ fn fmt_of(file: &str) -> Fmt {
 /// `GET|POST /open311/v2/{resource}.{fmt}`.
 pub async fn resource(
     State(state): State<AppState>,
+    meta: crate::auth::RequestMeta,
     method: Method,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
@@ -168,10 +176,11 @@ pub async fn resource(
             ("discovery", Method::GET) => Ok(reply(fmt, StatusCode::OK, discovery(), "discovery", "item")),
             ("services", Method::GET) => Ok(reply(fmt, StatusCode::OK, services(&state).await?, "services", "service")),
             ("requests", Method::GET) => {
-                Ok(reply(fmt, StatusCode::OK, list_requests(&state, &p, None).await?, "service_requests", "request"))
+                let v = list_requests(&state, &meta, &p, None).await?;
+                Ok(reply(fmt, StatusCode::OK, v, "service_requests", "request"))
             }
             ("requests", Method::POST) => {
-                Ok(reply(fmt, StatusCode::OK, post_request(&state, &p).await?, "service_requests", "request"))
+                Ok(reply(fmt, StatusCode::OK, post_request(&state, &meta, &p).await?, "service_requests", "request"))
             }
             (_, Method::GET | Method::POST) => Err(err(404, format!("no resource “{name}”"))),
             _ => Err(err(400, "method not supported")),
@@ -184,6 +193,7 @@ pub async fn resource(
 /// `GET /open311/v2/{collection}/{id}.{fmt}`.
 pub async fn item(
     State(state): State<AppState>,
+    meta: crate::auth::RequestMeta,
     Path((collection, file)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -206,7 +216,7 @@ pub async fn item(
                 ))
             }
             "requests" => {
-                let v = list_requests(&state, &p, Some(id)).await?;
+                let v = list_requests(&state, &meta, &p, Some(id)).await?;
                 if v.as_array().is_none_or(|a| a.is_empty()) {
                     return Err(err(404, format!("service_request_id {id} not found")));
                 }
@@ -256,15 +266,18 @@ async fn services(state: &AppState) -> Result<Value, O311Error> {
     Ok(Value::Array(list))
 }
 
-async fn key_viewer(state: &AppState, p: &Params) -> Result<Option<Viewer>, O311Error> {
+async fn key_principal(state: &AppState, p: &Params) -> Result<Option<Principal>, O311Error> {
     match p.get("api_key") {
         None => Ok(None),
         Some(k) => match resolve_token(state, k).await {
-            Some(principal) if !principal.must_change_password => Ok(Some(Viewer::of(&principal))),
+            Some(principal) if !principal.must_change_password => Ok(Some(principal)),
             _ => Err(err(403, "Invalid api_key received -- can't proceed.")),
         },
     }
 }
+
+/// Largest page of an unkeyed listing, and its default.
+pub const PUBLIC_PAGE_MAX: u32 = 50;
 
 fn parse_time(v: &str, field: &str) -> Result<DateTime<Utc>, O311Error> {
     DateTime::parse_from_rfc3339(v)
@@ -272,16 +285,30 @@ fn parse_time(v: &str, field: &str) -> Result<DateTime<Utc>, O311Error> {
         .map_err(|_| err(400, format!("{field}: “{v}” is not a W3C date-time with a time zone")))
 }
 
-async fn list_requests(state: &AppState, p: &Params, one: Option<&str>) -> Result<Value, O311Error> {
-    let keyed = key_viewer(state, p).await?;
+async fn list_requests(
+    state: &AppState,
+    meta: &crate::auth::RequestMeta,
+    p: &Params,
+    one: Option<&str>,
+) -> Result<Value, O311Error> {
+    let keyed = key_principal(state, p).await?.map(|p| Viewer::of(&p));
     let full = keyed.is_some();
+    if !full {
+        // Anyone may list without a key: a few pages a minute per address, not a scrape.
+        if let Err(wait) = state.open311_public.hit(&meta.ip) {
+            return Err(err(429, format!("too many requests without api_key: wait {} s", wait.as_secs() + 1)));
+        }
+    }
     let who = keyed.unwrap_or_else(Viewer::open311_public);
     let extensions = p.get("extensions") == Some("true");
     let mut q = AppealQuery::default();
     let ids = one.map(str::to_string).or_else(|| p.get("service_request_id").map(str::to_string));
+    let (default_size, max_size) = if full { (1000, 1000) } else { (PUBLIC_PAGE_MAX, PUBLIC_PAGE_MAX) };
     let page_size: u32 = match p.get("page_size") {
-        None => 1000,
-        Some(s) => s.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| err(400, "page_size: 1 to 1000"))?,
+        None => default_size,
+        Some(s) => s.parse().ok().filter(|n| (1..=max_size).contains(n)).ok_or_else(|| {
+            err(400, format!("page_size: 1 to {max_size}{}", if full { "" } else { " without api_key" }))
+        })?,
     };
     let page: u32 = match p.get("page") {
         None => 1,
@@ -398,11 +425,12 @@ async fn request_json(
     Value::Object(m)
 }
 
-async fn post_request(state: &AppState, p: &Params) -> Result<Value, O311Error> {
-    let who = match key_viewer(state, p).await? {
+async fn post_request(state: &AppState, meta: &crate::auth::RequestMeta, p: &Params) -> Result<Value, O311Error> {
+    let principal = match key_principal(state, p).await? {
         Some(v) => v,
         None => return Err(err(403, "api_key is required to create a request")),
     };
+    let who = Viewer::of(&principal);
     let code = p.get("service_code").ok_or_else(|| err(400, "service_code is required"))?;
     let cfg = state.store.appeal_config().await?;
     if cfg.category(code).is_none() {
@@ -416,9 +444,30 @@ async fn post_request(state: &AppState, p: &Params) -> Result<Value, O311Error> 
     if lat.is_some() != lng.is_some() {
         return Err(err(400, "lat and long go together"));
     }
+    if lat.is_some_and(|v| !(-90.0..=90.0).contains(&v)) || lng.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+        return Err(err(400, "lat/long: not a place on Earth (lat -90..90, long -180..180)"));
+    }
+    // A location: address_id first, then lat/long; address_string names a place only when
+    // neither is given, and is otherwise the reporter's own words for where it is.
     let scope = who.view.clone().or(who.handle.clone());
     let territory = if let Some(id) = p.get("address_id") {
         id.to_string()
+    } else if let (Some(lat), Some(lng)) = (lat, lng) {
+        match state.store.place_point(lng, lat).await? {
+            Placement::Node(code) => code,
+            Placement::OutsideDistrict => {
+                return Err(err(400, format!("lat/long: ({lat}, {lng}) is outside this district")));
+            }
+            Placement::Unplaced => match scope.as_ref().and_then(|s| s.single()).map(|t| t.path.clone()) {
+                Some(path) if path != "/" => state.store.territory_code_at(&path).await?,
+                _ => {
+                    return Err(err(
+                        400,
+                        "lat/long: no mapped building, compound or community holds this point: give address_id (a territory code)",
+                    ))
+                }
+            },
+        }
     } else if let Some(addr) = p.get("address_string") {
         let s =
             scope.as_ref().ok_or_else(|| err(400, "address_string: the api_key's account has no area to search"))?;
@@ -427,11 +476,6 @@ async fn post_request(state: &AppState, p: &Params) -> Result<Value, O311Error> 
             .territory_named_in(s, addr)
             .await?
             .ok_or_else(|| err(400, format!("address_string: no place named “{addr}” in the api_key's area")))?
-    } else if lat.is_some() {
-        match scope.as_ref().and_then(|s| s.single()).map(|t| t.path.clone()) {
-            Some(path) if path != "/" => state.store.territory_code_at(&path).await?,
-            _ => return Err(err(400, "lat/long alone cannot be placed: give address_id (a territory code)")),
-        }
     } else {
         return Err(err(400, "a location is required: lat and long, address_string, or address_id"));
     };
@@ -456,12 +500,8 @@ async fn post_request(state: &AppState, p: &Params) -> Result<Value, O311Error> 
         reporter_phone: p.get("phone").map(str::to_string),
         ..Default::default()
     };
-    let ctx = jiayuan_store::audit::AuditCtx {
-        actor: who.name.clone(),
-        role: "open311".into(),
-        ip: String::new(),
-        request_id: String::new(),
-    };
+    // Audited like every other write: who, from where, which request.
+    let ctx = jiayuan_store::audit::AuditCtx::of(&principal, meta.ip.clone(), meta.request_id.clone());
     let filed = state.store.file_appeal(&who, &ctx, &input, state.clock.now()).await?;
     let notice = format!(
         "已受理登记，由{}办理 (routed to the {})",

@@ -227,7 +227,7 @@ async fn open311_georeport_v2() {
         let r = post(format!("api_key={key}&service_code=neighbour.noise&address_id={community}&attribute[X]=1")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         let r = post(format!(
-            "api_key={key}&service_code=neighbour.noise&lat=36.1&long=120.3&description=%E5%A4%9C%E9%97%B4%E5%99%AA%E9%9F%B3&first_name=%E4%B8%89&last_name=%E5%BC%A0"
+            "api_key={key}&service_code=neighbour.noise&lat=37.4&long=121.6&description=%E5%A4%9C%E9%97%B4%E5%99%AA%E9%9F%B3&first_name=%E4%B8%89&last_name=%E5%BC%A0"
         ))
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -432,3 +432,134 @@ async fn property_roles_see_no_reporter_no_sensitive_category_and_act_only_on_pr
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn open311_places_points_keeps_words_audits_and_pages_the_public() {
+    for (t, state) in states().await {
+        let state = AppState {
+            open311_public: std::sync::Arc::new(jiayuan_web::throttle::RateLimit::new(
+                4,
+                std::time::Duration::from_secs(60),
+            )),
+            ..state
+        };
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let (_, b) = c1.call("POST", "/api/v1/auth/tokens", Some(r#"{"name":"311"}"#)).await;
+        let key = serde_json::from_str::<Value>(&b).unwrap()["token"].as_str().unwrap().to_string();
+        let community = "370612001001";
+        let square = |x: f64, y: f64, d: f64| json!({"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]});
+        // A mapped compound with a mapped building inside it.
+        let compound = json!({"parent": community, "kind": "compound", "code": "370612001001-70", "name": "地图小区", "geometry": square(121.50, 37.40, 0.01)});
+        let (s, b) = c1.call("POST", "/api/v1/territories", Some(&compound.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let building = json!({"parent": "370612001001-70", "kind": "building", "code": "370612001001-70-01", "name": "1号楼", "geometry": square(121.501, 37.401, 0.002)});
+        let (s, b) = c1.call("POST", "/api/v1/territories", Some(&building.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let building_id = serde_json::from_str::<Value>(&b).unwrap()["id"].as_str().unwrap().to_string();
+
+        let form = "application/x-www-form-urlencoded";
+        let post = |extra: &str| {
+            let body = format!(
+                "api_key={key}&service_code=environment&description=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE&{extra}"
+            );
+            c1.send("POST", "/open311/v2/requests.json", Some((form, body)))
+        };
+        let number = |r: &common::Reply| {
+            serde_json::from_str::<Value>(&r.body).unwrap()[0]["service_request_id"].as_str().unwrap().to_string()
+        };
+        // Sydney is not in the district.
+        let r = post("lat=-33.87&long=151.21").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{} on {}", r.body, t.name);
+        assert!(r.body.contains("outside"), "{}", r.body);
+        // A point in the building: placed there; the words are kept, never a reason to refuse.
+        let r = post("lat=37.402&long=121.502&address_string=%E5%8C%97%E9%97%A8%E8%B7%AF%E7%81%AF").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let (_, d) = c1.json(&format!("/api/v1/appeals/{}", number(&r))).await;
+        assert_eq!(d["appeal"]["territory_id"], building_id.as_str(), "{d}");
+        assert_eq!(d["appeal"]["address"], "北门路灯");
+        // In the compound but outside the building: the compound.
+        let r = post("lat=37.408&long=121.508").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let (_, d) = c1.json(&format!("/api/v1/appeals/{}", number(&r))).await;
+        assert!(d["appeal"]["location_path"].as_str().unwrap().ends_with("/70/"), "{d}");
+        // address_id wins, and address_string that names no place is kept as words.
+        let r = post(&format!(
+            "address_id={community}&address_string=%E5%B0%8F%E5%8C%BA%E4%B8%9C%E4%BE%A7%E8%8D%89%E5%9D%AA"
+        ))
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let (_, d) = c1.json(&format!("/api/v1/appeals/{}", number(&r))).await;
+        assert_eq!(d["appeal"]["address"], "小区东侧草坪");
+
+        // Audited with the key holder, the address and the request id.
+        let (_, audit) = c1.json("/api/v1/audit?action=appeal.create&page_size=10").await;
+        let e = &audit["items"][0];
+        assert_eq!(e["actor"], "c1", "{audit}");
+        assert!(!e["ip"].as_str().unwrap().is_empty() && !e["request_id"].as_str().unwrap().is_empty(), "{e}");
+
+        // The public list: pages of at most 50, a few a minute per address.
+        let public = App::anonymous(state.clone());
+        let (s, e) = public.json("/open311/v2/requests.json?page_size=51").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        let (s, list) = public.json("/open311/v2/requests.json").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(list.as_array().unwrap().len() <= 50);
+        for _ in 0..2 {
+            public.json("/open311/v2/requests.json").await;
+        }
+        let (s, e) = public.json("/open311/v2/requests.json").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{e} on {}", t.name);
+        let (s, _) = public.json(&format!("/open311/v2/requests.json?api_key={key}")).await;
+        assert_eq!(s, StatusCode::OK, "a key holder is not throttled");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_merged_duplicate_counts_once_and_party_figures_agree_with_the_panel() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let body =
+            json!({"category": "neighbour.noise", "territory": building, "description": "楼上夜间噪音"}).to_string();
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let (s, b) = bl1.call("POST", "/api/v1/appeals", Some(&body)).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            let v: Value = serde_json::from_str(&b).unwrap();
+            ids.push((
+                v["appeal"]["id"].as_str().unwrap().to_string(),
+                v["appeal"]["number"].as_str().unwrap().to_string(),
+            ));
+        }
+        let act = |id: &str, body: Value| {
+            let (app, uri) = (bl1.clone(), format!("/api/v1/appeals/{id}/actions"));
+            async move { app.call("POST", &uri, Some(&body.to_string())).await }
+        };
+        assert_eq!(act(&ids[0].0, json!({"action": "accept", "version": 1})).await.0, StatusCode::OK);
+        let (s, b) = act(&ids[1].0, json!({"action": "merge", "version": 1, "merge_into": ids[0].1})).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(
+            act(&ids[0].0, json!({"action": "resolve", "version": 2, "note": "已协调"})).await.0,
+            StatusCode::OK
+        );
+        t.store.roll_up_all_appeals().await.unwrap();
+        let (s, m) = bl1.json(&format!("/api/v1/appeals/measures?within={building}")).await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(m["totals"]["received"], 1, "the duplicate counts once on {}: {m}", t.name);
+        assert_eq!(m["totals"]["responded"], 1);
+        assert_eq!(m["rates"][0]["value"].as_f64(), Some(1.0), "{}", m["rates"]);
+        assert_eq!(m["rates"][1]["value"].as_f64(), Some(1.0), "{}", m["rates"]);
+
+        // Party members: the territory's figure is the membership of its organisations.
+        let admin = App::signed_in(state.clone(), "admin").await;
+        for code in ["370612001001", "370612001001-01"] {
+            let (s, d) = admin.json(&format!("/api/v1/territories/{code}")).await;
+            assert_eq!(s, StatusCode::OK, "{d}");
+            let panel = d["party_orgs"].as_array().unwrap().iter().map(|o| o["members"].as_i64().unwrap()).max();
+            assert!(panel.is_some_and(|n| n > 0), "{code} has an organisation with members: {}", d["party_orgs"]);
+            assert_eq!(Some(d["stats"]["party_members"].as_i64().unwrap()), panel, "{code} on {}", t.name);
+        }
+        t.finish().await;
+    }
+}

@@ -24,6 +24,8 @@ type CategoryTuple =
 type ChannelTuple = (Uuid, String, String, String, Option<String>, String, String);
 
 const RELOAD_AFTER: Duration = Duration::from_secs(60);
+/// The setting that holds the district's extent.
+pub const DISTRICT_BOUNDS: &str = "district_bounds";
 
 /// A notification channel, with its secret decrypted.
 #[derive(Debug, Clone)]
@@ -48,6 +50,9 @@ pub struct AppealConfig {
     pub hours: OfficeHours,
     pub formulas: Vec<(Rate, Formula)>,
     pub channels: Vec<Channel>,
+    /// The district's extent (`district_bounds`: south,west,north,east): a reported point
+    /// outside it is refused.
+    pub district_bounds: Option<jiayuan_domain::geo::Bounds>,
     loaded: Instant,
 }
 
@@ -169,6 +174,7 @@ impl Store {
         let settings: Vec<(String, String)> = fetch_all(&self.db, "SELECT key, value FROM settings", &[]).await?;
         let get = |k: &str| settings.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         let hours = get("office_hours").and_then(|v| OfficeHours::parse(&v).ok()).unwrap_or_default();
+        let district_bounds = get(DISTRICT_BOUNDS).and_then(|v| jiayuan_domain::geo::Bounds::parse(&v).ok());
         let formulas = Rate::ALL
             .iter()
             .map(|r| {
@@ -205,6 +211,7 @@ impl Store {
             hours,
             formulas,
             channels,
+            district_bounds,
             loaded: Instant::now(),
         })
     }
@@ -338,11 +345,15 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a rate's formula (`response_rate`, …) or the office hours, after checking the value.
+    /// Sets a rate's formula (`response_rate`, …), the office hours or the district's bounds,
+    /// after checking the value.
     pub async fn set_appeal_setting(&self, ctx: &AuditCtx, key: &str, value: &str) -> Result<()> {
         let key = key.trim();
         let stored = if key == "office_hours" {
             OfficeHours::parse(value).map_err(|m| StoreError::invalid("office_hours", m))?;
+            key.to_string()
+        } else if key == DISTRICT_BOUNDS {
+            jiayuan_domain::geo::Bounds::parse(value).map_err(|m| StoreError::invalid(DISTRICT_BOUNDS, m))?;
             key.to_string()
         } else if let Some(r) = Rate::ALL.iter().find(|r| setting_key(**r) == key || r.as_str() == key) {
             Formula::parse(value).map_err(|m| StoreError::invalid(r.as_str(), m))?;

@@ -328,6 +328,9 @@ impl Store {
                         "只能合并到另一件未办结的诉求 (must be another open appeal)",
                     ));
                 }
+                // A duplicate counts once, as the appeal it joins: everything this one added
+                // to the measures (received, responded, overdue, …) is taken back.
+                c.deltas.merge(&self.appeal_counts(a.id).await?.negated());
                 c.set("merged_into", target.id);
                 c.set("closed_at", now);
                 c.set("next_check_at", Value::Ts(None));
@@ -466,6 +469,17 @@ impl Store {
     }
 
     /// The counters the last resolution added, to take back on rework or reopening.
+    /// Everything an appeal's events have added to the measures so far.
+    async fn appeal_counts(&self, id: Uuid) -> Result<Counts> {
+        let rows: Vec<(String,)> =
+            fetch_all(&self.db, "SELECT deltas FROM appeal_events WHERE appeal_id = $1", &[id.into()]).await?;
+        let mut total = Counts::default();
+        for (d,) in rows {
+            total.merge(&Counts::decode(&d));
+        }
+        Ok(total)
+    }
+
     async fn last_resolution(&self, id: Uuid) -> Result<Counts> {
         let d: Option<(String,)> = fetch_optional(
             &self.db,
