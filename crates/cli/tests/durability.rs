@@ -122,3 +122,90 @@ async fn every_acknowledged_appeal_survives_a_kill() {
         t.finish().await;
     }
 }
+
+/// SIGTERM stops the server the orderly way: no new connections, every request it had
+/// accepted answered (each 201 has its body, and every acknowledged appeal is there after a
+/// restart), no 5xx, and exit code 0 within 10 s.
+#[tokio::test]
+async fn sigterm_answers_what_was_accepted_and_exits_0_within_10_s() {
+    for t in testing::all().await {
+        let (mut child, base) = start(&t.url);
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap();
+        let (cookie, csrf) = sign_in(&http, &base, "r1").await;
+        let r = http.get(format!("{base}/api/v1/auth/me")).header("cookie", &cookie).send().await.unwrap();
+        let me: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        let place = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let failures: Arc<Mutex<Vec<u16>>> = Arc::default();
+        let mut tasks = Vec::new();
+        for w in 0..4 {
+            let (http, base, cookie, csrf, place, acked, failures) = (
+                http.clone(),
+                base.clone(),
+                cookie.clone(),
+                csrf.clone(),
+                place.clone(),
+                acked.clone(),
+                failures.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                for i in 0.. {
+                    let body = serde_json::json!({"category": "other", "territory": place, "description": format!("停机 {w}-{i}")});
+                    let r = http
+                        .post(format!("{base}/api/v1/appeals"))
+                        .header("cookie", &cookie)
+                        .header("x-csrf-token", &csrf)
+                        .header("content-type", "application/json")
+                        .body(body.to_string())
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            let text = r.text().await.expect("an accepted request gets its whole answer");
+                            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                            acked.lock().unwrap().push(v["appeal"]["number"].as_str().unwrap().to_string());
+                        }
+                        Ok(r) => {
+                            failures.lock().unwrap().push(r.status().as_u16());
+                            break;
+                        }
+                        // Refused or closed before it was accepted: the server had stopped taking new work.
+                        Err(_) => break,
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let asked = std::time::Instant::now();
+        let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(asked.elapsed() < Duration::from_secs(10), "still running 10 s after SIGTERM on {}", t.name);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let took = asked.elapsed();
+        assert!(status.success(), "exit status {status:?} on {}", t.name);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let failures = failures.lock().unwrap().clone();
+        assert!(failures.is_empty(), "answers other than 201 during the stop: {failures:?}");
+        assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "nothing listens after the stop");
+        let acked = acked.lock().unwrap().clone();
+        assert!(acked.len() > 20, "the load ran before the stop ({} on {})", acked.len(), t.name);
+
+        let (mut child, base) = start(&t.url);
+        let (cookie, _) = sign_in(&http, &base, "admin").await;
+        for n in &acked {
+            let r = http.get(format!("{base}/api/v1/appeals/{n}")).header("cookie", &cookie).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200, "acknowledged appeal {n} missing after the stop on {}", t.name);
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        eprintln!("{}: stopped in {} ms with {} acknowledged appeals, all kept", t.name, took.as_millis(), acked.len());
+        t.finish().await;
+    }
+}

@@ -15,6 +15,9 @@ pub enum StoreError {
     Invalid(FieldError),
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// Too much waiting already: try again shortly (503 with `Retry-After`).
+    #[error("{0}")]
+    Busy(String),
     #[error("数据库结构版本 {found} 比本程序支持的 {supported} 新，请升级程序 (database schema {found} is newer than this binary's {supported})")]
     SchemaTooNew { found: i64, supported: i64 },
     #[error("密钥与数据库不符：此库的个人信息由另一把密钥加密 (this database was encrypted with another key)")]

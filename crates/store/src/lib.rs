@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod keys;
+pub mod lead;
 pub mod ledger;
 pub mod model;
 pub mod org;

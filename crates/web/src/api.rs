@@ -89,9 +89,22 @@ pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(s.trim()).map_err(|_| ApiError::invalid("id", "不是有效的ID (not a valid id)"))
 }
 
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The server is up")))]
-pub async fn healthz() -> &'static str {
-    "ok"
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Every check passed: the database answers and its schema is current"), (status = 503, description = "A check failed; `failed` names it")))]
+pub async fn healthz(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let checks = state.store.health().await;
+    let failed: Vec<&str> = checks.iter().filter(|(_, r)| r.is_err()).map(|(n, _)| *n).collect();
+    let detail: serde_json::Map<String, serde_json::Value> = checks
+        .iter()
+        .map(|(n, r)| (n.to_string(), serde_json::json!(r.as_ref().err().map(String::as_str).unwrap_or("ok"))))
+        .collect();
+    let status = if failed.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = serde_json::json!({
+        "status": if failed.is_empty() { "ok" } else { "fail" },
+        "failed": failed,
+        "checks": detail,
+    });
+    (status, Json(body)).into_response()
 }
 
 /// List territory nodes: filter by subtree, kind or parent; search; sort by code or name.

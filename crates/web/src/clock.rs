@@ -6,7 +6,6 @@
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Clone, Debug, Default)]
 pub struct AppClock {
@@ -37,35 +36,7 @@ impl AppClock {
     }
 }
 
-/// Runs the appeal clock and the rollup worker every `every` until the process ends. The
-/// first run happens at once: that is the catch-up after downtime.
-pub fn spawn_workers(state: crate::AppState, every: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            tick_once(&state).await;
-        }
-    });
-}
-
-/// One round of background work; errors are logged and retried next round.
+/// One round of the appeal clock and the rollups now (after the test clock moved).
 pub async fn tick_once(state: &crate::AppState) {
-    match state.store.run_appeal_clock(state.clock.now()).await {
-        Ok(r) if r.warned + r.overdue + r.escalated + r.failed > 0 => {
-            tracing::info!(
-                warned = r.warned,
-                overdue = r.overdue,
-                escalated = r.escalated,
-                failed = r.failed,
-                "appeal clock"
-            )
-        }
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "appeal clock failed"),
-    }
-    if let Err(e) = state.store.roll_up_all_appeals().await {
-        tracing::warn!(error = %e, "appeal rollups failed");
-    }
+    crate::jobs::clock_round(state).await;
 }

@@ -39,6 +39,11 @@ impl ApiError {
         }
     }
 
+    /// 503: the server is overloaded; the answer carries `Retry-After`.
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::SERVICE_UNAVAILABLE, code: "busy", message: message.into(), field: None }
+    }
+
     pub fn not_found() -> Self {
         Self { status: StatusCode::NOT_FOUND, code: "not_found", message: "未找到 (not found)".into(), field: None }
     }
@@ -101,6 +106,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { field, message } => {
                 Self { status: StatusCode::CONFLICT, code: "conflict", message, field: Some(field) }
             }
+            StoreError::Busy(message) => Self::busy(message),
             StoreError::Ledger(rows) => Self {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "invalid_ledger",
@@ -128,6 +134,10 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut res = (self.status, Json(self.body())).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
+        res
     }
 }

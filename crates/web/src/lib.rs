@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod input;
+pub mod jobs;
 pub mod map;
 pub mod notify;
 pub mod open311;
@@ -187,10 +188,73 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
     res
 }
 
+/// How long requests already accepted may take to finish once the stop is asked for.
+pub const REQUESTS_WITHIN: std::time::Duration = std::time::Duration::from_secs(8);
+/// How long the background jobs and the intake writer then get.
+pub const JOBS_WITHIN: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Serves until SIGTERM or Ctrl-C, with the background jobs (see [`jobs`]).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    serve_until(listener, state, jobs::Schedule::default(), stop_signal()).await
+}
+
+/// Serves until `stop` resolves, then stops within [`REQUESTS_WITHIN`] + [`JOBS_WITHIN`]:
+/// no new connections, every request already accepted answered, the jobs ended and the
+/// intake writer drained.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    schedule: jobs::Schedule,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let jobs = jobs::Jobs::start(&state, schedule);
+    let (asked_tx, asked_rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        stop.await;
+        tracing::info!("stopping: no new connections; finishing the requests already accepted");
+        let _ = asked_tx.send(());
+    });
+    let mut served = tokio::spawn(std::future::IntoFuture::into_future(server));
+    let result = tokio::select! {
+        r = &mut served => r.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+        _ = async {
+            if asked_rx.await.is_ok() {
+                tokio::time::sleep(REQUESTS_WITHIN).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!("requests still running after {} s: stopping anyway", REQUESTS_WITHIN.as_secs());
+            served.abort();
+            Ok(())
+        }
+    };
+    if !jobs.stop(JOBS_WITHIN).await {
+        tracing::warn!("background work did not finish in time");
+    }
+    result
+}
+
+/// SIGTERM (a service manager) or Ctrl-C (a terminal).
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

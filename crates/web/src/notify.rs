@@ -1,5 +1,5 @@
 //! Delivers the notification outbox: WeCom and DingTalk group robots and signed JSON
-//! webhooks. Rows come from `Store::outbox_due`; every attempt is logged, failures are
+//! webhooks. Rows are claimed with `Store::claim_outbox` (so two servers never send one twice); every attempt is logged, failures are
 //! retried with backoff, and since the rows live in the database nothing is lost across a
 //! restart. One sender runs per server process.
 
@@ -20,7 +20,7 @@ pub fn client() -> reqwest::Client {
 /// Sends what is due now; returns how many were attempted.
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> usize {
     let now = state.clock.now();
-    let due = match state.store.outbox_due(now, 50).await {
+    let due = match state.store.claim_outbox(now, 50).await {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "outbox read failed");
@@ -69,17 +69,4 @@ async fn send_one(client: &reqwest::Client, d: &Due, now_ms: i64) -> (Option<u16
             (Some(status), None)
         }
     }
-}
-
-/// The sender loop.
-pub fn spawn_sender(state: AppState, every: Duration) {
-    tokio::spawn(async move {
-        let client = client();
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            while deliver_due(&state, &client).await == 50 {}
-        }
-    });
 }

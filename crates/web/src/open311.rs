@@ -63,6 +63,7 @@ impl From<StoreError> for O311Error {
             StoreError::Missing(f) => err(404, format!("{}: {}", f.field, f.message)),
             StoreError::Forbidden(_) => err(403, "not permitted"),
             StoreError::Conflict { field, message } => err(400, format!("{field}: {message}")),
+            StoreError::Busy(message) => err(503, message),
             other => {
                 tracing::error!(error = %other, "open311 internal error");
                 err(500, "internal error")

@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{apps, assert_error};
+use common::{apps, assert_error, App};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -160,8 +160,16 @@ async fn stats_households_openapi_and_health() {
         for path in ["/api/v1/territories", "/api/v1/people", "/api/v1/people/{id}", "/api/v1/households"] {
             assert!(doc["paths"][path].is_object(), "openapi lacks {path}");
         }
-        let (s, body) = app.call("GET", "/healthz", None).await;
-        assert_eq!((s, body.as_str()), (StatusCode::OK, "ok"));
+        let (s, health) = app.json("/healthz").await;
+        assert_eq!(s, StatusCode::OK, "{health}");
+        assert_eq!(health["status"], "ok");
+        assert_eq!(health["checks"]["database"], "ok");
+        // With the database gone, the check that failed is named.
+        let down = jiayuan_web::AppState::new(t.store.clone());
+        down.store.close().await;
+        let (s, health) = App::anonymous(down).json("/healthz").await;
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+        assert_eq!(health["failed"][0], "database");
         t.finish().await;
     }
 }

@@ -4,6 +4,10 @@
 //! chained audit entries and their notifications. Every filing is answered only after the
 //! transaction that holds it has committed, so an acknowledged appeal is durable; a batch
 //! that fails is retried one filing at a time, so one bad filing cannot sink the others.
+//!
+//! The queue is bounded ([`DEFAULT_CAPACITY`] filings): when the database cannot keep up, a
+//! filing is refused at once with [`StoreError::Busy`] (503 and `Retry-After` on the web)
+//! instead of memory growing without end.
 
 use super::AppealRow;
 use crate::audit::{self, AuditCtx, AuditEvent};
@@ -14,6 +18,8 @@ use uuid::Uuid;
 
 /// Filings written together at most.
 const BATCH: usize = 200;
+/// Filings that may wait for the writer.
+pub const DEFAULT_CAPACITY: usize = 4096;
 
 /// Everything one filing writes; the number is given by the writer.
 pub(crate) struct Filing {
@@ -44,9 +50,32 @@ type Job = (Filing, oneshot::Sender<Result<Written>>);
 /// Candidates kept per place and category, before the viewer's filter.
 const DUP_CANDIDATES: usize = 12;
 
-/// The sending side of the writer, started on first use.
-#[derive(Debug, Default)]
-pub struct Intake(std::sync::OnceLock<mpsc::UnboundedSender<Job>>);
+/// The sending side of the writer, started on first use, and how many filings may queue.
+#[derive(Debug)]
+pub struct Intake {
+    sender: std::sync::OnceLock<mpsc::Sender<Job>>,
+    capacity: std::sync::atomic::AtomicUsize,
+    /// A batch is being written and answered.
+    writing: std::sync::atomic::AtomicBool,
+}
+
+impl Default for Intake {
+    fn default() -> Self {
+        Self { sender: Default::default(), capacity: DEFAULT_CAPACITY.into(), writing: Default::default() }
+    }
+}
+
+impl Intake {
+    /// Sets the queue's size; takes effect if the writer has not started yet.
+    pub fn set_capacity(&self, n: usize) {
+        self.capacity.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Filings waiting for the writer now.
+    pub fn queued(&self) -> usize {
+        self.sender.get().map(|s| s.max_capacity() - s.capacity()).unwrap_or(0)
+    }
+}
 
 const APPEAL_COLS: &[&str] = &[
     "id",
@@ -278,7 +307,7 @@ async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<Written>>
     Ok(filings.iter().zip(numbers).map(|(f, n)| (n, duplicates_for(f, &candidates))).collect())
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < BATCH {
@@ -287,6 +316,7 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
                 Err(_) => break,
             }
         }
+        store.intake.writing.store(true, std::sync::atomic::Ordering::Release);
         let filings: Vec<&Filing> = jobs.iter().map(|j| &j.0).collect();
         match write_batch(&store, &filings).await {
             Ok(written) => {
@@ -308,21 +338,39 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
                 }
             }
         }
+        store.intake.writing.store(false, std::sync::atomic::Ordering::Release);
     }
 }
 
 impl Store {
+    /// Waits (up to `within`) until no filing is waiting for the writer: the stop drains it.
+    pub async fn drain_intake(&self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.intake.queued() > 0 || self.intake.writing.load(std::sync::atomic::Ordering::Acquire) {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        true
+    }
+
     /// Hands a filing to the writer and waits until it is committed; returns its number and
     /// likely duplicates.
     pub(crate) async fn write_filing(&self, f: Filing) -> Result<Written> {
-        let sender = self.intake.0.get_or_init(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
+        let sender = self.intake.sender.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(self.intake.capacity.load(std::sync::atomic::Ordering::Relaxed));
             tokio::spawn(run(self.clone(), rx));
             tx
         });
         let (reply, answer) = oneshot::channel();
         let stopped = || StoreError::Other(anyhow::anyhow!("the appeal writer has stopped"));
-        sender.send((f, reply)).map_err(|_| stopped())?;
+        sender.try_send((f, reply)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => {
+                StoreError::Busy("诉求登记排队已满，请稍后重试 (too many filings waiting; try again shortly)".into())
+            }
+            mpsc::error::TrySendError::Closed(_) => stopped(),
+        })?;
         answer.await.map_err(|_| stopped())?
     }
 }

@@ -25,6 +25,9 @@ pub const DEFAULT_EVENTS: &str = "create,escalate,return,warn,overdue";
 pub const KINDS: &[&str] = &["wecom", "dingtalk", "webhook"];
 
 /// Backoff after the nth failed attempt: 30 s, 1 min, 2 min, … capped at an hour.
+/// How long a claimed message is left to its sender before another may claim it.
+pub const CLAIM_LEASE: Duration = Duration::minutes(5);
+
 pub fn backoff(attempts: i64) -> Duration {
     let secs = 30i64.saturating_mul(1 << attempts.clamp(0, 7));
     Duration::seconds(secs.min(3600))
@@ -314,15 +317,32 @@ impl Store {
         .await
     }
 
-    /// Messages due for an attempt at `now`, oldest first.
-    pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Due>> {
-        let rows: Vec<(Uuid, i64, String, String, Option<String>, String)> = fetch_all(
-            &self.db,
+    /// Claims the messages due for an attempt at `now`, oldest first, for this sender alone:
+    /// each claimed row is leased for [`CLAIM_LEASE`] (its next attempt moves past the lease),
+    /// so another sender skips it. On PostgreSQL the claim takes the rows `FOR UPDATE SKIP
+    /// LOCKED`, so two servers claiming at once take different rows; on SQLite the claim runs
+    /// under the write lock. A sender that dies before recording the attempt leaves the row to
+    /// be claimed again when the lease ends.
+    pub async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Due>> {
+        let lock = match self.backend() {
+            crate::Backend::Postgres => " FOR UPDATE OF o SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let mut tx = self.begin().await?;
+        let sql = format!(
             "SELECT o.id, o.attempts, c.kind, c.url, c.secret_enc, o.payload FROM outbox o JOIN notify_channels c ON c.id = o.channel_id
-             WHERE o.status = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2",
-            &[now.into(), limit.into()],
-        )
-        .await?;
+             WHERE o.status = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at LIMIT $2{lock}"
+        );
+        let rows: Vec<(Uuid, i64, String, String, Option<String>, String)> =
+            crate::batch::fetch_all_tx(&mut tx, &sql, &[now.into(), limit.into()]).await?;
+        if !rows.is_empty() {
+            let ph: Vec<String> = (0..rows.len()).map(|i| format!("${}", i + 2)).collect();
+            let mut vals: Vec<crate::batch::Value> = vec![(now + CLAIM_LEASE).into()];
+            vals.extend(rows.iter().map(|r| crate::batch::Value::from(r.0)));
+            exec(&mut tx, &format!("UPDATE outbox SET next_attempt_at = $1 WHERE id IN ({})", ph.join(",")), &vals)
+                .await?;
+        }
+        tx.commit().await?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, attempts, kind, url, secret, payload) in rows {
             out.push(Due {
