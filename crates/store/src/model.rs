@@ -130,12 +130,17 @@ pub struct Page {
 
 impl Page {
     pub const MAX_SIZE: u32 = 200;
+    /// The last page number accepted (a million pages of the largest size is far beyond any list).
+    pub const MAX_PAGE: u32 = 1_000_000;
 
     pub fn new(page: Option<u32>, page_size: Option<u32>) -> Result<Self, jiayuan_domain::FieldError> {
         let page = page.unwrap_or(1);
         let page_size = page_size.unwrap_or(20);
-        if page == 0 {
-            return Err(jiayuan_domain::FieldError::new("page", "页码从1开始 (pages start at 1)"));
+        if page == 0 || page > Self::MAX_PAGE {
+            return Err(jiayuan_domain::FieldError::new(
+                "page",
+                format!("页码应在1到{}之间 (1 to {})", Self::MAX_PAGE, Self::MAX_PAGE),
+            ));
         }
         if page_size == 0 || page_size > Self::MAX_SIZE {
             return Err(jiayuan_domain::FieldError::new(

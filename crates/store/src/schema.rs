@@ -40,9 +40,10 @@ impl Store {
     /// The health checks a load balancer asks for, each `Ok` or the reason it failed: the
     /// database answers a query, and its schema is the one this binary writes.
     pub async fn health(&self) -> Vec<(&'static str, std::result::Result<(), String>)> {
-        let database = on_db!(&self.db, |p| sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)").fetch_one(p).await)
-            .map(|_| ())
-            .map_err(|e| format!("database unreachable: {e}"));
+        let database =
+            on_db!(&self.db, |p| sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)").fetch_one(p).await)
+                .map(|_| ())
+                .map_err(|e| format!("database unreachable: {e}"));
         let schema = match &database {
             Err(_) => Err("not checked: no database".to_string()),
             Ok(()) => match self.schema_version().await {

@@ -17,8 +17,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginBody {
+    #[schema(min_length = 1, pattern = "\\S")]
     pub username: String,
+    #[schema(min_length = 1)]
     pub password: String,
 }
 
@@ -151,6 +154,7 @@ pub async fn api_me(auth: Auth) -> Json<MeView> {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     pub current_password: String,
     pub new_password: String,
@@ -206,9 +210,12 @@ impl From<ApiToken> for TokenView {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
+    #[schema(min_length = 1, max_length = 60, pattern = "\\S")]
     pub name: String,
     /// Lifetime such as `30d`, `12h` or `never`; default 90 days
+    #[schema(pattern = "^(never|[1-9][0-9]{0,3}[dhm])?$")]
     pub expires: Option<String>,
 }
 
@@ -226,7 +233,9 @@ pub fn parse_expiry(s: Option<&str>, now: DateTime<Utc>) -> Result<Option<DateTi
         return Ok(None);
     }
     let bad = || ApiError::invalid("expires", format!("“{s}”应为如 30d、12h 或 never (like 30d, 12h or never)"));
-    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    // Split before the last character (not byte: the text may be anything a client sent).
+    let cut = s.char_indices().last().map(|(i, _)| i).unwrap_or(0);
+    let (n, unit) = s.split_at(cut);
     let n: i64 = n.parse().map_err(|_| bad())?;
     if n <= 0 || n > 3650 * 24 * 60 {
         return Err(bad());
@@ -468,5 +477,21 @@ pub async fn revoke_token_form(
     match revoked {
         Ok(()) | Err(StoreError::NotFound) => Ok(crate::redirect::to("/account")),
         Err(e) => Err(e).page(&ui),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_expiry;
+
+    #[test]
+    fn any_text_as_an_expiry_is_an_answer_never_a_panic() {
+        let now = chrono::Utc::now();
+        assert!(parse_expiry(Some("30d"), now).unwrap().is_some());
+        assert!(parse_expiry(Some("never"), now).unwrap().is_none());
+        for bad in ["\u{84}", "3天", "é", "d", "-1d", "99999999d"] {
+            let e = parse_expiry(Some(bad), now).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("expires"), "{bad}");
+        }
     }
 }

@@ -51,11 +51,20 @@ fn parse_role(s: &str) -> Result<Role, ApiError> {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserBody {
+    /// 3–32 letters, digits, `.`, `_` or `-`
+    #[schema(pattern = "^[A-Za-z0-9._-]{3,32}$")]
     pub username: String,
+    #[schema(min_length = 1, max_length = 40, pattern = "\\S")]
     pub display_name: String,
-    /// Initial password: the user must change it at first sign-in
+    /// Initial password: the user must change it at first sign-in (at least 10 characters,
+    /// not containing the username, not a common password)
+    #[schema(min_length = 10)]
     pub password: String,
+    #[schema(
+        pattern = "^(district_admin|subdistrict_officer|community_secretary|community_worker|compound_secretary|building_leader|property_staff|owners_committee|social_org_staff|resident)$"
+    )]
     pub role: String,
     /// Territory id or code the role is held over
     pub scope: String,
@@ -118,17 +127,32 @@ pub async fn api_user(
     Ok(Json(user_view(&u, &grants)))
 }
 
+/// An administrator cannot lock themselves out through the user administration: disabling
+/// their own account, resetting their own password (that is `POST /api/v1/auth/password`) or
+/// revoking their own roles answers 409.
+fn not_self(auth: &Auth, u: &User, what: &str) -> Result<(), ApiError> {
+    if auth.principal.user_id == Some(u.id) {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "conflict",
+            message: format!("不能对自己的账号{what} (not on your own account)"),
+            field: Some("username".into()),
+        });
+    }
+    Ok(())
+}
+
 async fn set_disabled(state: &AppState, auth: &Auth, username: &str, disabled: bool) -> Result<(), ApiError> {
     let u = managed(state, auth, username).await?;
-    if disabled && auth.principal.user_id == Some(u.id) {
-        return Err(ApiError::invalid("username", "不能停用自己的账号 (you cannot disable yourself)"));
+    if disabled {
+        not_self(auth, &u, "停用")?;
     }
     state.store.set_disabled(&auth.audit_ctx(), &u, disabled).await?;
     state.sessions.forget_user(&u.username);
     Ok(())
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/disable", params(("username" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/users/{username}/disable", params(("username" = String, Path)), responses((status = 204), (status = 409, description = "Not on one's own account", body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_disable(
     auth: Auth,
     State(state): State<AppState>,
@@ -149,12 +173,13 @@ pub async fn api_enable(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetPasswordBody {
     /// A new initial password; the user must change it at next sign-in
     pub password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/password", params(("username" = String, Path)), request_body = ResetPasswordBody, responses((status = 204), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/users/{username}/password", params(("username" = String, Path)), request_body = ResetPasswordBody, responses((status = 204), (status = 409, description = "Not on one's own account: use /api/v1/auth/password", body = crate::error::ErrorBody), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_reset_password(
     auth: Auth,
     State(state): State<AppState>,
@@ -163,13 +188,18 @@ pub async fn api_reset_password(
 ) -> Result<StatusCode, ApiError> {
     let b = json_body(body)?;
     let u = managed(&state, &auth, &username).await?;
+    not_self(&auth, &u, "重置密码，请在“我的账号”修改")?;
     state.store.set_password(&auth.audit_ctx(), &u, &b.password, true).await?;
     state.sessions.forget_user(&u.username);
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GrantBody {
+    #[schema(
+        pattern = "^(district_admin|subdistrict_officer|community_secretary|community_worker|compound_secretary|building_leader|property_staff|owners_committee|social_org_staff|resident)$"
+    )]
     pub role: String,
     /// Territory id or code
     pub scope: String,
@@ -190,7 +220,7 @@ pub async fn api_grant(
     Ok((StatusCode::CREATED, Json(user_view(&u, &grants))))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{username}/grants/{id}", params(("username" = String, Path), ("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/users/{username}/grants/{id}", params(("username" = String, Path), ("id" = String, Path)), responses((status = 204), (status = 409, description = "Not on one's own account", body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_revoke_grant(
     auth: Auth,
     State(state): State<AppState>,
@@ -198,6 +228,7 @@ pub async fn api_revoke_grant(
 ) -> Result<StatusCode, ApiError> {
     let u = managed(&state, &auth, &username).await?;
     let id = crate::api::parse_id(&id)?;
+    not_self(&auth, &u, "撤销授权")?;
     state.store.revoke_grant(&auth.audit_ctx(), &auth.principal, &u, id).await?;
     state.sessions.forget_user(&u.username);
     Ok(StatusCode::NO_CONTENT)
@@ -330,7 +361,7 @@ fn entry_view(e: AuditEntry) -> AuditEntryView {
 pub use jiayuan_store::audit::beijing_time as china_time;
 
 /// The audit log in the caller's scope, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = AuditPage), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/audit", params(crate::query_docs::AuditList), responses((status = 200, body = AuditPage), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn api_audit(
     auth: Auth,
     State(state): State<AppState>,
@@ -347,6 +378,7 @@ pub async fn api_audit(
 }
 
 /// The audit log in the caller's scope as CSV, oldest first. The export itself is audited.
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "access", params(crate::query_docs::AuditExport), responses((status = 200, description = "CSV (UTF-8 with BOM)", content_type = "text/csv"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn audit_csv(
     auth: Auth,
     State(state): State<AppState>,
@@ -546,6 +578,7 @@ pub async fn revoke_grant_form(
 ) -> Result<Response, PageError> {
     user_action(state, auth, ui, username, |state, auth, u| async move {
         let id = crate::api::parse_id(&id)?;
+        not_self(&auth, &u, "撤销授权")?;
         state.store.revoke_grant(&auth.audit_ctx(), &auth.principal, &u, id).await?;
         state.sessions.forget_user(&u.username);
         Ok(())
@@ -590,6 +623,7 @@ pub async fn reset_password_form(
     Form(r): Form<ResetForm>,
 ) -> Result<Response, PageError> {
     user_action(state, auth, ui, username, |state, auth, u| async move {
+        not_self(&auth, &u, "重置密码，请在“我的账号”修改")?;
         state.store.set_password(&auth.audit_ctx(), &u, &r.password, true).await?;
         state.sessions.forget_user(&u.username);
         Ok(())

@@ -18,7 +18,7 @@ use jiayuan_store::org::OrgQuery;
 use jiayuan_store::people::{HouseholdQuery, PeopleQuery};
 use jiayuan_store::territory::{NewTerritory, TerritoryQuery};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Query parameters shared by the lists. All arrive as text and are parsed here, so a bad
@@ -33,14 +33,18 @@ pub struct ListParams {
     /// Sort key; prefix `-` for descending
     pub sort: Option<String>,
     /// 1-based page number (default 1)
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub page: Option<String>,
     /// Rows per page, 1–200 (default 20)
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub page_size: Option<String>,
     /// Territories only: kind of node
+    #[param(value_type = Option<String>, pattern = "^(district|subdistrict|community|compound|building|entrance|dwelling)$")]
     pub kind: Option<String>,
     /// Territories only: direct children of this id or code
     pub parent: Option<String>,
     /// People only: a tag such as elderly, disabled, veteran
+    #[param(value_type = Option<String>, pattern = "^[a-z_]+$")]
     pub tag: Option<String>,
 }
 
@@ -85,8 +89,10 @@ impl ListParams {
     }
 }
 
+/// An id from the path. Something that is not an id names nothing here: 404, like an id that
+/// does not exist.
 pub fn parse_id(s: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(s.trim()).map_err(|_| ApiError::invalid("id", "不是有效的ID (not a valid id)"))
+    Uuid::parse_str(s.trim()).map_err(|_| ApiError::not_found())
 }
 
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Every check passed: the database answers and its schema is current"), (status = 503, description = "A check failed; `failed` names it")))]
@@ -108,7 +114,7 @@ pub async fn healthz(State(state): State<AppState>) -> axum::response::Response 
 }
 
 /// List territory nodes: filter by subtree, kind or parent; search; sort by code or name.
-#[utoipa::path(get, path = "/api/v1/territories", params(ListParams), responses((status = 200, body = Paged<TerritoryView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/territories", params(crate::query_docs::TerritoryList), responses((status = 200, body = Paged<TerritoryView>), (status = 400, body = ErrorBody)))]
 pub async fn list_territories(
     auth: Auth,
     State(state): State<AppState>,
@@ -178,18 +184,24 @@ pub async fn territory_detail(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewTerritoryBody {
     /// Parent's code or id; omitted only for a district
     pub parent: Option<String>,
+    #[schema(pattern = "^(district|subdistrict|community|compound|building|entrance|dwelling)$")]
     pub kind: String,
     /// 12-digit statistical code down to community; parent code + "-" + suffix below
+    #[schema(pattern = "^[0-9]{12}(-[0-9A-Za-z]+)*$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 60, pattern = "\\S")]
     pub name: String,
     #[schema(value_type = Option<Object>)]
     pub geometry: Option<serde_json::Value>,
     /// Dwellings: exclusive area in m², at most two decimals
+    #[schema(pattern = "^([0-9]{1,7}(\\.[0-9]{1,2})?)?$")]
     pub area_m2: Option<String>,
     /// Dwellings: residential, commercial or parking
+    #[schema(pattern = "^(residential|commercial|parking)?$")]
     pub dwelling_use: Option<String>,
 }
 
@@ -216,7 +228,7 @@ pub async fn create_territory(
 }
 
 /// Counts for the whole district or a subtree (`within`).
-#[utoipa::path(get, path = "/api/v1/stats", params(ListParams), responses((status = 200, body = StatsView), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/stats", params(crate::query_docs::StatsQuery), responses((status = 200, body = StatsView), (status = 400, body = ErrorBody)))]
 pub async fn stats(
     auth: Auth,
     State(state): State<AppState>,
@@ -239,7 +251,7 @@ pub async fn coverage(
 
 /// Search residents: by name, pinyin, initials or whole ID number; filter by subtree and tag.
 /// Sort: name (pinyin order), -name, birth_date, -birth_date, address.
-#[utoipa::path(get, path = "/api/v1/people", params(ListParams), responses((status = 200, body = Paged<PersonView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/people", params(crate::query_docs::PeopleList), responses((status = 200, body = Paged<PersonView>), (status = 400, body = ErrorBody)))]
 pub async fn list_people(
     auth: Auth,
     State(state): State<AppState>,
@@ -264,8 +276,10 @@ pub async fn get_person(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RevealBody {
     /// Why the full numbers are needed (4–200 characters); kept in the audit log
+    #[schema(value_type = String, required = true, pattern = "^\\s*[^\\s\\u0000\\u202A-\\u202E\\u2066-\\u2069][^\\u0000\\u202A-\\u202E\\u2066-\\u2069]{2,198}[^\\s\\u0000\\u202A-\\u202E\\u2066-\\u2069]\\s*$")]
     pub reason: Option<String>,
 }
 
@@ -315,18 +329,22 @@ pub struct ExportParams {
 
 /// What a revealed export asks for: the same filters, and the reason it is needed.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RevealedExportBody {
     pub within: Option<String>,
     pub q: Option<String>,
+    #[schema(pattern = "^(elderly|disabled|veteran|low_income|new_employment|living_alone|child|volunteer)?$")]
     pub tag: Option<String>,
+    #[schema(pattern = "^(-?(name|birth_date)|address)?$")]
     pub sort: Option<String>,
     /// Why full numbers are needed (4–200 characters); goes to the audit log
+    #[schema(value_type = String, required = true, pattern = "^\\s*[^\\s\\u0000\\u202A-\\u202E\\u2066-\\u2069][^\\u0000\\u202A-\\u202E\\u2066-\\u2069]{2,198}[^\\s\\u0000\\u202A-\\u202E\\u2066-\\u2069]\\s*$")]
     pub reason: Option<String>,
 }
 
 /// Residents as CSV (UTF-8 with BOM, for Excel), ID and phone numbers masked whatever the
 /// parameters: a link (a GET) never unmasks. Every export is audited.
-#[utoipa::path(get, path = "/api/v1/people/export", params(ExportParams), responses((status = 200, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/people/export", params(crate::query_docs::PeopleExport), responses((status = 200, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn export_people(
     auth: Auth,
     State(state): State<AppState>,
@@ -353,10 +371,21 @@ pub async fn export_people_form(
     auth: Auth,
     State(state): State<AppState>,
     ui: crate::pages::Ui,
-    axum::Form(b): axum::Form<RevealedExportBody>,
+    axum::Form(f): axum::Form<RevealedExportForm>,
 ) -> Result<axum::response::Response, crate::pages::PageError> {
     use crate::pages::OrPage;
+    let b = RevealedExportBody { within: f.within, q: f.q, tag: f.tag, sort: f.sort, reason: f.reason };
     revealed_export(&auth, &state, b).await.page(&ui)
+}
+
+/// The people page's export form: the body's fields and the form's CSRF token.
+#[derive(Debug, Default, Deserialize)]
+pub struct RevealedExportForm {
+    pub within: Option<String>,
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    pub sort: Option<String>,
+    pub reason: Option<String>,
 }
 
 async fn revealed_export(
@@ -366,7 +395,15 @@ async fn revealed_export(
 ) -> Result<axum::response::Response, ApiError> {
     auth.require(Permission::RevealPersonal)?;
     let reason = reveal_reason(b.reason.as_deref())?;
-    let lp = ListParams { within: b.within, q: b.q, tag: b.tag, sort: b.sort, ..Default::default() };
+    // An empty field means "not given", as in the query string.
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let lp = ListParams {
+        within: given(b.within),
+        q: given(b.q),
+        tag: given(b.tag),
+        sort: given(b.sort),
+        ..Default::default()
+    };
     people_csv(auth, state, lp, Some(reason)).await
 }
 
@@ -433,7 +470,7 @@ pub fn csv_attachment(bytes: Vec<u8>, filename: &'static str) -> axum::response:
 }
 
 /// List households; sort: address, -address, number.
-#[utoipa::path(get, path = "/api/v1/households", params(ListParams), responses((status = 200, body = Paged<HouseholdView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/households", params(crate::query_docs::HouseholdList), responses((status = 200, body = Paged<HouseholdView>), (status = 400, body = ErrorBody)))]
 pub async fn list_households(
     auth: Auth,
     State(state): State<AppState>,
@@ -458,7 +495,7 @@ pub async fn get_household(
 
 /// Organisations: double-reporting units, social organisations, property companies, owners'
 /// committees. `within` lists those placed in a subtree; `kind` filters; sort code or name.
-#[utoipa::path(get, path = "/api/v1/organisations", params(ListParams), responses((status = 200, body = Paged<OrganisationView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/organisations", params(crate::query_docs::OrganisationList), responses((status = 200, body = Paged<OrganisationView>), (status = 400, body = ErrorBody)))]
 pub async fn list_organisations(
     auth: Auth,
     State(state): State<AppState>,
@@ -473,7 +510,7 @@ pub async fn list_organisations(
 
 /// Party-building alliances (区域治理型, 社会服务型, 社区毗邻型) led from a node in the subtree,
 /// with their member organisations.
-#[utoipa::path(get, path = "/api/v1/alliances", params(ListParams), responses((status = 200, body = Vec<AllianceView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/alliances", params(crate::query_docs::AllianceList), responses((status = 200, body = Vec<AllianceView>), (status = 400, body = ErrorBody)))]
 pub async fn list_alliances(
     auth: Auth,
     State(state): State<AppState>,
@@ -489,51 +526,10 @@ pub async fn list_alliances(
     Ok(Json(out))
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Jiayuan API",
-        description = "家园 — grassroots governance. Personal information is masked in every response."
-    ),
-    paths(
-        healthz,
-        list_territories,
-        get_territory,
-        create_territory,
-        coverage,
-        stats,
-        list_people,
-        get_person,
-        reveal_person,
-        export_people_revealed,
-        export_people,
-        list_households,
-        get_household,
-        list_organisations,
-        list_alliances
-    ),
-    components(schemas(
-        ErrorBody,
-        TerritoryView,
-        PersonView,
-        HouseholdView,
-        PersonDetailView,
-        HouseholdDetailView,
-        StatsView,
-        CoverageView,
-        TerritoryDetailView,
-        NewTerritoryBody,
-        RevealBody,
-        RevealedExportBody,
-        RevealedView,
-        OrganisationView,
-        AllianceView
-    ))
-)]
-pub struct ApiDoc;
-
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The OpenAPI document of the JSON API (see [`crate::openapi`]).
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(()), responses((status = 200, description = "This document", body = Object)))]
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
 }
 
 /// Unknown API paths answer in the API's error shape.

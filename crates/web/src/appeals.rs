@@ -35,12 +35,13 @@ fn bj_opt(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(bj_time)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CategoryView {
     pub code: String,
     pub parent: Option<String>,
     pub name: String,
     pub name_en: String,
+    #[schema(value_type = String)]
     pub lowest_level: Level,
     pub response_limits: String,
     pub resolve_limits: String,
@@ -53,6 +54,7 @@ fn limits_text(l: &jiayuan_domain::appeal::category::Limits) -> String {
 }
 
 /// The category tree in force (any signed-in user: they file appeals).
+#[utoipa::path(get, path = "/api/v1/appeal-categories", tag = "appeals", responses((status = 200, description = "The category tree in force: version and categories", body = Object)))]
 pub async fn api_categories(_auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let cfg = state.store.appeal_config().await?;
     let cats: Vec<CategoryView> = cfg
@@ -75,11 +77,12 @@ pub async fn api_categories(_auth: Auth, State(state): State<AppState>) -> Resul
 
 /// An appeal as the API shows it: the reporter's name masked for everyone but staff who
 /// may view it, the phone always masked.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AppealView {
     pub id: Uuid,
     pub number: String,
     pub version: i64,
+    #[schema(value_type = String)]
     pub status: Status,
     pub status_label: &'static str,
     pub open: bool,
@@ -181,18 +184,23 @@ async fn view(state: &AppState, who: &Viewer, a: &AppealRow) -> AppealView {
 }
 
 /// A new appeal, as JSON.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileBody {
+    #[schema(pattern = "^(walk_in|phone|grid_patrol|hotline_12345|web|open311)?$")]
     pub channel: Option<String>,
+    /// A category code of `GET /api/v1/appeal-categories`
     pub category: Option<String>,
+    #[schema(pattern = "^(normal|urgent|emergency)?$")]
     pub urgency: Option<String>,
     /// Territory id or code: a building or lower when known.
     pub territory: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub address: Option<String>,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: Option<f64>,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub long: Option<f64>,
     pub reporter_person_id: Option<Uuid>,
     pub reporter_name: Option<String>,
@@ -232,16 +240,17 @@ impl FileBody {
 }
 
 /// A likely duplicate, in brief: enough to decide whether to open it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DuplicateView {
     pub id: Uuid,
     pub number: String,
     pub title: String,
+    #[schema(value_type = String)]
     pub status: Status,
     pub created_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct FiledView {
     pub appeal: AppealView,
     pub tracking_code: Option<String>,
@@ -250,6 +259,7 @@ pub struct FiledView {
 
 /// File an appeal. 201 with the appeal, likely duplicates, and for a reporter without an
 /// account a tracking code (shown once).
+#[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals", request_body = FileBody, responses((status = 201, body = FiledView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 503, description = "Too many filings waiting; Retry-After says when to try again", body = crate::error::ErrorBody)))]
 pub async fn api_file(
     auth: Auth,
     State(state): State<AppState>,
@@ -279,7 +289,8 @@ pub async fn api_file(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppealParams {
     pub status: Option<String>,
     /// `true`: only what my level handles (my queue)
@@ -326,6 +337,7 @@ impl AppealParams {
 }
 
 /// Lists and queues: `mine=true&status=open` is my queue, overdue first, then by deadline.
+#[utoipa::path(get, path = "/api/v1/appeals", tag = "appeals", params(crate::query_docs::AppealList), responses((status = 200, body = Paged<AppealView>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_list(
     auth: Auth,
     State(state): State<AppState>,
@@ -347,7 +359,7 @@ pub async fn api_list(
     })))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: i64,
     pub at: String,
@@ -358,6 +370,7 @@ pub struct EventView {
     pub to_status: String,
     pub level: String,
     pub note: String,
+    #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }
 
@@ -376,7 +389,7 @@ pub fn event_view(e: &EventRow) -> EventView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PhotoView {
     pub id: Uuid,
     pub content_type: String,
@@ -393,17 +406,19 @@ fn photo_view(a: &AppealRow, p: &PhotoRow) -> PhotoView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AppealDetail {
     pub appeal: AppealView,
     pub timeline: Vec<EventView>,
     pub photos: Vec<PhotoView>,
     /// What the caller can do now.
+    #[schema(value_type = Vec<String>)]
     pub actions: Vec<Action>,
     pub possible_duplicates: Vec<AppealView>,
 }
 
 /// One appeal (by id or number) with its timeline and the actions open to the caller.
+#[utoipa::path(get, path = "/api/v1/appeals/{id}", tag = "appeals", params(("id" = String, Path, description = "Appeal id or number")), responses((status = 200, body = AppealDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_get(
     auth: Auth,
     State(state): State<AppState>,
@@ -415,6 +430,7 @@ pub async fn api_get(
 
 /// Opens the sealed reporter of an anonymous appeal: district administrators only, with a
 /// reason of 4–200 characters; audited.
+#[utoipa::path(post, path = "/api/v1/appeals/{id}/reporter", tag = "appeals", params(("id" = String, Path, description = "Appeal id or number")), request_body = crate::api::RevealBody, responses((status = 200, description = "Who filed it, as sealed", body = Object), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_unseal_reporter(
     auth: Auth,
     State(state): State<AppState>,
@@ -448,16 +464,24 @@ pub async fn detail(state: &AppState, who: &Viewer, id: &str) -> Result<AppealDe
     })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActBody {
+    #[schema(
+        pattern = "^(accept|decline|dispatch|assign|start|ask_help|escalate|return|resolve|verify|rework|close|rate|reopen|merge|request_hold|request_extension|approve|reject|resume|comment)$"
+    )]
     pub action: Option<String>,
+    /// The version last seen (409 if it changed since)
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
     pub note: Option<String>,
     pub assignee: Option<String>,
     pub target: Option<String>,
+    #[schema(pattern = "^(satisfied|basically_satisfied|unsatisfied)?$")]
     pub rating: Option<String>,
     pub merge_into: Option<String>,
+    /// For an extension: `3wd`, `24h`, `5wh`, `30m`
+    #[schema(pattern = "^([1-9][0-9]{0,3}(m|h|wh|wd))?$")]
     pub limit: Option<String>,
 }
 
@@ -490,6 +514,7 @@ impl ActBody {
 }
 
 /// Take an action. 409 for a stale version or an action the state does not allow.
+#[utoipa::path(post, path = "/api/v1/appeals/{id}/actions", tag = "appeals", params(("id" = String, Path, description = "Appeal id or number")), request_body = ActBody, responses((status = 200, body = AppealDetail), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, description = "A stale version, or an action the state does not allow", body = crate::error::ErrorBody)))]
 pub async fn api_act(
     auth: Auth,
     State(state): State<AppState>,
@@ -517,6 +542,7 @@ pub fn sniff_image(b: &[u8]) -> Option<&'static str> {
 
 /// Add a photo: the raw image as the body, `Content-Type: image/jpeg|png|webp`, at most 8 MiB.
 /// Stored outside the database; served only to those who may see the appeal.
+#[utoipa::path(post, path = "/api/v1/appeals/{id}/photos", tag = "appeals", params(("id" = String, Path, description = "Appeal id or number")), request_body(content = Vec<u8>, content_type = "image/jpeg"), responses((status = 201, body = PhotoView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 pub async fn api_add_photo(
     auth: Auth,
     State(state): State<AppState>,
@@ -597,6 +623,7 @@ pub async fn store_photo(
 }
 
 /// A photo, to those who may see its appeal.
+#[utoipa::path(get, path = "/api/v1/appeals/{id}/photos/{photo}", tag = "appeals", params(("id" = String, Path), ("photo" = String, Path)), responses((status = 200, description = "The image", content_type = "image/*"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_photo(
     auth: Auth,
     State(state): State<AppState>,
@@ -616,7 +643,8 @@ pub async fn api_photo(
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MeasureParams {
     pub within: Option<String>,
     /// YYYY-MM-DD, default: the first day of this month
@@ -656,6 +684,7 @@ impl MeasureParams {
 }
 
 /// The three rates and the counts behind them, from the rollups.
+#[utoipa::path(get, path = "/api/v1/appeals/measures", tag = "appeals", params(crate::query_docs::MeasureQuery), responses((status = 200, description = "Rates with their formulas, counts by category, level and day", body = Object), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_measures(
     auth: Auth,
     State(state): State<AppState>,
@@ -667,13 +696,14 @@ pub async fn api_measures(
     Ok(Json(state.store.appeal_measures(&who, &p.query(today)?).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClockView {
     pub now: String,
     pub settable: bool,
     pub last_run: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/clock", tag = "appeals", responses((status = 200, body = ClockView)))]
 pub async fn api_clock(_auth: Auth, State(state): State<AppState>) -> Result<Json<ClockView>, ApiError> {
     Ok(Json(ClockView {
         now: bj_time(state.clock.now()),
@@ -682,15 +712,17 @@ pub async fn api_clock(_auth: Auth, State(state): State<AppState>) -> Result<Jso
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetClock {
     /// RFC 3339 with an offset
+    #[schema(format = DateTime)]
     pub now: String,
 }
 
 /// Sets the test clock and runs the clock at once (only with `serve --test-clock`; district
 /// administrators only).
+#[utoipa::path(post, path = "/api/v1/clock", tag = "appeals", request_body = SetClock, responses((status = 200, body = ClockView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, description = "The server was not started with --test-clock", body = crate::error::ErrorBody)))]
 pub async fn api_set_clock(
     auth: Auth,
     State(state): State<AppState>,
@@ -713,12 +745,14 @@ pub async fn api_set_clock(
     api_clock(auth, State(state)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelBody {
     pub name: Option<String>,
     /// wecom, dingtalk or webhook
+    #[schema(pattern = "^(wecom|dingtalk|webhook)$")]
     pub kind: Option<String>,
+    #[schema(pattern = "^https?://[^\\s]+$")]
     pub url: Option<String>,
     /// HMAC key for webhooks, signing secret for DingTalk; stored encrypted
     pub secret: Option<String>,
@@ -729,11 +763,13 @@ pub struct ChannelBody {
 }
 
 /// Notification channels (appeal administrators).
+#[utoipa::path(get, path = "/api/v1/notify/channels", tag = "notifications", responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn api_channels(auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     auth.require(Permission::ManageAppeals)?;
     Ok(Json(serde_json::json!({"items": state.store.notify_channels().await?})))
 }
 
+#[utoipa::path(post, path = "/api/v1/notify/channels", tag = "notifications", request_body = ChannelBody, responses((status = 201, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_add_channel(
     auth: Auth,
     State(state): State<AppState>,
@@ -753,6 +789,7 @@ pub async fn api_add_channel(
 }
 
 /// The most recent outbox messages with every delivery attempt.
+#[utoipa::path(get, path = "/api/v1/notify/outbox", tag = "notifications", responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn api_outbox(auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     auth.require(Permission::ManageAppeals)?;
     let mut items = Vec::new();

@@ -30,7 +30,8 @@ fn check_json(path: &str, v: &Value) -> Result<(), ApiError> {
         Value::String(s) => check_text(path, s),
         Value::Array(items) => items.iter().try_for_each(|i| check_json(path, i)),
         Value::Object(map) => map.iter().try_for_each(|(k, v)| {
-            check_text(path, k)?;
+            // A field name with such characters is not echoed back: the body is at fault.
+            check_text("body", k)?;
             check_json(k, v)
         }),
         _ => Ok(()),
@@ -39,7 +40,7 @@ fn check_json(path: &str, v: &Value) -> Result<(), ApiError> {
 
 fn check_pairs(bytes: &[u8]) -> Result<(), ApiError> {
     form_urlencoded::parse(bytes).try_for_each(|(k, v)| {
-        check_text(&k, &k)?;
+        check_text("parameter", &k)?;
         check_text(&k, &v)
     })
 }
@@ -54,8 +55,29 @@ fn refuse(req: &Request<Body>, e: ApiError) -> Response {
     crate::pages::PageError { ui: Box::new(ui), err: e }.into_response()
 }
 
-/// The middleware: refuses hidden characters in the query and in JSON or form bodies.
-pub async fn refuse_hidden_text(req: Request<Body>, next: Next) -> Response {
+/// The URI without query parameters whose value is empty: in the API an empty parameter
+/// means "not given", as HTML forms and many clients send them (`?sort=&page=`).
+fn without_empty_params(uri: &axum::http::Uri) -> Option<axum::http::Uri> {
+    let q = uri.query()?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+    if pairs.iter().all(|(_, v)| !v.trim().is_empty()) {
+        return None;
+    }
+    let kept = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.trim().is_empty()))
+        .finish();
+    let pq = if kept.is_empty() { uri.path().to_string() } else { format!("{}?{kept}", uri.path()) };
+    pq.parse().ok()
+}
+
+/// The middleware: refuses hidden characters in the query and in JSON or form bodies, and
+/// drops empty query parameters of API requests.
+pub async fn refuse_hidden_text(mut req: Request<Body>, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        if let Some(uri) = without_empty_params(req.uri()) {
+            *req.uri_mut() = uri;
+        }
+    }
     if let Some(q) = req.uri().query() {
         if let Err(e) = check_pairs(q.as_bytes()) {
             return refuse(&req, e);

@@ -14,14 +14,16 @@ pub mod jobs;
 pub mod map;
 pub mod notify;
 pub mod open311;
+pub mod openapi;
 pub mod pages;
 pub mod proxy;
+pub mod query_docs;
 pub mod redirect;
 pub mod throttle;
 pub mod views;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::Router;
 use jiayuan_store::Store;
 use std::sync::Arc;
@@ -65,52 +67,76 @@ impl AppState {
     }
 }
 
+/// The JSON API's operations, written once: this builds the router and [`API_ROUTES`],
+/// which a test holds against the OpenAPI document so no operation goes undocumented.
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:path $(, limit $limit:expr)?;)*) => {
+        /// Every operation of the JSON API: (method, path under `/api/v1`).
+        pub const API_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn api_router() -> Router<AppState> {
+            Router::new()
+                $(.route($path, {
+                    let r = axum::routing::$method($handler);
+                    $(let r = r.layer(axum::extract::DefaultBodyLimit::max($limit));)?
+                    r
+                }))*
+        }
+    };
+}
+
+api_routes! {
+    get "/territories" => api::list_territories;
+    post "/territories" => api::create_territory;
+    get "/territories/{id}" => api::get_territory;
+    get "/territories/{id}/coverage" => api::coverage;
+    get "/stats" => api::stats;
+    get "/people" => api::list_people;
+    get "/people/{id}" => api::get_person;
+    post "/people/{id}/reveal" => api::reveal_person;
+    get "/people/export" => api::export_people;
+    post "/people/export" => api::export_people_revealed;
+    get "/households" => api::list_households;
+    get "/households/{id}" => api::get_household;
+    get "/organisations" => api::list_organisations;
+    get "/alliances" => api::list_alliances;
+    post "/auth/login" => account::api_login;
+    post "/auth/logout" => account::api_logout;
+    get "/auth/me" => account::api_me;
+    post "/auth/password" => account::api_password;
+    get "/auth/tokens" => account::api_tokens;
+    post "/auth/tokens" => account::api_create_token;
+    delete "/auth/tokens/{id}" => account::api_revoke_token;
+    get "/users" => admin::api_users;
+    post "/users" => admin::api_create_user;
+    get "/users/{username}" => admin::api_user;
+    post "/users/{username}/disable" => admin::api_disable;
+    post "/users/{username}/enable" => admin::api_enable;
+    post "/users/{username}/password" => admin::api_reset_password;
+    post "/users/{username}/grants" => admin::api_grant;
+    delete "/users/{username}/grants/{id}" => admin::api_revoke_grant;
+    get "/roles" => admin::api_roles;
+    get "/audit" => admin::api_audit;
+    get "/audit/export" => admin::audit_csv;
+    get "/openapi.json" => api::openapi;
+    get "/appeal-categories" => appeals::api_categories;
+    get "/appeals" => appeals::api_list;
+    post "/appeals" => appeals::api_file;
+    get "/appeals/measures" => appeals::api_measures;
+    get "/appeals/{id}" => appeals::api_get;
+    post "/appeals/{id}/actions" => appeals::api_act;
+    post "/appeals/{id}/reporter" => appeals::api_unseal_reporter;
+    post "/appeals/{id}/photos" => appeals::api_add_photo, limit appeals::PHOTO_LIMIT;
+    get "/appeals/{id}/photos/{photo}" => appeals::api_photo;
+    get "/clock" => appeals::api_clock;
+    post "/clock" => appeals::api_set_clock;
+    get "/notify/channels" => appeals::api_channels;
+    post "/notify/channels" => appeals::api_add_channel;
+    get "/notify/outbox" => appeals::api_outbox;
+}
+
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/territories", get(api::list_territories).post(api::create_territory))
-        .route("/territories/{id}", get(api::get_territory))
-        .route("/territories/{id}/coverage", get(api::coverage))
-        .route("/stats", get(api::stats))
-        .route("/people", get(api::list_people))
-        .route("/people/{id}", get(api::get_person))
-        .route("/people/{id}/reveal", post(api::reveal_person))
-        .route("/people/export", get(api::export_people).post(api::export_people_revealed))
-        .route("/households", get(api::list_households))
-        .route("/households/{id}", get(api::get_household))
-        .route("/organisations", get(api::list_organisations))
-        .route("/alliances", get(api::list_alliances))
-        .route("/auth/login", post(account::api_login))
-        .route("/auth/logout", post(account::api_logout))
-        .route("/auth/me", get(account::api_me))
-        .route("/auth/password", post(account::api_password))
-        .route("/auth/tokens", get(account::api_tokens).post(account::api_create_token))
-        .route("/auth/tokens/{id}", delete(account::api_revoke_token))
-        .route("/users", get(admin::api_users).post(admin::api_create_user))
-        .route("/users/{username}", get(admin::api_user))
-        .route("/users/{username}/disable", post(admin::api_disable))
-        .route("/users/{username}/enable", post(admin::api_enable))
-        .route("/users/{username}/password", post(admin::api_reset_password))
-        .route("/users/{username}/grants", post(admin::api_grant))
-        .route("/users/{username}/grants/{id}", delete(admin::api_revoke_grant))
-        .route("/roles", get(admin::api_roles))
-        .route("/audit", get(admin::api_audit))
-        .route("/audit/export", get(admin::audit_csv))
-        .route("/openapi.json", get(api::openapi))
-        .route("/appeal-categories", get(appeals::api_categories))
-        .route("/appeals", get(appeals::api_list).post(appeals::api_file))
-        .route("/appeals/measures", get(appeals::api_measures))
-        .route("/appeals/{id}", get(appeals::api_get))
-        .route("/appeals/{id}/actions", post(appeals::api_act))
-        .route("/appeals/{id}/reporter", post(appeals::api_unseal_reporter))
-        .route(
-            "/appeals/{id}/photos",
-            post(appeals::api_add_photo).layer(axum::extract::DefaultBodyLimit::max(appeals::PHOTO_LIMIT)),
-        )
-        .route("/appeals/{id}/photos/{photo}", get(appeals::api_photo))
-        .route("/clock", get(appeals::api_clock).post(appeals::api_set_clock))
-        .route("/notify/channels", get(appeals::api_channels).post(appeals::api_add_channel))
-        .route("/notify/outbox", get(appeals::api_outbox))
-        .fallback(api::api_not_found);
+    let api = api_router().fallback(api::api_not_found);
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(api::healthz))

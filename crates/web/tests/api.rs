@@ -56,12 +56,18 @@ async fn bad_input_is_named() {
             ("/api/v1/people?sort=salary", "sort"),
             ("/api/v1/people?tag=alien", "tag"),
             ("/api/v1/territories?kind=planet", "kind"),
-            ("/api/v1/people/not-a-uuid", "id"),
+            ("/api/v1/people?page=1000001", "page"),
         ] {
             let (s, v) = app.json(uri).await;
             assert_eq!(s, StatusCode::BAD_REQUEST, "{uri} on {}", t.name);
             assert_error(&v, field);
         }
+        // A path id that is not an id names nothing: 404, like an id that does not exist.
+        let (s, _) = app.json("/api/v1/people/not-a-uuid").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // An empty parameter is one not given.
+        let (s, _) = app.json("/api/v1/people?page=&sort=&tag=").await;
+        assert_eq!(s, StatusCode::OK);
         let (s, v) = app.json("/api/v1/people?within=999").await;
         assert_eq!(s, StatusCode::NOT_FOUND, "an unknown subtree looks like one outside the scope");
         assert_error(&v, "within");
@@ -235,5 +241,43 @@ async fn pages_render_in_chinese_and_english_and_never_show_full_ids() {
         assert_eq!(s, StatusCode::NOT_FOUND);
         assert!(html.contains("没有找到"));
         t.finish().await;
+    }
+}
+
+/// The router's operations and the OpenAPI document's are the same set: a new route without
+/// documentation (or documentation of a route that is gone) fails here.
+#[test]
+fn every_operation_is_documented_and_every_documented_one_exists() {
+    let doc = jiayuan_web::openapi::document();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                documented.push((method.to_string(), path.clone()));
+            }
+        }
+    }
+    let mut routed: Vec<(String, String)> =
+        jiayuan_web::API_ROUTES.iter().map(|(m, p)| (m.to_string(), format!("/api/v1{p}"))).collect();
+    routed.push(("get".into(), "/healthz".into()));
+    documented.sort();
+    routed.sort();
+    let missing: Vec<_> = routed.iter().filter(|r| !documented.contains(r)).collect();
+    let stale: Vec<_> = documented.iter().filter(|d| !routed.contains(d)).collect();
+    assert!(missing.is_empty(), "routes without documentation: {missing:?}");
+    assert!(stale.is_empty(), "documented but not routed: {stale:?}");
+    assert!(routed.len() >= 45, "{}", routed.len());
+    // Both ways to sign in are described, and every signed-in operation says 401.
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["cookie"]["in"], "cookie");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.keys().any(|k| k.starts_with('2')), "{method} {path} has no success answer");
+            if !["/healthz", "/api/v1/openapi.json", "/api/v1/auth/login"].contains(&path.as_str()) {
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            }
+        }
     }
 }
