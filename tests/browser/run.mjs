@@ -95,6 +95,31 @@ test('a grid worker reveals a resident\'s numbers only with a reason, and the re
   assert.match(await page.locator('table.rows').innerText(), /w1.*person\.reveal/s);
 });
 
+test('people export: the link is masked; full numbers only through the form, with a reason, audited', async (page, base) => {
+  await signedIn(page, base, 'w1');
+  await page.goto(base + '/people');
+  const link = page.getByRole('link', { name: /导出CSV/ });
+  const href = await link.getAttribute('href');
+  const masked = await page.request.get(base + href + '&reveal=true&reason=xxxx');
+  assert.equal(masked.status(), 200);
+  const maskedText = await masked.text();
+  assert.match(maskedText, /\*\*\*/, 'the link exports masked numbers');
+  assert.doesNotMatch(maskedText, /,\d{17}[\dX],/, 'no full number by a link, whatever its parameters');
+  await page.getByText('导出完整号码').first().click();
+  const reason = page.getByLabel('查看事由');
+  await reason.fill('核实');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    (async () => { await reason.fill('核实低保申请材料'); await page.getByRole('button', { name: '导出完整号码' }).click(); })(),
+  ]);
+  const full = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8');
+  assert.match(full, /,\d{17}[\dX],/, 'the form exports full numbers');
+  await page.context().clearCookies();
+  await signedIn(page, base, 'admin');
+  await page.goto(base + '/audit?action=people.export_revealed');
+  assert.match(await page.locator('table.rows').innerText(), /w1/);
+});
+
 test('an administrator creates an account; its first sign-in must change the password', async (page, base) => {
   await signedIn(page, base, 'c1');
   await page.goto(base + '/admin/users');
