@@ -17,6 +17,7 @@ pub mod resident_id;
 pub mod spreadsheet;
 pub mod territory;
 pub mod text;
+pub mod time;
 
 pub use area::Area;
 pub use error::FieldError;

@@ -161,12 +161,7 @@ pub async fn append_many(tx: &mut Tx, items: Vec<(&AuditCtx, AuditEvent<'_>)>) -
 }
 
 /// Beijing time as people read it: `2026-11-28T21:05:00+08:00`.
-pub fn beijing_time(t: DateTime<Utc>) -> String {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(tz) => t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        None => t.to_rfc3339(),
-    }
-}
+pub use jiayuan_domain::time::iso as beijing_time;
 
 /// Entries as CSV (UTF-8 with a BOM, for Excel), every field, hashes included, so that a
 /// copy can be checked against the chain later.

@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod model;
 pub mod org;
 pub mod people;
+pub mod report;
 pub mod schema;
 pub mod stats;
 pub mod territory;

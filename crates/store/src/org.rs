@@ -32,6 +32,14 @@ pub struct Alliance {
     pub members: i64,
 }
 
+/// An organisation with the alliance it was read for.
+#[derive(sqlx::FromRow)]
+struct MemberOf {
+    alliance_id: Uuid,
+    #[sqlx(flatten)]
+    org: Organisation,
+}
+
 impl Store {
     /// Organisations placed in the scope; district-level ones (no territory) only for a
     /// district-wide scope.
@@ -87,12 +95,27 @@ impl Store {
     }
 
     /// The member organisations of one alliance.
-    pub async fn alliance_members(&self, alliance_id: Uuid) -> Result<Vec<Organisation>> {
+    /// The members of many alliances in one query, by alliance.
+    pub async fn alliances_members(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Vec<Organisation>)>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = QueryParts::default();
+        let ph: Vec<String> = ids.iter().map(|id| q.bind(*id)).collect();
         let sql = format!(
-            "SELECT {ORG_COLS} FROM alliance_members m JOIN organisations o ON o.id = m.organisation_id \
-             LEFT JOIN territories t ON t.id = o.territory_id WHERE m.alliance_id = $1 ORDER BY o.kind, o.code"
+            "SELECT m.alliance_id, {ORG_COLS} FROM alliance_members m JOIN organisations o ON o.id = m.organisation_id \
+             LEFT JOIN territories t ON t.id = o.territory_id WHERE m.alliance_id IN ({}) ORDER BY o.kind, o.code",
+            ph.join(",")
         );
-        self.open_organisations(fetch_all(&self.db, &sql, &[alliance_id.into()]).await?)
+        let rows: Vec<MemberOf> = fetch_all(&self.db, &sql, &q.vals).await?;
+        let mut out: Vec<(Uuid, Vec<Organisation>)> = ids.iter().map(|id| (*id, Vec::new())).collect();
+        let orgs = self.open_organisations(rows.iter().map(|r| r.org.clone()).collect())?;
+        for (r, o) in rows.iter().zip(orgs) {
+            if let Some((_, v)) = out.iter_mut().find(|(id, _)| *id == r.alliance_id) {
+                v.push(o);
+            }
+        }
+        Ok(out)
     }
 
     /// Decrypts contact phone numbers as read from the table.

@@ -14,24 +14,49 @@ pub struct TestDb {
     cleanup: Option<(String, String)>,
 }
 
+/// A test that fails (panics) never reaches [`TestDb::finish`]: its database is dropped here
+/// instead, on a thread of its own since `Drop` cannot wait for async work.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (url, cleanup) = (self.url.clone(), self.cleanup.take());
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            remove_sqlite(path);
+        }
+        if let Some((admin_url, dbname)) = cleanup {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                rt.block_on(drop_database(&admin_url, &dbname));
+            })
+            .join();
+        }
+    }
+}
+
+fn remove_sqlite(path: &str) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+    let _ = std::fs::remove_dir_all(format!("{path}.media"));
+}
+
+async fn drop_database(admin_url: &str, dbname: &str) {
+    if let Ok(admin) = Store::connect(admin_url, Crypto::for_tests()).await {
+        let _ = on_db!(&admin.db, |p| sqlx::query(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+            .execute(p)
+            .await
+            .map(|_| ()));
+        admin.close().await;
+    }
+}
+
 impl TestDb {
     /// Closes the pool and drops the database (PostgreSQL) or file (SQLite).
-    pub async fn finish(self) {
+    pub async fn finish(mut self) {
         self.store.close().await;
-        if let Some((admin_url, dbname)) = self.cleanup {
-            if let Ok(admin) = Store::connect(&admin_url, Crypto::for_tests()).await {
-                let _ = on_db!(&admin.db, |p| sqlx::query(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
-                    .execute(p)
-                    .await
-                    .map(|_| ()));
-                admin.close().await;
-            }
-        } else if let Some(path) = self.url.strip_prefix("sqlite://") {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{path}{suffix}"));
-            }
-            let _ = std::fs::remove_dir_all(format!("{path}.media"));
+        if let Some((admin_url, dbname)) = self.cleanup.take() {
+            drop_database(&admin_url, &dbname).await;
         }
+        // SQLite files go in `drop`.
     }
 }
 

@@ -226,3 +226,27 @@ async fn territory_creation_validates_codes() {
         t.finish().await;
     }
 }
+
+/// A test that fails before `finish` still leaves no database behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_database_is_dropped_even_without_finish() {
+    for t in jiayuan_store::testing::all().await {
+        let (name, url) = (t.name, t.url.clone());
+        drop(t); // as a panic would
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            assert!(!std::path::Path::new(path).exists(), "{path} left behind");
+        } else {
+            let dbname = url.rsplit('/').next().unwrap().to_string();
+            let base = std::env::var("JIAYUAN_TEST_DATABASE_URL").unwrap();
+            let admin = jiayuan_store::Store::connect(&base, jiayuan_store::crypto::Crypto::for_tests()).await.unwrap();
+            let jiayuan_store::Db::Postgres(pool) = &admin.db else { unreachable!() };
+            let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")
+                .bind(&dbname)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(left, 0, "{dbname} left behind on {name}");
+            admin.close().await;
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use crate::auth::{self, safe_next, Auth, RequestMeta, PRE_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::ApiError;
 use crate::pages::{render, OrPage, PageError, Ui};
-use crate::AppState;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -86,7 +86,7 @@ fn login_error(e: LoginError) -> ApiError {
             code: "locked",
             message: format!(
                 "连续失败次数过多，账号已锁定至 {} (account locked after repeated failures)",
-                crate::admin::china_time(until)
+                jiayuan_domain::time::iso(until)
             ),
             field: None,
         },
@@ -201,10 +201,10 @@ impl From<ApiToken> for TokenView {
             id: t.id.to_string(),
             name: t.name,
             prefix: t.prefix,
-            created_at: t.created_at.to_rfc3339(),
-            expires_at: t.expires_at.map(|e| e.to_rfc3339()),
+            created_at: jiayuan_domain::time::iso(t.created_at),
+            expires_at: t.expires_at.map(jiayuan_domain::time::iso),
             revoked: t.revoked_at.is_some(),
-            last_used_at: t.last_used_at.map(|e| e.to_rfc3339()),
+            last_used_at: t.last_used_at.map(jiayuan_domain::time::iso),
         }
     }
 }

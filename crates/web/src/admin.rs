@@ -6,7 +6,7 @@ use crate::account::{grant_views, GrantView};
 use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
 use crate::pages::{render, OrPage, PageError, Ui};
-use crate::AppState;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -41,7 +41,7 @@ fn user_view(u: &User, grants: &[jiayuan_store::access::Grant]) -> UserView {
         locked: u.locked_until.is_some_and(|t| t > chrono::Utc::now()),
         must_change_password: u.must_change_password,
         demo: u.demo,
-        created_at: u.created_at.to_rfc3339(),
+        created_at: jiayuan_domain::time::iso(u.created_at),
         grants: grant_views(grants),
     }
 }
@@ -344,7 +344,7 @@ fn entry_view(e: AuditEntry) -> AuditEntryView {
     AuditEntryView {
         action_label: action_label(&e.action),
         seq: e.seq,
-        at: china_time(e.at),
+        at: jiayuan_domain::time::iso(e.at),
         actor: e.actor,
         role: e.role,
         scope_path: e.scope_path,
@@ -357,8 +357,6 @@ fn entry_view(e: AuditEntry) -> AuditEntryView {
         hash: e.hash,
     }
 }
-
-pub use jiayuan_store::audit::beijing_time as china_time;
 
 /// The audit log in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", params(crate::query_docs::AuditList), responses((status = 200, body = AuditPage), (status = 403, body = crate::error::ErrorBody)))]

@@ -2,8 +2,8 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
 use crate::views::*;
-use crate::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -518,11 +518,14 @@ pub async fn list_alliances(
 ) -> Result<Json<Vec<AllianceView>>, ApiError> {
     let scope = p.within(&state, auth.scope(Permission::ViewOrganisations)?).await?;
     let kind = p.kind.as_deref().filter(|s| !s.is_empty()).map(|k| AllianceKind::parse_field(k, "kind")).transpose()?;
-    let mut out = Vec::new();
-    for a in state.store.list_alliances(&scope, kind).await? {
-        let members = state.store.alliance_members(a.id).await?;
-        out.push(AllianceView::new(a, members));
-    }
+    let alliances = state.store.list_alliances(&scope, kind).await?;
+    let ids: Vec<Uuid> = alliances.iter().map(|a| a.id).collect();
+    let mut members = state.store.alliances_members(&ids).await?;
+    let out = alliances
+        .into_iter()
+        .zip(members.iter_mut())
+        .map(|(a, (_, m))| AllianceView::new(a, std::mem::take(m)))
+        .collect();
     Ok(Json(out))
 }
 

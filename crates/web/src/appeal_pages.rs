@@ -5,7 +5,7 @@ use crate::appeals::{bj_time, category_name, event_view, store_photo, ActBody, E
 use crate::auth::{self, Auth, RequestMeta, PRE_CSRF_COOKIE};
 use crate::error::ApiError;
 use crate::pages::{pager, render, OrPage, PageError, Ui};
-use crate::AppState;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -14,13 +14,10 @@ use axum::Form;
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::measure::Counter;
 use jiayuan_domain::appeal::{Action, Channel, Level, Rating, Urgency};
-use jiayuan_domain::TerritoryKind;
-use jiayuan_store::access::Scope;
 use jiayuan_store::accounts::new_token;
 use jiayuan_store::appeals::lifecycle::open_actions;
 use jiayuan_store::appeals::{path_prefixes, AppealQuery, AppealRow, NewAppeal, Viewer};
 use jiayuan_store::model::{Page, Territory};
-use jiayuan_store::territory::TerritoryQuery;
 use serde::Deserialize;
 
 /// One row of a queue or list.
@@ -438,45 +435,31 @@ async fn report_page_data(
     auth: Option<&Auth>,
     community: Option<String>,
 ) -> Result<(Vec<(String, String, bool)>, String, Vec<BuildingGroup>), PageError> {
-    let all = Scope::everything();
-    let q = TerritoryQuery { kind: Some(TerritoryKind::Community), ..Default::default() };
-    let comms = state.store.list_territories(&all, &q, Page::new(Some(1), Some(200)).page(ui)?).await.page(ui)?;
+    let comms = state.store.report_communities().await.page(ui)?;
     // A signed-in resident starts at their own building.
     let home = auth
         .and_then(|a| a.principal.grants.iter().find(|g| g.role == jiayuan_domain::access::Role::Resident))
         .map(|g| g.path.clone());
     let home_prefixes = home.as_deref().map(path_prefixes).unwrap_or_default();
     let chosen = match community.filter(|c| !c.trim().is_empty()) {
-        Some(c) => Some(c),
-        None => match home_prefixes.get(2) {
-            Some(p) => state.store.territory_code_at(p).await.ok(),
-            None => None,
-        },
+        Some(c) => comms.iter().find(|p| p.code == c.trim()),
+        None => home_prefixes.get(2).and_then(|p| comms.iter().find(|c| &c.path == p)),
     };
     let communities =
-        comms.items.iter().map(|c| (c.code.clone(), c.name.clone(), Some(&c.code) == chosen.as_ref())).collect();
+        comms.iter().map(|c| (c.code.clone(), c.name.clone(), chosen.is_some_and(|x| x.code == c.code))).collect();
     let mut buildings = Vec::new();
-    if let Some(code) = &chosen {
-        if let Ok(c) = state.store.territory_by_code(code).await {
-            for compound in state.store.children(c.id).await.page(ui)? {
-                let bs = state
-                    .store
-                    .children(compound.id)
-                    .await
-                    .page(ui)?
-                    .into_iter()
-                    .filter(|b| b.kind == "building")
-                    .map(|b| {
-                        let mine = home_prefixes.get(4) == Some(&b.path);
-                        (b.code, b.name, mine)
-                    })
-                    .collect::<Vec<_>>();
-                let mut group = vec![(compound.code.clone(), format!("{}（整个小区）", compound.name), false)];
-                group.extend(bs);
-                buildings.push((compound.name, group));
-            }
+    if let Some(c) = chosen {
+        for group in state.store.report_buildings(&c.path).await.page(ui)? {
+            let mut options =
+                vec![(group.compound.code.clone(), format!("{}（整个小区）", group.compound.name), false)];
+            options.extend(group.buildings.into_iter().map(|b| {
+                let mine = home_prefixes.get(4) == Some(&b.path);
+                (b.code, b.name, mine)
+            }));
+            buildings.push((group.compound.name, options));
         }
     }
+    let chosen = chosen.map(|c| c.code.clone());
     Ok((communities, chosen.unwrap_or_default(), buildings))
 }
 

@@ -4,8 +4,8 @@
 use crate::api::ListParams;
 use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
+use crate::state::AppState;
 use crate::views::Paged;
-use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -27,9 +27,7 @@ use uuid::Uuid;
 pub const PHOTO_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Beijing time with its offset, as every appeal time is shown.
-pub fn bj_time(t: DateTime<Utc>) -> String {
-    jiayuan_store::appeals::beijing(t).format("%Y-%m-%dT%H:%M:%S+08:00").to_string()
-}
+pub use jiayuan_domain::time::iso as bj_time;
 
 fn bj_opt(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(bj_time)
@@ -792,10 +790,12 @@ pub async fn api_add_channel(
 #[utoipa::path(get, path = "/api/v1/notify/outbox", tag = "notifications", responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn api_outbox(auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     auth.require(Permission::ManageAppeals)?;
-    let mut items = Vec::new();
-    for o in state.store.outbox_recent(100).await? {
-        let attempts = state.store.deliveries_of(o.id).await?;
-        items.push(serde_json::json!({"message": o, "deliveries": attempts}));
-    }
+    let items: Vec<serde_json::Value> = state
+        .store
+        .outbox_log(100)
+        .await?
+        .into_iter()
+        .map(|(o, attempts)| serde_json::json!({"message": o, "deliveries": attempts}))
+        .collect();
     Ok(Json(serde_json::json!({"counts": state.store.outbox_counts().await?, "items": items})))
 }

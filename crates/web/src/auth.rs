@@ -7,7 +7,7 @@
 //! minute. So a signed-in request costs a hash-map lookup, not a query.
 
 use crate::error::ApiError;
-use crate::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;

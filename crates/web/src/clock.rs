@@ -37,6 +37,6 @@ impl AppClock {
 }
 
 /// One round of the appeal clock and the rollups now (after the test clock moved).
-pub async fn tick_once(state: &crate::AppState) {
+pub async fn tick_once(state: &crate::state::AppState) {
     crate::jobs::clock_round(state).await;
 }

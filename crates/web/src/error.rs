@@ -44,6 +44,21 @@ impl ApiError {
         Self { status: StatusCode::SERVICE_UNAVAILABLE, code: "busy", message: message.into(), field: None }
     }
 
+    /// 409: the request clashes with what is there (a taken key, a stale version).
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        Self { status: StatusCode::CONFLICT, code: "conflict", message: message.into(), field: Some(field.to_string()) }
+    }
+
+    /// 413: the body is larger than this endpoint takes.
+    pub fn too_large() -> Self {
+        Self {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            message: "请求体过大 (request body too large)".into(),
+            field: Some("body".into()),
+        }
+    }
+
     pub fn not_found() -> Self {
         Self { status: StatusCode::NOT_FOUND, code: "not_found", message: "未找到 (not found)".into(), field: None }
     }
@@ -103,9 +118,7 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden(p) => Self::forbidden(p),
             StoreError::Invalid(f) => f.into(),
             StoreError::Missing(f) => Self { field: Some(f.field), message: f.message, ..Self::not_found() },
-            StoreError::Conflict { field, message } => {
-                Self { status: StatusCode::CONFLICT, code: "conflict", message, field: Some(field) }
-            }
+            StoreError::Conflict { field, message } => Self::conflict(&field, message),
             StoreError::Busy(message) => Self::busy(message),
             StoreError::Ledger(rows) => Self {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -139,5 +152,47 @@ impl IntoResponse for ApiError {
             res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiayuan_domain::access::Permission;
+
+    #[test]
+    fn store_errors_map_to_their_statuses() {
+        let cases: Vec<(StoreError, StatusCode, Option<&str>)> = vec![
+            (StoreError::NotFound, StatusCode::NOT_FOUND, None),
+            (StoreError::Forbidden(Permission::ViewPeople), StatusCode::FORBIDDEN, None),
+            (StoreError::invalid("code", "bad"), StatusCode::BAD_REQUEST, Some("code")),
+            (StoreError::missing("within", "none"), StatusCode::NOT_FOUND, Some("within")),
+            (
+                StoreError::Conflict { field: "username".into(), message: "taken".into() },
+                StatusCode::CONFLICT,
+                Some("username"),
+            ),
+            (StoreError::Busy("wait".into()), StatusCode::SERVICE_UNAVAILABLE, None),
+            (
+                StoreError::Ledger(vec![jiayuan_store::error::RowError {
+                    row: 2,
+                    column: "姓名".into(),
+                    message: "缺少".into(),
+                }]),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("file"),
+            ),
+            (StoreError::WrongKey, StatusCode::INTERNAL_SERVER_ERROR, None),
+        ];
+        for (e, status, field) in cases {
+            let a = ApiError::from(e);
+            assert_eq!(a.status, status, "{}", a.code);
+            assert_eq!(a.field.as_deref(), field, "{}", a.code);
+            assert!(!a.message.is_empty());
+        }
+        let r = ApiError::busy("x").into_response();
+        assert_eq!(r.headers()[axum::http::header::RETRY_AFTER], "1", "503 says when to come back");
+        assert_eq!(ApiError::too_large().status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(ApiError::conflict("version", "stale").field.as_deref(), Some("version"));
     }
 }

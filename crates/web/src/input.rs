@@ -92,7 +92,7 @@ pub async fn refuse_hidden_text(mut req: Request<Body>, next: Next) -> Response 
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
         Ok(b) => b,
-        Err(_) => return refuse(&Request::from_parts(parts, Body::empty()), too_large()),
+        Err(_) => return refuse(&Request::from_parts(parts, Body::empty()), ApiError::too_large()),
     };
     let checked = if json {
         // Malformed JSON is the handler's to report, with its own message.
@@ -107,15 +107,6 @@ pub async fn refuse_hidden_text(mut req: Request<Body>, next: Next) -> Response 
         return refuse(&Request::from_parts(parts, Body::empty()), e);
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
-}
-
-pub fn too_large() -> ApiError {
-    ApiError {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "too_large",
-        message: "请求体过大 (request body too large)".into(),
-        field: Some("body".into()),
-    }
 }
 
 /// The middleware: a 4xx without a JSON or HTML body gets the JSON error shape.
@@ -134,7 +125,7 @@ pub async fn json_errors(req: Request<Body>, next: Next) -> Response {
     let said = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string());
     let said = said.unwrap_or_default();
     let mut e = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
         StatusCode::METHOD_NOT_ALLOWED => ApiError {
             status,
             code: "method_not_allowed",

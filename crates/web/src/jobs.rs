@@ -13,7 +13,7 @@
 //! with the next round (supervision). [`Jobs::stop`] lets running rounds finish and ends the
 //! loops.
 
-use crate::AppState;
+use crate::state::AppState;
 use jiayuan_store::lead::Lead;
 use std::future::Future;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! retried with backoff, and since the rows live in the database nothing is lost across a
 //! restart. One sender runs per server process.
 
-use crate::AppState;
+use crate::state::AppState;
 use jiayuan_store::appeals::outbox::{render_body, signed_request, Due};
 use std::time::{Duration, Instant};
 

@@ -20,7 +20,7 @@
 
 use crate::appeals::bj_time;
 use crate::auth::resolve_token;
-use crate::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, Method, StatusCode};

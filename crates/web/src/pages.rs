@@ -5,7 +5,7 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::i18n::{t, Lang};
 use crate::map::{self, Shape};
-use crate::AppState;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};

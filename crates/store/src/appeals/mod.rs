@@ -15,7 +15,7 @@ use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_i64, fetch_optional, QueryParts, Value};
 use crate::model::{Page, Paged};
 use crate::{new_id, Result, Store, StoreError, Tx};
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use config::AppealConfig;
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::limits::{self, TimeLimit};
@@ -27,14 +27,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-/// Beijing is UTC+8 all year.
-pub fn beijing(t: DateTime<Utc>) -> NaiveDateTime {
-    (t + Duration::hours(8)).naive_utc()
-}
-
-pub fn from_beijing(n: NaiveDateTime) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&(n - Duration::hours(8)))
-}
+pub use jiayuan_domain::time::{beijing, from_beijing};
 
 /// When `limit` runs out if it starts at `start`; a year without calendar data is an error
 /// that names the calendar.
@@ -751,10 +744,6 @@ impl Store {
         fetch_optional(&self.db, &sql, &[crate::accounts::token_hash(code.trim()).into()])
             .await?
             .ok_or(StoreError::NotFound)
-    }
-
-    pub async fn reporter_phone(&self, a: &AppealRow) -> Result<Option<String>> {
-        Ok(self.crypto.decrypt_opt(a.reporter_phone_enc.as_deref())?)
     }
 
     pub async fn appeal_timeline(&self, a: &AppealRow) -> Result<Vec<EventRow>> {

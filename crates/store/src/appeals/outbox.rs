@@ -5,7 +5,7 @@
 
 use super::config::AppealConfig;
 use crate::audit::{self, AuditCtx, AuditEvent};
-use crate::batch::{exec, fetch_all, fetch_optional};
+use crate::batch::{exec, fetch_all};
 use crate::{new_id, Result, Store, StoreError, Tx};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -64,7 +64,7 @@ pub(crate) fn messages(
                 "level": level.as_str(),
                 "level_zh": level.label_zh(),
                 "handler_path": handler_path,
-                "at": super::beijing(now).format("%Y-%m-%dT%H:%M:%S+08:00").to_string(),
+                "at": jiayuan_domain::time::iso(now),
             }),
         ));
     }
@@ -308,13 +308,30 @@ impl Store {
         .await
     }
 
-    pub async fn deliveries_of(&self, outbox_id: Uuid) -> Result<Vec<DeliveryRow>> {
-        fetch_all(
+    /// The most recent messages, each with every delivery attempt: two queries.
+    pub async fn outbox_log(&self, limit: i64) -> Result<Vec<(OutboxRow, Vec<DeliveryRow>)>> {
+        let messages = self.outbox_recent(limit).await?;
+        if messages.is_empty() {
+            return Ok(vec![]);
+        }
+        let ph: Vec<String> = (1..=messages.len()).map(|i| format!("${i}")).collect();
+        let ids: Vec<crate::batch::Value> = messages.iter().map(|m| m.id.into()).collect();
+        let attempts: Vec<DeliveryRow> = fetch_all(
             &self.db,
-            "SELECT outbox_id, attempt, at, http_status, error, millis FROM outbox_deliveries WHERE outbox_id = $1 ORDER BY attempt",
-            &[outbox_id.into()],
+            &format!(
+                "SELECT outbox_id, attempt, at, http_status, error, millis FROM outbox_deliveries WHERE outbox_id IN ({}) ORDER BY attempt",
+                ph.join(",")
+            ),
+            &ids,
         )
-        .await
+        .await?;
+        Ok(messages
+            .into_iter()
+            .map(|m| {
+                let mine = attempts.iter().filter(|a| a.outbox_id == m.id).cloned().collect();
+                (m, mine)
+            })
+            .collect())
     }
 
     /// Claims the messages due for an attempt at `now`, oldest first, for this sender alone:
@@ -405,16 +422,6 @@ impl Store {
 
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
         fetch_all(&self.db, "SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status", &[]).await
-    }
-
-    pub async fn outbox_row(&self, id: Uuid) -> Result<OutboxRow> {
-        fetch_optional(
-            &self.db,
-            "SELECT id, channel_id, event, payload, status, attempts, next_attempt_at, created_at, sent_at, last_error FROM outbox WHERE id = $1",
-            &[id.into()],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)
     }
 }
 
