@@ -49,23 +49,28 @@ async fn sign_in(http: &reqwest::Client, base: &str, user: &str) -> (String, Str
     (cookie, v["csrf_token"].as_str().unwrap().to_string())
 }
 
-#[tokio::test]
-async fn every_acknowledged_appeal_survives_a_kill() {
-    for t in testing::all().await {
-        let (mut child, base) = start(&t.url);
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-        let (cookie, csrf) = sign_in(&http, &base, "r1").await;
-        let (_, me) = {
-            let r = http.get(format!("{base}/api/v1/auth/me")).header("cookie", &cookie).send().await.unwrap();
-            ((), serde_json::from_str::<serde_json::Value>(&r.text().await.unwrap()).unwrap())
-        };
-        let place = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
-        let acked: Arc<Mutex<Vec<String>>> = Arc::default();
-        let mut tasks = Vec::new();
-        for w in 0..4 {
-            let (http, base, cookie, csrf, place, acked) =
-                (http.clone(), base.clone(), cookie.clone(), csrf.clone(), place.clone(), acked.clone());
-            tasks.push(tokio::spawn(async move {
+/// What four clients filing as fast as they can saw: the numbers answered 201 with a whole
+/// body, and any other status (201 there: a body cut off).
+#[derive(Default, Clone)]
+struct Seen {
+    acked: Arc<Mutex<Vec<String>>>,
+    other: Arc<Mutex<Vec<u16>>>,
+}
+
+/// Starts four clients filing appeals at `place` until a request fails.
+fn load(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    csrf: &str,
+    place: &str,
+    seen: &Seen,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..4)
+        .map(|w| {
+            let (http, base, cookie, csrf, place, seen) =
+                (http.clone(), base.to_string(), cookie.to_string(), csrf.to_string(), place.to_string(), seen.clone());
+            tokio::spawn(async move {
                 for i in 0.. {
                     let body = serde_json::json!({"category": "other", "territory": place, "description": format!("负载 {w}-{i}")});
                     let r = http
@@ -78,26 +83,50 @@ async fn every_acknowledged_appeal_survives_a_kill() {
                         .await;
                     match r {
                         Ok(r) if r.status().as_u16() == 201 => {
-                            let v: serde_json::Value = match r.text().await {
-                                Ok(t) => serde_json::from_str(&t).unwrap_or_default(),
-                                Err(_) => break, // killed before the body arrived: not acknowledged
+                            // Cut off before the body arrived: not acknowledged, and noted
+                            // as a 201 among the other answers.
+                            let Ok(text) = r.text().await else {
+                                seen.other.lock().unwrap().push(201);
+                                break;
                             };
+                            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                             if let Some(n) = v["appeal"]["number"].as_str() {
-                                acked.lock().unwrap().push(n.to_string());
+                                seen.acked.lock().unwrap().push(n.to_string());
                             }
                         }
-                        _ => break,
+                        Ok(r) => {
+                            seen.other.lock().unwrap().push(r.status().as_u16());
+                            break;
+                        }
+                        // Refused or closed before it was accepted.
+                        Err(_) => break,
                     }
                 }
-            }));
-        }
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_acknowledged_appeal_survives_a_kill() {
+    for t in testing::all().await {
+        let (mut child, base) = start(&t.url);
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+        let (cookie, csrf) = sign_in(&http, &base, "r1").await;
+        let (_, me) = {
+            let r = http.get(format!("{base}/api/v1/auth/me")).header("cookie", &cookie).send().await.unwrap();
+            ((), serde_json::from_str::<serde_json::Value>(&r.text().await.unwrap()).unwrap())
+        };
+        let place = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let seen = Seen::default();
+        let tasks = load(&http, &base, &cookie, &csrf, &place, &seen);
         tokio::time::sleep(Duration::from_millis(1500)).await;
         child.kill().expect("SIGKILL the server");
         child.wait().unwrap();
         for task in tasks {
             let _ = task.await;
         }
-        let acked = acked.lock().unwrap().clone();
+        let acked = seen.acked.lock().unwrap().clone();
         assert!(acked.len() > 20, "the load ran before the kill ({} on {})", acked.len(), t.name);
 
         let (mut child, base) = start(&t.url);
@@ -135,46 +164,8 @@ async fn sigterm_answers_what_was_accepted_and_exits_0_within_10_s() {
         let r = http.get(format!("{base}/api/v1/auth/me")).header("cookie", &cookie).send().await.unwrap();
         let me: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
         let place = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
-        let acked: Arc<Mutex<Vec<String>>> = Arc::default();
-        let failures: Arc<Mutex<Vec<u16>>> = Arc::default();
-        let mut tasks = Vec::new();
-        for w in 0..4 {
-            let (http, base, cookie, csrf, place, acked, failures) = (
-                http.clone(),
-                base.clone(),
-                cookie.clone(),
-                csrf.clone(),
-                place.clone(),
-                acked.clone(),
-                failures.clone(),
-            );
-            tasks.push(tokio::spawn(async move {
-                for i in 0.. {
-                    let body = serde_json::json!({"category": "other", "territory": place, "description": format!("停机 {w}-{i}")});
-                    let r = http
-                        .post(format!("{base}/api/v1/appeals"))
-                        .header("cookie", &cookie)
-                        .header("x-csrf-token", &csrf)
-                        .header("content-type", "application/json")
-                        .body(body.to_string())
-                        .send()
-                        .await;
-                    match r {
-                        Ok(r) if r.status().as_u16() == 201 => {
-                            let text = r.text().await.expect("an accepted request gets its whole answer");
-                            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-                            acked.lock().unwrap().push(v["appeal"]["number"].as_str().unwrap().to_string());
-                        }
-                        Ok(r) => {
-                            failures.lock().unwrap().push(r.status().as_u16());
-                            break;
-                        }
-                        // Refused or closed before it was accepted: the server had stopped taking new work.
-                        Err(_) => break,
-                    }
-                }
-            }));
-        }
+        let seen = Seen::default();
+        let tasks = load(&http, &base, &cookie, &csrf, &place, &seen);
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let asked = std::time::Instant::now();
         let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -191,10 +182,10 @@ async fn sigterm_answers_what_was_accepted_and_exits_0_within_10_s() {
         for task in tasks {
             task.await.unwrap();
         }
-        let failures = failures.lock().unwrap().clone();
+        let failures = seen.other.lock().unwrap().clone();
         assert!(failures.is_empty(), "answers other than 201 during the stop: {failures:?}");
         assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "nothing listens after the stop");
-        let acked = acked.lock().unwrap().clone();
+        let acked = seen.acked.lock().unwrap().clone();
         assert!(acked.len() > 20, "the load ran before the stop ({} on {})", acked.len(), t.name);
 
         let (mut child, base) = start(&t.url);
