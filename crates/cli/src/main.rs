@@ -717,10 +717,7 @@ async fn appeals_command(db: &str, key_file: Option<&Path>, cmd: AppealsCmd) -> 
     let ctx = |what: &str| AuditCtx::operator(what);
     match cmd {
         AppealsCmd::Count => {
-            let all = jiayuan_store::batch::fetch_i64(&store.db, "SELECT count(*) FROM appeals", &[]).await?;
-            let open =
-                jiayuan_store::batch::fetch_i64(&store.db, "SELECT count(*) FROM appeals WHERE is_open = TRUE", &[])
-                    .await?;
+            let (all, open) = store.appeal_totals().await?;
             println!("{all} ({open} open)");
         }
         AppealsCmd::Tick => {

@@ -68,6 +68,13 @@ impl Store {
     }
 
     /// When the clock last ran, if ever.
+    /// How many appeals there are, and how many of them are open (for the operator).
+    pub async fn appeal_totals(&self) -> Result<(i64, i64)> {
+        let all = crate::batch::fetch_i64(&self.db, "SELECT count(*) FROM appeals", &[]).await?;
+        let open = crate::batch::fetch_i64(&self.db, "SELECT count(*) FROM appeals WHERE is_open = TRUE", &[]).await?;
+        Ok((all, open))
+    }
+
     pub async fn appeal_clock_last_run(&self) -> Result<Option<DateTime<Utc>>> {
         let r: Option<(DateTime<Utc>,)> =
             fetch_optional(&self.db, "SELECT at FROM clock_state WHERE name = 'appeals'", &[]).await?;
