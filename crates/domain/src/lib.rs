@@ -84,6 +84,18 @@ macro_rules! labelled_enum {
             }
         }
 
+        /// A stored code back into the value: only the code, never a label, and an error (never
+        /// a default) for anything else, so a corrupt row is noticed.
+        impl TryFrom<String> for $name {
+            type Error = $crate::FieldError;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    $crate::FieldError::new(stringify!($name), format!("“{s}” is not a stored {} code", stringify!($name)))
+                })
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

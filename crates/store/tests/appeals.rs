@@ -67,8 +67,8 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
         // A resident files about bl1's building: the building group takes it.
         let filed = s.file_appeal(&r1, &ctx(), &noise(&b), now).await.unwrap();
         let a = filed.appeal;
-        assert_eq!(a.handler_level, "building", "{}", t.name);
-        assert_eq!(a.status, "new");
+        assert_eq!(a.handler_level.as_str(), "building", "{}", t.name);
+        assert_eq!(a.status.as_str(), "new");
         assert!(filed.tracking_code.is_none(), "a signed-in resident follows it in their account");
         // Neighbour disputes: respond in 24 h, resolve in 7 working days (by the end of 9 December).
         assert_eq!(a.response_due_at, bj("2026-12-01 10:00"));
@@ -76,10 +76,10 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
 
         // A building without a group leader: the compound branch takes it.
         let o = s.file_appeal(&r1, &ctx(), &noise(&other), now).await.unwrap();
-        assert_eq!(o.appeal.handler_level, "compound");
+        assert_eq!(o.appeal.handler_level.as_str(), "compound");
         // A property matter starts at the compound even in bl1's building.
         let p = NewAppeal { category: "property.repair".into(), ..noise(&b) };
-        assert_eq!(s.file_appeal(&r1, &ctx(), &p, now).await.unwrap().appeal.handler_level, "compound");
+        assert_eq!(s.file_appeal(&r1, &ctx(), &p, now).await.unwrap().appeal.handler_level.as_str(), "compound");
         // Likely duplicates: same category, same building, open.
         let again = s.file_appeal(&r1, &ctx(), &noise(&b), now).await.unwrap();
         assert!(again.possible_duplicates.iter().any(|d| d.id == a.id));
@@ -147,7 +147,7 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
             )
             .await
             .unwrap();
-        assert_eq!(a.status, "resolved");
+        assert_eq!(a.status.as_str(), "resolved");
         let a = s.act_on_appeal(&r1, &ctx(), &id, &act(Action::Verify, 3, ""), now + Duration::hours(6)).await.unwrap();
         let rate = ActInput { rating: Some(Rating::Unsatisfied), ..act(Action::Rate, a.version, "") };
         let a = s.act_on_appeal(&r1, &ctx(), &id, &rate, now + Duration::hours(7)).await.unwrap();
@@ -156,7 +156,7 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
             .act_on_appeal(&r1, &ctx(), &id, &act(Action::Reopen, a.version, ""), now + Duration::hours(8))
             .await
             .unwrap();
-        assert_eq!(a.status, "in_progress");
+        assert_eq!(a.status.as_str(), "in_progress");
         let a = s
             .act_on_appeal(
                 &bl1,
@@ -191,7 +191,10 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
         let e = s.act_on_appeal(&bl1, &ctx(), &dup.id.to_string(), &m, now).await.unwrap_err();
         assert_eq!(bad(e), "merge_into", "bl1 cannot see the other building's appeal");
         let m = ActInput { merge_into: Some(anon.appeal.number.to_string()), ..act(Action::Merge, 1, "") };
-        assert_eq!(s.act_on_appeal(&bl1, &ctx(), &dup.id.to_string(), &m, now).await.unwrap().status, "merged");
+        assert_eq!(
+            s.act_on_appeal(&bl1, &ctx(), &dup.id.to_string(), &m, now).await.unwrap().status.as_str(),
+            "merged"
+        );
         let e = s
             .act_on_appeal(&bl1, &ctx(), &anon.appeal.id.to_string(), &act(Action::Escalate, 1, "需要小区协调"), now)
             .await
@@ -339,6 +342,42 @@ async fn the_clock_warns_marks_overdue_escalates_and_catches_up_once() {
         assert_eq!((m.totals.get(Counter::Overdue), m.totals.get(Counter::Escalated)), (1, 1));
         assert_eq!((m.open_now, m.overdue_now), (0, 0), "the compound handles it now, above the building");
         let _ = Status::New;
+        t.finish().await;
+    }
+}
+
+/// A stored status or level that is not one of the codes is an error when read, never quietly
+/// taken for "new" or "community".
+#[tokio::test]
+async fn a_corrupt_status_or_level_is_an_error_not_a_default() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let (b, _) = buildings(s).await;
+        let admin = viewer(s, "admin").await;
+        let filed = s.file_appeal(&viewer(s, "r1").await, &ctx(), &noise(&b), bj("2026-11-30 10:00")).await.unwrap();
+        let id = filed.appeal.id.to_string();
+        assert!(s.appeal(&admin, &id).await.is_ok());
+        for (col, value) in [("status", "lost"), ("handler_level", "floor")] {
+            let sql = format!("UPDATE appeals SET {col} = $1 WHERE id = $2");
+            jiayuan_store::on_db!(&s.db, |p| sqlx::query(&sql)
+                .bind(value)
+                .bind(filed.appeal.id)
+                .execute(p)
+                .await
+                .map(|_| ()))
+            .unwrap();
+            let e = s.appeal(&admin, &id).await.unwrap_err();
+            assert!(matches!(e, StoreError::Db(_)), "{col} = {value} read as {e:?} on {}", t.name);
+            let good = if col == "status" { "new" } else { "building" };
+            jiayuan_store::on_db!(&s.db, |p| sqlx::query(&sql)
+                .bind(good)
+                .bind(filed.appeal.id)
+                .execute(p)
+                .await
+                .map(|_| ()))
+            .unwrap();
+        }
         t.finish().await;
     }
 }

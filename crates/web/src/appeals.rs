@@ -139,7 +139,7 @@ pub fn appeal_view(state: &AppState, who: &Viewer, a: &AppealRow, cat_name: Stri
         urgency: a.urgency.clone(),
         territory_id: a.territory_id,
         location_path: a.path.clone(),
-        handler_level: a.handler_level.clone(),
+        handler_level: a.handler_level.as_str().to_string(),
         handler_level_label: level.label_zh(),
         handler_id: a.handler_id,
         department: a.department.clone(),

@@ -244,7 +244,8 @@ pub struct AppealRow {
     pub id: Uuid,
     pub number: i64,
     pub version: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub is_open: bool,
     pub channel: String,
     pub category_code: String,
@@ -252,7 +253,8 @@ pub struct AppealRow {
     pub urgency: String,
     pub territory_id: Uuid,
     pub path: String,
-    pub handler_level: String,
+    #[sqlx(try_from = "String")]
+    pub handler_level: Level,
     pub handler_id: Uuid,
     pub handler_path: String,
     pub department: Option<String>,
@@ -294,11 +296,11 @@ pub struct AppealRow {
 
 impl AppealRow {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::New)
+        self.status
     }
 
     pub fn level(&self) -> Level {
-        Level::parse(&self.handler_level).unwrap_or(Level::Community)
+        self.handler_level
     }
 
     /// The deadline the clock is watching now: acceptance while new, else resolution.
@@ -593,7 +595,7 @@ impl Store {
             id,
             number: 0,
             version: 1,
-            status: Status::New.as_str().into(),
+            status: Status::New,
             is_open: true,
             channel: channel.as_str().into(),
             category_code: cat.code.clone(),
@@ -601,7 +603,7 @@ impl Store {
             urgency: urgency.as_str().into(),
             territory_id: loc.id,
             path: loc.path.clone(),
-            handler_level: level.as_str().into(),
+            handler_level: level,
             handler_id: handler.id,
             handler_path: handler.path.clone(),
             department: department.clone(),
