@@ -373,12 +373,27 @@ pub async fn export_people_form(
     ui: crate::pages::Ui,
     axum::Form(f): axum::Form<RevealedExportForm>,
 ) -> Result<axum::response::Response, crate::pages::PageError> {
-    use crate::pages::OrPage;
-    let b = RevealedExportBody { within: f.within, q: f.q, tag: f.tag, sort: f.sort, reason: f.reason };
-    revealed_export(&auth, &state, b).await.page(&ui)
+    let b = RevealedExportBody {
+        within: f.within.clone(),
+        q: f.q.clone(),
+        tag: f.tag.clone(),
+        sort: f.sort.clone(),
+        reason: f.reason.clone(),
+    };
+    match revealed_export(&auth, &state, b).await {
+        Ok(csv) => Ok(csv),
+        // Back on the people page, the form open, the reason as typed, the message beside it.
+        Err(e) if e.status.is_client_error() => {
+            let p = crate::pages::PageParams { q: f.q, within: f.within, tag: f.tag, sort: f.sort, page: None };
+            let refused = crate::pages::ExportRefused { reason: f.reason.unwrap_or_default(), error: e.message };
+            crate::pages::people_page(&auth, &state, ui, p, Some(refused)).await
+        }
+        Err(e) => Err(crate::pages::PageError { ui: Box::new(ui), err: e }),
+    }
 }
 
-/// The people page's export form: the body's fields and the form's CSRF token.
+/// The people page's export form: the fields of [`RevealedExportBody`], read leniently since
+/// the form also carries its `csrf` field (checked by the middleware).
 #[derive(Debug, Default, Deserialize)]
 pub struct RevealedExportForm {
     pub within: Option<String>,

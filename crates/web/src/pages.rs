@@ -459,6 +459,8 @@ struct ExportControls {
     href: String,
     /// Whether the reveal form (POST, reason) is offered.
     reveal: bool,
+    /// A refused export: the form opens again with what was typed.
+    refused: Option<ExportRefused>,
 }
 
 fn sex_label(lang: Lang, s: &str) -> &'static str {
@@ -542,15 +544,34 @@ pub async fn people(
     ui: Ui,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
+    people_page(&auth, &state, ui, p, None).await
+}
+
+/// A revealed export that was refused: the reason as typed, and what is wrong with it.
+pub struct ExportRefused {
+    pub reason: String,
+    pub error: String,
+}
+
+/// The people list; after a refused export, with the export form open, the reason kept and
+/// the message beside it.
+pub async fn people_page(
+    auth: &Auth,
+    state: &AppState,
+    ui: Ui,
+    p: PageParams,
+    refused: Option<ExportRefused>,
+) -> Result<Response, PageError> {
     let lang = ui.lang;
     let lp = list_params(&p);
     let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
     let result = async {
         let page = lp.page()?;
-        let scope = lp.within(&state, scope).await?;
+        let scope = lp.within(state, scope).await?;
         Ok::<_, ApiError>(state.store.list_people(&scope, &lp.people_query()?, page).await?)
     }
     .await;
+    let status = refused.as_ref().map(|_| StatusCode::BAD_REQUEST);
     let spec = ListSpec {
         title: t(lang, "nav.people"),
         placeholder: t(lang, "search.people"),
@@ -564,9 +585,10 @@ pub async fn people(
                 crate::auth::urlencode(p.q.as_deref().unwrap_or(""))
             ),
             reveal: auth.principal.can(Permission::RevealPersonal),
+            refused,
         }),
     };
-    list_page(ui, &p, spec, result, |p| Row {
+    let res = list_page(ui, &p, spec, result, |p| Row {
         href: format!("/people/{}", p.id),
         cells: vec![
             p.name,
@@ -576,6 +598,10 @@ pub async fn people(
             p.phone.as_deref().map(mask_phone_str).unwrap_or_default(),
             tags_label(lang, &p.tags),
         ],
+    })?;
+    Ok(match status {
+        Some(s) => (s, res).into_response(),
+        None => res,
     })
 }
 

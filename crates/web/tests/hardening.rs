@@ -55,8 +55,15 @@ async fn a_link_never_unmasks_an_export_only_a_post_with_a_reason_does() {
         let r = c1.send("POST", "/api/v1/people/export", Some(("application/json", "{}".into()))).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert_error(&serde_json::from_str(&r.body).unwrap(), "reason");
-        // The page's form.
+        // The page's form: a mistake brings the people page back with the reason as typed and
+        // the message beside it; the right reason downloads.
         let csrf = c1.csrf.clone().unwrap();
+        let r = c1.send("POST", "/people.csv", form(&[("csrf", &csrf), ("reason", "核实"), ("q", "王")])).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "on {}", t.name);
+        assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(r.body.contains("value=\"核实\""), "the typed reason is kept");
+        assert!(r.body.contains("id=\"export-error\"") && r.body.contains("4–200"), "the message is shown");
+        assert!(r.body.contains("value=\"王\""), "the search is kept");
         let r = c1.send("POST", "/people.csv", form(&[("csrf", &csrf), ("reason", "核实低保申请材料")])).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(has_full_id(&r.body));
@@ -497,13 +504,21 @@ async fn open311_places_points_keeps_words_audits_and_pages_the_public() {
         assert_eq!(e["actor"], "c1", "{audit}");
         assert!(!e["ip"].as_str().unwrap().is_empty() && !e["request_id"].as_str().unwrap().is_empty(), "{e}");
 
-        // The public list: pages of at most 50, a few a minute per address.
+        // The public list: pages of at most 50, a few a minute per address. There are more
+        // than 50 appeals, so the default page is full.
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let (_, me) = bl1.json("/api/v1/auth/me").await;
+        let mine = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        for i in 0..52 {
+            let body = json!({"category": "other", "territory": mine, "description": format!("第{i}件")}).to_string();
+            assert_eq!(bl1.call("POST", "/api/v1/appeals", Some(&body)).await.0, StatusCode::CREATED);
+        }
         let public = App::anonymous(state.clone());
         let (s, e) = public.json("/open311/v2/requests.json?page_size=51").await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
         let (s, list) = public.json("/open311/v2/requests.json").await;
         assert_eq!(s, StatusCode::OK);
-        assert!(list.as_array().unwrap().len() <= 50);
+        assert_eq!(list.as_array().unwrap().len(), 50, "a full default page on {}", t.name);
         for _ in 0..2 {
             public.json("/open311/v2/requests.json").await;
         }
