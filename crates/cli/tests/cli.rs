@@ -222,7 +222,7 @@ async fn accounts_tokens_and_the_audit_chain_from_the_command_line() {
         let o = jiayuan(&db, &["audit", "export", csv.to_str().unwrap()]);
         assert!(o.status.success(), "{}", text(&o));
         assert!(std::fs::read_to_string(&csv).unwrap().contains("user.create"));
-        jiayuan_store::on_db!(&t.store.db, |p| sqlx::query(
+        jiayuan_store::on_db!(t.store.raw_db(), |p| sqlx::query(
             "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2"
         )
         .execute(p)

@@ -46,6 +46,8 @@ impl std::fmt::Display for Denied {
     }
 }
 
+impl std::error::Error for Denied {}
+
 impl Principal {
     /// The operator at the command line, who holds the key and so can read everything anyway.
     pub fn operator() -> Self {
@@ -120,8 +122,10 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Everything: the scope of the operator at the command line, who holds the key.
-    pub fn everything() -> Self {
+    /// Everything. Outside the store it is reached only as the operator's scope
+    /// ([`Principal::operator`], for the command line and the background jobs) or, in tests,
+    /// through `testing::everything`.
+    pub(crate) fn everything() -> Self {
         Self { subtrees: vec![Subtree::all()], own_person: None }
     }
 

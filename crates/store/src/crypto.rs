@@ -66,6 +66,7 @@ impl Crypto {
     }
 
     /// A fixed key for tests only.
+    #[cfg(any(test, feature = "testing"))]
     pub fn for_tests() -> Self {
         Self::new(&[7u8; 32])
     }

@@ -27,12 +27,17 @@ pub enum Scale {
 }
 
 impl Scale {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "small" => Some(Scale::Small),
-            "seed" => Some(Scale::Seed),
-            _ => None,
+    pub const ALL: &'static [Scale] = &[Scale::Seed, Scale::Small];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scale::Small => "small",
+            Scale::Seed => "seed",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
     }
 }
 

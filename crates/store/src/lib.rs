@@ -24,6 +24,7 @@ pub mod report;
 pub mod schema;
 pub mod stats;
 pub mod territory;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::StoreError;
@@ -95,17 +96,17 @@ pub enum Backend {
 /// The store: a pool, and the key that opens the personal information in it.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub db: Db,
-    pub crypto: std::sync::Arc<crypto::Crypto>,
+    pub(crate) db: Db,
+    pub(crate) crypto: std::sync::Arc<crypto::Crypto>,
     /// Configuration read on every appeal write (categories, rules, calendar, channels).
-    pub cache: std::sync::Arc<appeals::config::ConfigCache>,
+    pub(crate) cache: std::sync::Arc<appeals::config::ConfigCache>,
     /// SQLite has one writer at a time. Transactions from this process queue here instead of
     /// meeting the database lock, whose busy handler sleeps and makes latency spiky.
-    pub write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The writer that files appeals in batches (see `appeals::intake`).
-    pub intake: std::sync::Arc<appeals::intake::Intake>,
+    pub(crate) intake: std::sync::Arc<appeals::intake::Intake>,
     /// Failed sign-ins under names with no account (see [`accounts::UnknownLogins`]).
-    pub unknown_logins: std::sync::Arc<accounts::UnknownLogins>,
+    pub(crate) unknown_logins: std::sync::Arc<accounts::UnknownLogins>,
     /// Where files that belong with the database (appeal photos) are kept by default.
     media_dir: std::path::PathBuf,
 }
@@ -160,6 +161,12 @@ impl Store {
     /// `./jiayuan-media` (PostgreSQL, in-memory SQLite).
     pub fn media_dir(&self) -> &std::path::Path {
         &self.media_dir
+    }
+
+    /// Forgets the configuration read so far (categories, rules, settings, channels): after
+    /// another process, such as the demo writer, changed it underneath this one.
+    pub fn forget_configuration(&self) {
+        self.cache.clear();
     }
 
     pub fn backend(&self) -> Backend {

@@ -103,3 +103,35 @@ pub async fn all() -> Vec<TestDb> {
     }
     v
 }
+
+/// Handles that only tests may hold: the raw pool to tamper with, the writer to block.
+impl Store {
+    /// The pool itself, for tests that corrupt or inspect rows behind the store's back.
+    pub fn raw_db(&self) -> &crate::Db {
+        &self.db
+    }
+
+    /// Holds SQLite's single-writer lock (so filings queue) until the guard drops; `None` on
+    /// PostgreSQL, which has no such lock.
+    pub async fn hold_writer(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.db {
+            crate::Db::Sqlite(_) => Some(self.write_lock.clone().lock_owned().await),
+            crate::Db::Postgres(_) => None,
+        }
+    }
+
+    /// Shrinks the intake queue so a test can fill it.
+    pub fn set_intake_capacity(&self, n: usize) {
+        self.intake.set_capacity(n);
+    }
+
+    /// An appeal read without any scope.
+    pub async fn appeal_row_for_tests(&self, id: uuid::Uuid) -> crate::appeals::AppealRow {
+        self.appeal_row(id).await.expect("appeal exists")
+    }
+}
+
+/// The operator's scope over the whole database, for tests that read around any grant.
+pub fn everything() -> crate::access::Scope {
+    crate::access::Scope::everything()
+}

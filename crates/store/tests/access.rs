@@ -1,7 +1,7 @@
 //! Accounts, sign-in, scopes, the audit chain and key rotation, on every backend.
 
 use jiayuan_domain::access::{Role, DEMO_PASSWORD};
-use jiayuan_store::access::{Principal, Scope};
+use jiayuan_store::access::Principal;
 use jiayuan_store::accounts::{LoginError, NewUser};
 use jiayuan_store::audit::AuditCtx;
 use jiayuan_store::crypto::Crypto;
@@ -15,7 +15,7 @@ fn ctx() -> AuditCtx {
 }
 
 async fn sql(s: &jiayuan_store::Store, q: &str) {
-    on_db!(&s.db, |p| sqlx::query(q).execute(p).await.map(|_| ())).unwrap();
+    on_db!(s.raw_db(), |p| sqlx::query(q).execute(p).await.map(|_| ())).unwrap();
 }
 
 #[tokio::test]
@@ -68,7 +68,7 @@ async fn scopes_hide_siblings_and_grants_stay_inside_the_granter() {
         let someone = mine.items[0].id;
         assert!(s.person_detail(&c1_scope, someone).await.is_ok());
         assert!(matches!(s.person_detail(&c2_scope, someone).await, Err(StoreError::NotFound)), "{}", t.name);
-        let all = s.list_people(&Scope::everything(), &PeopleQuery::default(), page).await.unwrap();
+        let all = s.list_people(&jiayuan_store::testing::everything(), &PeopleQuery::default(), page).await.unwrap();
         assert!(all.total > mine.total);
 
         // A resident sees exactly themselves.
@@ -145,7 +145,7 @@ async fn audit_verify_catches_edits_insertions_and_deletions() {
 
         // Edit one entry's result.
         let (was,): (String,) =
-            on_db!(&s.db, |p| sqlx::query_as("SELECT result FROM audit_log WHERE seq = 2").fetch_one(p).await).unwrap();
+            on_db!(s.raw_db(), |p| sqlx::query_as("SELECT result FROM audit_log WHERE seq = 2").fetch_one(p).await).unwrap();
         sql(s, "UPDATE audit_log SET result = 'edited' WHERE seq = 2").await;
         let r = s.verify_audit().await.unwrap();
         assert!(!r.ok() && r.problems[0].contains("entry 2"), "{:?} on {}", r.problems, t.name);
@@ -154,7 +154,7 @@ async fn audit_verify_catches_edits_insertions_and_deletions() {
 
         // Delete one in the middle, then the last one.
         let backup: (String,) =
-            on_db!(&s.db, |p| sqlx::query_as("SELECT hash FROM audit_log WHERE seq = 3").fetch_one(p).await).unwrap();
+            on_db!(s.raw_db(), |p| sqlx::query_as("SELECT hash FROM audit_log WHERE seq = 3").fetch_one(p).await).unwrap();
         sql(s, "DELETE FROM audit_log WHERE seq = 3").await;
         assert!(!s.verify_audit().await.unwrap().ok());
         let last = good.head_seq;
@@ -209,7 +209,7 @@ async fn key_rotation_re_encrypts_everything() {
         let s = &t.store;
         s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
         let page = Page::new(Some(1), Some(3)).unwrap();
-        let before = s.list_people(&Scope::everything(), &PeopleQuery::default(), page).await.unwrap();
+        let before = s.list_people(&jiayuan_store::testing::everything(), &PeopleQuery::default(), page).await.unwrap();
         let new = Crypto::new(&[9u8; 32]);
         let report = s.rotate_key(&new, &|_, _| {}).await.unwrap();
         assert!(report.people > 0);
@@ -217,13 +217,13 @@ async fn key_rotation_re_encrypts_everything() {
         assert!(matches!(s.check_schema().await, Err(StoreError::WrongKey)), "{}", t.name);
         let reopened = jiayuan_store::Store::connect(&t.url, new).await.unwrap();
         reopened.check_schema().await.unwrap();
-        let after = reopened.list_people(&Scope::everything(), &PeopleQuery::default(), page).await.unwrap();
+        let after = reopened.list_people(&jiayuan_store::testing::everything(), &PeopleQuery::default(), page).await.unwrap();
         assert_eq!(
             before.items.iter().map(|p| &p.id_number).collect::<Vec<_>>(),
             after.items.iter().map(|p| &p.id_number).collect::<Vec<_>>()
         );
         let q = PeopleQuery { q: Some(before.items[0].id_number.clone()), ..Default::default() };
-        assert_eq!(reopened.list_people(&Scope::everything(), &q, page).await.unwrap().total, 1);
+        assert_eq!(reopened.list_people(&jiayuan_store::testing::everything(), &q, page).await.unwrap().total, 1);
         assert!(reopened.verify_audit().await.unwrap().ok());
         reopened.close().await;
         t.finish().await;

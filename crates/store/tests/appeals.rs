@@ -248,7 +248,7 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
         // Counting twice is impossible: everything is rolled.
         assert_eq!(s.roll_up_all_appeals().await.unwrap(), 0);
         // The monthly rollups (November here) agree with the daily ones they can be rebuilt from.
-        jiayuan_store::on_db!(&s.db, |p| sqlx::query("DELETE FROM appeal_rollups_monthly")
+        jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query("DELETE FROM appeal_rollups_monthly")
             .execute(p)
             .await
             .map(|_| ()))
@@ -360,7 +360,7 @@ async fn a_corrupt_status_or_level_is_an_error_not_a_default() {
         assert!(s.appeal(&admin, &id).await.is_ok());
         for (col, value) in [("status", "lost"), ("handler_level", "floor")] {
             let sql = format!("UPDATE appeals SET {col} = $1 WHERE id = $2");
-            jiayuan_store::on_db!(&s.db, |p| sqlx::query(&sql)
+            jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(&sql)
                 .bind(value)
                 .bind(filed.appeal.id)
                 .execute(p)
@@ -370,7 +370,7 @@ async fn a_corrupt_status_or_level_is_an_error_not_a_default() {
             let e = s.appeal(&admin, &id).await.unwrap_err();
             assert!(matches!(e, StoreError::Db(_)), "{col} = {value} read as {e:?} on {}", t.name);
             let good = if col == "status" { "new" } else { "building" };
-            jiayuan_store::on_db!(&s.db, |p| sqlx::query(&sql)
+            jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(&sql)
                 .bind(good)
                 .bind(filed.appeal.id)
                 .execute(p)

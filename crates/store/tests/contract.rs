@@ -1,7 +1,6 @@
 //! The store's contract: the same behaviour on SQLite and PostgreSQL.
 
 use jiayuan_domain::TerritoryKind;
-use jiayuan_store::access::Scope;
 use jiayuan_store::demo::Scale;
 use jiayuan_store::model::Page;
 use jiayuan_store::people::PeopleQuery;
@@ -14,7 +13,7 @@ async fn migrations_are_idempotent_and_refuse_newer_schema() {
         let s = &t.store;
         assert_eq!(s.migrate().await.unwrap(), 0, "{}", t.name);
         assert_eq!(s.schema_version().await.unwrap(), jiayuan_store::schema::SCHEMA_VERSION);
-        jiayuan_store::on_db!(&s.db, |p| sqlx::query(
+        jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(
             "UPDATE schema_meta SET value = '999' WHERE key = 'schema_version'"
         )
         .execute(p)
@@ -32,7 +31,7 @@ async fn small_demo_is_deterministic_and_counts_add_up() {
     for t in testing::all().await {
         let s = &t.store;
         s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
-        let st = s.stats(&Scope::everything()).await.unwrap();
+        let st = s.stats(&jiayuan_store::testing::everything()).await.unwrap();
         assert_eq!(st.subdistricts, 2, "{}", t.name);
         assert_eq!(st.communities, 3);
         assert_eq!(st.compounds, 9);
@@ -45,14 +44,14 @@ async fn small_demo_is_deterministic_and_counts_add_up() {
         assert!(st.households > 100 && st.residents > st.households, "{st:?}");
         // A second run into an occupied database is refused, nothing written.
         assert!(s.generate_demo(Scale::Small, 7, &|_, _| {}).await.is_err());
-        assert_eq!(s.stats(&Scope::everything()).await.unwrap(), st);
+        assert_eq!(s.stats(&jiayuan_store::testing::everything()).await.unwrap(), st);
 
         // Same seed, same data: compare with a second database.
         let other = testing::sqlite().await;
         other.store.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
         let a = s
             .list_people(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &PeopleQuery { sort: Some("name".into()), ..Default::default() },
                 Page::new(Some(1), Some(50)).unwrap(),
             )
@@ -61,7 +60,7 @@ async fn small_demo_is_deterministic_and_counts_add_up() {
         let b = other
             .store
             .list_people(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &PeopleQuery { sort: Some("name".into()), ..Default::default() },
                 Page::new(Some(1), Some(50)).unwrap(),
             )
@@ -80,7 +79,7 @@ async fn subtree_lists_search_and_sort() {
         let s = &t.store;
         s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
         let community = s.territory_by_code("370612001002").await.unwrap();
-        let within = Scope::everything().narrow(&community).unwrap();
+        let within = jiayuan_store::testing::everything().narrow(&community).unwrap();
         let page = Page::new(Some(1), Some(200)).unwrap();
         let buildings = s
             .list_territories(
@@ -98,7 +97,7 @@ async fn subtree_lists_search_and_sort() {
         );
         let all_buildings = s
             .list_territories(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() },
                 page,
             )
@@ -121,18 +120,18 @@ async fn subtree_lists_search_and_sort() {
         let (py, ini) = jiayuan_domain::names::search_keys(&someone.name);
         for q in [someone.name.clone(), py, ini, someone.id_number.clone()] {
             let found = s
-                .list_people(&Scope::everything(), &PeopleQuery { q: Some(q.clone()), ..Default::default() }, page)
+                .list_people(&jiayuan_store::testing::everything(), &PeopleQuery { q: Some(q.clone()), ..Default::default() }, page)
                 .await
                 .unwrap();
             assert!(found.items.iter().any(|p| p.id == someone.id), "search {q} on {}", t.name);
         }
         let bad = s
-            .list_people(&Scope::everything(), &PeopleQuery { sort: Some("salary".into()), ..Default::default() }, page)
+            .list_people(&jiayuan_store::testing::everything(), &PeopleQuery { sort: Some("salary".into()), ..Default::default() }, page)
             .await;
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "sort"));
         // At rest the ID and phone columns hold ciphertext only.
         let (stored_id, stored_phone): (String, Option<String>) =
-            jiayuan_store::on_db!(&s.db, |p| sqlx::query_as("SELECT id_number, phone FROM people WHERE id = $1")
+            jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query_as("SELECT id_number, phone FROM people WHERE id = $1")
                 .bind(someone.id)
                 .fetch_one(p)
                 .await)
@@ -141,7 +140,7 @@ async fn subtree_lists_search_and_sort() {
         if let (Some(sp), Some(pp)) = (stored_phone, someone.phone.as_ref()) {
             assert!(!sp.contains(pp.as_str()), "phone in clear on {}", t.name);
         }
-        let d = s.person_detail(&Scope::everything(), someone.id).await.unwrap();
+        let d = s.person_detail(&jiayuan_store::testing::everything(), someone.id).await.unwrap();
         assert!(d.household.is_some() && !d.members.is_empty());
         assert!(d.address.unwrap().contains("号楼"));
         t.finish().await;
@@ -154,7 +153,7 @@ async fn territory_creation_validates_codes() {
         let s = &t.store;
         let d = s
             .create_territory(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &jiayuan_store::audit::AuditCtx::operator("test"),
                 &NewTerritory {
                     kind: "district".into(),
@@ -168,7 +167,7 @@ async fn territory_creation_validates_codes() {
         assert_eq!(d.path, "/370612/");
         let sd = s
             .create_territory(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &jiayuan_store::audit::AuditCtx::operator("test"),
                 &NewTerritory {
                     parent_code: Some("370612000000".into()),
@@ -183,7 +182,7 @@ async fn territory_creation_validates_codes() {
         assert_eq!(sd.path, "/370612/001/");
         let bad = s
             .create_territory(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &jiayuan_store::audit::AuditCtx::operator("test"),
                 &NewTerritory {
                     parent_code: Some("370612000000".into()),
@@ -197,7 +196,7 @@ async fn territory_creation_validates_codes() {
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "code"));
         let dup = s
             .create_territory(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &jiayuan_store::audit::AuditCtx::operator("test"),
                 &NewTerritory {
                     parent_code: Some("370612000000".into()),
@@ -211,7 +210,7 @@ async fn territory_creation_validates_codes() {
         assert!(matches!(dup, Err(StoreError::Conflict { .. })));
         let ghost = s
             .create_territory(
-                &Scope::everything(),
+                &jiayuan_store::testing::everything(),
                 &jiayuan_store::audit::AuditCtx::operator("test"),
                 &NewTerritory {
                     parent_code: Some("999".into()),
@@ -239,7 +238,7 @@ async fn a_test_database_is_dropped_even_without_finish() {
             let dbname = url.rsplit('/').next().unwrap().to_string();
             let base = std::env::var("JIAYUAN_TEST_DATABASE_URL").unwrap();
             let admin = jiayuan_store::Store::connect(&base, jiayuan_store::crypto::Crypto::for_tests()).await.unwrap();
-            let jiayuan_store::Db::Postgres(pool) = &admin.db else { unreachable!() };
+            let jiayuan_store::Db::Postgres(pool) = admin.raw_db() else { unreachable!() };
             let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")
                 .bind(&dbname)
                 .fetch_one(pool)

@@ -58,7 +58,7 @@ async fn export_imports_back_to_the_same_data_and_twice_changes_nothing() {
                     );
                 }
             }
-            let before = target.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap();
+            let before = target.store.stats(&jiayuan_store::testing::everything()).await.unwrap();
             for (kind, f) in &files {
                 let r = target.store.import_ledger(*kind, f, &|_, _| {}).await.unwrap();
                 assert_eq!(
@@ -68,7 +68,7 @@ async fn export_imports_back_to_the_same_data_and_twice_changes_nothing() {
                     kind.as_str()
                 );
             }
-            assert_eq!(target.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap(), before);
+            assert_eq!(target.store.stats(&jiayuan_store::testing::everything()).await.unwrap(), before);
             source.finish().await;
             target.finish().await;
         }
@@ -79,7 +79,7 @@ async fn export_imports_back_to_the_same_data_and_twice_changes_nothing() {
 async fn a_bad_people_file_writes_nothing_and_names_every_bad_row() {
     for t in testing::all().await {
         t.store.generate_demo(Scale::Small, 5, &|_, _| {}).await.unwrap();
-        let before = t.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap();
+        let before = t.store.stats(&jiayuan_store::testing::everything()).await.unwrap();
         let f = tmp("people.csv");
         let valid =
             jiayuan_domain::ResidentId::compose(370612, chrono::NaiveDate::from_ymd_opt(1975, 5, 6).unwrap(), 2)
@@ -106,7 +106,7 @@ async fn a_bad_people_file_writes_nothing_and_names_every_bad_row() {
         assert!(has(6, "联系电话") && has(6, "标签") && has(6, "户号"), "{rows:?}");
         assert!(!rows.iter().any(|r| r.row == 2), "row 2 is good: {rows:?}");
         assert_eq!(
-            t.store.stats(&jiayuan_store::access::Scope::everything()).await.unwrap(),
+            t.store.stats(&jiayuan_store::testing::everything()).await.unwrap(),
             before,
             "nothing written on {}",
             t.name
@@ -180,7 +180,7 @@ async fn a_household_moved_to_another_community_takes_its_members_along() {
         let members: Vec<_> = people.iter().filter(|p| p[6] == from[0]).collect();
         assert!(!members.is_empty());
         let community = s.territory_by_code("370612001002").await.unwrap();
-        let moved: i64 = jiayuan_store::on_db!(&s.db, |p| sqlx::query_scalar::<_, i64>(
+        let moved: i64 = jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query_scalar::<_, i64>(
             "SELECT count(*) FROM household_members m JOIN households h ON h.id = m.household_id WHERE h.number = $1 AND m.community_id = $2"
         )
         .bind(from[0].clone())
@@ -190,7 +190,7 @@ async fn a_household_moved_to_another_community_takes_its_members_along() {
         .unwrap();
         assert_eq!(moved as usize, members.len(), "members' community follows the household on {}", t.name);
         // The community is part of the key: a member row pointing at a household of another community is refused.
-        let wrong = jiayuan_store::on_db!(&s.db, |p| sqlx::query(
+        let wrong = jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(
             "UPDATE household_members SET community_id = (SELECT id FROM territories WHERE code = '370612001003') \
              WHERE household_id = (SELECT id FROM households WHERE number = $1)"
         )

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use common::{states, App};
 use jiayuan_domain::access::{Permission, Role};
 use jiayuan_domain::TerritoryKind;
-use jiayuan_store::access::{Principal, Scope};
+use jiayuan_store::access::Principal;
 use jiayuan_store::accounts::NewUser;
 use jiayuan_store::audit::AuditCtx;
 use jiayuan_store::demo::DEMO_USERS;
@@ -31,14 +31,14 @@ struct Side {
 }
 
 async fn first_of(s: &Store, within: &Territory, kind: TerritoryKind) -> Option<Territory> {
-    let scope = Scope::everything().narrow(within).ok()?;
+    let scope = jiayuan_store::testing::everything().narrow(within).ok()?;
     let q = TerritoryQuery { kind: Some(kind), ..Default::default() };
     let page = Page::new(Some(1), Some(1)).ok()?;
     s.list_territories(&scope, &q, page).await.ok()?.items.into_iter().next()
 }
 
 async fn side(s: &Store, node: Territory, tag: &str) -> Side {
-    let scope = Scope::everything().narrow(&node).unwrap();
+    let scope = jiayuan_store::testing::everything().narrow(&node).unwrap();
     let page = Page::new(Some(1), Some(1)).unwrap();
     let p = s.list_people(&scope, &PeopleQuery::default(), page).await.unwrap().items.remove(0);
     let h = s.list_households(&scope, &HouseholdQuery::default(), page).await.unwrap().items.remove(0);
@@ -76,7 +76,7 @@ async fn side(s: &Store, node: Territory, tag: &str) -> Side {
 async fn sibling(s: &Store, a: &Territory) -> Option<Territory> {
     let kind = TerritoryKind::parse(&a.kind)?;
     let q = TerritoryQuery { kind: Some(kind), ..Default::default() };
-    let all = s.list_territories(&Scope::everything(), &q, Page::new(Some(1), Some(200)).ok()?).await.ok()?;
+    let all = s.list_territories(&jiayuan_store::testing::everything(), &q, Page::new(Some(1), Some(200)).ok()?).await.ok()?;
     all.items.into_iter().find(|t| t.id != a.id)
 }
 
@@ -187,7 +187,7 @@ async fn every_role_reads_its_scope_and_gets_404_for_a_sibling_scope() {
                 let own_hh = hh["items"][0]["id"].as_str().unwrap().to_string();
                 assert_eq!(app.json(&format!("/api/v1/households/{own_hh}")).await.0, StatusCode::OK);
                 let other = s
-                    .list_people(&Scope::everything(), &PeopleQuery::default(), Page::new(Some(1), Some(5)).unwrap())
+                    .list_people(&jiayuan_store::testing::everything(), &PeopleQuery::default(), Page::new(Some(1), Some(5)).unwrap())
                     .await
                     .unwrap()
                     .items

@@ -219,7 +219,7 @@ async fn pages_render_in_chinese_and_english_and_never_show_full_ids() {
     for (t, app) in apps().await {
         let (_, v) = app.json("/api/v1/people?page_size=1").await;
         let id = v["items"][0]["id"].as_str().unwrap();
-        let everything = jiayuan_store::access::Scope::everything();
+        let everything = jiayuan_store::testing::everything();
         let full = t.store.person_detail(&everything, id.parse().unwrap()).await.unwrap().person.id_number;
         let (s, html) = app.call("GET", &format!("/people/{id}"), None).await;
         assert_eq!(s, StatusCode::OK);

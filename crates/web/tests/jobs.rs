@@ -114,17 +114,14 @@ async fn the_appeal_clock_runs_in_one_server_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_full_intake_queue_answers_503_with_retry_after() {
     for (t, state) in states().await {
-        state.store.intake.set_capacity(2);
+        state.store.set_intake_capacity(2);
         let bl1 = App::signed_in(state.clone(), "bl1").await;
         let (_, me) = bl1.json("/api/v1/auth/me").await;
         let building = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
         // Hold the writer up: SQLite's write lock, or a lock on the appeals table.
-        let sqlite_guard = match &state.store.db {
-            jiayuan_store::Db::Sqlite(_) => Some(state.store.write_lock.clone().lock_owned().await),
-            jiayuan_store::Db::Postgres(_) => None,
-        };
+        let sqlite_guard = state.store.hold_writer().await;
         let mut pg_lock = None;
-        if let jiayuan_store::Db::Postgres(pool) = &state.store.db {
+        if let jiayuan_store::Db::Postgres(pool) = state.store.raw_db() {
             let mut tx = pool.begin().await.unwrap();
             sqlx::query("LOCK TABLE appeals IN EXCLUSIVE MODE").execute(&mut *tx).await.unwrap();
             pg_lock = Some(tx);

@@ -1009,10 +1009,3 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Unscoped read for tests.
-    #[doc(hidden)]
-    pub async fn appeal_row_for_tests(&self, id: Uuid) -> AppealRow {
-        self.appeal_row(id).await.expect("appeal exists")
-    }
-}

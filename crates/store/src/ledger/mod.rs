@@ -35,7 +35,7 @@ pub enum LedgerKind {
 }
 
 impl LedgerKind {
-    pub const ALL: [LedgerKind; 6] =
+    pub const ALL: &'static [LedgerKind] = &
         [Self::Territories, Self::People, Self::Households, Self::PartyMembers, Self::Organisations, Self::Assignments];
 
     pub fn as_str(self) -> &'static str {
@@ -50,11 +50,11 @@ impl LedgerKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 
     pub fn names() -> String {
-        Self::ALL.map(|k| k.as_str()).join(", ")
+        Self::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
     }
 
     /// Columns: (Chinese header, English header, required).

@@ -1,0 +1,12 @@
+//! One module per command: its arguments (clap) and what it does.
+
+pub mod appeals;
+pub mod audit;
+pub mod calendar;
+pub mod demo;
+pub mod keys;
+pub mod ledger;
+pub mod serve;
+pub mod stats;
+pub mod token;
+pub mod user;
