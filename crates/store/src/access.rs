@@ -179,9 +179,7 @@ impl Scope {
             if s.path == "/" {
                 return; // everything
             }
-            let lo = q.bind(s.path.clone());
-            let hi = q.bind(s.end.clone());
-            ors.push(format!("({col} >= {lo} AND {col} < {hi})"));
+            ors.push(s.sql(q, col));
         }
         if let (Some(pid), Some(f)) = (self.own_person, own) {
             ors.push(f(q, pid));

@@ -6,9 +6,9 @@
 //! households, 27 social organisations, 32 service stations) are met exactly at seed scale.
 //! Rows are written community by community inside one transaction, so memory stays flat.
 
-use crate::batch::{insert_rows, Value};
+use crate::batch::{insert_rows, QueryParts, Value};
 use crate::people::{PersonRow, HOUSEHOLD_INSERT_COLS, PEOPLE_INSERT_COLS};
-use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
+use crate::territory::{within_sql, NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
 use crate::{model::Territory, new_id, Result, Store, StoreError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use jiayuan_domain::access::Role;
@@ -678,12 +678,16 @@ impl Store {
         use crate::batch::fetch_optional;
         async fn first(s: &Store, kind: &str, under: &str, skip: i64) -> Result<Option<(Uuid, String, String)>> {
             let sub = crate::territory::Subtree::of(under);
-            fetch_optional(
-                &s.db,
-                "SELECT id, path, code FROM territories WHERE kind = $1 AND path >= $2 AND path < $3 ORDER BY path LIMIT 1 OFFSET $4",
-                &[kind.into(), sub.path.clone().into(), sub.end.clone().into(), skip.into()],
-            )
-            .await
+            let mut q = QueryParts::default();
+            q.cond_bind("kind = {}", kind);
+            let inside = sub.sql(&mut q, "path");
+            q.cond(inside);
+            let offset = q.bind(skip);
+            let sql = format!(
+                "SELECT id, path, code FROM territories{} ORDER BY path LIMIT 1 OFFSET {offset}",
+                q.where_clause()
+            );
+            fetch_optional(&s.db, &sql, &q.vals).await
         }
         let missing = || StoreError::Other(anyhow::anyhow!("the demo territory lacks a node for the demo users"));
         let district = first(self, "district", "/", 0).await?.ok_or_else(missing)?;
@@ -699,9 +703,12 @@ impl Store {
         let sub = crate::territory::Subtree::of(&c1.1);
         let resident: (Uuid, Uuid, String) = fetch_optional(
             &self.db,
-            "SELECT m.person_id, h.dwelling_id, h.path FROM households h JOIN household_members m ON m.household_id = h.id AND m.relation = 'head' \
-             WHERE h.path >= $1 AND h.path < $2 ORDER BY h.path LIMIT 1",
-            &[sub.path.clone().into(), sub.end.clone().into()],
+            &format!(
+                "SELECT m.person_id, h.dwelling_id, h.path FROM households h JOIN household_members m ON m.household_id = h.id AND m.relation = 'head' \
+                 WHERE {} ORDER BY h.path LIMIT 1",
+                within_sql("h.path", "$1", "$2")
+            ),
+            &sub.bounds(),
         )
         .await?
         .ok_or_else(missing)?;

@@ -4,7 +4,7 @@
 //! needs no `Scope::everything()`.
 
 use crate::batch::fetch_all;
-use crate::territory::Subtree;
+use crate::territory::{within_sql, Subtree};
 use crate::{Result, Store};
 
 /// A place a resident can pick: code and name.
@@ -39,9 +39,12 @@ impl Store {
         let s = Subtree::of(community_path);
         let rows: Vec<(String, String, String, String)> = fetch_all(
             &self.db,
-            "SELECT kind, code, name, path FROM territories
-             WHERE path >= $1 AND path < $2 AND kind IN ('compound', 'building') ORDER BY path LIMIT 5000",
-            &[s.path.into(), s.end.into()],
+            &format!(
+                "SELECT kind, code, name, path FROM territories
+                 WHERE {} AND kind IN ('compound', 'building') ORDER BY path LIMIT 5000",
+                within_sql("path", "$1", "$2")
+            ),
+            &s.bounds(),
         )
         .await?;
         let mut out: Vec<CompoundPlaces> = Vec::new();

@@ -1,8 +1,8 @@
 //! Counts for a whole database or a subtree: the figures of the seed, from records.
 
 use crate::access::Scope;
-use crate::batch::{fetch_i64, Value};
-use crate::territory::Subtree;
+use crate::batch::fetch_i64;
+use crate::territory::{within_sql, Subtree};
 use crate::{Result, Store};
 use serde::Serialize;
 
@@ -60,8 +60,8 @@ impl Store {
     async fn count_residents_in(&self, within: &Subtree) -> Result<i64> {
         fetch_i64(
             &self.db,
-            "SELECT count(*) FROM people WHERE home_path >= $1 AND home_path < $2",
-            &[Value::from(within.path.clone()), Value::from(within.end.clone())],
+            &format!("SELECT count(*) FROM people WHERE {}", within_sql("home_path", "$1", "$2")),
+            &within.bounds(),
         )
         .await
     }
@@ -76,15 +76,16 @@ impl Store {
     }
 
     async fn stats_in(&self, within: &Subtree) -> Result<Stats> {
-        let r = [Value::from(within.path.clone()), Value::from(within.end.clone())];
+        let r = within.bounds();
         let count = |sql: String| {
             let r = r.clone();
             async move { fetch_i64(&self.db, &sql, &r).await }
         };
-        let kind =
-            |k: &str| format!("SELECT count(*) FROM territories WHERE kind = '{k}' AND path >= $1 AND path < $2");
+        let kind = |k: &str| {
+            format!("SELECT count(*) FROM territories WHERE kind = '{k}' AND {}", within_sql("path", "$1", "$2"))
+        };
         let by_path = |table: &str, col: &str, extra: &str| {
-            format!("SELECT count(*) FROM {table} WHERE {col} >= $1 AND {col} < $2{extra}")
+            format!("SELECT count(*) FROM {table} WHERE {}{extra}", within_sql(col, "$1", "$2"))
         };
         Ok(Stats {
             subdistricts: count(kind("subdistrict")).await?,
@@ -99,11 +100,11 @@ impl Store {
             central_households: count(by_path("central_households", "path", "")).await?,
             // Members of the party organisations in the subtree (where they belong, not
             // where they live), so the figure agrees with the organisation panel.
-            party_members: count(
+            party_members: count(format!(
                 "SELECT count(*) FROM party_members m JOIN party_orgs o ON o.community_id = m.community_id AND o.id = m.org_id \
-                 WHERE o.path >= $1 AND o.path < $2"
-                    .into(),
-            )
+                 WHERE {}",
+                within_sql("o.path", "$1", "$2")
+            ))
             .await?,
             social_organisations: count(by_path("organisations", "path", " AND kind = 'social_organisation'")).await?,
             service_stations: count(by_path("service_stations", "path", "")).await?,

@@ -32,15 +32,35 @@ impl Subtree {
         self.path == "/" || (path >= self.path.as_str() && path < self.end.as_str())
     }
 
-    /// Adds `col >= lo AND col < hi` to a query.
+    /// Adds "`col` lies in this subtree" to a query (nothing for the whole district).
     pub fn restrict(&self, q: &mut QueryParts, col: &str) {
-        if self.path == "/" {
-            return;
+        if self.path != "/" {
+            let c = self.sql(q, col);
+            q.cond(c);
         }
-        let lo = q.bind(self.path.clone());
-        let hi = q.bind(self.end.clone());
-        q.cond(format!("{col} >= {lo} AND {col} < {hi}"));
     }
+
+    /// Binds the subtree's bounds in `q`, for [`within_sql`] over one or more columns.
+    pub fn bind(&self, q: &mut QueryParts) -> (String, String) {
+        (q.bind(self.path.clone()), q.bind(self.end.clone()))
+    }
+
+    /// "`col` lies in this subtree", its bounds bound in `q`.
+    pub fn sql(&self, q: &mut QueryParts, col: &str) -> String {
+        let (lo, hi) = self.bind(q);
+        within_sql(col, &lo, &hi)
+    }
+
+    /// The bounds as values, for a fixed query written with `within_sql(col, "$1", "$2")`.
+    pub fn bounds(&self) -> [crate::batch::Value; 2] {
+        [self.path.clone().into(), self.end.clone().into()]
+    }
+}
+
+/// The one place a subtree is written in SQL: a path column between the subtree's path and
+/// its end (`/1/2/` ≤ p < `/1/20`), which both backends answer with an index range scan.
+pub fn within_sql(col: &str, lo: &str, hi: &str) -> String {
+    format!("({col} >= {lo} AND {col} < {hi})")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -435,15 +455,10 @@ impl Store {
         // community show the grids that cover buildings under it.
         let kind = TerritoryKind::parse(&t.kind).unwrap_or(TerritoryKind::District);
         let cond = if kind.depth() <= TerritoryKind::Compound.depth() {
-            let s = Subtree::of(&t.path);
-            let lo = q.bind(s.path.clone());
-            let hi = q.bind(s.end.clone());
-            format!("(g.path >= {lo} AND g.path < {hi})")
+            Subtree::of(&t.path).sql(&mut q, "g.path")
         } else {
-            let s = Subtree::of(&t.path);
-            let lo = q.bind(s.path.clone());
-            let hi = q.bind(s.end.clone());
-            format!("g.id IN (SELECT b.grid_id FROM territories b WHERE b.path >= {lo} AND b.path < {hi} AND b.kind = 'building')")
+            let inside = Subtree::of(&t.path).sql(&mut q, "b.path");
+            format!("g.id IN (SELECT b.grid_id FROM territories b WHERE {inside} AND b.kind = 'building')")
         };
         let sql = format!(
             "SELECT g.id, g.community_id, g.code, g.name, g.merged_types, w.name AS worker_name, s.name AS secretary_name, g.secretary_filed_on, g.geometry, \
@@ -456,34 +471,46 @@ impl Store {
     /// Party organisations attached to this node itself, each with its members and those of
     /// the organisations below it (a community committee counts its branches' members).
     pub async fn party_orgs_at(&self, territory_id: Uuid) -> Result<Vec<PartyOrg>> {
-        let sql = "SELECT o.id, o.territory_id, o.kind, o.name, l.name AS leader_name, \
-                   (SELECT count(*) FROM party_members m JOIN party_orgs so ON so.community_id = m.community_id AND so.id = m.org_id \
-                    WHERE so.path >= o.path AND so.path < substr(o.path, 1, length(o.path) - 1) || '0') AS members \
-                   FROM party_orgs o LEFT JOIN people l ON l.id = o.leader_id WHERE o.territory_id = $1 ORDER BY o.kind";
-        fetch_all(&self.db, sql, &[territory_id.into()]).await
+        // The subtree of each row's own path: its end is the path with '0' for the last '/'.
+        let below = within_sql("so.path", "o.path", "substr(o.path, 1, length(o.path) - 1) || '0'");
+        let sql = format!(
+            "SELECT o.id, o.territory_id, o.kind, o.name, l.name AS leader_name, \
+             (SELECT count(*) FROM party_members m JOIN party_orgs so ON so.community_id = m.community_id AND so.id = m.org_id \
+              WHERE {below}) AS members \
+             FROM party_orgs o LEFT JOIN people l ON l.id = o.leader_id WHERE o.territory_id = $1 ORDER BY o.kind"
+        );
+        fetch_all(&self.db, &sql, &[territory_id.into()]).await
     }
 
     /// 一联双包 assignments whose target lies in the subtree (first 200).
     pub async fn assignments_in(&self, t: &Territory) -> Result<Vec<Assignment>> {
         let s = Subtree::of(&t.path);
-        let sql = "SELECT a.id, a.kind, COALESCE(o.name, p.name, '') AS assignee, COALESCE(t.name, h.number, '') AS target, COALESCE(t.code, h.number) AS target_code \
-                   FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id LEFT JOIN people p ON p.id = a.person_id \
-                   LEFT JOIN territories t ON t.id = a.territory_id LEFT JOIN households h ON h.id = a.household_id \
-                   WHERE a.target_path >= $1 AND a.target_path < $2 ORDER BY a.kind, a.target_path LIMIT 200";
-        fetch_all(&self.db, sql, &[s.path.into(), s.end.into()]).await
+        let sql = format!(
+            "SELECT a.id, a.kind, COALESCE(o.name, p.name, '') AS assignee, COALESCE(t.name, h.number, '') AS target, COALESCE(t.code, h.number) AS target_code \
+             FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id LEFT JOIN people p ON p.id = a.person_id \
+             LEFT JOIN territories t ON t.id = a.territory_id LEFT JOIN households h ON h.id = a.household_id \
+             WHERE {} ORDER BY a.kind, a.target_path LIMIT 200",
+            within_sql("a.target_path", "$1", "$2")
+        );
+        fetch_all(&self.db, &sql, &s.bounds()).await
     }
 
     /// Gaps in 一联双包 coverage under a node: counts and the first few of each.
     pub async fn coverage(&self, path: &str) -> Result<Coverage> {
         let s = Subtree::of(path);
-        let r = [Value::from(s.path.clone()), Value::from(s.end.clone())];
-        let compounds_sql = "FROM territories t WHERE t.kind = 'compound' AND t.path >= $1 AND t.path < $2 \
-            AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'unit_compound')";
-        let buildings_sql = "FROM territories t WHERE t.kind = 'building' AND t.path >= $1 AND t.path < $2 \
-            AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'cadre_building')";
-        let households_sql = "FROM households h WHERE h.path >= $1 AND h.path < $2 AND h.central_household_id IS NULL";
-        let grids_sql =
-            "FROM territories t WHERE t.kind = 'building' AND t.path >= $1 AND t.path < $2 AND t.grid_id IS NULL";
+        let r = s.bounds();
+        let t_inside = within_sql("t.path", "$1", "$2");
+        let compounds_sql = format!(
+            "FROM territories t WHERE t.kind = 'compound' AND {t_inside} \
+             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'unit_compound')"
+        );
+        let buildings_sql = format!(
+            "FROM territories t WHERE t.kind = 'building' AND {t_inside} \
+             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'cadre_building')"
+        );
+        let households_sql =
+            format!("FROM households h WHERE {} AND h.central_household_id IS NULL", within_sql("h.path", "$1", "$2"));
+        let grids_sql = format!("FROM territories t WHERE t.kind = 'building' AND {t_inside} AND t.grid_id IS NULL");
         let gap = |sql: &str| format!("SELECT t.code AS code, t.name AS name {sql} ORDER BY t.path LIMIT 20");
         Ok(Coverage {
             compounds_without_unit: fetch_i64(&self.db, &format!("SELECT count(*) {compounds_sql}"), &r).await?,
@@ -491,8 +518,8 @@ impl Store {
             households_without_central_household: fetch_i64(&self.db, &format!("SELECT count(*) {households_sql}"), &r)
                 .await?,
             buildings_without_grid: fetch_i64(&self.db, &format!("SELECT count(*) {grids_sql}"), &r).await?,
-            compounds: fetch_all(&self.db, &gap(compounds_sql), &r).await?,
-            buildings: fetch_all(&self.db, &gap(buildings_sql), &r).await?,
+            compounds: fetch_all(&self.db, &gap(&compounds_sql), &r).await?,
+            buildings: fetch_all(&self.db, &gap(&buildings_sql), &r).await?,
             households: fetch_all(
                 &self.db,
                 &format!("SELECT h.number AS code, h.number AS name {households_sql} ORDER BY h.path LIMIT 20"),

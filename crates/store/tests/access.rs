@@ -145,7 +145,8 @@ async fn audit_verify_catches_edits_insertions_and_deletions() {
 
         // Edit one entry's result.
         let (was,): (String,) =
-            on_db!(s.raw_db(), |p| sqlx::query_as("SELECT result FROM audit_log WHERE seq = 2").fetch_one(p).await).unwrap();
+            on_db!(s.raw_db(), |p| sqlx::query_as("SELECT result FROM audit_log WHERE seq = 2").fetch_one(p).await)
+                .unwrap();
         sql(s, "UPDATE audit_log SET result = 'edited' WHERE seq = 2").await;
         let r = s.verify_audit().await.unwrap();
         assert!(!r.ok() && r.problems[0].contains("entry 2"), "{:?} on {}", r.problems, t.name);
@@ -154,7 +155,8 @@ async fn audit_verify_catches_edits_insertions_and_deletions() {
 
         // Delete one in the middle, then the last one.
         let backup: (String,) =
-            on_db!(s.raw_db(), |p| sqlx::query_as("SELECT hash FROM audit_log WHERE seq = 3").fetch_one(p).await).unwrap();
+            on_db!(s.raw_db(), |p| sqlx::query_as("SELECT hash FROM audit_log WHERE seq = 3").fetch_one(p).await)
+                .unwrap();
         sql(s, "DELETE FROM audit_log WHERE seq = 3").await;
         assert!(!s.verify_audit().await.unwrap().ok());
         let last = good.head_seq;
@@ -217,7 +219,8 @@ async fn key_rotation_re_encrypts_everything() {
         assert!(matches!(s.check_schema().await, Err(StoreError::WrongKey)), "{}", t.name);
         let reopened = jiayuan_store::Store::connect(&t.url, new).await.unwrap();
         reopened.check_schema().await.unwrap();
-        let after = reopened.list_people(&jiayuan_store::testing::everything(), &PeopleQuery::default(), page).await.unwrap();
+        let after =
+            reopened.list_people(&jiayuan_store::testing::everything(), &PeopleQuery::default(), page).await.unwrap();
         assert_eq!(
             before.items.iter().map(|p| &p.id_number).collect::<Vec<_>>(),
             after.items.iter().map(|p| &p.id_number).collect::<Vec<_>>()

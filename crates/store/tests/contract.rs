@@ -120,13 +120,21 @@ async fn subtree_lists_search_and_sort() {
         let (py, ini) = jiayuan_domain::names::search_keys(&someone.name);
         for q in [someone.name.clone(), py, ini, someone.id_number.clone()] {
             let found = s
-                .list_people(&jiayuan_store::testing::everything(), &PeopleQuery { q: Some(q.clone()), ..Default::default() }, page)
+                .list_people(
+                    &jiayuan_store::testing::everything(),
+                    &PeopleQuery { q: Some(q.clone()), ..Default::default() },
+                    page,
+                )
                 .await
                 .unwrap();
             assert!(found.items.iter().any(|p| p.id == someone.id), "search {q} on {}", t.name);
         }
         let bad = s
-            .list_people(&jiayuan_store::testing::everything(), &PeopleQuery { sort: Some("salary".into()), ..Default::default() }, page)
+            .list_people(
+                &jiayuan_store::testing::everything(),
+                &PeopleQuery { sort: Some("salary".into()), ..Default::default() },
+                page,
+            )
             .await;
         assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "sort"));
         // At rest the ID and phone columns hold ciphertext only.

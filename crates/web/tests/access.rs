@@ -76,7 +76,10 @@ async fn side(s: &Store, node: Territory, tag: &str) -> Side {
 async fn sibling(s: &Store, a: &Territory) -> Option<Territory> {
     let kind = TerritoryKind::parse(&a.kind)?;
     let q = TerritoryQuery { kind: Some(kind), ..Default::default() };
-    let all = s.list_territories(&jiayuan_store::testing::everything(), &q, Page::new(Some(1), Some(200)).ok()?).await.ok()?;
+    let all = s
+        .list_territories(&jiayuan_store::testing::everything(), &q, Page::new(Some(1), Some(200)).ok()?)
+        .await
+        .ok()?;
     all.items.into_iter().find(|t| t.id != a.id)
 }
 
@@ -187,7 +190,11 @@ async fn every_role_reads_its_scope_and_gets_404_for_a_sibling_scope() {
                 let own_hh = hh["items"][0]["id"].as_str().unwrap().to_string();
                 assert_eq!(app.json(&format!("/api/v1/households/{own_hh}")).await.0, StatusCode::OK);
                 let other = s
-                    .list_people(&jiayuan_store::testing::everything(), &PeopleQuery::default(), Page::new(Some(1), Some(5)).unwrap())
+                    .list_people(
+                        &jiayuan_store::testing::everything(),
+                        &PeopleQuery::default(),
+                        Page::new(Some(1), Some(5)).unwrap(),
+                    )
                     .await
                     .unwrap()
                     .items

@@ -94,7 +94,8 @@ pub async fn run(target: &Target, cmd: AppealsCmd) -> Result<()> {
         }
         AppealsCmd::CategoriesExport { file } => {
             let rows = store.category_rows_of(store.appeal_config().await?.version).await?;
-            std::fs::write(&file, category::to_tsv(&rows)).with_context(|| format!("cannot write {}", file.display()))?;
+            std::fs::write(&file, category::to_tsv(&rows))
+                .with_context(|| format!("cannot write {}", file.display()))?;
             println!("{} categories written to {}", rows.len(), file.display());
         }
         AppealsCmd::CategoriesImport { file, note } => {

@@ -80,6 +80,11 @@ pub async fn export(target: &Target, args: ExportArgs) -> Result<()> {
         serde_json::json!({"file": file.display().to_string(), "rows": n, "revealed": true}),
     )
     .await?;
-    println!("导出完成 exported {n} {} rows to {} ({:.1}s)", kind.as_str(), file.display(), started.elapsed().as_secs_f64());
+    println!(
+        "导出完成 exported {n} {} rows to {} ({:.1}s)",
+        kind.as_str(),
+        file.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

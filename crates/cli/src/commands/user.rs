@@ -28,9 +28,15 @@ pub enum UserCmd {
         person: Option<uuid::Uuid>,
     },
     /// Set a new initial password (read from standard input); the user must change it
-    Passwd { username: String },
-    Disable { username: String },
-    Enable { username: String },
+    Passwd {
+        username: String,
+    },
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
     List,
     /// The roles, where each is held, and what each allows
     Roles,

@@ -14,6 +14,7 @@ use crate::access::{Principal, Scope};
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_i64, fetch_optional, QueryParts, Value};
 use crate::model::{Page, Paged};
+use crate::territory::within_sql;
 use crate::{new_id, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Duration, Utc};
 use config::AppealConfig;
@@ -181,9 +182,9 @@ impl Viewer {
         }];
         if let Some(s) = &self.all_categories {
             for t in s.subtrees() {
-                let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
-                ors.push(format!("(a.path >= {lo} AND a.path < {hi})"));
-                ors.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
+                let (lo, hi) = t.bind(q);
+                ors.push(within_sql("a.path", &lo, &hi));
+                ors.push(within_sql("a.handler_path", &lo, &hi));
             }
         }
         Some(format!("({})", ors.join(" OR ")))
@@ -207,10 +208,10 @@ impl Viewer {
                 everywhere = true;
             } else {
                 for t in s.subtrees() {
-                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
-                    area.push(format!("(a.path >= {lo} AND a.path < {hi})"));
-                    area.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
-                    area.push(format!("(a.helper_path >= {lo} AND a.helper_path < {hi})"));
+                    let (lo, hi) = t.bind(q);
+                    for col in ["a.path", "a.handler_path", "a.helper_path"] {
+                        area.push(within_sql(col, &lo, &hi));
+                    }
                 }
             }
         }
@@ -804,9 +805,9 @@ impl Store {
             if !s.is_everything() {
                 let mut ors = Vec::new();
                 for t in s.subtrees() {
-                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
-                    ors.push(format!("(a.path >= {lo} AND a.path < {hi})"));
-                    ors.push(format!("(a.handler_path >= {lo} AND a.handler_path < {hi})"));
+                    let (lo, hi) = t.bind(&mut q);
+                    ors.push(within_sql("a.path", &lo, &hi));
+                    ors.push(within_sql("a.handler_path", &lo, &hi));
                 }
                 q.cond(format!("({})", ors.join(" OR ")));
             }
@@ -822,14 +823,7 @@ impl Store {
             if !h.is_everything() {
                 // How much is open in my part: the handling index answers this from a range.
                 let mut cq = QueryParts::default();
-                let ors: Vec<String> = h
-                    .subtrees()
-                    .iter()
-                    .map(|t| {
-                        let (lo, hi) = (cq.bind(t.path.clone()), cq.bind(t.end.clone()));
-                        format!("(handler_path >= {lo} AND handler_path < {hi})")
-                    })
-                    .collect();
+                let ors: Vec<String> = h.subtrees().iter().map(|t| t.sql(&mut cq, "handler_path")).collect();
                 let open_here = fetch_i64(
                     &self.db,
                     &format!(
@@ -842,9 +836,9 @@ impl Store {
                 let mut handled = Vec::new();
                 let mut helped = Vec::new();
                 for t in h.subtrees() {
-                    let (lo, hi) = (q.bind(t.path.clone()), q.bind(t.end.clone()));
-                    handled.push(format!("(handler_path >= {lo} AND handler_path < {hi})"));
-                    helped.push(format!("(helper_path >= {lo} AND helper_path < {hi})"));
+                    let (lo, hi) = t.bind(&mut q);
+                    handled.push(within_sql("handler_path", &lo, &hi));
+                    helped.push(within_sql("helper_path", &lo, &hi));
                 }
                 if open_here < SMALL_QUEUE && open_only_query(f) {
                     // A small part of a big district: collect its open appeals by range, then
@@ -1008,4 +1002,3 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 }
-

@@ -309,8 +309,7 @@ impl Store {
         let mut ors = Vec::new();
         for n in &nodes {
             let s = crate::territory::Subtree::of(n);
-            let (lo, hi) = (lq.bind(s.path.clone()), lq.bind(s.end.clone()));
-            ors.push(format!("(handler_path >= {lo} AND handler_path < {hi})"));
+            ors.push(s.sql(&mut lq, "handler_path"));
         }
         let live = format!("FROM appeals WHERE is_open = TRUE AND ({})", ors.join(" OR "));
         let open_now = fetch_i64(&self.db, &format!("SELECT count(*) {live}"), &lq.vals).await?;

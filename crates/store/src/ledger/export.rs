@@ -1,8 +1,7 @@
 //! Writing ledgers: the rows of each kind as text, to CSV or XLSX.
 
 use super::*;
-use crate::batch::Value;
-use crate::territory::Subtree;
+use crate::territory::{within_sql, Subtree};
 use jiayuan_domain::org::{AssignmentKind, OrgKind, PartyOrgKind};
 use jiayuan_domain::person::{DwellingUse, Relation, Tenure};
 use jiayuan_domain::spreadsheet::{neutralise, starts_formula};
@@ -96,12 +95,14 @@ impl Store {
 
     /// The rows of a ledger as text, in the column order of [`LedgerKind::columns`].
     pub async fn ledger_rows(&self, kind: LedgerKind, within: &Subtree) -> Result<Vec<Vec<String>>> {
-        let range = [Value::from(within.path.clone()), Value::from(within.end.clone())];
+        let range = within.bounds();
+        // Every query here binds the subtree as $1 and $2.
+        let inside = |col: &str| within_sql(col, "$1", "$2");
         let whole = within.path == "/";
         Ok(match kind {
             LedgerKind::Territories => {
                 type R = (String, String, String, Option<String>, Option<i64>, Option<String>, Option<String>);
-                let rows: Vec<R> = fetch_all(&self.db, "SELECT t.code, t.name, t.kind, p.code, t.area_centi, t.dwelling_use, t.geometry FROM territories t LEFT JOIN territories p ON p.id = t.parent_id WHERE t.path >= $1 AND t.path < $2 ORDER BY t.path", &range).await?;
+                let rows: Vec<R> = fetch_all(&self.db, &format!("SELECT t.code, t.name, t.kind, p.code, t.area_centi, t.dwelling_use, t.geometry FROM territories t LEFT JOIN territories p ON p.id = t.parent_id WHERE {} ORDER BY t.path", inside("t.path")), &range).await?;
                 rows.into_iter()
                     .map(|(code, name, k, parent, area, use_, geom)| {
                         vec![
@@ -140,12 +141,12 @@ impl Store {
                     WHERE {in_range} ORDER BY COALESCE(p.home_path, ''), p.id_number_hash";
                 // People with no home in the district (cadres, in-service members) belong to a whole-district export.
                 let in_range = if whole {
-                    "(p.home_path IS NULL OR (p.home_path >= $1 AND p.home_path < $2))"
+                    format!("(p.home_path IS NULL OR {})", inside("p.home_path"))
                 } else {
-                    "p.home_path >= $1 AND p.home_path < $2"
+                    inside("p.home_path")
                 };
-                let rows: Vec<R> = fetch_all(&self.db, &sql.replace("{in_range}", in_range), &range).await?;
-                let owned: Vec<(Uuid, String, i64)> = fetch_all(&self.db, "SELECT p.id, d.code, CAST(o.share_bp AS BIGINT) FROM owners o JOIN people p ON p.id = o.person_id JOIN territories d ON d.id = o.dwelling_id WHERE p.home_path >= $1 AND p.home_path < $2 ORDER BY d.code", &range).await?;
+                let rows: Vec<R> = fetch_all(&self.db, &sql.replace("{in_range}", &in_range), &range).await?;
+                let owned: Vec<(Uuid, String, i64)> = fetch_all(&self.db, &format!("SELECT p.id, d.code, CAST(o.share_bp AS BIGINT) FROM owners o JOIN people p ON p.id = o.person_id JOIN territories d ON d.id = o.dwelling_id WHERE {} ORDER BY d.code", inside("p.home_path")), &range).await?;
                 let mut owns: HashMap<Uuid, Vec<String>> = HashMap::new();
                 for (person, code, bp) in owned {
                     owns.entry(person).or_default().push(format!("{code}:{}", share_text(bp)));
@@ -175,7 +176,7 @@ impl Store {
                     .collect::<Result<Vec<_>>>()?
             }
             LedgerKind::Households => {
-                let rows: Vec<(String, String, String)> = fetch_all(&self.db, "SELECT h.number, d.code, h.tenure FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE h.path >= $1 AND h.path < $2 ORDER BY h.path, h.number", &range).await?;
+                let rows: Vec<(String, String, String)> = fetch_all(&self.db, &format!("SELECT h.number, d.code, h.tenure FROM households h JOIN territories d ON d.id = h.dwelling_id WHERE {} ORDER BY h.path, h.number", inside("h.path")), &range).await?;
                 rows.into_iter()
                     .map(|(number, code, tenure)| {
                         vec![number, code, Tenure::parse(&tenure).map(|t| t.label_zh().to_string()).unwrap_or(tenure)]
@@ -199,13 +200,10 @@ impl Store {
                     FROM party_members m JOIN people p ON p.id = m.person_id LEFT JOIN party_orgs o ON o.id = m.org_id LEFT JOIN territories t ON t.id = o.territory_id \
                     LEFT JOIN territories rc ON rc.id = m.reported_community_id LEFT JOIN central_households ch ON ch.member_id = m.person_id \
                     WHERE {in_range} ORDER BY COALESCE(m.path, ''), p.id_number_hash";
-                let in_range = if whole {
-                    "(m.path IS NULL OR (m.path >= $1 AND m.path < $2))"
-                } else {
-                    "m.path >= $1 AND m.path < $2"
-                };
-                let rows: Vec<R> = fetch_all(&self.db, &sql.replace("{in_range}", in_range), &range).await?;
-                let served: Vec<(Uuid, String)> = fetch_all(&self.db, "SELECT h.central_household_id, h.number FROM households h WHERE h.central_household_id IS NOT NULL AND h.path >= $1 AND h.path < $2 ORDER BY h.path", &range).await?;
+                let in_range =
+                    if whole { format!("(m.path IS NULL OR {})", inside("m.path")) } else { inside("m.path") };
+                let rows: Vec<R> = fetch_all(&self.db, &sql.replace("{in_range}", &in_range), &range).await?;
+                let served: Vec<(Uuid, String)> = fetch_all(&self.db, &format!("SELECT h.central_household_id, h.number FROM households h WHERE h.central_household_id IS NOT NULL AND {} ORDER BY h.path", inside("h.path")), &range).await?;
                 let mut by_central: HashMap<Uuid, Vec<String>> = HashMap::new();
                 for (c, n) in served {
                     by_central.entry(c).or_default().push(n);
@@ -228,7 +226,7 @@ impl Store {
                     .collect::<Result<Vec<_>>>()?
             }
             LedgerKind::Organisations => {
-                let party: Vec<(String, String, String, Option<String>)> = fetch_all(&self.db, "SELECT t.code, o.name, o.kind, l.id_number FROM party_orgs o JOIN territories t ON t.id = o.territory_id LEFT JOIN people l ON l.id = o.leader_id WHERE o.path >= $1 AND o.path < $2 ORDER BY o.path, o.kind", &range).await?;
+                let party: Vec<(String, String, String, Option<String>)> = fetch_all(&self.db, &format!("SELECT t.code, o.name, o.kind, l.id_number FROM party_orgs o JOIN territories t ON t.id = o.territory_id LEFT JOIN people l ON l.id = o.leader_id WHERE {} ORDER BY o.path, o.kind", inside("o.path")), &range).await?;
                 let mut out: Vec<Vec<String>> = party
                     .into_iter()
                     .map(|(tcode, name, kind, leader)| {
@@ -247,12 +245,10 @@ impl Store {
                     })
                     .collect::<Result<Vec<_>>>()?;
                 // Organisations without a territory (district-level units) belong to every export of the whole district.
-                let orgs_sql = if whole {
-                    "SELECT o.code, o.name, o.kind, t.code, o.contact_name, o.contact_phone FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE o.path IS NULL OR (o.path >= $1 AND o.path < $2) ORDER BY o.code"
-                } else {
-                    "SELECT o.code, o.name, o.kind, t.code, o.contact_name, o.contact_phone FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE o.path >= $1 AND o.path < $2 ORDER BY o.code"
-                };
-                let orgs: Vec<OrgExportRow> = fetch_all(&self.db, orgs_sql, &range).await?;
+                let in_range =
+                    if whole { format!("(o.path IS NULL OR {})", inside("o.path")) } else { inside("o.path") };
+                let orgs_sql = format!("SELECT o.code, o.name, o.kind, t.code, o.contact_name, o.contact_phone FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE {in_range} ORDER BY o.code");
+                let orgs: Vec<OrgExportRow> = fetch_all(&self.db, &orgs_sql, &range).await?;
                 for (code, name, kind, t, c, p) in orgs {
                     out.push(vec![
                         code,
@@ -267,11 +263,11 @@ impl Store {
                 out
             }
             LedgerKind::Assignments => {
-                let sql = "SELECT a.kind, o.code, p.id_number, COALESCE(t.code, h.number, '') FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id \
+                let sql = format!("SELECT a.kind, o.code, p.id_number, COALESCE(t.code, h.number, '') FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id \
                     LEFT JOIN people p ON p.id = a.person_id LEFT JOIN territories t ON t.id = a.territory_id LEFT JOIN households h ON h.id = a.household_id \
-                    WHERE a.target_path >= $1 AND a.target_path < $2 ORDER BY a.target_path, a.kind, COALESCE(o.code, p.id_number_hash, '')";
+                    WHERE {} ORDER BY a.target_path, a.kind, COALESCE(o.code, p.id_number_hash, '')", inside("a.target_path"));
                 let rows: Vec<(String, Option<String>, Option<String>, String)> =
-                    fetch_all(&self.db, sql, &range).await?;
+                    fetch_all(&self.db, &sql, &range).await?;
                 rows.into_iter()
                     .map(|(k, org, person, t)| {
                         let assignee = match org {

@@ -35,8 +35,14 @@ pub enum LedgerKind {
 }
 
 impl LedgerKind {
-    pub const ALL: &'static [LedgerKind] = &
-        [Self::Territories, Self::People, Self::Households, Self::PartyMembers, Self::Organisations, Self::Assignments];
+    pub const ALL: &'static [LedgerKind] = &[
+        Self::Territories,
+        Self::People,
+        Self::Households,
+        Self::PartyMembers,
+        Self::Organisations,
+        Self::Assignments,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
