@@ -79,10 +79,21 @@ async fn appeals_route_to_the_lowest_staffed_level_and_run_their_lifecycle() {
         assert_eq!(o.appeal.handler_level.as_str(), "compound");
         // A property matter starts at the compound even in bl1's building.
         let p = NewAppeal { category: "property.repair".into(), ..noise(&b) };
-        assert_eq!(s.file_appeal(&r1, &ctx(), &p, now).await.unwrap().appeal.handler_level.as_str(), "compound");
+        let repair = s.file_appeal(&r1, &ctx(), &p, now).await.unwrap();
+        assert_eq!(repair.appeal.handler_level.as_str(), "compound");
         // Likely duplicates: same category, same building, open.
         let again = s.file_appeal(&r1, &ctx(), &noise(&b), now).await.unwrap();
         assert!(again.possible_duplicates.iter().any(|d| d.id == a.id));
+        // One rule in both places: the appeal's page lists what its filing answered, and the
+        // earlier appeal's page lists the later one; another category is not a duplicate.
+        let ids = |v: &[jiayuan_store::appeals::AppealRow]| v.iter().map(|d| d.id).collect::<Vec<_>>();
+        let on_page = s.duplicates_of(&r1, &again.appeal).await.unwrap();
+        assert!(!on_page.is_empty());
+        assert_eq!(ids(&on_page), ids(&again.possible_duplicates), "{}", t.name);
+        let earlier = s.duplicates_of(&r1, &a).await.unwrap();
+        assert!(ids(&earlier).contains(&again.appeal.id), "{}", t.name);
+        assert!(!ids(&earlier).contains(&a.id) && !ids(&on_page).contains(&again.appeal.id), "never itself");
+        assert!(!ids(&again.possible_duplicates).contains(&repair.appeal.id), "another category");
 
         // Bad input names the field.
         let bad = |e: StoreError| match e {

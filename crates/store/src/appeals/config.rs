@@ -84,7 +84,7 @@ type Timed<T> = std::sync::Mutex<std::collections::HashMap<String, (Instant, T)>
 pub struct ConfigCache {
     config: RwLock<Option<Arc<AppealConfig>>>,
     places: Timed<crate::model::Territory>,
-    chains: Timed<Vec<super::ChainNode>>,
+    chains: Timed<Vec<super::filing::ChainNode>>,
 }
 
 fn get_timed<T: Clone>(m: &Timed<T>, k: &str) -> Option<T> {
@@ -124,11 +124,11 @@ impl ConfigCache {
         put_timed(&self.places, k, t)
     }
 
-    pub(crate) fn chain(&self, path: &str) -> Option<Vec<super::ChainNode>> {
+    pub(crate) fn chain(&self, path: &str) -> Option<Vec<super::filing::ChainNode>> {
         get_timed(&self.chains, path)
     }
 
-    pub(crate) fn put_chain(&self, path: String, c: Vec<super::ChainNode>) {
+    pub(crate) fn put_chain(&self, path: String, c: Vec<super::filing::ChainNode>) {
         put_timed(&self.chains, path, c)
     }
 }

@@ -9,7 +9,7 @@
 //! filing is refused at once with [`StoreError::Busy`] (503 and `Retry-After` on the web)
 //! instead of memory growing without end.
 
-use super::AppealRow;
+use super::{duplicates, AppealRow};
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{insert_rows, Value};
 use crate::{new_id, on_tx, Result, Store, StoreError};
@@ -46,9 +46,6 @@ pub(crate) struct Filing {
 pub(crate) type Written = (i64, Vec<AppealRow>);
 
 type Job = (Filing, oneshot::Sender<Result<Written>>);
-
-/// Candidates kept per place and category, before the viewer's filter.
-const DUP_CANDIDATES: usize = 12;
 
 /// The sending side of the writer, started on first use, and how many filings may queue.
 #[derive(Debug)]
@@ -182,9 +179,7 @@ fn appeal_values(f: &Filing, number: i64) -> Vec<Value> {
     ]
 }
 
-/// Open appeals of the same category at the batch's places, filed in the last 30 days: one
-/// statement for the whole batch, each place and category walking its index and stopping
-/// at a dozen.
+/// The candidates for every filing of the batch, in one statement.
 async fn duplicate_candidates(tx: &mut crate::Tx, filings: &[&Filing]) -> Result<Vec<AppealRow>> {
     let mut groups: Vec<(Uuid, &str)> = Vec::new();
     for f in filings {
@@ -194,42 +189,12 @@ async fn duplicate_candidates(tx: &mut crate::Tx, filings: &[&Filing]) -> Result
             }
         }
     }
+    let Some(earliest) = filings.iter().map(|f| f.row.created_at).min() else { return Ok(vec![]) };
     if groups.is_empty() {
         return Ok(vec![]);
     }
-    let since = filings.iter().map(|f| f.row.created_at).min().unwrap_or_default() - chrono::Duration::days(30);
-    let mut q = crate::batch::QueryParts::default();
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|(place, cat)| {
-            let (p, c, t) = (q.bind(*place), q.bind(cat.to_string()), q.bind(since));
-            format!(
-                "SELECT * FROM (SELECT {cols} FROM appeals a WHERE a.territory_id = {p} AND a.category_code = {c}
-                 AND a.created_at >= {t} AND a.is_open = TRUE ORDER BY a.created_at DESC LIMIT {DUP_CANDIDATES}) d{p_}",
-                cols = super::APPEAL_COLS,
-                p_ = q.vals.len()
-            )
-        })
-        .collect();
-    crate::batch::fetch_all_tx(tx, &parts.join(" UNION ALL "), &q.vals).await
-}
-
-fn duplicates_for(f: &Filing, candidates: &[AppealRow]) -> Vec<AppealRow> {
-    let mut out: Vec<AppealRow> = candidates
-        .iter()
-        .filter(|c| {
-            c.id != f.row.id
-                && c.category_code == f.row.category_code
-                && f.dup_places.contains(&c.territory_id)
-                && c.created_at <= f.row.created_at
-                && f.viewer.can_see(c)
-        })
-        .cloned()
-        .collect();
-    out.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.number)));
-    out.dedup_by_key(|c| c.id);
-    out.truncate(5);
-    out
+    let (sql, vals) = duplicates::candidates_sql(&groups, duplicates::since(earliest));
+    crate::batch::fetch_all_tx(tx, &sql, &vals).await
 }
 
 async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<Written>> {
@@ -304,7 +269,11 @@ async fn write_batch(store: &Store, filings: &[&Filing]) -> Result<Vec<Written>>
     insert_rows(&mut tx, "outbox", OUTBOX_COLS, &outbox, "").await?;
     let candidates = duplicate_candidates(&mut tx, filings).await?;
     tx.commit().await?;
-    Ok(filings.iter().zip(numbers).map(|(f, n)| (n, duplicates_for(f, &candidates))).collect())
+    Ok(filings
+        .iter()
+        .zip(numbers)
+        .map(|(f, n)| (n, duplicates::likely(&f.row, &f.dup_places, &f.viewer, &candidates)))
+        .collect())
 }
 
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
