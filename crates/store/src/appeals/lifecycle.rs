@@ -10,7 +10,7 @@ use crate::{Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use jiayuan_domain::access::{Permission, Role};
 use jiayuan_domain::appeal::limits::TimeLimit;
-use jiayuan_domain::appeal::measure::{Counter, Counts};
+use jiayuan_domain::appeal::measure::Counts;
 use jiayuan_domain::appeal::{self as rules, Action, Actor, Facts, Level, Pending, Rating, Status, Urgency};
 use jiayuan_domain::TerritoryKind;
 use serde_json::json;
@@ -196,198 +196,8 @@ impl Store {
         if note.chars().count() > 2000 {
             return Err(StoreError::invalid("note", "说明不能超过2000字 (at most 2000 characters)"));
         }
-        let mut c = Changes::default();
-        let level = a.level();
-        match action {
-            Action::Accept | Action::Decline => {
-                if a.responded_at.is_none() {
-                    c.set("responded_at", now);
-                    c.deltas.add(Counter::Responded, 1);
-                    if now <= a.response_due_at {
-                        c.deltas.add(Counter::RespondedOnTime, 1);
-                    }
-                }
-                if action == Action::Decline {
-                    c.deltas.add(Counter::Declined, 1);
-                    c.set("closed_at", now);
-                    c.set("next_check_at", Value::Ts(None));
-                } else {
-                    let warn = warn_time(now, a.resolve_due_at.max(now));
-                    c.set("warn_at", warn);
-                    c.set("warned", false);
-                    c.set("next_check_at", warn);
-                }
-            }
-            Action::Dispatch => {
-                let t = input
-                    .target
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| StoreError::invalid("target", "请选择转派到的区域 (target is required)"))?;
-                let scope = who.handle.as_ref().ok_or(StoreError::Forbidden(Permission::HandleAppeals))?;
-                let node = self
-                    .territory_in(scope, t)
-                    .await
-                    .map_err(|_| StoreError::missing("target", format!("区域“{t}”不存在 (no such territory)")))?;
-                let lvl = TerritoryKind::parse(&node.kind).and_then(Level::of_kind).ok_or_else(|| {
-                    StoreError::invalid("target", "只能转派到楼栋、小区、社区、街道或区 (not a handling level)")
-                })?;
-                move_to(&cfg, &a, &mut c, lvl, &node, now)?;
-            }
-            Action::Escalate | Action::Return => {
-                let (lvl, node) = node_above(self, &a).await?.ok_or_else(|| StoreError::Conflict {
-                    field: "action".into(),
-                    message: "已在最高层级 (already at the top level)".into(),
-                })?;
-                move_to(&cfg, &a, &mut c, lvl, &node, now)?;
-                c.set("escalations", a.escalations + 1);
-                c.deltas.add(if action == Action::Escalate { Counter::Escalated } else { Counter::Returned }, 1);
-            }
-            Action::Assign => {
-                let name = input
-                    .assignee
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| StoreError::invalid("assignee", "请选择办理人 (assignee is required)"))?;
-                let uid = self.appeal_handler_user(name, &a.handler_path).await?.ok_or_else(|| {
-                    StoreError::invalid(
-                        "assignee",
-                        format!("“{name}”不是本诉求所在层级的办理人员 (not a handler here)"),
-                    )
-                })?;
-                c.set("assignee_id", uid);
-                c.data.insert("assignee".into(), json!(name));
-            }
-            Action::AskHelp => {
-                let p = parent_path(&a.handler_path).unwrap_or_else(|| a.handler_path.clone());
-                c.set("helper_path", p.clone());
-                c.data.insert("helper".into(), json!(p));
-            }
-            Action::Resolve => {
-                c.set("resolved_at", now);
-                c.set("next_check_at", Value::Ts(None));
-                c.set("overdue", false);
-                c.deltas.add(Counter::Resolved, 1);
-                if now <= a.resolve_due_at && a.overdue_count == 0 {
-                    c.deltas.add(Counter::ResolvedOnTime, 1);
-                }
-                c.deltas.add(Counter::settled_at(level), 1);
-                c.deltas.add(Counter::HandlingMinutes, (now - a.created_at).num_minutes().max(0));
-            }
-            Action::Rework | Action::Reopen => {
-                c.deltas.merge(&self.last_resolution(a.id).await?.negated());
-                if action == Action::Reopen {
-                    c.deltas.add(Counter::Reopened, 1);
-                    c.set("rating", Value::Text(None));
-                    c.set("rated_at", Value::Ts(None));
-                    c.set("closed_at", Value::Ts(None));
-                }
-                c.set("resolved_at", Value::Ts(None));
-                let cat = cfg.category(&a.category_code);
-                let urgency = Urgency::parse(&a.urgency).unwrap_or(Urgency::Normal);
-                let due = match cat {
-                    Some(k) => due_after(&cfg, now, k.resolve.get(urgency))?,
-                    None => a.resolve_due_at.max(now),
-                };
-                let warn = warn_time(now, due);
-                c.set("resolve_due_at", due);
-                c.set("warn_at", warn);
-                c.set("warned", false);
-                c.set("next_check_at", warn);
-            }
-            Action::Close => c.set("closed_at", now),
-            Action::Rate => {
-                let rating =
-                    input.rating.ok_or_else(|| StoreError::invalid("rating", "请选择评价 (rating is required)"))?;
-                c.set("rating", rating.as_str());
-                c.set("rated_at", now);
-                c.deltas.add(Counter::Rated, 1);
-                c.deltas.add(
-                    match rating {
-                        Rating::Satisfied => Counter::Satisfied,
-                        Rating::BasicallySatisfied => Counter::BasicallySatisfied,
-                        Rating::Unsatisfied => Counter::Unsatisfied,
-                    },
-                    1,
-                );
-                c.data.insert("rating".into(), json!(rating));
-            }
-            Action::Merge => {
-                let t = input.merge_into.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
-                    StoreError::invalid("merge_into", "请填写重复的诉求编号 (merge_into is required)")
-                })?;
-                let target = self
-                    .appeal(who, t)
-                    .await
-                    .map_err(|_| StoreError::missing("merge_into", format!("诉求“{t}”不存在 (no such appeal)")))?;
-                if target.id == a.id || !target.is_open {
-                    return Err(StoreError::invalid(
-                        "merge_into",
-                        "只能合并到另一件未办结的诉求 (must be another open appeal)",
-                    ));
-                }
-                // A duplicate counts once, as the appeal it joins: everything this one added
-                // to the measures (received, responded, overdue, …) is taken back.
-                c.deltas.merge(&self.appeal_counts(a.id).await?.negated());
-                c.set("merged_into", target.id);
-                c.set("closed_at", now);
-                c.set("next_check_at", Value::Ts(None));
-                c.data.insert("merged_into".into(), json!(target.number));
-            }
-            Action::RequestHold => {
-                c.set("pending", "hold");
-            }
-            Action::RequestExtension => {
-                let l = input.limit.as_deref().unwrap_or("");
-                let limit = TimeLimit::parse(l).ok_or_else(|| {
-                    StoreError::invalid("limit", format!("“{l}”不是时限，例如 3wd、24h、5wh (not a time limit)"))
-                })?;
-                c.set("pending", "extension");
-                c.set("pending_limit", limit.code());
-                c.data.insert("limit".into(), json!(limit.code()));
-            }
-            Action::Approve => {
-                c.set("pending", Value::Text(None));
-                c.set("pending_limit", Value::Text(None));
-                if a.pending.as_deref() == Some("hold") {
-                    c.set("hold_since", now);
-                    c.set("next_check_at", Value::Ts(None));
-                    c.data.insert("approved".into(), json!("hold"));
-                } else {
-                    let limit =
-                        a.pending_limit.as_deref().and_then(TimeLimit::parse).ok_or_else(|| StoreError::Conflict {
-                            field: "action".into(),
-                            message: "延期申请缺少时限 (no limit requested)".into(),
-                        })?;
-                    let due = due_after(&cfg, a.resolve_due_at.max(now), limit)?;
-                    let warn = warn_time(now, due);
-                    c.set("resolve_due_at", due);
-                    c.set("warn_at", warn);
-                    c.set("warned", false);
-                    c.set("overdue", false);
-                    c.set("next_check_at", warn);
-                    c.data.insert("approved".into(), json!("extension"));
-                    c.data.insert("resolve_due_at".into(), json!(due));
-                }
-            }
-            Action::Reject => {
-                c.set("pending", Value::Text(None));
-                c.set("pending_limit", Value::Text(None));
-            }
-            Action::Resume => {
-                let held = now - a.hold_since.unwrap_or(now);
-                let due = a.resolve_due_at + held;
-                let warn = a.warn_at + held;
-                c.set("hold_since", Value::Ts(None));
-                c.set("resolve_due_at", due);
-                c.set("warn_at", warn);
-                c.set("next_check_at", if a.warned { due } else { warn });
-            }
-            Action::Start | Action::Verify | Action::Comment => {}
-            Action::Create | Action::Warn | Action::Overdue => unreachable_system(action)?,
-        }
+        let step = super::effects::Step { store: self, who, cfg: &cfg, a: &a, input, now };
+        let mut c = step.effect(action).await?;
         if action == Action::Verify || action == Action::Rework {
             c.data.insert("by".into(), json!(if actors.contains(&Actor::Reporter) { "reporter" } else { "staff" }));
         }
@@ -470,7 +280,7 @@ impl Store {
 
     /// The counters the last resolution added, to take back on rework or reopening.
     /// Everything an appeal's events have added to the measures so far.
-    async fn appeal_counts(&self, id: Uuid) -> Result<Counts> {
+    pub(crate) async fn appeal_counts(&self, id: Uuid) -> Result<Counts> {
         let rows: Vec<(String,)> =
             fetch_all(&self.db, "SELECT deltas FROM appeal_events WHERE appeal_id = $1", &[id.into()]).await?;
         let mut total = Counts::default();
@@ -480,7 +290,7 @@ impl Store {
         Ok(total)
     }
 
-    async fn last_resolution(&self, id: Uuid) -> Result<Counts> {
+    pub(crate) async fn last_resolution(&self, id: Uuid) -> Result<Counts> {
         let d: Option<(String,)> = fetch_optional(
             &self.db,
             "SELECT deltas FROM appeal_events WHERE appeal_id = $1 AND action = 'resolve' ORDER BY seq DESC LIMIT 1",
@@ -491,7 +301,7 @@ impl Store {
     }
 
     /// The user, if they may handle appeals at this handler node.
-    async fn appeal_handler_user(&self, username: &str, handler_path: &str) -> Result<Option<Uuid>> {
+    pub(crate) async fn appeal_handler_user(&self, username: &str, handler_path: &str) -> Result<Option<Uuid>> {
         let rows: Vec<(Uuid, String, String)> = fetch_all(
             &self.db,
             "SELECT u.id, g.role, g.path FROM users u JOIN role_grants g ON g.user_id = u.id WHERE u.username = $1 AND u.disabled = FALSE",
@@ -513,8 +323,4 @@ fn stale(a: &AppealRow) -> StoreError {
         field: "version".into(),
         message: format!("诉求已被他人更新，请刷新后重试 (appeal {} changed since version {})", a.number, a.version),
     }
-}
-
-fn unreachable_system(action: Action) -> Result<()> {
-    Err(StoreError::invalid("action", format!("“{}”由系统执行 (taken by the system only)", action.label_zh())))
 }

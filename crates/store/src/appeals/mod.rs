@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod config;
 pub(crate) mod duplicates;
+mod effects;
 mod filing;
 pub mod intake;
 pub mod lifecycle;
