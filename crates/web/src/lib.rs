@@ -1,10 +1,6 @@
 //! The web face of Jiayuan: JSON API under `/api/v1`, its OpenAPI document, and the pages.
 
-pub mod account;
-pub mod admin;
 pub mod api;
-pub mod appeal_pages;
-pub mod appeals;
 pub mod auth;
 pub mod clock;
 pub mod error;
@@ -64,39 +60,39 @@ api_routes! {
     get "/households/{id}" => api::get_household;
     get "/organisations" => api::list_organisations;
     get "/alliances" => api::list_alliances;
-    post "/auth/login" => account::api_login;
-    post "/auth/logout" => account::api_logout;
-    get "/auth/me" => account::api_me;
-    post "/auth/password" => account::api_password;
-    get "/auth/tokens" => account::api_tokens;
-    post "/auth/tokens" => account::api_create_token;
-    delete "/auth/tokens/{id}" => account::api_revoke_token;
-    get "/users" => admin::api_users;
-    post "/users" => admin::api_create_user;
-    get "/users/{username}" => admin::api_user;
-    post "/users/{username}/disable" => admin::api_disable;
-    post "/users/{username}/enable" => admin::api_enable;
-    post "/users/{username}/password" => admin::api_reset_password;
-    post "/users/{username}/grants" => admin::api_grant;
-    delete "/users/{username}/grants/{id}" => admin::api_revoke_grant;
-    get "/roles" => admin::api_roles;
-    get "/audit" => admin::api_audit;
-    get "/audit/export" => admin::audit_csv;
+    post "/auth/login" => api::api_login;
+    post "/auth/logout" => api::api_logout;
+    get "/auth/me" => api::api_me;
+    post "/auth/password" => api::api_password;
+    get "/auth/tokens" => api::api_tokens;
+    post "/auth/tokens" => api::api_create_token;
+    delete "/auth/tokens/{id}" => api::api_revoke_token;
+    get "/users" => api::api_users;
+    post "/users" => api::api_create_user;
+    get "/users/{username}" => api::api_user;
+    post "/users/{username}/disable" => api::api_disable;
+    post "/users/{username}/enable" => api::api_enable;
+    post "/users/{username}/password" => api::api_reset_password;
+    post "/users/{username}/grants" => api::api_grant;
+    delete "/users/{username}/grants/{id}" => api::api_revoke_grant;
+    get "/roles" => api::api_roles;
+    get "/audit" => api::api_audit;
+    get "/audit/export" => api::audit_csv;
     get "/openapi.json" => api::openapi;
-    get "/appeal-categories" => appeals::api_categories;
-    get "/appeals" => appeals::api_list;
-    post "/appeals" => appeals::api_file;
-    get "/appeals/measures" => appeals::api_measures;
-    get "/appeals/{id}" => appeals::api_get;
-    post "/appeals/{id}/actions" => appeals::api_act;
-    post "/appeals/{id}/reporter" => appeals::api_unseal_reporter;
-    post "/appeals/{id}/photos" => appeals::api_add_photo, limit appeals::PHOTO_LIMIT;
-    get "/appeals/{id}/photos/{photo}" => appeals::api_photo;
-    get "/clock" => appeals::api_clock;
-    post "/clock" => appeals::api_set_clock;
-    get "/notify/channels" => appeals::api_channels;
-    post "/notify/channels" => appeals::api_add_channel;
-    get "/notify/outbox" => appeals::api_outbox;
+    get "/appeal-categories" => api::api_categories;
+    get "/appeals" => api::api_list;
+    post "/appeals" => api::api_file;
+    get "/appeals/measures" => api::api_measures;
+    get "/appeals/{id}" => api::api_get;
+    post "/appeals/{id}/actions" => api::api_act;
+    post "/appeals/{id}/reporter" => api::api_unseal_reporter;
+    post "/appeals/{id}/photos" => api::api_add_photo, limit api::PHOTO_LIMIT;
+    get "/appeals/{id}/photos/{photo}" => api::api_photo;
+    get "/clock" => api::api_clock;
+    post "/clock" => api::api_set_clock;
+    get "/notify/channels" => api::api_channels;
+    post "/notify/channels" => api::api_add_channel;
+    get "/notify/outbox" => api::api_outbox;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -112,43 +108,42 @@ pub fn router(state: AppState) -> Router {
         .route("/people", get(pages::people))
         .route("/people/{id}", get(pages::person))
         .route("/people/{id}/reveal", post(pages::reveal_person))
-        .route("/people.csv", get(api::export_people).post(api::export_people_form))
-        .route("/login", get(account::login_page).post(account::login_form))
-        .route("/logout", post(account::logout_form))
-        .route("/account", get(account::account_page))
-        .route("/account/password", post(account::password_form))
-        .route("/account/tokens", post(account::token_form))
-        .route("/account/tokens/{id}/revoke", post(account::revoke_token_form))
-        .route("/admin/users", get(admin::users_page).post(admin::create_user_form))
-        .route("/admin/users/{username}", get(admin::user_page))
-        .route("/admin/users/{username}/grants", post(admin::grant_form))
-        .route("/admin/users/{username}/grants/{id}/revoke", post(admin::revoke_grant_form))
-        .route("/admin/users/{username}/disable", post(admin::disable_form))
-        .route("/admin/users/{username}/enable", post(admin::enable_form))
-        .route("/admin/users/{username}/password", post(admin::reset_password_form))
-        .route("/admin/roles", get(admin::roles_page))
-        .route("/audit", get(admin::audit_page))
-        .route("/audit.csv", get(admin::audit_csv))
+        .route("/people.csv", get(api::export_people).post(pages::export_people_form))
+        .route("/login", get(pages::login_page).post(pages::login_form))
+        .route("/logout", post(pages::logout_form))
+        .route("/account", get(pages::account_page))
+        .route("/account/password", post(pages::password_form))
+        .route("/account/tokens", post(pages::token_form))
+        .route("/account/tokens/{id}/revoke", post(pages::revoke_token_form))
+        .route("/admin/users", get(pages::users_page).post(pages::create_user_form))
+        .route("/admin/users/{username}", get(pages::user_page))
+        .route("/admin/users/{username}/grants", post(pages::grant_form))
+        .route("/admin/users/{username}/grants/{id}/revoke", post(pages::revoke_grant_form))
+        .route("/admin/users/{username}/disable", post(pages::disable_form))
+        .route("/admin/users/{username}/enable", post(pages::enable_form))
+        .route("/admin/users/{username}/password", post(pages::reset_password_form))
+        .route("/admin/roles", get(pages::roles_page))
+        .route("/audit", get(pages::audit_page))
+        .route("/audit.csv", get(api::audit_csv))
         .route("/households", get(pages::households))
         .route("/households/{id}", get(pages::household))
         .route("/lang/{code}", get(pages::set_lang))
-        .route("/appeals", get(appeal_pages::queue))
-        .route("/appeals/dashboard", get(appeal_pages::dashboard))
-        .route("/appeals/clock", post(appeal_pages::clock_form))
-        .route("/appeals/{id}", get(appeal_pages::appeal_page))
-        .route("/appeals/{id}/act", post(appeal_pages::act_form))
+        .route("/appeals", get(pages::queue))
+        .route("/appeals/dashboard", get(pages::dashboard))
+        .route("/appeals/clock", post(pages::clock_form))
+        .route("/appeals/{id}", get(pages::appeal_page))
+        .route("/appeals/{id}/act", post(pages::act_form))
         .route(
             "/appeals/{id}/photos",
-            post(appeal_pages::photo_form)
-                .layer(axum::extract::DefaultBodyLimit::max(appeals::PHOTO_LIMIT + 64 * 1024)),
+            post(pages::photo_form).layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
         )
         .route(
             "/report",
-            get(appeal_pages::report_page)
-                .post(appeal_pages::report_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(appeals::PHOTO_LIMIT + 64 * 1024)),
+            get(pages::report_page)
+                .post(pages::report_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
         )
-        .route("/report/track", get(appeal_pages::track_page).post(appeal_pages::track_act))
+        .route("/report/track", get(pages::track_page).post(pages::track_act))
         .route("/static/app.css", get(pages::css))
         .fallback(pages::page_not_found)
         .layer(axum::middleware::from_fn(input::refuse_hidden_text))

@@ -18,7 +18,6 @@
 //! - Single jurisdiction: `jurisdiction_id` is accepted and ignored.
 //! - No service is `batch`, so `/tokens/{token}` answers 404.
 
-use crate::appeals::bj_time;
 use crate::auth::resolve_token;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -27,6 +26,7 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use jiayuan_domain::appeal::{Channel, Status};
+use jiayuan_domain::time::iso as bj_time;
 use jiayuan_store::access::Principal;
 use jiayuan_store::appeals::{AppealQuery, AppealRow, NewAppeal, Viewer};
 use jiayuan_store::model::Page;

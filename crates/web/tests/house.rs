@@ -73,3 +73,21 @@ fn test_handles_stay_in_tests() {
         }
     }
 }
+
+#[test]
+fn the_api_never_reaches_into_the_pages() {
+    let api = crate_dir("web").join("api");
+    for (path, text) in sources(&api) {
+        assert!(!code_only(&text).contains("crate::pages"), "{} imports from the pages", path.display());
+    }
+}
+
+#[test]
+fn handlers_live_in_their_resource_rooms() {
+    // One module per resource under api/ and pages/; none of the old catch-all files return.
+    let web = crate_dir("web");
+    for gone in ["account.rs", "admin.rs", "appeals.rs", "appeal_pages.rs", "api.rs", "pages.rs"] {
+        assert!(!web.join(gone).exists(), "{gone} is back: put its handlers in api/ or pages/");
+    }
+    assert!(sources(&web.join("api")).len() >= 5 && sources(&web.join("pages")).len() >= 5);
+}

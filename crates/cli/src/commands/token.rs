@@ -23,7 +23,7 @@ pub async fn run(target: &Target, cmd: TokenCmd) -> Result<()> {
     let store = target.open().await?;
     store.check_schema().await?;
     let u = user(&store, "--user", &username).await?;
-    let expires = jiayuan_web::account::parse_expiry(Some(&expires), chrono::Utc::now())
+    let expires = jiayuan_web::api::parse_expiry(Some(&expires), chrono::Utc::now())
         .map_err(|e| anyhow::anyhow!("--expires: {}", e.message))?;
     let (token, _) = store.create_token(&AuditCtx::operator("token create"), &u, &name, expires).await?;
     println!("{token}");

@@ -1,5 +1,5 @@
-//! The appeals API under `/api/v1`: categories, filing, the queue, one appeal with its
-//! timeline and the actions open to the caller, actions, photos, measures, and the test clock.
+//! Appeals: categories, filing, the queue, one appeal with its timeline and the actions
+//! open to the caller, actions, photos and measures.
 
 use crate::api::ListParams;
 use crate::auth::Auth;
@@ -29,7 +29,7 @@ pub const PHOTO_LIMIT: usize = 8 * 1024 * 1024;
 /// Beijing time with its offset, as every appeal time is shown.
 pub use jiayuan_domain::time::iso as bj_time;
 
-fn bj_opt(t: Option<DateTime<Utc>>) -> Option<String> {
+pub(crate) fn bj_opt(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(bj_time)
 }
 
@@ -692,110 +692,4 @@ pub async fn api_measures(
     let who = Viewer::of(&auth.principal);
     let today = jiayuan_store::appeals::beijing(state.clock.now()).date();
     Ok(Json(state.store.appeal_measures(&who, &p.query(today)?).await?))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ClockView {
-    pub now: String,
-    pub settable: bool,
-    pub last_run: Option<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/clock", tag = "appeals", responses((status = 200, body = ClockView)))]
-pub async fn api_clock(_auth: Auth, State(state): State<AppState>) -> Result<Json<ClockView>, ApiError> {
-    Ok(Json(ClockView {
-        now: bj_time(state.clock.now()),
-        settable: state.clock.is_settable(),
-        last_run: bj_opt(state.store.appeal_clock_last_run().await?),
-    }))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetClock {
-    /// RFC 3339 with an offset
-    #[schema(format = DateTime)]
-    pub now: String,
-}
-
-/// Sets the test clock and runs the clock at once (only with `serve --test-clock`; district
-/// administrators only).
-#[utoipa::path(post, path = "/api/v1/clock", tag = "appeals", request_body = SetClock, responses((status = 200, body = ClockView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, description = "The server was not started with --test-clock", body = crate::error::ErrorBody)))]
-pub async fn api_set_clock(
-    auth: Auth,
-    State(state): State<AppState>,
-    body: Result<Json<SetClock>, JsonRejection>,
-) -> Result<Json<ClockView>, ApiError> {
-    auth.require(Permission::ManageAppeals)?;
-    let b = json_body(body)?;
-    let t = DateTime::parse_from_rfc3339(b.now.trim()).map_err(|_| {
-        ApiError::invalid("now", "应为带时区的时间，如 2026-12-01T09:00:00+08:00 (RFC 3339 with offset)")
-    })?;
-    if !state.clock.set(t.with_timezone(&Utc)) {
-        return Err(ApiError {
-            status: StatusCode::CONFLICT,
-            code: "conflict",
-            message: "时钟不可设置：服务未以 --test-clock 启动 (clock is not settable)".into(),
-            field: Some("now".into()),
-        });
-    }
-    crate::clock::tick_once(&state).await;
-    api_clock(auth, State(state)).await
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChannelBody {
-    pub name: Option<String>,
-    /// wecom, dingtalk or webhook
-    #[schema(pattern = "^(wecom|dingtalk|webhook)$")]
-    pub kind: Option<String>,
-    #[schema(pattern = "^https?://[^\\s]+$")]
-    pub url: Option<String>,
-    /// HMAC key for webhooks, signing secret for DingTalk; stored encrypted
-    pub secret: Option<String>,
-    /// Territory code: notify about appeals handled in this subtree
-    pub scope: Option<String>,
-    /// Comma-separated actions, default create,escalate,return,warn,overdue
-    pub events: Option<String>,
-}
-
-/// Notification channels (appeal administrators).
-#[utoipa::path(get, path = "/api/v1/notify/channels", tag = "notifications", responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn api_channels(auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    auth.require(Permission::ManageAppeals)?;
-    Ok(Json(serde_json::json!({"items": state.store.notify_channels().await?})))
-}
-
-#[utoipa::path(post, path = "/api/v1/notify/channels", tag = "notifications", request_body = ChannelBody, responses((status = 201, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn api_add_channel(
-    auth: Auth,
-    State(state): State<AppState>,
-    body: Result<Json<ChannelBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<jiayuan_store::appeals::outbox::ChannelRow>), ApiError> {
-    auth.require(Permission::ManageAppeals)?;
-    let b = json_body(body)?;
-    let n = jiayuan_store::appeals::outbox::NewChannel {
-        name: b.name.unwrap_or_default(),
-        kind: b.kind.unwrap_or_default(),
-        url: b.url.unwrap_or_default(),
-        secret: b.secret,
-        path: b.scope.unwrap_or_default(),
-        events: b.events,
-    };
-    Ok((StatusCode::CREATED, Json(state.store.add_notify_channel(&auth.audit_ctx(), &n).await?)))
-}
-
-/// The most recent outbox messages with every delivery attempt.
-#[utoipa::path(get, path = "/api/v1/notify/outbox", tag = "notifications", responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn api_outbox(auth: Auth, State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    auth.require(Permission::ManageAppeals)?;
-    let items: Vec<serde_json::Value> = state
-        .store
-        .outbox_log(100)
-        .await?
-        .into_iter()
-        .map(|(o, attempts)| serde_json::json!({"message": o, "deliveries": attempts}))
-        .collect();
-    Ok(Json(serde_json::json!({"counts": state.store.outbox_counts().await?, "items": items})))
 }

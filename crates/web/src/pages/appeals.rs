@@ -1,22 +1,21 @@
-//! The appeal pages: my queue, one appeal (timeline, actions, photos, map pin), the public
-//! "report a problem" page with follow-up by tracking code, and the measures dashboard.
+//! The staff's appeal pages: the queue, one appeal (timeline, actions, photos, map pin),
+//! and the measures dashboard.
 
-use crate::appeals::{bj_time, category_name, event_view, store_photo, ActBody, EventView, MeasureParams};
-use crate::auth::{self, Auth, RequestMeta, PRE_CSRF_COOKIE};
+use crate::api::{bj_time, store_photo, ActBody, EventView, MeasureParams};
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::pages::{pager, render, OrPage, PageError, Ui};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Form;
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::measure::Counter;
-use jiayuan_domain::appeal::{Action, Channel, Level, Rating, Urgency};
-use jiayuan_store::accounts::new_token;
+use jiayuan_domain::appeal::{Action, Level, Rating};
 use jiayuan_store::appeals::lifecycle::open_actions;
-use jiayuan_store::appeals::{path_prefixes, AppealQuery, AppealRow, NewAppeal, Viewer};
+use jiayuan_store::appeals::{path_prefixes, AppealQuery, AppealRow, Viewer};
 use jiayuan_store::model::{Page, Territory};
 use serde::Deserialize;
 
@@ -180,7 +179,7 @@ fn action_form(a: Action) -> ActionForm {
 struct AppealPage {
     ui: Ui,
     title: String,
-    a: crate::appeals::AppealView,
+    a: crate::api::AppealView,
     place: Vec<String>,
     timeline: Vec<EventView>,
     photos: Vec<String>,
@@ -243,7 +242,7 @@ pub async fn appeal_page(
     Query(f): Query<Flash>,
 ) -> Result<Response, PageError> {
     let who = Viewer::of(&auth.principal);
-    let d = crate::appeals::detail(&state, &who, &id).await.page(&ui)?;
+    let d = crate::api::detail(&state, &who, &id).await.page(&ui)?;
     let a = state.store.appeal(&who, &id).await.page(&ui)?;
     let mut duplicates = Vec::new();
     for x in &d.possible_duplicates {
@@ -304,7 +303,7 @@ fn back_with(id: &str, key: &str, msg: &str) -> Response {
     crate::redirect::to(&format!("/appeals/{id}?{key}={enc}"))
 }
 
-fn error_text(e: &ApiError) -> String {
+pub(crate) fn error_text(e: &ApiError) -> String {
     match &e.field {
         Some(f) => format!("{f}: {}", e.message),
         None => e.message.clone(),
@@ -343,7 +342,9 @@ pub async fn act_form(
 }
 
 /// The first file field of a multipart form, if any, with the text fields.
-async fn read_multipart(mut m: Multipart) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), ApiError> {
+pub(crate) async fn read_multipart(
+    mut m: Multipart,
+) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), ApiError> {
     let mut fields = Vec::new();
     let mut file = None;
     loop {
@@ -368,7 +369,7 @@ async fn read_multipart(mut m: Multipart) -> Result<(Vec<(String, String)>, Opti
     Ok((fields, file))
 }
 
-fn content_type_headers(ct: &str) -> HeaderMap {
+pub(crate) fn content_type_headers(ct: &str) -> HeaderMap {
     let mut h = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(ct) {
         h.insert(header::CONTENT_TYPE, v);
@@ -394,328 +395,6 @@ pub async fn photo_form(auth: Auth, State(state): State<AppState>, Path(id): Pat
         Ok(()) => back_with(&id, "done", "照片已上传"),
         Err(e) => back_with(&id, "error", &error_text(&e)),
     }
-}
-
-/// A compound and its choosable places: (code, name, preselected).
-type BuildingGroup = (String, Vec<(String, String, bool)>);
-
-#[derive(Template)]
-#[template(path = "report.html")]
-struct ReportPage {
-    ui: Ui,
-    title: String,
-    csrf: String,
-    signed_in: bool,
-    communities: Vec<(String, String, bool)>,
-    community: String,
-    buildings: Vec<BuildingGroup>,
-    categories: Vec<(String, Vec<(String, String)>)>,
-    urgencies: Vec<(&'static str, &'static str)>,
-    error: String,
-    filed: Option<(String, Option<String>, &'static str)>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct ReportParams {
-    pub community: Option<String>,
-}
-
-fn pre_csrf(headers: &HeaderMap, auth: Option<&Auth>) -> (String, Option<String>) {
-    if let Some(t) = auth.and_then(|a| a.csrf_token.clone()) {
-        return (t, None);
-    }
-    let t = auth::cookie(headers, PRE_CSRF_COOKIE).filter(|c| c.len() > 20).unwrap_or_else(|| new_token("pre"));
-    let cookie = format!("{PRE_CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600");
-    (t, Some(cookie))
-}
-
-async fn report_page_data(
-    state: &AppState,
-    ui: &Ui,
-    auth: Option<&Auth>,
-    community: Option<String>,
-) -> Result<(Vec<(String, String, bool)>, String, Vec<BuildingGroup>), PageError> {
-    let comms = state.store.report_communities().await.page(ui)?;
-    // A signed-in resident starts at their own building.
-    let home = auth
-        .and_then(|a| a.principal.grants.iter().find(|g| g.role == jiayuan_domain::access::Role::Resident))
-        .map(|g| g.path.clone());
-    let home_prefixes = home.as_deref().map(path_prefixes).unwrap_or_default();
-    let chosen = match community.filter(|c| !c.trim().is_empty()) {
-        Some(c) => comms.iter().find(|p| p.code == c.trim()),
-        None => home_prefixes.get(2).and_then(|p| comms.iter().find(|c| &c.path == p)),
-    };
-    let communities =
-        comms.iter().map(|c| (c.code.clone(), c.name.clone(), chosen.is_some_and(|x| x.code == c.code))).collect();
-    let mut buildings = Vec::new();
-    if let Some(c) = chosen {
-        for group in state.store.report_buildings(&c.path).await.page(ui)? {
-            let mut options =
-                vec![(group.compound.code.clone(), format!("{}（整个小区）", group.compound.name), false)];
-            options.extend(group.buildings.into_iter().map(|b| {
-                let mine = home_prefixes.get(4) == Some(&b.path);
-                (b.code, b.name, mine)
-            }));
-            buildings.push((group.compound.name, options));
-        }
-    }
-    let chosen = chosen.map(|c| c.code.clone());
-    Ok((communities, chosen.unwrap_or_default(), buildings))
-}
-
-async fn categories_for_form(state: &AppState) -> Vec<(String, Vec<(String, String)>)> {
-    let Ok(cfg) = state.store.appeal_config().await else { return vec![] };
-    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for c in &cfg.categories {
-        let top = c.code.split('.').next().unwrap_or(&c.code);
-        let top_name = cfg.category(top).map(|t| t.name_zh.clone()).unwrap_or_default();
-        match groups.iter_mut().find(|(n, _)| *n == top_name) {
-            Some((_, v)) => v.push((c.code.clone(), c.name_zh.clone())),
-            None => groups.push((top_name, vec![(c.code.clone(), c.name_zh.clone())])),
-        }
-    }
-    groups
-}
-
-/// The public "report a problem" page: anyone may file; signed-in residents file as themselves.
-pub async fn report_page(
-    auth: Option<Auth>,
-    State(state): State<AppState>,
-    ui: Ui,
-    headers: HeaderMap,
-    Query(p): Query<ReportParams>,
-) -> Result<Response, PageError> {
-    let (csrf, cookie) = pre_csrf(&headers, auth.as_ref());
-    let (communities, community, buildings) = report_page_data(&state, &ui, auth.as_ref(), p.community).await?;
-    let page = ReportPage {
-        title: ui.t("report.title").into(),
-        csrf,
-        signed_in: auth.is_some(),
-        communities,
-        community,
-        buildings,
-        categories: categories_for_form(&state).await,
-        urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
-        error: String::new(),
-        filed: None,
-        ui: ui.clone(),
-    };
-    let res = render(ui, page)?;
-    Ok(match cookie {
-        Some(c) => ([(header::SET_COOKIE, c)], res).into_response(),
-        None => res,
-    })
-}
-
-/// Files the report. Anonymous reports are limited per address, as sign-in failures are.
-pub async fn report_submit(
-    auth: Option<Auth>,
-    State(state): State<AppState>,
-    ui: Ui,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    m: Multipart,
-) -> Result<Response, PageError> {
-    let r = async {
-        if auth.is_none() {
-            if state.report_throttle.blocked(&meta.ip).is_some() {
-                return Err(ApiError {
-                    status: axum::http::StatusCode::TOO_MANY_REQUESTS,
-                    code: "throttled",
-                    message: "提交过于频繁，请稍后再试 (too many reports from this address; try later)".into(),
-                    field: None,
-                });
-            }
-            state.report_throttle.failed(&meta.ip);
-        }
-        let (fields, file) = read_multipart(m).await?;
-        let get =
-            |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
-        let who = match &auth {
-            Some(a) => Viewer::of(&a.principal),
-            None => Viewer::public(),
-        };
-        let input = NewAppeal {
-            channel: Some(Channel::Web),
-            category: get("category").unwrap_or_default(),
-            urgency: get("urgency").map(|u| Urgency::parse_field(&u, "urgency")).transpose()?,
-            territory: get("territory").unwrap_or_default(),
-            title: get("title"),
-            description: get("description").unwrap_or_default(),
-            address: get("address"),
-            reporter_name: get("name"),
-            reporter_phone: get("phone"),
-            anonymous: get("anonymous").is_some(),
-            ..Default::default()
-        };
-        if let Some((ct, bytes)) = &file {
-            // Check the photo before filing, so a bad photo files nothing.
-            if crate::appeals::sniff_image(bytes).is_none() || bytes.len() > crate::appeals::PHOTO_LIMIT {
-                return Err(ApiError::invalid("photo", format!("只接受8MB以内的 JPEG、PNG 或 WebP 照片 (got {ct})")));
-            }
-        }
-        let ctx = match &auth {
-            Some(a) => a.audit_ctx(),
-            None => jiayuan_store::audit::AuditCtx::anonymous("public", meta.ip.clone(), meta.request_id.clone()),
-        };
-        let filed = state.store.file_appeal(&who, &ctx, &input, state.clock.now()).await?;
-        if let Some((ct, bytes)) = &file {
-            store_photo(&state, &ctx, &filed.appeal, &content_type_headers(ct), bytes).await?;
-        }
-        Ok::<_, ApiError>(filed)
-    }
-    .await;
-    let (csrf, _) = pre_csrf(&headers, auth.as_ref());
-    let (communities, community, buildings) = report_page_data(&state, &ui, auth.as_ref(), None).await?;
-    let (error, filed, status) = match r {
-        Ok(f) => (
-            String::new(),
-            Some((f.appeal.number.to_string(), f.tracking_code, f.appeal.level().label_zh())),
-            axum::http::StatusCode::OK,
-        ),
-        Err(e) => (error_text(&e), None, e.status),
-    };
-    let page = ReportPage {
-        title: ui.t("report.title").into(),
-        csrf,
-        signed_in: auth.is_some(),
-        communities,
-        community,
-        buildings,
-        categories: categories_for_form(&state).await,
-        urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
-        error,
-        filed,
-        ui: ui.clone(),
-    };
-    let res = render(ui, page)?;
-    Ok((status, res).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "track.html")]
-struct TrackPage {
-    ui: Ui,
-    title: String,
-    csrf: String,
-    code: String,
-    found: Option<(String, String, &'static str, &'static str, String)>,
-    timeline: Vec<EventView>,
-    can_rate: bool,
-    can_reopen: bool,
-    version: i64,
-    ratings: Vec<(&'static str, &'static str)>,
-    message: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct TrackParams {
-    pub code: Option<String>,
-    pub rating: Option<String>,
-    pub action: Option<String>,
-    pub version: Option<String>,
-    pub note: Option<String>,
-}
-
-async fn track_render(
-    state: &AppState,
-    ui: Ui,
-    headers: &HeaderMap,
-    code: String,
-    message: String,
-) -> Result<Response, PageError> {
-    let (csrf, cookie) = pre_csrf(headers, None);
-    let mut page = TrackPage {
-        title: ui.t("track.title").into(),
-        csrf,
-        code: code.clone(),
-        found: None,
-        timeline: vec![],
-        can_rate: false,
-        can_reopen: false,
-        version: 0,
-        ratings: Rating::ALL.iter().map(|r| (r.as_str(), r.label_zh())).collect(),
-        message,
-        ui: ui.clone(),
-    };
-    if !code.trim().is_empty() {
-        match state.store.appeal_by_tracking_code(&code).await {
-            Ok(a) => {
-                let who = Viewer::tracking(&a);
-                let acts = open_actions(&who, &a);
-                page.can_rate = acts.contains(&Action::Rate);
-                page.can_reopen = acts.contains(&Action::Reopen);
-                page.version = a.version;
-                // The reporter sees what happened and when, not who on the staff did it.
-                page.timeline = state
-                    .store
-                    .appeal_timeline(&a)
-                    .await
-                    .page(&ui)?
-                    .iter()
-                    .map(event_view)
-                    .map(|mut e| {
-                        e.actor = String::new();
-                        e
-                    })
-                    .collect();
-                page.found = Some((
-                    a.number.to_string(),
-                    category_name(state, &a.category_code).await,
-                    a.status().label_zh(),
-                    a.level().label_zh(),
-                    bj_time(a.created_at),
-                ));
-            }
-            Err(_) => page.message = ui.t("track.none").into(),
-        }
-    }
-    let res = render(ui, page)?;
-    Ok(match cookie {
-        Some(c) => ([(header::SET_COOKIE, c)], res).into_response(),
-        None => res,
-    })
-}
-
-/// Follow an appeal by its tracking code.
-pub async fn track_page(
-    State(state): State<AppState>,
-    ui: Ui,
-    headers: HeaderMap,
-    Query(p): Query<TrackParams>,
-) -> Result<Response, PageError> {
-    track_render(&state, ui, &headers, p.code.unwrap_or_default(), String::new()).await
-}
-
-/// Rate (or ask to reopen) by tracking code.
-pub async fn track_act(
-    State(state): State<AppState>,
-    ui: Ui,
-    headers: HeaderMap,
-    meta: RequestMeta,
-    Form(p): Form<TrackParams>,
-) -> Result<Response, PageError> {
-    let code = p.code.clone().unwrap_or_default();
-    let r = async {
-        let a = state.store.appeal_by_tracking_code(&code).await?;
-        let who = Viewer::tracking(&a);
-        let body = ActBody {
-            action: p.action.clone(),
-            version: p.version.as_deref().and_then(|v| v.parse().ok()),
-            note: p.note.clone(),
-            rating: p.rating.clone(),
-            ..Default::default()
-        };
-        let ctx = jiayuan_store::audit::AuditCtx::anonymous("public", meta.ip.clone(), meta.request_id.clone());
-        state.store.act_on_appeal(&who, &ctx, &a.id.to_string(), &body.into_input()?, state.clock.now()).await?;
-        Ok::<_, ApiError>(())
-    }
-    .await;
-    let msg = match r {
-        Ok(()) => ui.t("track.thanks").to_string(),
-        Err(e) => error_text(&e),
-    };
-    track_render(&state, ui, &headers, code, msg).await
 }
 
 pub struct Figure {
