@@ -109,6 +109,7 @@ async fn subtree_lists_search_and_sort() {
             .list_people(&within, &PeopleQuery { sort: Some("name".into()), ..Default::default() }, page)
             .await
             .unwrap();
+        assert!(!people.items.is_empty(), "the community has residents");
         assert!(people.items.iter().all(|p| p.home_path.as_deref().unwrap().starts_with(&community.path)));
         let keys: Vec<_> = people.items.iter().map(|p| p.name_pinyin.clone()).collect();
         let mut sorted = keys.clone();

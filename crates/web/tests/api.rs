@@ -30,6 +30,7 @@ async fn people_list_is_paginated_filtered_and_masked() {
         assert!(c["total"].as_i64().unwrap() < all["total"].as_i64().unwrap());
         // Tag filter returns only tagged people.
         let (_, e) = app.json("/api/v1/people?tag=elderly&page_size=50").await;
+        assert!(!e["items"].as_array().unwrap().is_empty(), "the demo has elderly residents");
         assert!(e["items"].as_array().unwrap().iter().all(|p| p["tags"]
             .as_array()
             .unwrap()
@@ -189,20 +190,25 @@ async fn organisations_and_alliances() {
         assert!(v["items"].as_array().unwrap().iter().all(|o| o["kind"] == "social_organisation"));
         let phone = v["items"][0]["contact_phone"].as_str().unwrap();
         assert_eq!(&phone[3..7], "****", "contact phone masked");
-        let (_, owners) = app.json("/api/v1/organisations?kind=owners_committee&within=370612001001").await;
-        assert!(owners["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|o| o["territory_code"].as_str().unwrap().starts_with("370612001001-")));
+        // The community of some owners' committee: the filter keeps it and only its kind.
+        let (_, any) = app.json("/api/v1/organisations?kind=owners_committee&page_size=1").await;
+        let community =
+            any["items"][0]["territory_code"].as_str().expect("the demo has an owners' committee")[..12].to_string();
+        let (_, owners) =
+            app.json(&format!("/api/v1/organisations?kind=owners_committee&within={community}&page_size=50")).await;
+        let owners = owners["items"].as_array().unwrap();
+        assert!(!owners.is_empty(), "{community} has an owners' committee");
+        assert!(owners.iter().all(|o| o["territory_code"].as_str().unwrap().starts_with(&format!("{community}-"))));
         let (s, a) = app.json("/api/v1/alliances").await;
         assert_eq!(s, StatusCode::OK);
         let kinds: Vec<&str> = a.as_array().unwrap().iter().map(|x| x["kind"].as_str().unwrap()).collect();
         for k in ["regional_governance", "social_service", "adjacent_community"] {
             assert!(kinds.contains(&k), "no {k} alliance in {kinds:?}");
         }
+        assert!(!a.as_array().unwrap().is_empty());
         assert!(a.as_array().unwrap().iter().all(|x| !x["members"].as_array().unwrap().is_empty()));
         let (_, local) = app.json("/api/v1/alliances?within=370612001002").await;
+        assert!(!local.as_array().unwrap().is_empty(), "the community has its own alliance");
         assert!(local.as_array().unwrap().iter().all(|x| x["territory_code"] == "370612001002"));
         let (s, e) = app.json("/api/v1/alliances?kind=friendship").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);

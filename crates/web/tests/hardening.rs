@@ -356,6 +356,7 @@ async fn an_anonymous_resident_leaves_no_readable_link_and_only_the_district_uns
         let admin = App::signed_in(state.clone(), "admin").await;
         let (_, d) = admin.json(&format!("/api/v1/appeals/{id}")).await;
         assert!(d["appeal"]["reporter"].is_null(), "{d}");
+        assert!(!d["timeline"].as_array().unwrap().is_empty(), "filing is on the timeline");
         for e in d["timeline"].as_array().unwrap() {
             assert!(!e.to_string().contains("r1"), "the timeline names the filer: {e}");
         }
@@ -428,6 +429,7 @@ async fn property_roles_see_no_reporter_no_sensitive_category_and_act_only_on_pr
             let (s, d) = app.json(&format!("/api/v1/appeals/{}", ids["environment.rubbish"])).await;
             assert_eq!(s, StatusCode::OK);
             let acts: Vec<&str> = d["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+            assert!(!acts.is_empty(), "{who} may still comment");
             assert!(acts.iter().all(|a| *a == "comment"), "{who} may not act on a non-property appeal: {acts:?}");
         }
         let pm1 = App::signed_in(state.clone(), "pm1").await;
