@@ -7,7 +7,7 @@
 
 use crate::batch::QueryParts;
 use crate::model::Territory;
-use crate::territory::Subtree;
+use crate::subtree::Subtree;
 use crate::{Result, StoreError};
 use jiayuan_domain::access::{Permission, Role};
 use serde::Serialize;

@@ -23,6 +23,7 @@ pub mod people;
 pub mod report;
 pub mod schema;
 pub mod stats;
+pub mod subtree;
 pub mod territory;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -14,14 +14,12 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use jiayuan_domain::access::Permission;
 use jiayuan_store::access::{Principal, Scope};
 use jiayuan_store::accounts::{token_hash, Session};
 use jiayuan_store::audit::AuditCtx;
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "jy_session";
@@ -31,9 +29,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const RECHECK: Duration = Duration::from_secs(30);
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
-/// Failed sign-ins allowed per IP address in a window, whatever the usernames.
-pub const IP_FAILURES_PER_WINDOW: u32 = 20;
-pub const IP_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub use crate::throttle::{IP_FAILURES_PER_WINDOW, IP_WINDOW};
 
 /// Where the request came from and its id, for the audit log and the logs.
 #[derive(Debug, Clone)]
@@ -75,68 +71,6 @@ impl Auth {
 
     pub fn audit_ctx(&self) -> AuditCtx {
         AuditCtx::of(&self.principal, self.meta.ip.clone(), self.meta.request_id.clone())
-    }
-}
-
-struct Cached {
-    session: Session,
-    checked: Instant,
-    touched: DateTime<Utc>,
-}
-
-/// Sessions kept in memory, by token hash.
-#[derive(Default)]
-pub struct SessionCache {
-    map: Mutex<HashMap<String, Cached>>,
-}
-
-impl SessionCache {
-    pub fn forget(&self, token: &str) {
-        if let Ok(mut m) = self.map.lock() {
-            m.remove(&token_hash(token));
-        }
-    }
-
-    pub fn forget_user(&self, username: &str) {
-        if let Ok(mut m) = self.map.lock() {
-            m.retain(|_, c| c.session.principal.username != username);
-        }
-    }
-
-    pub fn insert(&self, token: &str, session: Session) {
-        if let Ok(mut m) = self.map.lock() {
-            let touched = session.last_seen_at;
-            m.insert(token_hash(token), Cached { session, checked: Instant::now(), touched });
-        }
-    }
-}
-
-/// Counts failed sign-ins per IP address in fixed windows.
-#[derive(Default)]
-pub struct LoginThrottle {
-    map: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl LoginThrottle {
-    /// Whether this address has used up its failures; `Some(wait)` if so.
-    pub fn blocked(&self, ip: &str) -> Option<Duration> {
-        let m = self.map.lock().ok()?;
-        let (start, n) = m.get(ip)?;
-        let elapsed = start.elapsed();
-        (elapsed < IP_WINDOW && *n >= IP_FAILURES_PER_WINDOW).then(|| IP_WINDOW - elapsed)
-    }
-
-    pub fn failed(&self, ip: &str) {
-        if let Ok(mut m) = self.map.lock() {
-            if m.len() > 100_000 {
-                m.retain(|_, (s, _)| s.elapsed() < IP_WINDOW);
-            }
-            let e = m.entry(ip.to_string()).or_insert((Instant::now(), 0));
-            if e.0.elapsed() >= IP_WINDOW {
-                *e = (Instant::now(), 0);
-            }
-            e.1 += 1;
-        }
     }
 }
 
@@ -218,7 +152,7 @@ async fn resolve_session(state: &AppState, token: &str) -> Option<Session> {
             }
             s.last_seen_at = now;
             if let Ok(mut m) = state.sessions.map.lock() {
-                m.insert(key, Cached { session: s.clone(), checked: Instant::now(), touched: now });
+                m.insert(key, crate::sessions::Cached { session: s.clone(), checked: Instant::now(), touched: now });
             }
             let store = state.store.clone();
             let token = token.to_string();
@@ -251,7 +185,7 @@ pub(crate) async fn resolve_token(state: &AppState, token: &str) -> Option<Princ
             if let Ok(mut m) = state.sessions.map.lock() {
                 let session =
                     Session { principal: p.clone(), csrf_token: String::new(), created_at: now, last_seen_at: now };
-                m.insert(key, Cached { session, checked: Instant::now(), touched: now });
+                m.insert(key, crate::sessions::Cached { session, checked: Instant::now(), touched: now });
             }
             Some(p)
         }

@@ -1,4 +1,4 @@
-//! The server's notion of "now" for appeals, and the background work that runs on it.
+//! The server's notion of "now" for appeals.
 //!
 //! Normally the wall clock. Started with `serve --test-clock`, an administrator can set it
 //! (`POST /api/v1/clock`), so browser tests can make an appeal overdue without waiting.
@@ -34,9 +34,4 @@ impl AppClock {
         self.offset_ms.store((t - Utc::now()).num_milliseconds(), Ordering::Relaxed);
         true
     }
-}
-
-/// One round of the appeal clock and the rollups now (after the test clock moved).
-pub async fn tick_once(state: &crate::state::AppState) {
-    crate::jobs::clock_round(state).await;
 }

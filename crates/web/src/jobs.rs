@@ -147,3 +147,8 @@ pub async fn clock_round(state: &AppState) -> bool {
         }
     }
 }
+
+/// One round of the appeal clock and the rollups now (after the test clock moved).
+pub async fn tick_once(state: &crate::state::AppState) {
+    clock_round(state).await;
+}

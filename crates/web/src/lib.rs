@@ -15,6 +15,7 @@ pub mod pages;
 pub mod proxy;
 pub mod query_docs;
 pub mod redirect;
+pub mod sessions;
 pub mod state;
 pub mod throttle;
 pub mod views;
@@ -78,7 +79,7 @@ api_routes! {
     get "/roles" => api::api_roles;
     get "/audit" => api::api_audit;
     get "/audit/export" => api::audit_csv;
-    get "/openapi.json" => api::openapi;
+    get "/openapi.json" => openapi::serve_document;
     get "/appeal-categories" => api::api_categories;
     get "/appeals" => api::api_list;
     post "/appeals" => api::api_file;

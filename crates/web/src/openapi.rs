@@ -22,7 +22,7 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         api::healthz,
-        api::openapi,
+        serve_document,
         api::list_territories,
         api::get_territory,
         api::create_territory,
@@ -227,4 +227,10 @@ impl Modify for CommonAnswers {
             }
         }
     }
+}
+
+/// The OpenAPI document of the JSON API .
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(()), responses((status = 200, description = "This document", body = Object)))]
+pub async fn serve_document() -> axum::Json<serde_json::Value> {
+    axum::Json(document())
 }

@@ -1,17 +1,17 @@
 //! The application state every handler gets: the store, the caches and throttles of this
 //! process, and the server's settings.
 
-use crate::{auth, clock, proxy, throttle};
+use crate::{clock, proxy, sessions, throttle};
 use jiayuan_store::Store;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
-    pub sessions: Arc<auth::SessionCache>,
-    pub throttle: Arc<auth::LoginThrottle>,
+    pub sessions: Arc<sessions::SessionCache>,
+    pub throttle: Arc<throttle::LoginThrottle>,
     /// Anonymous reports per address, counted like failed sign-ins.
-    pub report_throttle: Arc<auth::LoginThrottle>,
+    pub report_throttle: Arc<throttle::LoginThrottle>,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https`.
     pub secure_cookies: bool,
     /// "Now" for appeals: the wall clock, or a settable one for tests.

@@ -6,6 +6,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Failed sign-ins allowed per IP address in a window, whatever the usernames.
+pub const IP_FAILURES_PER_WINDOW: u32 = 20;
+pub const IP_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 #[derive(Debug)]
 pub struct RateLimit {
     limit: u32,
@@ -46,5 +50,34 @@ mod tests {
         assert!(r.hit("a").is_ok() && r.hit("a").is_ok());
         assert!(r.hit("a").is_err());
         assert!(r.hit("b").is_ok(), "others are not affected");
+    }
+}
+
+/// Counts failed sign-ins per IP address in fixed windows.
+#[derive(Default)]
+pub struct LoginThrottle {
+    map: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl LoginThrottle {
+    /// Whether this address has used up its failures; `Some(wait)` if so.
+    pub fn blocked(&self, ip: &str) -> Option<Duration> {
+        let m = self.map.lock().ok()?;
+        let (start, n) = m.get(ip)?;
+        let elapsed = start.elapsed();
+        (elapsed < IP_WINDOW && *n >= IP_FAILURES_PER_WINDOW).then(|| IP_WINDOW - elapsed)
+    }
+
+    pub fn failed(&self, ip: &str) {
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() > 100_000 {
+                m.retain(|_, (s, _)| s.elapsed() < IP_WINDOW);
+            }
+            let e = m.entry(ip.to_string()).or_insert((Instant::now(), 0));
+            if e.0.elapsed() >= IP_WINDOW {
+                *e = (Instant::now(), 0);
+            }
+            e.1 += 1;
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! catches up exactly once on what fell due meanwhile: an appeal long overdue is marked
 //! and escalated once, with fresh limits from the time of catching up.
 
-use super::lifecycle::{move_to, node_above, Changes};
+use super::effects::{move_to, node_above, Changes};
 use super::{AppealRow, APPEAL_COLS};
 use crate::batch::{exec, fetch_all, fetch_optional, Value};
 use crate::{Result, Store};

@@ -2,42 +2,19 @@
 //! changes, and the optimistic version check that turns a stale change into a conflict.
 
 use super::config::AppealConfig;
-use super::{due_after, insert_event, outbox, path_prefixes, warn_time, AppealRow, NewEvent, Viewer};
+pub use super::effects::ActInput;
+use super::effects::{Changes, Step};
+use super::parent_path;
+use super::{insert_event, outbox, AppealRow, NewEvent, Viewer};
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_optional, Value};
-use crate::model::{Territory, TERRITORY_COLS};
 use crate::{Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use jiayuan_domain::access::{Permission, Role};
-use jiayuan_domain::appeal::limits::TimeLimit;
 use jiayuan_domain::appeal::measure::Counts;
-use jiayuan_domain::appeal::{self as rules, Action, Actor, Facts, Level, Pending, Rating, Status, Urgency};
-use jiayuan_domain::TerritoryKind;
+use jiayuan_domain::appeal::{self as rules, Action, Actor, Facts, Level, Pending, Rating, Status};
 use serde_json::json;
 use uuid::Uuid;
-
-/// An action as asked for, with the version of the appeal the asker saw.
-#[derive(Debug, Clone, Default)]
-pub struct ActInput {
-    pub action: Option<Action>,
-    pub version: i64,
-    pub note: String,
-    /// Assign: the handler's username.
-    pub assignee: Option<String>,
-    /// Dispatch: the territory node (id or code) to send it to.
-    pub target: Option<String>,
-    pub rating: Option<Rating>,
-    /// Merge: the appeal (number or id) this one duplicates.
-    pub merge_into: Option<String>,
-    /// Request an extension: how much more time (`3wd`, `24h`).
-    pub limit: Option<String>,
-}
-
-/// The parent of a node's path (one segment fewer), or `None` at the root.
-pub fn parent_path(path: &str) -> Option<String> {
-    let p = path_prefixes(path);
-    (p.len() >= 2).then(|| p[p.len() - 2].clone())
-}
 
 /// What the viewer is to this appeal, most powerful first.
 pub fn actors_of(who: &Viewer, a: &AppealRow) -> Vec<Actor> {
@@ -92,70 +69,6 @@ pub fn open_actions(who: &Viewer, a: &AppealRow) -> Vec<Action> {
     acts
 }
 
-/// The column changes of one transition, collected before the single UPDATE.
-#[derive(Default)]
-pub(crate) struct Changes {
-    sets: Vec<(&'static str, Value)>,
-    pub deltas: Counts,
-    pub data: serde_json::Map<String, serde_json::Value>,
-    /// The new handler node, when it moves (for notifications).
-    pub moved_to: Option<String>,
-}
-
-impl Changes {
-    pub fn set(&mut self, col: &'static str, v: impl Into<Value>) {
-        self.sets.push((col, v.into()));
-    }
-}
-
-/// Where the appeal goes next when it moves up: the node one level above the handler.
-pub(crate) async fn node_above(store: &Store, a: &AppealRow) -> Result<Option<(Level, Territory)>> {
-    let Some(p) = parent_path(&a.handler_path) else { return Ok(None) };
-    let sql = format!("SELECT {TERRITORY_COLS} FROM territories t WHERE t.path = $1");
-    let t: Option<Territory> = fetch_optional(&store.db, &sql, &[p.into()]).await?;
-    Ok(t.and_then(|t| Some((Level::of_kind(TerritoryKind::parse(&t.kind)?)?, t))))
-}
-
-/// Sends the appeal to a new handler node as a new task: status new, fresh clocks.
-pub(crate) fn move_to(
-    cfg: &AppealConfig,
-    a: &AppealRow,
-    c: &mut Changes,
-    level: Level,
-    node: &Territory,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let cat = cfg.category(&a.category_code);
-    let urgency = Urgency::parse(&a.urgency).unwrap_or(Urgency::Normal);
-    let (resp, res) = match cat {
-        Some(c) => (c.response.get(urgency), c.resolve.get(urgency)),
-        // A category gone from the current tree keeps the general limits.
-        None => (
-            TimeLimit { amount: 24, unit: jiayuan_domain::appeal::limits::LimitUnit::Hours },
-            TimeLimit { amount: 7, unit: jiayuan_domain::appeal::limits::LimitUnit::WorkDays },
-        ),
-    };
-    let response_due = due_after(cfg, now, resp)?;
-    let resolve_due = due_after(cfg, now, res)?;
-    let warn = warn_time(now, response_due);
-    c.set("handler_level", level.as_str());
-    c.set("handler_id", node.id);
-    c.set("handler_path", node.path.clone());
-    c.set("assignee_id", Value::Uuid(None));
-    c.set("helper_path", Value::Text(None));
-    c.set("pending", Value::Text(None));
-    c.set("pending_limit", Value::Text(None));
-    c.set("response_due_at", response_due);
-    c.set("resolve_due_at", resolve_due);
-    c.set("warn_at", warn);
-    c.set("warned", false);
-    c.set("next_check_at", warn);
-    c.data.insert("to".into(), json!(node.path));
-    c.data.insert("level".into(), json!(level));
-    c.moved_to = Some(node.path.clone());
-    Ok(())
-}
-
 impl Store {
     /// Takes an action on an appeal the viewer can see. A stale `version` is a conflict; an
     /// action the state does not allow is a conflict naming the state; one the viewer may
@@ -196,7 +109,7 @@ impl Store {
         if note.chars().count() > 2000 {
             return Err(StoreError::invalid("note", "说明不能超过2000字 (at most 2000 characters)"));
         }
-        let step = super::effects::Step { store: self, who, cfg: &cfg, a: &a, input, now };
+        let step = Step { store: self, who, cfg: &cfg, a: &a, input, now };
         let mut c = step.effect(action).await?;
         if action == Action::Verify || action == Action::Rework {
             c.data.insert("by".into(), json!(if actors.contains(&Actor::Reporter) { "reporter" } else { "staff" }));

@@ -102,3 +102,9 @@ pub(crate) async fn insert_event(tx: &mut Tx, e: NewEvent<'_>) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// The parent of a node's path (one segment fewer), or `None` at the root.
+pub fn parent_path(path: &str) -> Option<String> {
+    let p = path_prefixes(path);
+    (p.len() >= 2).then(|| p[p.len() - 2].clone())
+}

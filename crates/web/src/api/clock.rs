@@ -57,6 +57,6 @@ pub async fn api_set_clock(
             field: Some("now".into()),
         });
     }
-    crate::clock::tick_once(&state).await;
+    crate::jobs::tick_once(&state).await;
     api_clock(auth, State(state)).await
 }

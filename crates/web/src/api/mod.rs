@@ -140,12 +140,6 @@ pub fn csv_attachment(bytes: Vec<u8>, filename: &'static str) -> axum::response:
         .into_response()
 }
 
-/// The OpenAPI document of the JSON API (see [`crate::openapi`]).
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(()), responses((status = 200, description = "This document", body = Object)))]
-pub async fn openapi() -> Json<serde_json::Value> {
-    Json(crate::openapi::document())
-}
-
 /// Unknown API paths answer in the API's error shape.
 pub async fn api_not_found() -> ApiError {
     ApiError::not_found()

@@ -577,6 +577,6 @@ pub async fn clock_form(
             ui: Box::new(ui), err: ApiError::invalid("now", "时钟不可设置 (not a test clock)")
         });
     }
-    crate::clock::tick_once(&state).await;
+    crate::jobs::tick_once(&state).await;
     Ok(crate::redirect::to("/appeals/dashboard"))
 }
