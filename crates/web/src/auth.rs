@@ -274,7 +274,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request<Body>, nex
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if provided.is_none() && is_form {
-            match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+            match axum::body::to_bytes(body, crate::state::BODY_LIMIT).await {
                 Ok(bytes) => {
                     provided = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
                     body = Body::from(bytes);

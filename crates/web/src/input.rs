@@ -15,6 +15,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::state::BODY_LIMIT;
+
 /// `Ok` unless `value` holds a refused character; the error names `field`.
 pub fn check_text(field: &str, value: &str) -> Result<(), ApiError> {
     jiayuan_domain::text::check(field, value).map_err(ApiError::from)
@@ -51,8 +53,8 @@ fn refuse(req: &Request<Body>, e: ApiError) -> Response {
     if path.starts_with("/api/") || path.starts_with("/open311/") {
         return e.into_response();
     }
-    let ui = crate::pages::Ui::from_request(req.headers(), req.uri(), req.extensions().get::<crate::auth::Auth>());
-    crate::pages::PageError { ui: Box::new(ui), err: e }.into_response()
+    let ui = crate::shell::Ui::from_request(req.headers(), req.uri(), req.extensions().get::<crate::auth::Auth>());
+    crate::shell::PageError { ui: Box::new(ui), err: e }.into_response()
 }
 
 /// The URI without query parameters whose value is empty: in the API an empty parameter
@@ -90,7 +92,7 @@ pub async fn refuse_hidden_text(mut req: Request<Body>, next: Next) -> Response 
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b,
         Err(_) => return refuse(&Request::from_parts(parts, Body::empty()), ApiError::too_large()),
     };

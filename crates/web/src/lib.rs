@@ -16,6 +16,7 @@ pub mod proxy;
 pub mod query_docs;
 pub mod redirect;
 pub mod sessions;
+pub mod shell;
 pub mod state;
 pub mod throttle;
 pub mod views;
@@ -25,8 +26,7 @@ use axum::routing::{get, post};
 use axum::Router;
 pub use state::AppState;
 
-/// The largest request body accepted.
-pub const BODY_LIMIT: usize = 1024 * 1024;
+pub use state::BODY_LIMIT;
 
 /// The JSON API's operations, written once: this builds the router and [`API_ROUTES`],
 /// which a test holds against the OpenAPI document so no operation goes undocumented.

@@ -5,6 +5,9 @@ use crate::{clock, proxy, sessions, throttle};
 use jiayuan_store::Store;
 use std::sync::Arc;
 
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
