@@ -287,9 +287,28 @@ test('appeals: an appeal nobody accepts goes overdue and escalates on the test c
 test('appeals: anyone can report without an account and follow it by code', async (page, base) => {
   await page.goto(base + '/report');
   await page.getByRole('button', { name: '选择' }).click();
+  // Nothing is preselected: the place and the kind start at 请选择.
+  assert.equal(await page.getByLabel('楼栋或小区').inputValue(), '');
+  assert.equal(await page.getByLabel('问题类别').inputValue(), '');
+  await page.getByLabel('楼栋或小区').selectOption({ index: 1 });
   await page.getByLabel('问题类别').selectOption('environment.rubbish');
   await page.getByLabel('问题描述').fill('垃圾桶满了两天没人清运');
-  await page.getByLabel('匿名反映').check();
+  await page.getByLabel('具体位置(如单元、楼层)').fill('3号楼东侧');
+  await page.getByLabel('称呼').fill('李先生');
+  await page.getByLabel('手机号(仅工作人员可见)').fill('1381234');
+  await page.getByRole('button', { name: '提交' }).click();
+  // A mistake: the message stands by the phone, in words, and nothing typed is lost.
+  const message = page.locator('#err-phone');
+  await message.waitFor();
+  assert.doesNotMatch(await message.innerText(), /reporter_phone/);
+  assert.equal(await page.getByLabel('问题描述').inputValue(), '垃圾桶满了两天没人清运');
+  assert.equal(await page.getByLabel('具体位置(如单元、楼层)').inputValue(), '3号楼东侧');
+  assert.equal(await page.getByLabel('称呼').inputValue(), '李先生');
+  assert.equal(await page.getByLabel('问题类别').inputValue(), 'environment.rubbish');
+  assert.notEqual(await page.getByLabel('楼栋或小区').inputValue(), '');
+  await page.screenshot({ path: join(here, 'shots', 'report-error.png'), fullPage: true }).catch(() => {});
+  // Only the phone is corrected; the rest goes as it was.
+  await page.getByLabel('手机号(仅工作人员可见)').fill('13812345678');
   await page.getByRole('button', { name: '提交' }).click();
   await page.getByRole('status').waitFor();
   const code = (await page.locator('.filed code').innerText()).trim();

@@ -69,6 +69,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("report.anonymous", "匿名反映", "Report anonymously"),
     ("report.photo", "照片(可选，JPEG/PNG/WebP，8MB以内)", "Photo (optional, JPEG/PNG/WebP, up to 8 MB)"),
     ("report.submit", "提交", "Submit"),
+    ("report.photo_again", "照片未保存，请重新选择", "The photo was not kept: choose it again"),
+    ("form.choose", "请选择", "Choose…"),
     ("report.filed", "已提交，编号", "Filed, number"),
     ("report.code", "请保存查询码，凭它查看进度和评价：", "Keep this code to follow and rate it:"),
     ("report.routed", "将由此层级办理：", "It will be handled by:"),

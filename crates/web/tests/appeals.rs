@@ -338,3 +338,61 @@ async fn appeal_pages_file_act_and_refuse_with_messages() {
         t.finish().await;
     }
 }
+
+/// Issue 10's first finding: a refused report gave back an empty form and internal field
+/// names. Now every input comes back, the message stands beside its field in words, and the
+/// corrected form files without retyping anything else.
+#[tokio::test]
+async fn a_refused_report_keeps_what_was_typed_and_names_the_field_in_words() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let community = building[..12].to_string();
+        let mut anon = App::anonymous(state.clone());
+        let page = anon.send("GET", &format!("/report?community={community}"), None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.name);
+        // Nothing is chosen for the resident: the place and the kind start at 请选择.
+        let form = page.body.split("enctype=\"multipart/form-data\"").nth(1).expect("the report form");
+        assert_eq!(form.matches("<option value=\"\">请选择</option>").count(), 2, "{form}");
+        let urgency_select = form.split("name=\"urgency\"").nth(1).unwrap().split("</select>").next().unwrap();
+        let chosen = form.matches(" selected>").count() - urgency_select.matches(" selected>").count();
+        assert_eq!(chosen, 0, "no place or kind preselected: {form}");
+        let cookie = page.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        anon.cookie = Some(cookie);
+        let csrf = page.body.split("/report?csrf=").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let typed = [
+            ("community", community.as_str()),
+            ("territory", building.as_str()),
+            ("category", "neighbour.noise"),
+            ("urgency", "urgent"),
+            ("description", "楼上每晚十一点后装修 <噪音>"),
+            ("address", "2单元 5楼"),
+            ("name", "王女士"),
+            ("phone", "1381234"),
+        ];
+        let (ct, body) = multipart(&typed);
+        let r = anon.send_bytes("POST", &format!("/report?csrf={csrf}"), &ct, body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        // Every input is back, escaped.
+        assert!(r.body.contains("楼上每晚十一点后装修 &#60;噪音&#62;</textarea>"), "{}", r.body);
+        for v in ["value=\"2单元 5楼\"", "value=\"王女士\"", "value=\"1381234\""] {
+            assert!(r.body.contains(v), "{v} kept: {}", r.body);
+        }
+        assert!(r.body.contains(&format!("<option value=\"{building}\" selected>")), "place kept");
+        assert!(r.body.contains("<option value=\"neighbour.noise\" selected>"), "category kept");
+        assert!(r.body.contains("<option value=\"urgent\" selected>"), "urgency kept");
+        // The message is beside the phone field, in words, without the API's field name.
+        let beside = r.body.split("name=\"phone\"").nth(1).unwrap().split("</label>").next().unwrap();
+        assert!(beside.contains("class=\"field-error\""), "{beside}");
+        assert!(!r.body.contains("reporter_phone"), "no internal field name: {}", r.body);
+        // Corrected: only the phone changes, and the report is filed.
+        let fixed: Vec<(&str, &str)> =
+            typed.iter().map(|(k, v)| if *k == "phone" { (*k, "13812345678") } else { (*k, *v) }).collect();
+        let (ct, body) = multipart(&fixed);
+        let r = anon.send_bytes("POST", &format!("/report?csrf={csrf}"), &ct, body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("已提交"), "{}", r.body);
+        assert!(!r.body.contains("楼上每晚十一点后装修"), "a filed report leaves an empty form");
+        t.finish().await;
+    }
+}

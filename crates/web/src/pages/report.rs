@@ -32,8 +32,69 @@ struct ReportPage {
     buildings: Vec<BuildingGroup>,
     categories: Vec<(String, Vec<(String, String)>)>,
     urgencies: Vec<(&'static str, &'static str)>,
+    /// What was typed, given back on an error so nothing has to be typed again.
+    form: ReportForm,
+    /// An error that belongs to no one field.
     error: String,
+    /// The field an error belongs to (a form field name) and the message, in words.
+    field_error: Option<(&'static str, String)>,
     filed: Option<(String, Option<String>, &'static str)>,
+}
+
+/// The report form's values as typed.
+#[derive(Default, Clone)]
+struct ReportForm {
+    territory: String,
+    category: String,
+    urgency: String,
+    description: String,
+    address: String,
+    name: String,
+    phone: String,
+    anonymous: bool,
+    /// A photo was chosen: browsers cannot refill a file input, so the page says to choose it again.
+    had_photo: bool,
+}
+
+impl ReportForm {
+    fn read(fields: &[(String, String)], had_photo: bool) -> Self {
+        let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+        Self {
+            territory: get("territory"),
+            category: get("category"),
+            urgency: get("urgency"),
+            description: get("description"),
+            address: get("address"),
+            name: get("name"),
+            phone: get("phone"),
+            anonymous: !get("anonymous").is_empty(),
+            had_photo,
+        }
+    }
+}
+
+/// The form field an API field belongs to, or `None` for an error of the whole form.
+fn form_field(api_field: &str) -> Option<&'static str> {
+    Some(match api_field {
+        "territory" => "territory",
+        "category" => "category",
+        "urgency" => "urgency",
+        "description" | "title" => "description",
+        "address" => "address",
+        "reporter_name" => "name",
+        "reporter_phone" => "phone",
+        "photo" => "photo",
+        _ => return None,
+    })
+}
+
+/// A store message ("中文 (English)") in the page's language, without codes.
+fn in_words(message: &str, lang: crate::i18n::Lang) -> String {
+    match message.trim_end().strip_suffix(')').and_then(|m| m.rsplit_once(" (")) {
+        Some((_, en)) if matches!(lang, crate::i18n::Lang::En) && !en.is_empty() => en.to_string(),
+        Some((zh, _)) if !zh.is_empty() => zh.to_string(),
+        _ => message.to_string(),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -117,7 +178,9 @@ pub async fn report_page(
         buildings,
         categories: categories_for_form(&state).await,
         urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
+        form: ReportForm::default(),
         error: String::new(),
+        field_error: None,
         filed: None,
         ui: ui.clone(),
     };
@@ -137,6 +200,8 @@ pub async fn report_submit(
     headers: HeaderMap,
     m: Multipart,
 ) -> Result<Response, PageError> {
+    let mut form = ReportForm::default();
+    let mut community = None;
     let r = async {
         if auth.is_none() {
             if state.report_throttle.blocked(&meta.ip).is_some() {
@@ -150,6 +215,8 @@ pub async fn report_submit(
             state.report_throttle.failed(&meta.ip);
         }
         let (fields, file) = read_multipart(m).await?;
+        form = ReportForm::read(&fields, file.is_some());
+        community = fields.iter().find(|(n, _)| n == "community").map(|(_, v)| v.trim().to_string());
         let get =
             |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
         let who = match &auth {
@@ -187,14 +254,21 @@ pub async fn report_submit(
     }
     .await;
     let (csrf, _) = pre_csrf(&headers, auth.as_ref());
-    let (communities, community, buildings) = report_page_data(&state, &ui, auth.as_ref(), None).await?;
-    let (error, filed, status) = match r {
-        Ok(f) => (
-            String::new(),
-            Some((f.appeal.number.to_string(), f.tracking_code, f.appeal.level().label_zh())),
-            axum::http::StatusCode::OK,
-        ),
-        Err(e) => (error_text(&e), None, e.status),
+    let (communities, community, buildings) = report_page_data(&state, &ui, auth.as_ref(), community).await?;
+    let (error, field_error, filed, status) = match r {
+        Ok(f) => {
+            // Filed: the next report starts from an empty form.
+            form = ReportForm::default();
+            let filed = (f.appeal.number.to_string(), f.tracking_code, f.appeal.level().label_zh());
+            (String::new(), None, Some(filed), axum::http::StatusCode::OK)
+        }
+        Err(e) => {
+            let words = in_words(&e.message, ui.lang);
+            match e.field.as_deref().and_then(form_field) {
+                Some(f) => (String::new(), Some((f, words)), None, e.status),
+                None => (words, None, None, e.status),
+            }
+        }
     };
     let page = ReportPage {
         title: ui.t("report.title").into(),
@@ -205,7 +279,9 @@ pub async fn report_submit(
         buildings,
         categories: categories_for_form(&state).await,
         urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
+        form,
         error,
+        field_error,
         filed,
         ui: ui.clone(),
     };
