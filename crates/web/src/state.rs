@@ -15,6 +15,8 @@ pub struct AppState {
     pub throttle: Arc<throttle::LoginThrottle>,
     /// Anonymous reports per address, counted like failed sign-ins.
     pub report_throttle: Arc<throttle::LoginThrottle>,
+    /// Tracking-code lookups that found nothing, per address: a short code stays unguessable.
+    pub track_throttle: Arc<throttle::LoginThrottle>,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https`.
     pub secure_cookies: bool,
     /// "Now" for appeals: the wall clock, or a settable one for tests.
@@ -35,6 +37,7 @@ impl AppState {
             sessions: Arc::default(),
             throttle: Arc::default(),
             report_throttle: Arc::default(),
+            track_throttle: Arc::default(),
             secure_cookies: false,
             clock: clock::AppClock::default(),
             media_dir,

@@ -396,3 +396,62 @@ async fn a_refused_report_keeps_what_was_typed_and_names_the_field_in_words() {
         t.finish().await;
     }
 }
+
+/// Issue 10: a short tracking code, found however it is typed; the reporter sees their own
+/// text and rating; a rating chosen from 请选择 and answered by a redirect that carries no
+/// token; wrong codes from one address are limited.
+#[tokio::test]
+async fn a_short_tracking_code_follows_a_report_to_its_rating() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let mut anon = App::anonymous(state.clone());
+        let page = anon.send("GET", &format!("/report?community={}", &building[..12]), None).await;
+        anon.cookie = Some(page.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string());
+        let csrf = page.body.split("/report?csrf=").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let (ct, body) = multipart(&[
+            ("territory", &building),
+            ("category", "neighbour.noise"),
+            ("description", "垃圾桶满了两天"),
+            ("anonymous", "1"),
+        ]);
+        let r = anon.send_bytes("POST", &format!("/report?csrf={csrf}"), &ct, body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let code = r.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_string();
+        assert_eq!(code.len(), 8, "{code}");
+        assert!(code.bytes().all(|c| jiayuan_domain::appeal::tracking::ALPHABET.contains(&c)), "{code}");
+        // Typed loosely: lower case, a dash, spaces.
+        let loose = format!("{}-{}", code[..4].to_lowercase(), &code[4..]);
+        let p = anon.send("GET", &format!("/report/track?code={loose}"), None).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("垃圾桶满了两天"), "the reporter's own text: {}", p.body);
+        assert!(!p.body.contains("name=\"rating\""), "nothing to rate yet");
+        // Staff handle it; the reporter rates, choosing from 请选择.
+        let number: String = p.body.split("<dd>").nth(1).unwrap().split("</dd>").next().unwrap().to_string();
+        let (_, d) = bl1.json(&format!("/api/v1/appeals/{number}")).await;
+        let id = d["appeal"]["id"].as_str().unwrap().to_string();
+        for (action, version) in [("accept", 1), ("resolve", 2)] {
+            let body = format!(r#"{{"action":"{action}","version":{version},"note":"已清运"}}"#);
+            let (s, b) = bl1.call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(&body)).await;
+            assert_eq!(s, StatusCode::OK, "{action}: {b}");
+        }
+        let p = anon.send("GET", &format!("/report/track?code={code}"), None).await;
+        let select = p.body.split("name=\"rating\"").nth(1).expect("a rating form").split("</select>").next().unwrap();
+        assert!(select.contains("<option value=\"\">请选择</option>") && !select.contains("selected"), "{select}");
+        let pre = anon.cookie.as_ref().unwrap().split('=').nth(1).unwrap().to_string();
+        let form = format!("csrf={pre}&code={code}&action=rate&version=3&rating=satisfied");
+        let r = anon.send("POST", "/report/track", Some(("application/x-www-form-urlencoded", form))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let to = r.headers["location"].to_str().unwrap().to_string();
+        assert_eq!(to, format!("/report/track?code={code}&done=1"), "no token in the address");
+        let p = anon.send("GET", &to, None).await;
+        assert!(p.body.contains("class=\"rated\">满意"), "{}", p.body);
+        // Wrong codes from one address run out.
+        let mut last = StatusCode::OK;
+        for i in 0..25 {
+            last = anon.send("GET", &format!("/report/track?code=2222222{}", i % 8 + 2), None).await.status;
+        }
+        assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "{}", t.name);
+        t.finish().await;
+    }
+}

@@ -6,6 +6,7 @@ pub mod category;
 pub mod limits;
 pub mod measure;
 pub mod routing;
+pub mod tracking;
 
 use crate::TerritoryKind;
 

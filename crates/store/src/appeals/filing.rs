@@ -144,8 +144,10 @@ impl Store {
         if who.user_id.is_none() && !anonymous && name.is_none() {
             return Err(StoreError::invalid("reporter_name", "请留下称呼，或选择匿名 (a name, or report anonymously)"));
         }
-        let tracking_code =
-            (reporter_user.is_none() && reporter_person.is_none()).then(|| crate::accounts::new_token("jt"));
+        let tracking_code = match reporter_user.is_none() && reporter_person.is_none() {
+            true => Some(self.new_tracking_code().await?),
+            false => None,
+        };
 
         // Routing: the chain of levels above the location, and who staffs each.
         let nodes = self.routing_chain(&loc).await?;
@@ -285,5 +287,24 @@ impl Store {
         let home: Option<(Option<String>,)> =
             fetch_optional(&self.db, "SELECT home_path FROM people WHERE id = $1", &[pid.into()]).await?;
         Ok(home.and_then(|(p,)| p).is_some_and(|p| scope.covers_path(&p)))
+    }
+
+    /// A short tracking code not yet in use (see `jiayuan_domain::appeal::tracking`).
+    async fn new_tracking_code(&self) -> Result<String> {
+        use jiayuan_domain::appeal::tracking;
+        use rand::Rng;
+        for _ in 0..8 {
+            let code = tracking::encode(rand::rngs::OsRng.gen_range(0..tracking::SPACE));
+            let taken = fetch_optional::<(i64,)>(
+                &self.db,
+                "SELECT 1 FROM appeals WHERE track_hash = $1",
+                &[crate::accounts::token_hash(&code).into()],
+            )
+            .await?;
+            if taken.is_none() {
+                return Ok(code);
+            }
+        }
+        Err(StoreError::Busy("no free tracking code after 8 draws".into()))
     }
 }

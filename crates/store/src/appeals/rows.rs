@@ -141,9 +141,9 @@ impl Store {
     /// An appeal by the tracking code given to a reporter without an account.
     pub async fn appeal_by_tracking_code(&self, code: &str) -> Result<AppealRow> {
         let sql = format!("SELECT {APPEAL_COLS} FROM appeals a WHERE a.track_hash = $1");
-        fetch_optional(&self.db, &sql, &[crate::accounts::token_hash(code.trim()).into()])
-            .await?
-            .ok_or(StoreError::NotFound)
+        // A short code as typed (any case, spaces, dashes), or a long one of the earlier format.
+        let code = jiayuan_domain::appeal::tracking::normalise(code).unwrap_or_else(|| code.trim().to_string());
+        fetch_optional(&self.db, &sql, &[crate::accounts::token_hash(&code).into()]).await?.ok_or(StoreError::NotFound)
     }
 
     pub async fn appeal_timeline(&self, a: &AppealRow) -> Result<Vec<EventRow>> {

@@ -297,6 +297,9 @@ struct TrackPage {
     csrf: String,
     code: String,
     found: Option<(String, String, &'static str, &'static str, String)>,
+    /// What the reporter wrote, and their rating once given.
+    own_text: String,
+    rated: Option<&'static str>,
     timeline: Vec<EventView>,
     can_rate: bool,
     can_reopen: bool,
@@ -308,6 +311,8 @@ struct TrackPage {
 #[derive(Deserialize, Default)]
 pub struct TrackParams {
     pub code: Option<String>,
+    /// Set by the redirect after a rating or a request to reopen.
+    pub done: Option<String>,
     pub rating: Option<String>,
     pub action: Option<String>,
     pub version: Option<String>,
@@ -318,15 +323,19 @@ async fn track_render(
     state: &AppState,
     ui: Ui,
     headers: &HeaderMap,
+    meta: &RequestMeta,
     code: String,
     message: String,
 ) -> Result<Response, PageError> {
     let (csrf, cookie) = pre_csrf(headers, None);
+    let mut status = axum::http::StatusCode::OK;
     let mut page = TrackPage {
         title: ui.t("track.title").into(),
         csrf,
         code: code.clone(),
         found: None,
+        own_text: String::new(),
+        rated: None,
         timeline: vec![],
         can_rate: false,
         can_reopen: false,
@@ -335,9 +344,14 @@ async fn track_render(
         message,
         ui: ui.clone(),
     };
-    if !code.trim().is_empty() {
+    if !code.trim().is_empty() && state.track_throttle.blocked(&meta.ip).is_some() {
+        page.message = ui.t("track.throttled").into();
+        status = axum::http::StatusCode::TOO_MANY_REQUESTS;
+    } else if !code.trim().is_empty() {
         match state.store.appeal_by_tracking_code(&code).await {
             Ok(a) => {
+                page.own_text = a.description.clone();
+                page.rated = a.rating.as_deref().and_then(Rating::parse).map(|r| r.label_zh());
                 let who = Viewer::tracking(&a);
                 let acts = open_actions(&who, &a);
                 page.can_rate = acts.contains(&Action::Rate);
@@ -364,10 +378,13 @@ async fn track_render(
                     bj_time(a.created_at),
                 ));
             }
-            Err(_) => page.message = ui.t("track.none").into(),
+            Err(_) => {
+                state.track_throttle.failed(&meta.ip);
+                page.message = ui.t("track.none").into();
+            }
         }
     }
-    let res = render(ui, page)?;
+    let res = (status, render(ui, page)?).into_response();
     Ok(match cookie {
         Some(c) => ([(header::SET_COOKIE, c)], res).into_response(),
         None => res,
@@ -379,9 +396,11 @@ pub async fn track_page(
     State(state): State<AppState>,
     ui: Ui,
     headers: HeaderMap,
+    meta: RequestMeta,
     Query(p): Query<TrackParams>,
 ) -> Result<Response, PageError> {
-    track_render(&state, ui, &headers, p.code.unwrap_or_default(), String::new()).await
+    let message = if p.done.is_some() { ui.t("track.thanks").to_string() } else { String::new() };
+    track_render(&state, ui, &headers, &meta, p.code.unwrap_or_default(), message).await
 }
 
 /// Rate (or ask to reopen) by tracking code.
@@ -408,9 +427,20 @@ pub async fn track_act(
         Ok::<_, ApiError>(())
     }
     .await;
-    let msg = match r {
-        Ok(()) => ui.t("track.thanks").to_string(),
-        Err(e) => error_text(&e),
-    };
-    track_render(&state, ui, &headers, code, msg).await
+    match r {
+        // Post/redirect/get: the page after a rating can be reloaded, and its address holds
+        // the code the reporter already has and nothing else.
+        Ok(()) => {
+            let code = jiayuan_domain::appeal::tracking::normalise(&code).unwrap_or(code);
+            let target = format!(
+                "/report/track?code={}&done=1",
+                form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
+            );
+            Ok(crate::redirect::to(&target))
+        }
+        Err(e) => {
+            let msg = in_words(&e.message, ui.lang);
+            track_render(&state, ui, &headers, &meta, code, msg).await
+        }
+    }
 }
