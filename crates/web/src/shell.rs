@@ -130,3 +130,22 @@ impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
         self.map_err(|e| PageError { ui: Box::new(ui.clone()), err: e.into() })
     }
 }
+
+/// An answer's machine time (`2026-12-02T06:09:05+08:00`) as people read it on a page
+/// (`2026-12-02 06:09`); anything else is shown as it is.
+pub fn when(iso: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(iso) {
+        Ok(t) => jiayuan_domain::time::display(t.with_timezone(&chrono::Utc)),
+        Err(_) => iso.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn machine_times_read_as_people_read_them() {
+        assert_eq!(super::when("2026-12-02T06:09:05+08:00"), "2026-12-02 06:09");
+        assert_eq!(super::when("2026-12-01T22:09:05Z"), "2026-12-02 06:09");
+        assert_eq!(super::when("—"), "—");
+    }
+}

@@ -324,6 +324,9 @@ async fn appeal_pages_file_act_and_refuse_with_messages() {
         let id = queue.split("href=\"/appeals/").nth(1).unwrap().split('"').next().unwrap().to_string();
         let page = bl1.send("GET", &format!("/appeals/{id}"), None).await;
         assert!(page.body.contains("<summary>受理"), "{}", page.body);
+        // Times read as people read them: Beijing time to the minute, no offset, no UTC.
+        assert!(!page.body.contains("+08:00") && !page.body.contains(" UTC"), "{}", page.body);
+        assert!(page.body.contains("<time>2026-11-30 10:00</time>"), "the filing event at 10:00: {}", page.body);
         let form = "application/x-www-form-urlencoded";
         let r = bl1.send("POST", &format!("/appeals/{id}/act"), Some((form, "action=accept&version=7".into()))).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -122,7 +122,18 @@ async fn account_view(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let user = state.store.user_by_name(&auth.principal.username).await.page(&ui)?;
-    let tokens = state.store.tokens_of(user.id).await.page(&ui)?.into_iter().map(Into::into).collect();
+    let tokens = state
+        .store
+        .tokens_of(user.id)
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|t| {
+            let mut v = TokenView::from(t);
+            v.expires_at = v.expires_at.as_deref().map(crate::shell::when);
+            v
+        })
+        .collect();
     let page = AccountPage {
         title: ui.t("account.title").into(),
         display_name: user.display_name.clone(),

@@ -260,6 +260,22 @@ pub async fn appeal_page(
         });
     }
     let can_photo = d.actions.contains(&Action::Comment);
+    // Times on a page read as people read them, not as the API writes them.
+    let mut d = d;
+    for t in [
+        &mut d.appeal.created_at,
+        &mut d.appeal.updated_at,
+        &mut d.appeal.response_due_at,
+        &mut d.appeal.resolve_due_at,
+    ] {
+        *t = crate::shell::when(t);
+    }
+    for t in [&mut d.appeal.resolved_at, &mut d.appeal.closed_at].into_iter().flatten() {
+        *t = crate::shell::when(t);
+    }
+    for e in &mut d.timeline {
+        e.at = crate::shell::when(&e.at);
+    }
     let page = AppealPage {
         title: format!("#{} {}", d.appeal.number, d.appeal.title),
         place: place_names(&state, &a).await,

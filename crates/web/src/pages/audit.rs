@@ -43,7 +43,15 @@ pub async fn audit_page(
         actor: p.actor.clone().unwrap_or_default(),
         action: p.action.clone().unwrap_or_default(),
         total: res.total,
-        rows: res.items.into_iter().map(entry_view).collect(),
+        rows: res
+            .items
+            .into_iter()
+            .map(entry_view)
+            .map(|mut e| {
+                e.at = crate::shell::when(&e.at);
+                e
+            })
+            .collect(),
         pager,
         export,
         ui: ui.clone(),

@@ -1,7 +1,7 @@
 //! The public "report a problem" page, with follow-up by tracking code.
 
 use super::*;
-use crate::api::{bj_time, category_name, event_view, store_photo, ActBody, EventView};
+use crate::api::{category_name, event_view, store_photo, ActBody, EventView};
 use crate::auth::{self, Auth, RequestMeta, PRE_CSRF_COOKIE};
 use crate::error::ApiError;
 use crate::pages::{render, OrPage, PageError, Ui};
@@ -367,6 +367,7 @@ async fn track_render(
                     .map(event_view)
                     .map(|mut e| {
                         e.actor = String::new();
+                        e.at = crate::shell::when(&e.at);
                         e
                     })
                     .collect();
@@ -375,7 +376,7 @@ async fn track_render(
                     category_name(state, &a.category_code).await,
                     a.status().label_zh(),
                     a.level().label_zh(),
-                    bj_time(a.created_at),
+                    jiayuan_domain::time::display(a.created_at),
                 ));
             }
             Err(_) => {

@@ -124,9 +124,11 @@ async fn user_view_page(
 ) -> Result<Response, PageError> {
     let u = managed(state, auth, username).await.page(&ui)?;
     let grants = state.store.grants_of(u.id).await.page(&ui)?;
+    let mut user = user_view(&u, &grants);
+    user.created_at = crate::shell::when(&user.created_at);
     let page = UserPage {
         title: format!("{} ({})", u.display_name, u.username),
-        user: user_view(&u, &grants),
+        user,
         roles: grantable(auth, ui.lang),
         error,
         is_self: auth.principal.user_id == Some(u.id),
