@@ -276,3 +276,35 @@ async fn anonymous_requests_are_refused_and_sent_to_sign_in() {
         t.finish().await;
     }
 }
+
+/// Issue 10: a resident's own pages link only to what opens for them (their household, not
+/// their relatives' records; no places, which they may not browse).
+#[tokio::test]
+async fn a_residents_pages_link_only_to_what_opens() {
+    for (t, state) in common::states().await {
+        let r1 = common::App::signed_in(state.clone(), "r1").await;
+        let home = r1.send("GET", "/", None).await;
+        // A resident's home is their own record.
+        let me = home.headers["location"].to_str().unwrap().to_string();
+        assert!(me.starts_with("/people/"), "{me}");
+        let mut pages = vec![me];
+        let mut seen = std::collections::HashSet::new();
+        let mut followed = 0;
+        while let Some(p) = pages.pop() {
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            let r = r1.send("GET", &p, None).await;
+            assert_eq!(r.status, axum::http::StatusCode::OK, "{p} on {}", t.name);
+            followed += 1;
+            for part in r.body.split("href=\"").skip(1) {
+                let href = part.split('"').next().unwrap();
+                if ["/people/", "/households/", "/territories/"].iter().any(|x| href.starts_with(x)) {
+                    pages.push(href.to_string());
+                }
+            }
+        }
+        assert!(followed >= 2, "one's record and household: {followed}");
+        t.finish().await;
+    }
+}

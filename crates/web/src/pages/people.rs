@@ -138,11 +138,13 @@ struct DetailPage {
     revealed: bool,
 }
 
-fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>) -> Vec<Row> {
+/// The members of a household; linked only for a viewer who may open other residents' pages
+/// (a resident sees their household but not their relatives' records).
+fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>, link: bool) -> Vec<Row> {
     members
         .into_iter()
         .map(|m| Row {
-            href: format!("/people/{}", m.person_id),
+            href: if link { format!("/people/{}", m.person_id) } else { String::new() },
             cells: vec![
                 m.name,
                 Relation::parse(&m.relation).map(|r| r.label(lang.code())).unwrap_or("").into(),
@@ -204,6 +206,10 @@ async fn person_page(
 ) -> Result<Response, PageError> {
     let lang = ui.lang;
     let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
+    // Links only where they open: others' records and places need more than one's own record.
+    let (link_people, link_places) =
+        (auth.principal.can(Permission::ViewPeople), auth.principal.can(Permission::ViewTerritory));
+    let place_link = |id: uuid::Uuid| if link_places { format!("/territories/{id}") } else { String::new() };
     let d = state.store.person_detail(&scope, id).await.page(&ui)?;
     let p = &d.person;
     let none = t(lang, "none").to_string();
@@ -237,7 +243,7 @@ async fn person_page(
                 t(lang, "person.birth"),
                 t(lang, "person.id"),
             ],
-            rows: member_rows(lang, d.members.clone()),
+            rows: member_rows(lang, d.members.clone(), link_people),
         });
     }
     if !d.owns.is_empty() {
@@ -246,9 +252,7 @@ async fn person_page(
             fields: d
                 .owns
                 .iter()
-                .map(|o| {
-                    (t(lang, "household.dwelling"), format!("{} {}", o.code, o.name), format!("/territories/{}", o.id))
-                })
+                .map(|o| (t(lang, "household.dwelling"), format!("{} {}", o.code, o.name), place_link(o.id)))
                 .collect(),
             headers: vec![],
             rows: vec![],
@@ -305,12 +309,18 @@ pub async fn household(
     let lang = ui.lang;
     let id = crate::api::parse_id(&id).map_err(|_| ApiError::not_found()).page(&ui)?;
     let scope = auth.scope(Permission::ViewPeople).page(&ui)?;
+    let (link_people, link_places) =
+        (auth.principal.can(Permission::ViewPeople), auth.principal.can(Permission::ViewTerritory));
     let d = state.store.household_detail(&scope, id).await.page(&ui)?;
     let h = &d.household;
     let sections = vec![Section {
         heading: String::new(),
         fields: vec![
-            (t(lang, "person.address"), d.address.clone(), format!("/territories/{}", h.dwelling_id)),
+            (
+                t(lang, "person.address"),
+                d.address.clone(),
+                if link_places { format!("/territories/{}", h.dwelling_id) } else { String::new() },
+            ),
             (
                 t(lang, "household.tenure"),
                 Tenure::parse(&h.tenure).map(|x| x.label(lang.code())).unwrap_or("").into(),
@@ -329,7 +339,7 @@ pub async fn household(
             t(lang, "person.birth"),
             t(lang, "person.id"),
         ],
-        rows: member_rows(lang, d.members.clone()),
+        rows: member_rows(lang, d.members.clone(), link_people),
     }];
     render(
         ui.clone(),
