@@ -71,6 +71,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("report.submit", "提交", "Submit"),
     ("report.photo_again", "照片未保存，请重新选择", "The photo was not kept: choose it again"),
     ("form.choose", "请选择", "Choose…"),
+    ("report.channel", "来源渠道(代为登记)", "Channel (filing for someone)"),
     ("track.throttled", "查询过于频繁，请稍后再试", "Too many lookups from this address; try again later"),
     ("track.own", "您反映的内容", "What you reported"),
     ("track.rated", "您的评价", "Your rating"),

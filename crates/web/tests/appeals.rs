@@ -458,3 +458,37 @@ async fn a_short_tracking_code_follows_a_report_to_its_rating() {
         t.finish().await;
     }
 }
+
+/// Issue 10: staff file for a walk-in or phone caller on /report, with the caller's name,
+/// phone and the channel; residents see no such fields.
+#[tokio::test]
+async fn staff_file_for_a_caller_on_the_report_page() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let community = &building[..12];
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let page = r1.send("GET", &format!("/report?community={community}"), None).await;
+        assert!(!page.body.contains("name=\"channel\""), "a resident files for themselves");
+        let page = bl1.send("GET", &format!("/report?community={community}"), None).await;
+        assert!(page.body.contains("name=\"channel\"") && page.body.contains("name=\"phone\""), "{}", page.body);
+        let csrf = bl1.csrf.clone().unwrap();
+        let fields = [
+            ("community", community),
+            ("territory", building.as_str()),
+            ("category", "neighbour.noise"),
+            ("description", "来电反映楼上噪音"),
+            ("channel", "phone"),
+            ("name", "赵大爷"),
+            ("phone", "13912345678"),
+        ];
+        let (ct, body) = multipart(&fields);
+        let r = bl1.send_bytes("POST", &format!("/report?csrf={csrf}"), &ct, body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let number = r.body.split("class=\"number\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+        let (_, d) = bl1.json(&format!("/api/v1/appeals/{number}")).await;
+        assert_eq!(d["appeal"]["channel"], "phone", "{d}");
+        assert_eq!(d["appeal"]["reporter"], "赵大爷", "{d}");
+        t.finish().await;
+    }
+}

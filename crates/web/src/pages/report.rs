@@ -27,6 +27,8 @@ struct ReportPage {
     title: String,
     csrf: String,
     signed_in: bool,
+    /// Staff who handle appeals file for a caller: the channel, the caller's name and phone.
+    channels: Vec<(&'static str, &'static str)>,
     communities: Vec<(String, String, bool)>,
     community: String,
     buildings: Vec<BuildingGroup>,
@@ -52,6 +54,7 @@ struct ReportForm {
     name: String,
     phone: String,
     anonymous: bool,
+    channel: String,
     /// A photo was chosen: browsers cannot refill a file input, so the page says to choose it again.
     had_photo: bool,
 }
@@ -68,6 +71,7 @@ impl ReportForm {
             name: get("name"),
             phone: get("phone"),
             anonymous: !get("anonymous").is_empty(),
+            channel: get("channel"),
             had_photo,
         }
     }
@@ -84,6 +88,7 @@ fn form_field(api_field: &str) -> Option<&'static str> {
         "reporter_name" => "name",
         "reporter_phone" => "phone",
         "photo" => "photo",
+        "channel" => "channel",
         _ => return None,
     })
 }
@@ -95,6 +100,19 @@ fn in_words(message: &str, lang: crate::i18n::Lang) -> String {
         Some((zh, _)) if !zh.is_empty() => zh.to_string(),
         _ => message.to_string(),
     }
+}
+
+/// The channels staff file through for someone else (来访, 来电, 12345 转办, 网格巡查), for a
+/// signed-in user who handles appeals; none for anyone else.
+fn staff_channels(auth: Option<&Auth>) -> Vec<(&'static str, &'static str)> {
+    let staff = auth.is_some_and(|a| a.principal.can(jiayuan_domain::access::Permission::HandleAppeals));
+    if !staff {
+        return vec![];
+    }
+    [Channel::WalkIn, Channel::Phone, Channel::Hotline, Channel::GridPatrol]
+        .iter()
+        .map(|c| (c.as_str(), c.label_zh()))
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -173,6 +191,7 @@ pub async fn report_page(
         title: ui.t("report.title").into(),
         csrf,
         signed_in: auth.is_some(),
+        channels: staff_channels(auth.as_ref()),
         communities,
         community,
         buildings,
@@ -223,8 +242,13 @@ pub async fn report_submit(
             Some(a) => Viewer::of(&a.principal),
             None => Viewer::public(),
         };
+        // Staff choose the channel the caller came through; everyone else files on the web.
+        let channel = match get("channel") {
+            Some(c) if !staff_channels(auth.as_ref()).is_empty() => Channel::parse_field(&c, "channel")?,
+            _ => Channel::Web,
+        };
         let input = NewAppeal {
-            channel: Some(Channel::Web),
+            channel: Some(channel),
             category: get("category").unwrap_or_default(),
             urgency: get("urgency").map(|u| Urgency::parse_field(&u, "urgency")).transpose()?,
             territory: get("territory").unwrap_or_default(),
@@ -274,6 +298,7 @@ pub async fn report_submit(
         title: ui.t("report.title").into(),
         csrf,
         signed_in: auth.is_some(),
+        channels: staff_channels(auth.as_ref()),
         communities,
         community,
         buildings,
