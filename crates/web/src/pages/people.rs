@@ -138,6 +138,11 @@ struct DetailPage {
     revealed: bool,
 }
 
+/// The columns of [`member_rows`].
+fn member_headers(lang: Lang) -> Vec<&'static str> {
+    ["person.name", "household.relation", "person.sex", "person.birth", "person.id"].map(|k| t(lang, k)).to_vec()
+}
+
 /// The members of a household; linked only for a viewer who may open other residents' pages
 /// (a resident sees their household but not their relatives' records).
 fn member_rows(lang: Lang, members: Vec<jiayuan_store::model::Member>, link: bool) -> Vec<Row> {
@@ -236,13 +241,7 @@ async fn person_page(
         sections.push(Section {
             heading: t(lang, "person.household").into(),
             fields: vec![(t(lang, "household.number"), h.number.clone(), format!("/households/{}", h.id))],
-            headers: vec![
-                t(lang, "person.name"),
-                t(lang, "household.relation"),
-                t(lang, "person.sex"),
-                t(lang, "person.birth"),
-                t(lang, "person.id"),
-            ],
+            headers: member_headers(lang),
             rows: member_rows(lang, d.members.clone(), link_people),
         });
     }
@@ -332,13 +331,7 @@ pub async fn household(
                 String::new(),
             ),
         ],
-        headers: vec![
-            t(lang, "person.name"),
-            t(lang, "household.relation"),
-            t(lang, "person.sex"),
-            t(lang, "person.birth"),
-            t(lang, "person.id"),
-        ],
+        headers: member_headers(lang),
         rows: member_rows(lang, d.members.clone(), link_people),
     }];
     render(

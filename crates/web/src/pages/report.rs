@@ -177,6 +177,33 @@ async fn categories_for_form(state: &AppState) -> Vec<(String, Vec<(String, Stri
     groups
 }
 
+/// The report page for a community (or the signed-in resident's own), with an empty form.
+async fn blank_report(
+    state: &AppState,
+    ui: &Ui,
+    auth: Option<&Auth>,
+    csrf: String,
+    community: Option<String>,
+) -> Result<ReportPage, PageError> {
+    let (communities, community, buildings) = report_page_data(state, ui, auth, community).await?;
+    Ok(ReportPage {
+        title: ui.t("report.title").into(),
+        csrf,
+        signed_in: auth.is_some(),
+        channels: staff_channels(auth),
+        communities,
+        community,
+        buildings,
+        categories: categories_for_form(state).await,
+        urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
+        form: ReportForm::default(),
+        error: String::new(),
+        field_error: None,
+        filed: None,
+        ui: ui.clone(),
+    })
+}
+
 /// The public "report a problem" page: anyone may file; signed-in residents file as themselves.
 pub async fn report_page(
     auth: Option<Auth>,
@@ -186,23 +213,7 @@ pub async fn report_page(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, PageError> {
     let (csrf, cookie) = pre_csrf(&headers, auth.as_ref());
-    let (communities, community, buildings) = report_page_data(&state, &ui, auth.as_ref(), p.community).await?;
-    let page = ReportPage {
-        title: ui.t("report.title").into(),
-        csrf,
-        signed_in: auth.is_some(),
-        channels: staff_channels(auth.as_ref()),
-        communities,
-        community,
-        buildings,
-        categories: categories_for_form(&state).await,
-        urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
-        form: ReportForm::default(),
-        error: String::new(),
-        field_error: None,
-        filed: None,
-        ui: ui.clone(),
-    };
+    let page = blank_report(&state, &ui, auth.as_ref(), csrf, p.community).await?;
     let res = render(ui, page)?;
     Ok(match cookie {
         Some(c) => ([(header::SET_COOKIE, c)], res).into_response(),
@@ -278,7 +289,7 @@ pub async fn report_submit(
     }
     .await;
     let (csrf, _) = pre_csrf(&headers, auth.as_ref());
-    let (communities, community, buildings) = report_page_data(&state, &ui, auth.as_ref(), community).await?;
+    let mut page = blank_report(&state, &ui, auth.as_ref(), csrf, community).await?;
     let (error, field_error, filed, status) = match r {
         Ok(f) => {
             // Filed: the next report starts from an empty form.
@@ -294,22 +305,7 @@ pub async fn report_submit(
             }
         }
     };
-    let page = ReportPage {
-        title: ui.t("report.title").into(),
-        csrf,
-        signed_in: auth.is_some(),
-        channels: staff_channels(auth.as_ref()),
-        communities,
-        community,
-        buildings,
-        categories: categories_for_form(&state).await,
-        urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
-        form,
-        error,
-        field_error,
-        filed,
-        ui: ui.clone(),
-    };
+    (page.form, page.error, page.field_error, page.filed) = (form, error, field_error, filed);
     let res = render(ui, page)?;
     Ok((status, res).into_response())
 }
