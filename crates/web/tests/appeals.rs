@@ -428,6 +428,7 @@ async fn a_short_tracking_code_follows_a_report_to_its_rating() {
         let p = anon.send("GET", &format!("/report/track?code={loose}"), None).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.body.contains("垃圾桶满了两天"), "the reporter's own text: {}", p.body);
+        assert!(p.body.contains(&format!("name=\"code\" value=\"{code}\"")), "the code as written");
         assert!(!p.body.contains("name=\"rating\""), "nothing to rate yet");
         // Staff handle it; the reporter rates, choosing from 请选择.
         let number: String = p.body.split("<dd>").nth(1).unwrap().split("</dd>").next().unwrap().to_string();

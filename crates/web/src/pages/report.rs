@@ -353,7 +353,8 @@ async fn track_render(
     let mut page = TrackPage {
         title: ui.t("track.title").into(),
         csrf,
-        code: code.clone(),
+        // Shown back as the code is written (upper case, no separators) however it was typed.
+        code: jiayuan_domain::appeal::tracking::normalise(&code).unwrap_or_else(|| code.clone()),
         found: None,
         own_text: String::new(),
         rated: None,
