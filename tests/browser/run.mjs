@@ -148,6 +148,7 @@ test('an administrator creates an account; its first sign-in must change the pas
 test('district page shows the figures, the tree and the way down to a community map', async (page, base) => {
   await signedIn(page, base, 'admin');
   await page.goto(base + '/');
+  await page.getByRole('navigation', { name: '菜单' }).first().getByRole('link', { name: '区域', exact: true }).click();
   await assert.doesNotReject(page.getByRole('heading', { name: /牟平区/ }).waitFor());
   const figures = page.locator('section.figures');
   assert.match(await figures.innerText(), /社区/);
@@ -156,12 +157,16 @@ test('district page shows the figures, the tree and the way down to a community 
   await page.getByRole('heading', { name: /宁海街道/ }).waitFor();
   await page.locator('ul.children a').first().click();
   await page.getByRole('heading', { name: /社区/ }).waitFor();
+  await page.locator('nav.tabs').getByRole('link', { name: '网格' }).click();
+  await page.waitForURL(/tab=grids/);
   assert.ok(await page.locator('svg.map path').count() > 0, 'grid polygons drawn');
-  assert.match(await page.locator('.gaps').innerText(), /覆盖缺口/);
+  assert.match(await page.locator('main').innerText(), /网格员|专职网格员/, 'grid table shows the fixed worker');
+  await page.locator('nav.tabs').getByRole('link', { name: '组织' }).click();
+  await page.waitForURL(/tab=orgs/);
+  assert.match(await page.locator('.gaps').first().innerText(), /覆盖缺口/);
   const main = await page.locator('main').innerText();
   assert.match(main, /区域治理型/, 'the community\'s regional-governance alliance is listed');
   assert.match(main, /党群服务站|社会组织|业主委员会/, 'organisations in the community are listed');
-  assert.match(main, /网格员|专职网格员/, 'grid table shows the fixed worker');
   assert.match(await page.locator('nav.crumbs').innerText(), /牟平区.*宁海街道/s);
 });
 
@@ -313,7 +318,7 @@ test('appeals: anyone can report without an account and follow it by code', asyn
   await page.getByRole('status').waitFor();
   const code = (await page.locator('.filed code').innerText()).trim();
   assert.match(code, /^[23456789ABCDEFGHJKMNPQRSTWXYZ]{8}$/);
-  await page.getByRole('link', { name: '查询办理进度' }).first().click();
+  await page.locator('.filed').getByRole('link', { name: '查询办理进度' }).click();
   assert.match(await page.locator('.status').innerText(), /待受理|已受理|上报/);
   await page.goto(base + '/report/track?code=wrong');
   assert.match(await page.getByRole('alert').innerText(), /查询码不正确/);

@@ -24,9 +24,41 @@ pub fn display(t: DateTime<Utc>) -> String {
     beijing(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A deadline as people weigh it: "还剩 3 小时" / "3 hours left", or "超期 2 天" /
+/// "2 days overdue". Minutes under an hour, hours under two days, else days.
+pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>, lang: &str) -> String {
+    let late = due < now;
+    let d = if late { now - due } else { due - now };
+    let (n, zh, en) = if d < Duration::hours(1) {
+        (d.num_minutes().max(1), "分钟", "minute")
+    } else if d < Duration::hours(48) {
+        (d.num_hours(), "小时", "hour")
+    } else {
+        (d.num_days(), "天", "day")
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    match (lang, late) {
+        ("en", true) => format!("{n} {en}{plural} overdue"),
+        ("en", false) => format!("{n} {en}{plural} left"),
+        (_, true) => format!("超期 {n} {zh}"),
+        (_, false) => format!("还剩 {n} {zh}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_read_as_time_left_or_overdue() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        assert_eq!(countdown(now, now + Duration::minutes(20), "zh"), "还剩 20 分钟");
+        assert_eq!(countdown(now, now + Duration::seconds(10), "zh"), "还剩 1 分钟");
+        assert_eq!(countdown(now, now + Duration::hours(3), "zh"), "还剩 3 小时");
+        assert_eq!(countdown(now, now + Duration::hours(47), "en"), "47 hours left");
+        assert_eq!(countdown(now, now - Duration::days(2), "zh"), "超期 2 天");
+        assert_eq!(countdown(now, now - Duration::hours(1), "en"), "1 hour overdue");
+    }
 
     #[test]
     fn beijing_is_eight_hours_ahead_all_year() {

@@ -444,6 +444,23 @@ impl Store {
         fetch_all(&self.db, &sql, &s.bounds()).await
     }
 
+    /// 一联双包 assignments whose target lies in the subtree, a page at a time, with the total.
+    pub async fn assignments_page(&self, t: &Territory, page: Page) -> Result<Paged<Assignment>> {
+        let b = Subtree::of(&t.path).bounds();
+        let inside = within_sql("a.target_path", "$1", "$2");
+        let total = fetch_i64(&self.db, &format!("SELECT count(*) FROM assignments a WHERE {inside}"), &b).await?;
+        let sql = format!(
+            "SELECT a.id, a.kind, COALESCE(o.name, p.name, '') AS assignee, COALESCE(t.name, h.number, '') AS target, COALESCE(t.code, h.number) AS target_code \
+             FROM assignments a LEFT JOIN organisations o ON o.id = a.organisation_id LEFT JOIN people p ON p.id = a.person_id \
+             LEFT JOIN territories t ON t.id = a.territory_id LEFT JOIN households h ON h.id = a.household_id \
+             WHERE {inside} ORDER BY a.kind, a.target_path LIMIT {} OFFSET {}",
+            page.limit(),
+            page.offset()
+        );
+        let items = fetch_all(&self.db, &sql, &b).await?;
+        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+
     /// Gaps in 一联双包 coverage under a node: counts and the first few of each.
     pub async fn coverage(&self, path: &str) -> Result<Coverage> {
         let s = Subtree::of(path);
@@ -460,7 +477,8 @@ impl Store {
         let households_sql =
             format!("FROM households h WHERE {} AND h.central_household_id IS NULL", within_sql("h.path", "$1", "$2"));
         let grids_sql = format!("FROM territories t WHERE t.kind = 'building' AND {t_inside} AND t.grid_id IS NULL");
-        let gap = |sql: &str| format!("SELECT t.code AS code, t.name AS name {sql} ORDER BY t.path LIMIT 20");
+        let gap =
+            |sql: &str| format!("SELECT t.id AS id, t.code AS code, t.name AS name {sql} ORDER BY t.path LIMIT 20");
         Ok(Coverage {
             compounds_without_unit: fetch_i64(&self.db, &format!("SELECT count(*) {compounds_sql}"), &r).await?,
             buildings_without_cadre: fetch_i64(&self.db, &format!("SELECT count(*) {buildings_sql}"), &r).await?,
@@ -471,7 +489,9 @@ impl Store {
             buildings: fetch_all(&self.db, &gap(&buildings_sql), &r).await?,
             households: fetch_all(
                 &self.db,
-                &format!("SELECT h.number AS code, h.number AS name {households_sql} ORDER BY h.path LIMIT 20"),
+                &format!(
+                    "SELECT h.id AS id, h.number AS code, h.number AS name {households_sql} ORDER BY h.path LIMIT 20"
+                ),
                 &r,
             )
             .await?,
@@ -479,8 +499,70 @@ impl Store {
     }
 }
 
+/// The kinds of coverage gap, each listed whole by [`Store::coverage_gaps`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapKind {
+    /// Compounds without a 双报到 unit.
+    Compounds,
+    /// Buildings without a cadre.
+    Buildings,
+    /// Households without a central household.
+    Households,
+    /// Buildings in no grid.
+    Ungridded,
+}
+
+impl GapKind {
+    pub const ALL: [GapKind; 4] = [GapKind::Compounds, GapKind::Buildings, GapKind::Households, GapKind::Ungridded];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapKind::Compounds => "compounds",
+            GapKind::Buildings => "buildings",
+            GapKind::Households => "households",
+            GapKind::Ungridded => "ungridded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl Store {
+    /// One kind of coverage gap under `path`, paged in tree order, with the total.
+    pub async fn coverage_gaps(&self, path: &str, kind: GapKind, page: Page) -> Result<Paged<Gap>> {
+        let r = Subtree::of(path).bounds();
+        let t_inside = within_sql("t.path", "$1", "$2");
+        let (cols, from) = match kind {
+            GapKind::Compounds => (
+                "t.id AS id, t.code AS code, t.name AS name, t.path AS path",
+                format!("FROM territories t WHERE t.kind = 'compound' AND {t_inside} AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'unit_compound')"),
+            ),
+            GapKind::Buildings => (
+                "t.id AS id, t.code AS code, t.name AS name, t.path AS path",
+                format!("FROM territories t WHERE t.kind = 'building' AND {t_inside} AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.territory_id = t.id AND a.kind = 'cadre_building')"),
+            ),
+            GapKind::Households => (
+                "h.id AS id, h.number AS code, h.number AS name, h.path AS path",
+                format!("FROM households h WHERE {} AND h.central_household_id IS NULL", within_sql("h.path", "$1", "$2")),
+            ),
+            GapKind::Ungridded => (
+                "t.id AS id, t.code AS code, t.name AS name, t.path AS path",
+                format!("FROM territories t WHERE t.kind = 'building' AND {t_inside} AND t.grid_id IS NULL"),
+            ),
+        };
+        let total = fetch_i64(&self.db, &format!("SELECT count(*) {from}"), &r).await?;
+        let sql = format!("SELECT {cols} {from} ORDER BY path LIMIT {} OFFSET {}", page.limit(), page.offset());
+        let rows: Vec<(Uuid, String, String, String)> = fetch_all(&self.db, &sql, &r).await?;
+        let items = rows.into_iter().map(|(id, code, name, _)| Gap { id, code, name }).collect();
+        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Gap {
+    pub id: Uuid,
     pub code: String,
     pub name: String,
 }

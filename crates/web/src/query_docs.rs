@@ -145,9 +145,18 @@ pub struct AppealList {
     /// `open`, `closed`, `all` or one status
     #[param(value_type = Option<String>, pattern = "^(open|closed|all|new|accepted|assigned|in_progress|on_hold|resolved|verified|declined|merged)?$")]
     status: Option<String>,
-    /// `true`: what my level handles (my queue)
+    /// `true`: what my levels handle, down my subtree
     #[param(value_type = Option<String>, pattern = "^(true|false|1|0|on)?$")]
     mine: Option<String>,
+    /// `true` (with `mine`): only what is handled at my own nodes or asked of them (my to-dos)
+    #[param(value_type = Option<String>, pattern = "^(true|false|1|0|on)?$")]
+    here: Option<String>,
+    /// `true` (with `mine`): only where help was asked of my nodes
+    #[param(value_type = Option<String>, pattern = "^(true|false|1|0|on)?$")]
+    helping: Option<String>,
+    /// `true`: only warned of the deadline, not yet overdue
+    #[param(value_type = Option<String>, pattern = "^(true|false|1|0|on)?$")]
+    warned: Option<String>,
     #[param(value_type = Option<String>, pattern = "^(true|false|1|0|on)?$")]
     overdue: Option<String>,
     /// `true`: what I filed

@@ -10,6 +10,7 @@ use axum::extract::OriginalUri;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use jiayuan_domain::access::Permission;
+use jiayuan_store::access::{Grant, Principal};
 
 /// Language, the current path and who is signed in, for every page.
 #[derive(Clone)]
@@ -23,7 +24,39 @@ pub struct Ui {
     pub can_people: bool,
     pub can_manage: bool,
     pub can_audit: bool,
+    /// The navigation by system, with the current entry marked.
+    pub nav: Vec<NavGroup>,
+    /// The phone's bottom bar: the few entries a person on the move needs.
+    pub bar: Vec<NavItem>,
+    /// The grant the pages start from ("role · place"), and the others one may switch to.
+    pub scope: Option<ScopeChip>,
 }
+
+/// One system's entries in the left navigation.
+#[derive(Clone)]
+pub struct NavGroup {
+    pub title: &'static str,
+    pub items: Vec<NavItem>,
+}
+
+/// One entry: a link, or (`href` empty) a system still being built, shown but not linked.
+#[derive(Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: String,
+    pub on: bool,
+}
+
+/// The account's current scope and the grants it may switch between.
+#[derive(Clone)]
+pub struct ScopeChip {
+    pub current: String,
+    /// (grant id, "role · place", chosen) for an account with several grants.
+    pub choices: Vec<(String, String, bool)>,
+}
+
+/// The cookie that remembers which of several grants the pages start from.
+pub const SCOPE_COOKIE: &str = "scope";
 
 /// Every page's `Ui`, from the request: language cookie, path, and who is signed in (if
 /// anyone; handlers that need someone also take [`Auth`]).
@@ -42,29 +75,141 @@ impl Ui {
     }
 
     pub(crate) fn from_request(headers: &HeaderMap, uri: &axum::http::Uri, auth: Option<&Auth>) -> Self {
-        let cookie_lang = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|c| c.trim().strip_prefix("lang="))
-            .next_back()
-            .map(str::to_string);
-        let lang = match cookie_lang.as_deref() {
+        let lang = match cookie(headers, "lang").as_deref() {
             Some("en") => Lang::En,
             _ => Lang::Zh,
         };
         let p = auth.map(|a| &a.principal);
+        let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        let (nav, bar) = match p {
+            Some(p) => navigation(lang, uri.path(), p),
+            None => (vec![], vec![]),
+        };
+        let scope = p.and_then(|p| scope_chip(lang, p, cookie(headers, SCOPE_COOKIE).as_deref()));
         Self {
             lang,
-            path: uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+            path,
             user: p.map(|p| p.display_name.clone()),
             csrf: auth.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),
             can_people: p.is_some_and(|p| p.can(Permission::ViewPeople)),
             can_manage: p.is_some_and(|p| p.can(Permission::ManageUsers)),
             can_audit: p.is_some_and(|p| p.can(Permission::ViewAudit)),
+            nav,
+            bar,
+            scope,
         }
     }
+
+    /// The current navigation entry's label, for the breadcrumbs (none on the workbench).
+    pub fn section(&self) -> Option<&NavItem> {
+        self.nav.iter().flat_map(|g| &g.items).find(|i| i.on && i.href != "/")
+    }
+}
+
+/// The last value of a cookie.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+        .next_back()
+        .map(str::to_string)
+}
+
+/// The grant the pages start from: the one the scope cookie names, else the most senior.
+pub fn current_grant<'a>(p: &'a Principal, chosen: Option<&str>) -> Option<&'a Grant> {
+    chosen
+        .and_then(|id| p.grants.iter().find(|g| g.id.to_string() == id))
+        .or_else(|| p.grants.iter().min_by_key(|g| (g.role.rank(), g.path.len())))
+}
+
+fn scope_chip(lang: Lang, p: &Principal, chosen: Option<&str>) -> Option<ScopeChip> {
+    let current = current_grant(p, chosen)?;
+    let label = |g: &Grant| format!("{} · {}", g.role.label(lang.code()), g.territory_name);
+    let choices = if p.grants.len() > 1 {
+        p.grants.iter().map(|g| (g.id.to_string(), label(g), g.id == current.id)).collect()
+    } else {
+        vec![]
+    };
+    Some(ScopeChip { current: label(current), choices })
+}
+
+/// The left navigation by system and the phone's bottom bar, for what this person may open.
+/// Systems still being built are listed without links, so people see where the console grows.
+fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavItem>) {
+    // The entry whose address is the longest prefix of this path is the current one.
+    let entries: Vec<(&str, &str, String)> = {
+        let mut v: Vec<(&str, &str, String)> = vec![("", "nav.home", "/".into())];
+        let staff = p.can(Permission::ViewTerritory);
+        if staff {
+            v.push(("nav.sys.territory", "nav.territories", "/territories".into()));
+            if p.can(Permission::ViewPeople) {
+                v.push(("nav.sys.territory", "nav.people", "/people".into()));
+                v.push(("nav.sys.territory", "nav.households", "/households".into()));
+            }
+            v.push(("nav.sys.grid", "nav.grids", "/territories?tab=grids".into()));
+        }
+        if p.can(Permission::HandleAppeals) {
+            v.push(("nav.sys.appeals", "appeals.todo", "/appeals".into()));
+        } else {
+            v.push(("nav.sys.appeals", "appeals.mine", "/appeals".into()));
+        }
+        v.push(("nav.sys.appeals", if staff { "nav.file" } else { "nav.report" }, "/report".into()));
+        if p.can(Permission::ViewAppeals) {
+            v.push(("nav.sys.appeals", "nav.dashboard", "/appeals/dashboard".into()));
+        }
+        if staff {
+            for sys in ["nav.sys.property", "nav.sys.service", "nav.sys.life", "nav.sys.support"] {
+                v.push(("nav.sys.soon", sys, String::new()));
+            }
+        }
+        if !staff {
+            if let Some(id) = p.person_id {
+                v.push(("nav.sys.me", "nav.my_record", format!("/people/{id}")));
+            }
+        }
+        if p.can(Permission::ManageUsers) {
+            v.push(("nav.sys.admin", "nav.users", "/admin/users".into()));
+            v.push(("nav.sys.admin", "roles.title", "/admin/roles".into()));
+        }
+        if p.can(Permission::ViewAudit) {
+            v.push(("nav.sys.admin", "nav.audit", "/audit".into()));
+        }
+        v.push(("nav.sys.me", "nav.account", "/account".into()));
+        v
+    };
+    let matches = |href: &str| {
+        let base = href.split('?').next().unwrap_or(href);
+        !base.is_empty()
+            && (path == base || (base != "/" && path.starts_with(base) && path[base.len()..].starts_with('/')))
+    };
+    let current = entries.iter().filter(|e| matches(&e.2)).map(|e| e.2.split('?').next().unwrap_or("").len()).max();
+    let mut groups: Vec<NavGroup> = Vec::new();
+    let mut seen_on = false;
+    for (group, key, href) in &entries {
+        let on = !seen_on && matches(href) && Some(href.split('?').next().unwrap_or("").len()) == current;
+        seen_on |= on;
+        let item = NavItem { label: t(lang, key), href: href.clone(), on };
+        match groups.last_mut() {
+            Some(g) if g.title == t(lang, group) && !group.is_empty() => g.items.push(item),
+            _ => groups.push(NavGroup { title: if group.is_empty() { "" } else { t(lang, group) }, items: vec![item] }),
+        }
+    }
+    // The bottom bar: home, the queue, filing, and the menu (the side navigation on a phone).
+    let pick = |key: &str| entries.iter().find(|e| e.1 == key).map(|e| (t(lang, e.1), e.2.clone()));
+    let mut bar: Vec<NavItem> = ["nav.home", "appeals.todo", "appeals.mine", "nav.file", "nav.report", "nav.my_record"]
+        .iter()
+        .filter_map(|k| pick(k))
+        .map(|(label, href)| NavItem {
+            on: groups.iter().flat_map(|g| &g.items).any(|i| i.on && i.href == href),
+            label,
+            href,
+        })
+        .collect();
+    bar.push(NavItem { label: t(lang, "nav.menu"), href: "#nav".into(), on: false });
+    (groups, bar)
 }
 
 /// A page that failed: rendered as a readable page with the right status.
@@ -140,6 +285,48 @@ pub fn when(iso: &str) -> String {
     }
 }
 
+/// Thousands separated, as figures are read: 12,345.
+pub fn thousands(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The resident's five steps for one appeal, each `done`, `now` or `todo`, and the status
+/// instead when the appeal left the steps (declined, merged).
+pub struct Progress {
+    pub steps: Vec<(&'static str, &'static str)>,
+    pub off: Option<&'static str>,
+}
+
+pub fn progress(lang: Lang, status: jiayuan_domain::appeal::Status, rated: bool) -> Progress {
+    let at = status.progress_step(rated);
+    let steps = jiayuan_domain::appeal::PROGRESS_STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, (zh, en))| {
+            let label = if lang == Lang::En { *en } else { *zh };
+            let state = match at {
+                Some(n) if i < n || (i == n && n == 4) => "done",
+                Some(n) if i == n => "now",
+                _ => "todo",
+            };
+            (label, state)
+        })
+        .collect();
+    Progress { steps, off: at.is_none().then(|| status.label(lang.code())) }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -147,5 +334,9 @@ mod tests {
         assert_eq!(super::when("2026-12-02T06:09:05+08:00"), "2026-12-02 06:09");
         assert_eq!(super::when("2026-12-01T22:09:05Z"), "2026-12-02 06:09");
         assert_eq!(super::when("—"), "—");
+        assert_eq!(super::thousands(5322), "5,322");
+        assert_eq!(super::thousands(1234567), "1,234,567");
+        assert_eq!(super::thousands(-999), "-999");
+        assert_eq!(super::thousands(0), "0");
     }
 }

@@ -283,11 +283,11 @@ async fn anonymous_requests_are_refused_and_sent_to_sign_in() {
 async fn a_residents_pages_link_only_to_what_opens() {
     for (t, state) in common::states().await {
         let r1 = common::App::signed_in(state.clone(), "r1").await;
+        // A resident's home: their appeals, and links to their record and to filing.
         let home = r1.send("GET", "/", None).await;
-        // A resident's home is their own record.
-        let me = home.headers["location"].to_str().unwrap().to_string();
-        assert!(me.starts_with("/people/"), "{me}");
-        let mut pages = vec![me];
+        assert_eq!(home.status, axum::http::StatusCode::OK);
+        assert!(home.body.contains("我的诉求") && home.body.contains("href=\"/report\""), "{}", home.body);
+        let mut pages = vec!["/".to_string()];
         let mut seen = std::collections::HashSet::new();
         let mut followed = 0;
         while let Some(p) = pages.pop() {
@@ -299,12 +299,13 @@ async fn a_residents_pages_link_only_to_what_opens() {
             followed += 1;
             for part in r.body.split("href=\"").skip(1) {
                 let href = part.split('"').next().unwrap();
-                if ["/people/", "/households/", "/territories/"].iter().any(|x| href.starts_with(x)) {
+                let pages_of_the_site = ["/people/", "/households/", "/territories", "/appeals", "/report", "/account"];
+                if pages_of_the_site.iter().any(|x| href.starts_with(x)) {
                     pages.push(href.to_string());
                 }
             }
         }
-        assert!(followed >= 2, "one's record and household: {followed}");
+        assert!(followed >= 4, "home, one's record, household, appeals: {followed}");
         t.finish().await;
     }
 }

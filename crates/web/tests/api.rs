@@ -231,9 +231,11 @@ async fn pages_render_in_chinese_and_english_and_never_show_full_ids() {
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("身份证号"));
         assert!(!html.contains(&full), "full ID number leaked into the page");
-        let (s, html) = app.call("GET", "/territories/370612001001", None).await;
+        let (s, html) = app.call("GET", "/territories/370612001001?tab=grids", None).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("<svg class=\"map\""), "grid map missing");
+        let (s, html) = app.call("GET", "/territories/370612001001?tab=orgs", None).await;
+        assert_eq!(s, StatusCode::OK);
         assert!(html.contains("覆盖缺口"));
         let cookie = format!("lang=en; {}", app.cookie.clone().unwrap());
         let req = Request::builder().uri("/people?q=wang").header("cookie", cookie).body(Body::empty()).unwrap();

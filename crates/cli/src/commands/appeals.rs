@@ -40,7 +40,8 @@ pub enum AppealsCmd {
         #[arg(long)]
         department: Option<String>,
     },
-    /// Set a rate formula (response_rate, resolution_rate, satisfaction_rate) or office_hours
+    /// Set a rate formula (response_rate, resolution_rate, satisfaction_rate), a target in percent
+    /// (target.response_rate, …), office_hours or district_bounds
     Set { key: String, value: String },
     /// Add a notification channel; a secret, if any, is read from standard input
     NotifyAdd {

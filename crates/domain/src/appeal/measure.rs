@@ -149,8 +149,10 @@ impl Formula {
     }
 
     fn side(t: &[(f64, Counter)], lang: &str) -> String {
+        // A counter weighted 0 counts for nothing: in words it is left out.
         let parts: Vec<String> = t
             .iter()
+            .filter(|(w, _)| *w != 0.0)
             .map(|(w, k)| {
                 let name = k.label(lang);
                 if *w == 1.0 {
@@ -199,7 +201,63 @@ crate::labelled_enum! {
     }
 }
 
+/// How a rate stands against its target: met (green), within [`NEAR_TARGET`] below it
+/// (amber), or further below (red).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Met,
+    Near,
+    Missed,
+}
+
+impl Standing {
+    /// The CSS class the pages colour it with.
+    pub fn class(self) -> &'static str {
+        match self {
+            Standing::Met => "met",
+            Standing::Near => "near",
+            Standing::Missed => "missed",
+        }
+    }
+}
+
+/// Amber is this many percentage points below the target.
+pub const NEAR_TARGET: f64 = 5.0;
+
+/// How `value` (a fraction, 0.0–1.0) stands against `target_percent` (0–100).
+pub fn standing(value: f64, target_percent: f64) -> Standing {
+    let v = value * 100.0;
+    // Rounded to the tenth shown on the page, so that "95.0%" against 95 is met.
+    let v = (v * 10.0).round() / 10.0;
+    if v >= target_percent {
+        Standing::Met
+    } else if v >= target_percent - NEAR_TARGET {
+        Standing::Near
+    } else {
+        Standing::Missed
+    }
+}
+
+/// A target as typed: a percentage from 0 to 100 (`95`, `92.5`, `95%`).
+pub fn parse_target(s: &str) -> Result<f64, String> {
+    let t = s.trim().trim_end_matches('%').trim();
+    match t.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        Ok(_) => Err("目标应在 0 到 100 之间 (a target is a percentage from 0 to 100)".into()),
+        Err(_) => Err(format!("“{s}”不是百分数 (not a percentage)")),
+    }
+}
+
 impl Rate {
+    /// The default target, in percent, until a deployment sets its own.
+    pub fn default_target(self) -> f64 {
+        match self {
+            Rate::Response => 95.0,
+            Rate::Resolution => 90.0,
+            Rate::Satisfaction => 90.0,
+        }
+    }
+
     /// Defaults in the style of Beijing's 接诉即办 assessment; each deployment may change them.
     pub fn default_formula(self) -> &'static str {
         match self {
@@ -228,6 +286,35 @@ mod tests {
         assert_eq!(Formula::parse(&f.to_string()).unwrap(), f);
         for r in Rate::ALL {
             assert!(Formula::parse(r.default_formula()).is_ok(), "{r}");
+        }
+    }
+
+    #[test]
+    fn zero_weighted_counters_are_left_out_of_the_words() {
+        let f = Formula::parse(Rate::Resolution.default_formula()).unwrap();
+        assert_eq!(f.describe("zh"), "已办结 ÷ 受理");
+        assert!(!f.describe("en").contains('0'));
+    }
+
+    #[test]
+    fn rates_stand_green_amber_or_red_against_their_target() {
+        assert_eq!(standing(0.95, 95.0), Standing::Met);
+        assert_eq!(standing(0.9499, 95.0), Standing::Met, "shown as 95.0%: met");
+        assert_eq!(standing(0.94, 95.0), Standing::Near);
+        assert_eq!(standing(0.90, 95.0), Standing::Near);
+        assert_eq!(standing(0.899, 95.0), Standing::Missed);
+        assert_eq!(standing(0.0, 0.0), Standing::Met);
+        assert_eq!(parse_target("92.5%").unwrap(), 92.5);
+        assert!(parse_target("101").unwrap_err().contains("0 到 100"));
+        assert!(parse_target("high").unwrap_err().contains("not a percentage"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_higher_rate_never_stands_worse(a in 0.0f64..=1.0, b in 0.0f64..=1.0, t in 0.0f64..=100.0) {
+            let rank = |s: Standing| match s { Standing::Met => 2, Standing::Near => 1, Standing::Missed => 0 };
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            proptest::prop_assert!(rank(standing(hi, t)) >= rank(standing(lo, t)));
         }
     }
 

@@ -89,7 +89,29 @@ crate::labelled_enum! {
     }
 }
 
+/// The five steps a resident follows an appeal by: 已提交 → 已受理 → 办理中 → 已办结 → 已评价.
+pub const PROGRESS_STEPS: [(&str, &str); 5] = [
+    ("已提交", "Submitted"),
+    ("已受理", "Accepted"),
+    ("办理中", "In progress"),
+    ("已办结", "Resolved"),
+    ("已评价", "Rated"),
+];
+
 impl Status {
+    /// How far along the resident's five steps an appeal in this status is (0–4); `None`
+    /// for one that left the steps (declined, merged into another).
+    pub fn progress_step(self, rated: bool) -> Option<usize> {
+        match self {
+            _ if rated => Some(4),
+            Status::New => Some(0),
+            Status::Accepted => Some(1),
+            Status::Assigned | Status::InProgress | Status::OnHold => Some(2),
+            Status::Resolved | Status::Verified | Status::Closed => Some(3),
+            Status::Declined | Status::Merged => None,
+        }
+    }
+
     /// Still someone's work: the clock runs (except on hold) and it sits in a queue.
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Resolved | Status::Verified | Status::Closed | Status::Declined | Status::Merged)
@@ -351,6 +373,11 @@ mod tests {
     #[test]
     fn levels_climb_to_the_district() {
         assert_eq!(Level::Building.above(), Some(Level::Compound));
+        assert_eq!(Status::New.progress_step(false), Some(0));
+        assert_eq!(Status::OnHold.progress_step(false), Some(2));
+        assert_eq!(Status::Closed.progress_step(false), Some(3));
+        assert_eq!(Status::Closed.progress_step(true), Some(4));
+        assert_eq!(Status::Merged.progress_step(false), None);
         assert_eq!(Level::Subdistrict.above(), Some(Level::District));
         assert_eq!(Level::District.above(), None);
         assert_eq!(Level::of_kind(TerritoryKind::Compound), Some(Level::Compound));

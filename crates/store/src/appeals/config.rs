@@ -7,7 +7,7 @@ use crate::batch::{exec, fetch_all, fetch_optional};
 use crate::{new_id, Result, Store, StoreError};
 use jiayuan_domain::appeal::category::{self, Category, CategoryRow};
 use jiayuan_domain::appeal::limits::OfficeHours;
-use jiayuan_domain::appeal::measure::{Formula, Rate};
+use jiayuan_domain::appeal::measure::{self, Formula, Rate};
 use jiayuan_domain::appeal::routing::RoutingRule;
 use jiayuan_domain::appeal::Level;
 use jiayuan_domain::calendar::WorkCalendar;
@@ -49,6 +49,8 @@ pub struct AppealConfig {
     pub calendar: WorkCalendar,
     pub hours: OfficeHours,
     pub formulas: Vec<(Rate, Formula)>,
+    /// Each rate's target in percent (`target.response_rate`, …), defaults where unset.
+    pub targets: Vec<(Rate, f64)>,
     pub channels: Vec<Channel>,
     /// The district's extent (`district_bounds`: south,west,north,east): a reported point
     /// outside it is refused.
@@ -68,6 +70,11 @@ impl AppealConfig {
             .map(|(_, f)| f.clone())
             .or_else(|| Formula::parse(r.default_formula()).ok())
             .unwrap_or(Formula { numerator: vec![], denominator: vec![] })
+    }
+
+    /// The rate's target in percent.
+    pub fn target(&self, r: Rate) -> f64 {
+        self.targets.iter().find(|(k, _)| *k == r).map(|(_, t)| *t).unwrap_or_else(|| r.default_target())
     }
 }
 
@@ -137,6 +144,10 @@ fn setting_key(r: Rate) -> String {
     format!("formula.{}", r.as_str())
 }
 
+fn target_key(r: Rate) -> String {
+    format!("target.{}", r.as_str())
+}
+
 impl Store {
     /// The configuration in force, from the cache when fresh.
     pub async fn appeal_config(&self) -> Result<Arc<AppealConfig>> {
@@ -184,6 +195,13 @@ impl Store {
             })
             .collect::<std::result::Result<Vec<_>, String>>()
             .map_err(anyhow::Error::msg)?;
+        let targets = Rate::ALL
+            .iter()
+            .map(|r| {
+                let t = get(&target_key(*r)).and_then(|v| measure::parse_target(&v).ok());
+                (*r, t.unwrap_or_else(|| r.default_target()))
+            })
+            .collect();
         let chans: Vec<ChannelTuple> = fetch_all(
             &self.db,
             "SELECT id, name, kind, url, secret_enc, path, events FROM notify_channels WHERE active = TRUE ORDER BY created_at",
@@ -210,6 +228,7 @@ impl Store {
             calendar: self.work_calendar().await?,
             hours,
             formulas,
+            targets,
             channels,
             district_bounds,
             loaded: Instant::now(),
@@ -345,8 +364,9 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a rate's formula (`response_rate`, …), the office hours or the district's bounds,
-    /// after checking the value.
+    /// Sets a rate's formula (`response_rate`, …), a rate's target in percent
+    /// (`target.response_rate`, …), the office hours or the district's bounds, after checking
+    /// the value.
     pub async fn set_appeal_setting(&self, ctx: &AuditCtx, key: &str, value: &str) -> Result<()> {
         let key = key.trim();
         let stored = if key == "office_hours" {
@@ -355,6 +375,9 @@ impl Store {
         } else if key == DISTRICT_BOUNDS {
             jiayuan_domain::geo::Bounds::parse(value).map_err(|m| StoreError::invalid(DISTRICT_BOUNDS, m))?;
             key.to_string()
+        } else if let Some(r) = Rate::ALL.iter().find(|r| target_key(**r) == key) {
+            measure::parse_target(value).map_err(|m| StoreError::invalid(key, m))?;
+            target_key(*r)
         } else if let Some(r) = Rate::ALL.iter().find(|r| setting_key(**r) == key || r.as_str() == key) {
             Formula::parse(value).map_err(|m| StoreError::invalid(r.as_str(), m))?;
             setting_key(*r)

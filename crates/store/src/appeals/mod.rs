@@ -18,7 +18,7 @@ pub mod seal;
 mod viewer;
 
 pub use filing::{Filed, NewAppeal};
-pub use queue::{AppealQuery, COUNT_CAP};
+pub use queue::{AppealQuery, RecentEvent, COUNT_CAP};
 pub use rows::{AppealRow, EventRow, PhotoRow, APPEAL_COLS};
 pub use viewer::{Viewer, PROPERTY_CATEGORY};
 

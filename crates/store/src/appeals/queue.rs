@@ -20,6 +20,16 @@ pub struct AppealQuery {
     /// Only appeals whose handler node is in the viewer's handling scope, or where the
     /// viewer's level was asked for help.
     pub mine: bool,
+    /// With `mine`: only appeals handled at the viewer's own nodes, or where help was asked
+    /// of them ("my to-dos"), not everything below that they oversee.
+    pub here: bool,
+    /// Only appeals where help was asked of the viewer's own nodes.
+    pub helping: bool,
+    /// Only open appeals warned of their deadline and not yet overdue.
+    pub warned: bool,
+    /// Only appeals whose current deadline (acceptance while new, else resolution) is before
+    /// this time.
+    pub due_before: Option<DateTime<Utc>>,
     pub overdue: bool,
     pub category: Option<String>,
     /// Only appeals the viewer filed.
@@ -70,7 +80,20 @@ impl Store {
         if f.mine {
             let Some(h) = &who.handle else { return Err(StoreError::Forbidden(Permission::HandleAppeals)) };
             who.restrict_acting(&mut q);
-            if !h.is_everything() {
+            if f.here || f.helping {
+                // My own desks: an equality on each, which the handling indexes answer.
+                if who.desks.is_empty() {
+                    q.cond("1 = 0".into());
+                } else {
+                    let ph: Vec<String> = who.desks.iter().map(|d| q.bind(d.clone())).collect();
+                    let list = ph.join(",");
+                    q.cond(if f.helping {
+                        format!("a.helper_path IN ({list})")
+                    } else {
+                        format!("(a.handler_path IN ({list}) OR a.helper_path IN ({list}))")
+                    });
+                }
+            } else if !h.is_everything() {
                 // How much is open in my part: the handling index answers this from a range.
                 let mut cq = QueryParts::default();
                 let ors: Vec<String> = h.subtrees().iter().map(|t| t.sql(&mut cq, "handler_path")).collect();
@@ -136,6 +159,15 @@ impl Store {
         if f.overdue {
             q.cond("a.overdue = TRUE".into());
         }
+        if f.warned {
+            q.cond("a.warned = TRUE AND a.overdue = FALSE".into());
+        }
+        if let Some(t) = f.due_before {
+            let b = q.bind(t);
+            q.cond(format!(
+                "((a.status = 'new' AND a.response_due_at < {b}) OR (a.status <> 'new' AND a.resolve_due_at < {b}))"
+            ));
+        }
         if f.reported {
             let mut ors = Vec::new();
             if let Some(u) = who.user_id {
@@ -190,5 +222,33 @@ impl Store {
         );
         let items = fetch_all(&self.db, &sql, &q.vals).await?;
         Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+}
+
+/// One recent step on some appeal the viewer may see, for the workbench's "latest" panel.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct RecentEvent {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor_name: String,
+    pub to_status: String,
+    pub appeal_id: Uuid,
+    pub number: i64,
+    pub title: String,
+}
+
+impl Store {
+    /// The latest steps on appeals the viewer may see, newest first.
+    pub async fn recent_appeal_events(&self, who: &Viewer, limit: i64) -> Result<Vec<RecentEvent>> {
+        let mut q = QueryParts::default();
+        who.restrict(&mut q);
+        let w = q.where_clause();
+        // Walks the events backwards by their key and stops at `limit` visible ones.
+        let sql = format!(
+            "SELECT e.at, e.action, e.actor_name, e.to_status, a.id AS appeal_id, a.number, a.title
+             FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id{w} ORDER BY e.seq DESC LIMIT {}",
+            limit.clamp(1, 50)
+        );
+        fetch_all(&self.db, &sql, &q.vals).await
     }
 }

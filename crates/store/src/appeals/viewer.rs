@@ -22,6 +22,9 @@ pub struct Viewer {
     pub all_categories: Option<Scope>,
     /// Whether some grant of the viewer is such a limited one.
     pub limited: bool,
+    /// The nodes where the viewer's handling grants sit: "my level", whose appeals (and
+    /// requests for help) are the viewer's own to-dos rather than ones to oversee below.
+    pub desks: Vec<String>,
 }
 
 /// The category tree's root whose appeals property staff act on.
@@ -47,6 +50,12 @@ impl Viewer {
                 .grants
                 .iter()
                 .any(|g| g.role.allows(Permission::ViewAppeals) && !g.role.allows(Permission::AllAppealCategories)),
+            desks: p
+                .grants
+                .iter()
+                .filter(|g| g.role.allows(Permission::HandleAppeals))
+                .map(|g| g.path.clone())
+                .collect(),
         }
     }
 
@@ -63,6 +72,7 @@ impl Viewer {
             people: None,
             all_categories: None,
             limited: true,
+            desks: vec![],
         }
     }
 
@@ -86,6 +96,7 @@ impl Viewer {
             all_categories: None,
             // The public list never shows that a family dispute or a care case exists.
             limited: true,
+            desks: vec![],
         }
     }
 

@@ -291,8 +291,14 @@ pub async fn api_file(
 #[into_params(parameter_in = Query)]
 pub struct AppealParams {
     pub status: Option<String>,
-    /// `true`: only what my level handles (my queue)
+    /// `true`: what my levels handle, down my subtree
     pub mine: Option<String>,
+    /// `true` (with `mine`): only what is handled at my own nodes or asked of them
+    pub here: Option<String>,
+    /// `true` (with `mine`): only where help was asked of my nodes
+    pub helping: Option<String>,
+    /// `true`: only warned of the deadline, not yet overdue
+    pub warned: Option<String>,
     pub overdue: Option<String>,
     /// `true`: only what I filed
     pub reported: Option<String>,
@@ -316,6 +322,9 @@ impl AppealParams {
         Ok(AppealQuery {
             status: self.status.clone(),
             mine: flag(&self.mine, "mine")?,
+            here: flag(&self.here, "here")?,
+            helping: flag(&self.helping, "helping")?,
+            warned: flag(&self.warned, "warned")?,
             overdue: flag(&self.overdue, "overdue")?,
             reported: flag(&self.reported, "reported")?,
             category: self.category.clone(),

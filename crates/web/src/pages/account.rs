@@ -221,3 +221,29 @@ pub async fn revoke_token_form(
         Err(e) => Err(e).page(&ui),
     }
 }
+
+#[derive(Deserialize)]
+pub struct ScopeForm {
+    grant: String,
+    back: Option<String>,
+}
+
+/// Chooses which of the account's grants the pages start from (the workbench, the header).
+/// It narrows nothing the account may do; it only changes where the pages begin.
+pub async fn scope_form(auth: Auth, ui: Ui, Form(f): Form<ScopeForm>) -> Result<Response, PageError> {
+    let Some(g) = auth.principal.grants.iter().find(|g| g.id.to_string() == f.grant) else {
+        return Err(PageError {
+            ui: Box::new(ui),
+            err: ApiError::invalid("grant", "不是本账号的授权 (not one of this account's grants)"),
+        });
+    };
+    let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", crate::shell::SCOPE_COOKIE, g.id);
+    let back = crate::redirect::local_path(f.back.as_deref());
+    Ok(([(header::SET_COOKIE, cookie)], crate::redirect::to(&back)).into_response())
+}
+
+/// The site's icon: 家 on the party red, drawn as SVG so it needs no binary file.
+pub async fn favicon() -> Response {
+    const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#b71c1c"/><path d="M16 6 5 15h3v10h6v-6h4v6h6V15h3z" fill="#fff"/></svg>"##;
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=604800")], ICON).into_response()
+}

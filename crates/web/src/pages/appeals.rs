@@ -4,6 +4,7 @@
 use crate::api::{bj_time, store_photo, ActBody, EventView, MeasureParams};
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::pages::{pager, render, OrPage, PageError, Ui};
 use crate::state::AppState;
 use askama::Template;
@@ -14,6 +15,7 @@ use axum::Form;
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::measure::Counter;
 use jiayuan_domain::appeal::{Action, Level, Rating};
+use jiayuan_store::appeals::config::AppealConfig;
 use jiayuan_store::appeals::lifecycle::open_actions;
 use jiayuan_store::appeals::{path_prefixes, AppealQuery, AppealRow, Viewer};
 use jiayuan_store::model::{Page, Territory};
@@ -26,6 +28,8 @@ pub struct Row {
     pub title: String,
     pub category: String,
     pub status: &'static str,
+    /// The status chip's colour: `open`, `done`, `stop` or `late`.
+    pub tone: &'static str,
     pub level: &'static str,
     pub due: String,
     pub overdue: bool,
@@ -33,23 +37,36 @@ pub struct Row {
     pub help: bool,
 }
 
-fn row(a: &AppealRow, category: String) -> Row {
+/// The colour of a status chip: open work blue (red when overdue), finished green, and
+/// declined or merged grey.
+pub fn status_tone(a: &AppealRow) -> &'static str {
+    use jiayuan_domain::appeal::Status;
+    match a.status() {
+        _ if a.overdue && a.status().is_open() => "late",
+        Status::Declined | Status::Merged => "stop",
+        s if s.is_open() => "open",
+        _ => "done",
+    }
+}
+
+/// A list row in the page's language.
+pub fn row_of(cfg: &AppealConfig, lang: Lang, a: &AppealRow) -> Row {
     Row {
         id: a.id.to_string(),
         number: a.number,
         title: a.title.clone(),
-        category,
-        status: a.status().label_zh(),
-        level: a.level().label_zh(),
-        due: short_time(a.current_due()),
+        category: cfg
+            .category(&a.category_code)
+            .map(|c| c.name(lang.code()).to_string())
+            .unwrap_or_else(|| a.category_code.clone()),
+        status: a.status().label(lang.code()),
+        tone: status_tone(a),
+        level: a.level().label(lang.code()),
+        due: jiayuan_domain::time::display(a.current_due()),
         overdue: a.overdue,
         warned: a.warned,
         help: a.helper_path.is_some(),
     }
-}
-
-fn short_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    jiayuan_store::appeals::beijing(t).format("%m-%d %H:%M").to_string()
 }
 
 #[derive(Template)]
@@ -85,18 +102,29 @@ pub async fn queue(
     let tab = p
         .tab
         .clone()
-        .filter(|t| ["todo", "overdue", "all", "reported"].contains(&t.as_str()))
+        .filter(|t| ["todo", "overdue", "help", "below", "all", "reported"].contains(&t.as_str()))
         .unwrap_or_else(|| if staff { "todo" } else { "reported" }.to_string());
     let mut q = AppealQuery { q: p.q.clone(), ..Default::default() };
     match tab.as_str() {
         "todo" if staff => {
             q.mine = true;
+            q.here = true;
             q.status = Some("open".into());
         }
         "overdue" if staff => {
             q.mine = true;
+            q.here = true;
             q.status = Some("open".into());
             q.overdue = true;
+        }
+        "help" if staff => {
+            q.mine = true;
+            q.helping = true;
+            q.status = Some("open".into());
+        }
+        "below" if staff => {
+            q.mine = true;
+            q.status = Some("open".into());
         }
         "all" if who.view.is_some() => {}
         _ => q.reported = true,
@@ -105,17 +133,13 @@ pub async fn queue(
     let page = Page::new(page_no, Some(30)).page(&ui)?;
     let list = state.store.list_appeals(&who, None, &q, page).await.page(&ui)?;
     let cfg = state.store.appeal_config().await.page(&ui)?;
-    let rows = list
-        .items
-        .iter()
-        .map(|a| {
-            row(a, cfg.category(&a.category_code).map(|c| c.name_zh.clone()).unwrap_or_else(|| a.category_code.clone()))
-        })
-        .collect();
+    let rows = list.items.iter().map(|a| row_of(&cfg, ui.lang, a)).collect();
     let mut tabs = Vec::new();
     if staff {
         tabs.push(("todo", ui.t("appeals.todo"), tab == "todo"));
         tabs.push(("overdue", ui.t("appeals.overdue"), tab == "overdue"));
+        tabs.push(("help", ui.t("appeals.help"), tab == "help"));
+        tabs.push(("below", ui.t("appeals.below"), tab == "below"));
     }
     if who.view.is_some() {
         tabs.push(("all", ui.t("appeals.all"), tab == "all"));
@@ -252,6 +276,8 @@ pub async fn appeal_page(
             title: x.title.clone(),
             category: x.category_name.clone(),
             status: x.status_label,
+            // Only open appeals are offered as duplicates.
+            tone: if x.overdue { "late" } else { "open" },
             level: x.handler_level_label,
             due: String::new(),
             overdue: x.overdue,

@@ -9,6 +9,7 @@ mod people;
 mod report;
 mod territories;
 mod users;
+mod workbench;
 
 pub use account::*;
 pub use appeals::*;
@@ -17,6 +18,7 @@ pub use people::*;
 pub use report::*;
 pub use territories::*;
 pub use users::*;
+pub use workbench::*;
 
 use crate::api::ListParams;
 use crate::error::ApiError;
@@ -28,25 +30,39 @@ use axum::response::{IntoResponse, Response};
 use jiayuan_domain::person::PersonTag;
 use serde::Deserialize;
 
-pub use crate::shell::{render, OrPage, PageError, Ui};
+pub use crate::shell::{render, thousands, OrPage, PageError, Ui};
 
 pub fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
+    pager_named(ui, "page", page, page_size, total)
+}
+
+/// A pager whose page number travels in `param` (for a page with two paged lists).
+pub fn pager_named(ui: &Ui, param: &str, page: u32, page_size: u32, total: i64) -> String {
     let pages = ((total.max(1) - 1) / i64::from(page_size) + 1) as u32;
     if pages <= 1 {
         return String::new();
     }
     let link = |p: u32| {
         let (path, query) = ui.path.split_once('?').unwrap_or((&ui.path, ""));
-        let mut parts: Vec<String> =
-            query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).map(str::to_string).collect();
-        parts.push(format!("page={p}"));
+        let mut parts: Vec<String> = query
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with(&format!("{param}=")))
+            .map(str::to_string)
+            .collect();
+        parts.push(format!("{param}={p}"));
         format!("{path}?{}", parts.join("&")).replace('"', "%22")
     };
     let mut s = String::from("<nav class=\"pager\">");
     if page > 1 {
         s.push_str(&format!("<a rel=\"prev\" href=\"{}\">{}</a>", link(page - 1), ui.t("prev")));
     }
-    s.push_str(&format!("<span>{} / {pages}</span>", ui.t("page").replace("{}", &page.to_string())));
+    s.push_str(&format!(
+        "<span>{} / {pages} · {} {} {}</span>",
+        ui.t("page").replace("{}", &page.to_string()),
+        ui.t("total"),
+        thousands(total),
+        ui.t("items")
+    ));
     if page < pages {
         s.push_str(&format!("<a rel=\"next\" href=\"{}\">{}</a>", link(page + 1), ui.t("next")));
     }

@@ -13,12 +13,18 @@ use jiayuan_domain::access::Permission;
 use jiayuan_domain::TerritoryKind;
 use jiayuan_store::model::Page;
 use jiayuan_store::people::HouseholdQuery;
-use jiayuan_store::territory::TerritoryQuery;
+use jiayuan_store::territory::{GapKind, TerritoryQuery};
 
 /// Home: the top of the user's territory, or, for a resident, their own record.
-pub async fn home(auth: Auth, ui: Ui) -> Result<Response, PageError> {
+#[derive(serde::Deserialize, Default)]
+pub struct RootParams {
+    tab: Option<String>,
+}
+
+/// `/territories`: the top of what this person sees (the most senior grant's node), on the
+/// tab asked for; a resident without territory rights goes to their own record.
+pub async fn territories_root(auth: Auth, ui: Ui, Query(p): Query<RootParams>) -> Result<Response, PageError> {
     if let Ok(scope) = auth.principal.scope(Permission::ViewTerritory) {
-        // The most senior grant's node: the top of what this user sees.
         let top = auth
             .principal
             .grants
@@ -26,7 +32,8 @@ pub async fn home(auth: Auth, ui: Ui) -> Result<Response, PageError> {
             .filter(|g| g.role.allows(Permission::ViewTerritory) && scope.roots().contains(&g.path.as_str()))
             .min_by_key(|g| g.path.len());
         if let Some(g) = top {
-            return Ok(crate::redirect::to(&format!("/territories/{}", g.territory_id)));
+            let tab = p.tab.filter(|t| TABS.contains(&t.as_str())).map(|t| format!("?tab={t}")).unwrap_or_default();
+            return Ok(crate::redirect::to(&format!("/territories/{}{tab}", g.territory_id)));
         }
     }
     match auth.principal.person_id {
@@ -35,9 +42,8 @@ pub async fn home(auth: Auth, ui: Ui) -> Result<Response, PageError> {
     }
 }
 
-pub async fn territories_root(auth: Auth, ui: Ui) -> Result<Response, PageError> {
-    home(auth, ui).await
-}
+/// The territory page's tabs.
+const TABS: [&str; 5] = ["overview", "orgs", "grids", "people", "appeals"];
 
 struct Bar {
     id: String,
@@ -60,6 +66,16 @@ struct GridRow {
     buildings: i64,
 }
 
+/// One coverage gap list: its label, the total, the first rows (or one page of them when
+/// it is the list asked for) as (link, label), and where the whole list is.
+struct GapList {
+    key: &'static str,
+    label: &'static str,
+    total: i64,
+    items: Vec<(String, String)>,
+    more: bool,
+}
+
 #[derive(Template)]
 #[template(path = "territory.html")]
 struct TerritoryPage {
@@ -70,7 +86,10 @@ struct TerritoryPage {
     area: Option<String>,
     use_label: &'static str,
     ancestors: Vec<(jiayuan_store::model::Territory, bool)>,
-    figures: Vec<(&'static str, i64)>,
+    /// (key, label, current)
+    tabs: Vec<(&'static str, &'static str, bool)>,
+    tab: &'static str,
+    figures: Vec<(&'static str, String)>,
     chart: Vec<Bar>,
     children: Vec<jiayuan_store::model::Territory>,
     children_total: i64,
@@ -79,20 +98,42 @@ struct TerritoryPage {
     households: Vec<(String, String)>,
     party_orgs: Vec<OrgRow>,
     grids: Vec<GridRow>,
+    grids_total: usize,
     map_svg: String,
     assignments: Vec<(&'static str, String, String)>,
+    assignments_total: i64,
+    assignments_pager: String,
     alliances: Vec<(&'static str, String, i64)>,
     orgs: Vec<(&'static str, String)>,
     orgs_total: i64,
-    gaps: Vec<(&'static str, i64, Vec<String>)>,
+    gaps: Vec<GapList>,
+    /// The one gap list shown whole, when asked for.
+    gap: Option<&'static str>,
+    appeals: Vec<super::appeals::Row>,
+    appeals_total: i64,
+    can_people: bool,
+    can_orgs: bool,
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct TerritoryParams {
+    tab: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+    /// The assignments' page on the organisations tab.
+    apage: Option<String>,
+    gap: Option<String>,
+}
+
+/// One territory node, in tabs: 概况 (figures, the parts below), 组织 (party
+/// organisations, alliances, organisations, coverage), 网格 (map and grids), 居民 (the
+/// residents' list, filtered here) and 诉求 (appeals here). Only the tab shown is read.
 pub async fn territory(
     auth: Auth,
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<TerritoryParams>,
 ) -> Result<Response, PageError> {
     let s = &state.store;
     let scope = auth.scope(Permission::ViewTerritory).page(&ui)?;
@@ -111,98 +152,27 @@ pub async fn territory(
         })
         .collect();
     let within = scope.narrow(&node).page(&ui)?;
-    let st = s.stats(&within).await.page(&ui)?;
-    let mut figures: Vec<(&'static str, i64)> = Vec::new();
-    let all = [
-        ("stats.subdistricts", st.subdistricts, TerritoryKind::District),
-        ("stats.communities", st.communities, TerritoryKind::Subdistrict),
-        ("stats.compounds", st.compounds, TerritoryKind::Community),
-        ("stats.buildings", st.buildings, TerritoryKind::Compound),
-        ("stats.dwellings", st.dwellings, TerritoryKind::Entrance),
-        ("stats.households", st.households, TerritoryKind::Dwelling),
-        ("stats.residents", st.residents, TerritoryKind::Dwelling),
-        ("stats.grids", st.grids, TerritoryKind::Community),
-        ("stats.compound_branches", st.compound_branches, TerritoryKind::Community),
-        ("stats.building_groups", st.building_groups, TerritoryKind::Compound),
-        ("stats.central_households", st.central_households, TerritoryKind::Building),
-        ("stats.party_members", st.party_members, TerritoryKind::Dwelling),
-        ("stats.social_organisations", st.social_organisations, TerritoryKind::Community),
-        ("stats.service_stations", st.service_stations, TerritoryKind::Compound),
-    ];
-    for (key, v, deepest) in all {
-        if kind.depth() <= deepest.depth() {
-            figures.push((t(lang, key), v));
-        }
-    }
+    let people_scope = auth.principal.scope(Permission::ViewPeople).ok().and_then(|p| p.narrow(&node).ok());
+    let org_scope = auth.principal.scope(Permission::ViewOrganisations).ok().and_then(|o| o.narrow(&node).ok());
+    let can_appeals = auth.principal.can(Permission::ViewAppeals);
+    let tab: &'static str = match p.tab.as_deref() {
+        Some("orgs") => "orgs",
+        Some("grids") => "grids",
+        Some("appeals") if can_appeals => "appeals",
+        _ => "overview",
+    };
     let page_no = p
         .page
         .as_deref()
+        .filter(|x| !x.is_empty())
         .map(|x| {
             x.parse::<u32>().map_err(|_| ApiError::invalid("page", "页码应为正整数 (page must be a whole number)"))
         })
         .transpose()
         .page(&ui)?;
-    let page = Page::new(page_no, Some(50)).page(&ui)?;
-    let q = p.q.clone().unwrap_or_default();
-    let children = s
-        .list_territories(
-            &within,
-            &TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() },
-            page,
-        )
-        .await
-        .page(&ui)?;
-    // Residents per child, as bars (districts down to compounds).
-    let mut chart = Vec::new();
-    if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
-        for c in &children.items {
-            let n = s.count_residents(&within.narrow(c).page(&ui)?).await.page(&ui)?;
-            chart.push(Bar { id: c.id.to_string(), label: c.name.clone(), value: n, percent: 0 });
-        }
-        let max = chart.iter().map(|b| b.value).max().unwrap_or(0).max(1);
-        for b in &mut chart {
-            b.percent = b.value * 100 / max;
-        }
-    }
-    let people_scope = auth.principal.scope(Permission::ViewPeople).ok().and_then(|p| p.narrow(&node).ok());
-    let households = match (kind == TerritoryKind::Dwelling, &people_scope) {
-        (true, Some(ps)) => s
-            .list_households(ps, &HouseholdQuery::default(), Page { page: 1, page_size: 20 })
-            .await
-            .page(&ui)?
-            .items
-            .into_iter()
-            .map(|h| (h.id.to_string(), h.number))
-            .collect(),
-        _ => vec![],
-    };
-    let orgs = s.party_orgs_at(node.id).await.page(&ui)?;
-    let grids = s.grids_in(&node).await.page(&ui)?;
-    let shapes: Vec<Shape> = grids
-        .iter()
-        .filter_map(|g| g.geometry.clone().map(|geometry| Shape { label: g.name.clone(), href: None, geometry }))
-        .collect();
-    let map_svg = map::svg(&shapes);
-    let assignments = s.assignments_in(&node).await.page(&ui)?;
-    let cov = s.coverage(&node.path).await.page(&ui)?;
-    let org_scope = auth.principal.scope(Permission::ViewOrganisations).ok().and_then(|o| o.narrow(&node).ok());
-    let (alliances, organisations) = match &org_scope {
-        Some(os) => (
-            s.list_alliances(os, None).await.page(&ui)?,
-            s.list_organisations(os, &jiayuan_store::org::OrgQuery::default(), Page { page: 1, page_size: 20 })
-                .await
-                .page(&ui)?,
-        ),
-        None => (vec![], jiayuan_store::model::Paged { items: vec![], page: 1, page_size: 20, total: 0 }),
-    };
-    let gap_list = |v: Vec<jiayuan_store::territory::Gap>| {
-        v.into_iter()
-            .map(|g| if g.code == g.name { g.code } else { format!("{} ({})", g.name, g.code) })
-            .collect::<Vec<_>>()
-    };
     let none = t(lang, "none");
-    let page_html = pager(&ui, children.page, children.page_size, children.total);
-    let tpl = TerritoryPage {
+    let q = p.q.clone().unwrap_or_default();
+    let mut tpl = TerritoryPage {
         title: node.name.clone(),
         kind_label: kind.label(lang.code()),
         area: node.area_centi.map(|a| jiayuan_domain::Area(a).to_string()),
@@ -213,63 +183,235 @@ pub async fn territory(
             .map(|u| u.label(lang.code()))
             .unwrap_or(none),
         ancestors,
-        figures,
-        chart,
-        children_total: children.total,
-        children: children.items,
-        q,
-        pager: page_html,
-        households,
-        party_orgs: orgs
-            .into_iter()
-            .map(|o| OrgRow { name: o.name, leader: o.leader_name.unwrap_or_else(|| none.into()), members: o.members })
-            .collect(),
-        grids: grids
-            .into_iter()
-            .map(|g| GridRow {
-                name: g.name,
-                worker: g.worker_name.unwrap_or_else(|| none.into()),
-                secretary: g.secretary_name.unwrap_or_else(|| none.into()),
-                filed: g.secretary_filed_on.map(|d| d.to_string()).unwrap_or_default(),
-                buildings: g.buildings,
-            })
-            .collect(),
-        map_svg,
-        assignments: assignments
-            .into_iter()
-            .map(|a| {
-                (
-                    jiayuan_domain::org::AssignmentKind::parse(&a.kind).map(|k| k.label(lang.code())).unwrap_or("?"),
-                    a.assignee,
-                    a.target,
-                )
-            })
-            .collect(),
-        alliances: alliances
-            .into_iter()
-            .map(|a| {
-                let kind =
-                    jiayuan_domain::org::AllianceKind::parse(&a.kind).map(|k| k.label(lang.code())).unwrap_or("?");
-                (kind, a.name, a.members)
-            })
-            .collect(),
-        orgs_total: organisations.total,
-        orgs: organisations
-            .items
-            .into_iter()
-            .map(|o| {
-                (jiayuan_domain::org::OrgKind::parse(&o.kind).map(|k| k.label(lang.code())).unwrap_or("?"), o.name)
-            })
-            .collect(),
-        gaps: vec![
-            (t(lang, "coverage.compounds"), cov.compounds_without_unit, gap_list(cov.compounds)),
-            (t(lang, "coverage.buildings"), cov.buildings_without_cadre, gap_list(cov.buildings)),
-            (t(lang, "coverage.households"), cov.households_without_central_household, gap_list(cov.households)),
-            (t(lang, "coverage.grids"), cov.buildings_without_grid, vec![]),
-        ],
-        node,
+        tabs: vec![],
+        tab,
+        figures: vec![],
+        chart: vec![],
+        children: vec![],
+        children_total: 0,
+        q: q.clone(),
+        pager: String::new(),
+        households: vec![],
+        party_orgs: vec![],
+        grids: vec![],
+        grids_total: 0,
+        map_svg: String::new(),
+        assignments: vec![],
+        assignments_total: 0,
+        assignments_pager: String::new(),
+        alliances: vec![],
+        orgs: vec![],
+        orgs_total: 0,
+        gaps: vec![],
+        gap: None,
+        appeals: vec![],
+        appeals_total: 0,
+        can_people: people_scope.is_some(),
+        can_orgs: org_scope.is_some(),
+        node: node.clone(),
         ui: ui.clone(),
     };
-    let ui2 = ui;
-    render(ui2, tpl)
+    let mut tabs = vec![("overview", t(lang, "tab.overview")), ("orgs", t(lang, "tab.orgs"))];
+    if kind.depth() <= TerritoryKind::Building.depth() {
+        tabs.push(("grids", t(lang, "grids")));
+    }
+    if can_appeals {
+        tabs.push(("appeals", t(lang, "nav.appeals")));
+    }
+    tpl.tabs = tabs.into_iter().map(|(k, l)| (k, l, k == tab)).collect();
+
+    match tab {
+        "overview" => {
+            let st = s.stats(&within).await.page(&ui)?;
+            let all = [
+                ("stats.subdistricts", st.subdistricts, TerritoryKind::District),
+                ("stats.communities", st.communities, TerritoryKind::Subdistrict),
+                ("stats.compounds", st.compounds, TerritoryKind::Community),
+                ("stats.buildings", st.buildings, TerritoryKind::Compound),
+                ("stats.dwellings", st.dwellings, TerritoryKind::Entrance),
+                ("stats.households", st.households, TerritoryKind::Dwelling),
+                ("stats.residents", st.residents, TerritoryKind::Dwelling),
+                ("stats.grids", st.grids, TerritoryKind::Community),
+                ("stats.compound_branches", st.compound_branches, TerritoryKind::Community),
+                ("stats.building_groups", st.building_groups, TerritoryKind::Compound),
+                ("stats.central_households", st.central_households, TerritoryKind::Building),
+                ("stats.party_members", st.party_members, TerritoryKind::Dwelling),
+                ("stats.social_organisations", st.social_organisations, TerritoryKind::Community),
+                ("stats.service_stations", st.service_stations, TerritoryKind::Compound),
+            ];
+            for (key, v, deepest) in all {
+                if kind.depth() <= deepest.depth() {
+                    tpl.figures.push((t(lang, key), thousands(v)));
+                }
+            }
+            let page = Page::new(page_no, Some(50)).page(&ui)?;
+            let children = s
+                .list_territories(
+                    &within,
+                    &TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() },
+                    page,
+                )
+                .await
+                .page(&ui)?;
+            // Residents per child, as bars (districts down to compounds).
+            if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
+                for c in &children.items {
+                    let n = s.count_residents(&within.narrow(c).page(&ui)?).await.page(&ui)?;
+                    tpl.chart.push(Bar { id: c.id.to_string(), label: c.name.clone(), value: n, percent: 0 });
+                }
+                let max = tpl.chart.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+                for b in &mut tpl.chart {
+                    b.percent = b.value * 100 / max;
+                }
+            }
+            if let (true, Some(ps)) = (kind == TerritoryKind::Dwelling, &people_scope) {
+                tpl.households = s
+                    .list_households(ps, &HouseholdQuery::default(), Page { page: 1, page_size: 20 })
+                    .await
+                    .page(&ui)?
+                    .items
+                    .into_iter()
+                    .map(|h| (h.id.to_string(), h.number))
+                    .collect();
+            }
+            tpl.pager = pager(&ui, children.page, children.page_size, children.total);
+            tpl.children_total = children.total;
+            tpl.children = children.items;
+        }
+        "orgs" => {
+            tpl.party_orgs = s
+                .party_orgs_at(node.id)
+                .await
+                .page(&ui)?
+                .into_iter()
+                .map(|o| OrgRow {
+                    name: o.name,
+                    leader: o.leader_name.unwrap_or_else(|| none.into()),
+                    members: o.members,
+                })
+                .collect();
+            let apage_no = p.apage.as_deref().and_then(|x| x.parse::<u32>().ok());
+            let assignments = s.assignments_page(&node, Page::new(apage_no, Some(20)).page(&ui)?).await.page(&ui)?;
+            tpl.assignments_pager =
+                pager_named(&ui, "apage", assignments.page, assignments.page_size, assignments.total);
+            tpl.assignments_total = assignments.total;
+            tpl.assignments = assignments
+                .items
+                .into_iter()
+                .map(|a| {
+                    (
+                        jiayuan_domain::org::AssignmentKind::parse(&a.kind)
+                            .map(|k| k.label(lang.code()))
+                            .unwrap_or("?"),
+                        a.assignee,
+                        a.target,
+                    )
+                })
+                .collect();
+            let gap = p.gap.as_deref().and_then(GapKind::parse);
+            if let (Some(os), None) = (&org_scope, gap) {
+                tpl.alliances = s
+                    .list_alliances(os, None)
+                    .await
+                    .page(&ui)?
+                    .into_iter()
+                    .map(|a| {
+                        let kind = jiayuan_domain::org::AllianceKind::parse(&a.kind)
+                            .map(|k| k.label(lang.code()))
+                            .unwrap_or("?");
+                        (kind, a.name, a.members)
+                    })
+                    .collect();
+                let page = Page::new(page_no, Some(20)).page(&ui)?;
+                let orgs = s.list_organisations(os, &jiayuan_store::org::OrgQuery::default(), page).await.page(&ui)?;
+                tpl.pager = pager(&ui, orgs.page, orgs.page_size, orgs.total);
+                tpl.orgs_total = orgs.total;
+                tpl.orgs = orgs
+                    .items
+                    .into_iter()
+                    .map(|o| {
+                        (
+                            jiayuan_domain::org::OrgKind::parse(&o.kind).map(|k| k.label(lang.code())).unwrap_or("?"),
+                            o.name,
+                        )
+                    })
+                    .collect();
+            }
+            let link = |k: GapKind, g: &jiayuan_store::territory::Gap| {
+                let label = if g.code == g.name { g.code.clone() } else { format!("{} ({})", g.name, g.code) };
+                let href = match k {
+                    GapKind::Households if people_scope.is_some() => format!("/households/{}", g.id),
+                    GapKind::Households => String::new(),
+                    _ => format!("/territories/{}", g.id),
+                };
+                (href, label)
+            };
+            for k in GapKind::ALL {
+                if gap.is_some_and(|g| g != k) {
+                    continue;
+                }
+                let size = if gap.is_some() { 50 } else { 10 };
+                let page = Page::new(if gap.is_some() { page_no } else { None }, Some(size)).page(&ui)?;
+                let list = s.coverage_gaps(&node.path, k, page).await.page(&ui)?;
+                if gap.is_some() {
+                    tpl.pager = pager(&ui, list.page, list.page_size, list.total);
+                }
+                tpl.gaps.push(GapList {
+                    key: k.as_str(),
+                    label: t(lang, gap_label(k)),
+                    total: list.total,
+                    more: gap.is_none() && list.total > list.items.len() as i64,
+                    items: list.items.iter().map(|g| link(k, g)).collect(),
+                });
+            }
+            tpl.gap = gap.map(|g| g.as_str());
+        }
+        "grids" => {
+            let grids = s.grids_in(&node).await.page(&ui)?;
+            let shapes: Vec<Shape> = grids
+                .iter()
+                .filter_map(|g| {
+                    g.geometry.clone().map(|geometry| Shape { label: g.name.clone(), href: None, geometry })
+                })
+                .collect();
+            tpl.map_svg = map::svg(&shapes);
+            let page = Page::new(page_no, Some(50)).page(&ui)?;
+            tpl.grids_total = grids.len();
+            tpl.pager = pager(&ui, page.page, page.page_size, grids.len() as i64);
+            tpl.grids = grids
+                .into_iter()
+                .skip(page.offset() as usize)
+                .take(page.page_size as usize)
+                .map(|g| GridRow {
+                    name: g.name,
+                    worker: g.worker_name.unwrap_or_else(|| none.into()),
+                    secretary: g.secretary_name.unwrap_or_else(|| none.into()),
+                    filed: g.secretary_filed_on.map(|d| d.to_string()).unwrap_or_default(),
+                    buildings: g.buildings,
+                })
+                .collect();
+        }
+        _ => {
+            let who = jiayuan_store::appeals::Viewer::of(&auth.principal);
+            let view = auth.scope(Permission::ViewAppeals).page(&ui)?;
+            let here = view.narrow(&node).page(&ui)?;
+            let page = Page::new(page_no, Some(30)).page(&ui)?;
+            let q = jiayuan_store::appeals::AppealQuery { q: p.q.clone(), ..Default::default() };
+            let list = s.list_appeals(&who, Some(&here), &q, page).await.page(&ui)?;
+            let cfg = s.appeal_config().await.page(&ui)?;
+            tpl.pager = pager(&ui, list.page, list.page_size, list.total);
+            tpl.appeals_total = list.total;
+            tpl.appeals = list.items.iter().map(|a| super::appeals::row_of(&cfg, lang, a)).collect();
+        }
+    }
+    render(ui, tpl)
+}
+
+fn gap_label(k: GapKind) -> &'static str {
+    match k {
+        GapKind::Compounds => "coverage.compounds",
+        GapKind::Buildings => "coverage.buildings",
+        GapKind::Households => "coverage.households",
+        GapKind::Ungridded => "coverage.grids",
+    }
 }

@@ -1,0 +1,151 @@
+//! The staff console (issue 10): the workbench per role, "my to-dos" as my own level's work,
+//! rate targets, the scope switch, and the territory page's tabs with totals and whole lists.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{states, App};
+use jiayuan_store::audit::AuditCtx;
+use serde_json::{json, Value};
+
+async fn building_of(app: &App) -> String {
+    let (_, me) = app.json("/api/v1/auth/me").await;
+    me["grants"][0]["territory_code"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn my_to_dos_are_my_levels_work_and_the_workbench_counts_them() {
+    for (t, state) in states().await {
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let building = building_of(&bl1).await;
+        let body = json!({"category": "neighbour.noise", "territory": building, "description": "楼上夜间噪音"});
+        let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let filed: Value = serde_json::from_str(&b).unwrap();
+        let number = filed["appeal"]["number"].as_str().unwrap().to_string();
+        assert_eq!(filed["appeal"]["handler_level"], "building");
+
+        // The building group's to-do; for the community secretary it is work below, not theirs.
+        let has = |v: &Value| v["items"].as_array().unwrap().iter().any(|a| a["number"] == number.as_str());
+        let (_, q) = bl1.json("/api/v1/appeals?mine=true&here=true&status=open").await;
+        assert!(has(&q), "{q}");
+        let (_, q) = c1.json("/api/v1/appeals?mine=true&here=true&status=open").await;
+        assert!(!has(&q), "c1's own to-dos hold only the community's: {q}");
+        let (_, q) = c1.json("/api/v1/appeals?mine=true&status=open").await;
+        assert!(has(&q), "but c1 oversees it below: {q}");
+        let (s, e) = c1.json("/api/v1/appeals?mine=true&here=perhaps").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        common::assert_error(&e, "here");
+
+        let todo = c1.send("GET", "/appeals?tab=todo", None).await;
+        assert!(!todo.body.contains(&format!("#{number}<")), "not in c1's 我的待办");
+        let below = c1.send("GET", "/appeals?tab=below", None).await;
+        assert!(below.body.contains(&format!("#{number}<")), "in c1's 辖区在办");
+
+        // bl1's workbench: one to-do, with the time left in words, and the latest step.
+        let home = bl1.send("GET", "/", None).await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("工作台") && home.body.contains(&format!("#{number}</b>")), "{}", home.body);
+        assert!(home.body.contains("还剩"), "a countdown to the deadline");
+        assert!(home.body.contains("共 1 条"), "{}", home.body);
+        // c1's: nothing of their own, this month's rates against the default targets.
+        let home = c1.send("GET", "/", None).await;
+        assert!(home.body.contains("待办已清空"), "{}", home.body);
+        assert!(home.body.contains("本月三率") && home.body.contains("目标 95%"), "{}", home.body);
+        assert!(home.body.contains("已办结 ÷ 受理"), "formulas in words, no 0×: {}", home.body);
+        assert!(home.body.contains(&format!("#{number} ")), "the filing is among the latest steps");
+
+        // A target set by the operator colours the rates against it; a bad one is refused.
+        let ctx = AuditCtx::operator("test");
+        t.store.set_appeal_setting(&ctx, "target.response_rate", "80").await.unwrap();
+        let err = t.store.set_appeal_setting(&ctx, "target.satisfaction_rate", "120").await.unwrap_err();
+        assert!(err.to_string().contains("0 到 100"), "{err}");
+        let home = c1.send("GET", "/", None).await;
+        assert!(home.body.contains("目标 80%"), "{}", home.body);
+
+        // A resident's home: their appeal and how far it has come.
+        let home = r1.send("GET", "/", None).await;
+        assert!(home.body.contains("class=\"stepper\"") && home.body.contains("aria-current=\"step\">已提交"));
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_account_with_several_grants_switches_where_its_pages_start() {
+    for (t, state) in states().await {
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let building = building_of(&App::signed_in(state.clone(), "bl1").await).await;
+        let body = json!({"role": "building_leader", "scope": building}).to_string();
+        let (s, b) = admin.call("POST", "/api/v1/users/c1/grants", Some(&body)).await;
+        assert!(s.is_success(), "{b}");
+        // Signed in again, so the session holds both grants.
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let (_, me) = c1.json("/api/v1/auth/me").await;
+        let grants = me["grants"].as_array().unwrap();
+        assert_eq!(grants.len(), 2, "{me}");
+        let second = grants.iter().find(|g| g["role"] == "building_leader").unwrap()["id"].as_str().unwrap();
+
+        let home = c1.send("GET", "/", None).await;
+        assert!(home.body.contains("name=\"grant\""), "a switch for two grants");
+        assert!(home.body.contains("selected>社区书记"), "the most senior grant first");
+
+        let form = format!("grant={second}&back=%2Fappeals");
+        let r = c1.send("POST", "/account/scope", Some(("application/x-www-form-urlencoded", form))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.headers["location"], "/appeals");
+        let cookie = r.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let home = c1.send_with("GET", "/", None, &[("cookie", &cookie)]).await;
+        assert!(home.body.contains("selected>楼栋党小组长"), "{}", home.body);
+
+        // Someone else's grant, or an address off the site, goes nowhere.
+        let form = "grant=00000000-0000-0000-0000-000000000000&back=%2F".to_string();
+        let r = c1.send("POST", "/account/scope", Some(("application/x-www-form-urlencoded", form))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("grant"), "{}", r.body);
+        let form = format!("grant={second}&back=https%3A%2F%2Fevil.example");
+        let r = c1.send("POST", "/account/scope", Some(("application/x-www-form-urlencoded", form))).await;
+        assert_eq!(r.headers["location"], "/");
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn territory_pages_are_tabs_and_no_list_is_cut_silently() {
+    for (t, state) in states().await {
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, d) = admin.json("/api/v1/territories?kind=district").await;
+        let district = d["items"][0]["id"].as_str().unwrap().to_string();
+        let page = admin.send("GET", &format!("/territories/{district}"), None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for tab in ["概况", "组织", "网格", "诉求", "居民"] {
+            assert!(page.body.contains(&format!(">{tab}</a>")), "tab {tab}");
+        }
+        assert!(!page.body.contains("覆盖缺口"), "only the tab shown is read");
+
+        // The organisations tab names each gap's total; the whole list pages with its total.
+        let orgs = admin.send("GET", &format!("/territories/{district}?tab=orgs"), None).await;
+        assert!(orgs.body.contains("覆盖缺口"));
+        let (_, cov) = admin.json(&format!("/api/v1/territories/{district}")).await;
+        let gaps = cov["coverage"]["households_without_central_household"].as_i64().unwrap();
+        assert!(gaps > 10, "the small demo has more gaps than a panel shows: {gaps}");
+        assert!(orgs.body.contains(&format!("查看全部 ({gaps})")), "{}", orgs.body);
+        let whole = admin.send("GET", &format!("/territories/{district}?tab=orgs&gap=households"), None).await;
+        assert_eq!(whole.status, StatusCode::OK);
+        assert!(whole.body.contains(&format!("共 {gaps} 条")), "{}", whole.body);
+        assert!(whole.body.contains("href=\"/households/"), "each gap links to its record");
+        let bad = admin.send("GET", &format!("/territories/{district}?tab=orgs&page=x"), None).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+        // The appeals tab lists what is filed below, with the status as a chip.
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let building = building_of(&App::signed_in(state.clone(), "bl1").await).await;
+        let body = json!({"category": "neighbour.noise", "territory": building, "description": "楼道堆物"});
+        let (s, _) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let ap = admin.send("GET", &format!("/territories/{district}?tab=appeals"), None).await;
+        assert!(ap.body.contains("楼道堆物") && ap.body.contains("class=\"chip open\""), "{}", ap.body);
+        t.finish().await;
+    }
+}
