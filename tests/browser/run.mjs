@@ -224,8 +224,10 @@ async function signOut(page) {
 }
 
 // The form inside the <details> whose summary is exactly `label`.
+// An action's form on the appeal page, by its button: the primary ones stand open, the rest
+// are under 更多 (opened first).
 function actionForm(page, label) {
-  return page.locator('details.act', { has: page.locator('summary', { hasText: new RegExp(`^${label}$`) }) });
+  return page.locator('form.act', { has: page.getByRole('button', { name: label, exact: true }) });
 }
 
 async function fileAsResident(page, base, description) {
@@ -283,7 +285,7 @@ test('appeals: an appeal nobody accepts goes overdue and escalates on the test c
   await openAppeal(page, base, 'all', number);
   const facts = await page.locator('dl.kv').innerText();
   assert.match(facts, /小区党支部/, 'escalated from the building group to the compound branch');
-  assert.match(facts, /超期/);
+  assert.match(await page.locator('h1').innerText(), /超期/, 'marked overdue');
   assert.match(await page.locator('ol.timeline').innerText(), /超期[\s\S]*上报上级/);
   await page.goto(base + '/appeals/dashboard');
   assert.match(await page.locator('.figures').innerText(), /满意率[\s\S]*÷/, 'each rate shows its formula');

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_appeals.sql"),
     include_str!("../migrations/0006_monthly_rollups.sql"),
     include_str!("../migrations/0007_reporter_privacy.sql"),
+    include_str!("../migrations/0008_merged_both_ways.sql"),
 ];
 
 /// The schema version this binary writes and understands.

@@ -323,7 +323,9 @@ async fn appeal_pages_file_act_and_refuse_with_messages() {
         let queue = q.body.split("<ul class=\"queue\">").nth(1).expect("a queue list");
         let id = queue.split("href=\"/appeals/").nth(1).unwrap().split('"').next().unwrap().to_string();
         let page = bl1.send("GET", &format!("/appeals/{id}"), None).await;
-        assert!(page.body.contains("<summary>受理"), "{}", page.body);
+        assert!(page.body.contains("<button>受理</button>"), "accept is a primary button: {}", page.body);
+        assert!(!page.body.contains("name=\"rating\""), "staff never see the rating form");
+        assert!(page.body.contains("还剩"), "a countdown to the acceptance deadline");
         // Times read as people read them: Beijing time to the minute, no offset, no UTC.
         assert!(!page.body.contains("+08:00") && !page.body.contains(" UTC"), "{}", page.body);
         assert!(page.body.contains("<time>2026-11-30 10:00</time>"), "the filing event at 10:00: {}", page.body);

@@ -149,3 +149,49 @@ async fn territory_pages_are_tabs_and_no_list_is_cut_silently() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_appeal_page_offers_pickers_and_links_a_merge_both_ways() {
+    for (t, state) in states().await {
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = building_of(&bl1).await;
+        let mut numbers = Vec::new();
+        let mut ids = Vec::new();
+        for text in ["电梯停运三天", "电梯又停了"] {
+            let body = json!({"category": "neighbour.noise", "territory": building, "description": text});
+            let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            let v: Value = serde_json::from_str(&b).unwrap();
+            numbers.push(v["appeal"]["number"].as_str().unwrap().to_string());
+            ids.push(v["appeal"]["id"].as_str().unwrap().to_string());
+        }
+        let (first, second) = (&ids[0], &ids[1]);
+        // The later one offers the earlier as a likely duplicate to merge into, by number.
+        let page = bl1.send("GET", &format!("/appeals/{second}"), None).await;
+        assert!(page.body.contains(&format!("<option value=\"{}\">", numbers[0])), "{}", page.body);
+        assert!(page.body.contains("<details class=\"more\">"), "the rest under 更多");
+        // Accepted, the page offers the handlers here by name, not a typed username.
+        let form = "application/x-www-form-urlencoded";
+        let r =
+            bl1.send("POST", &format!("/appeals/{first}/act"), Some((form, "action=accept&version=1".into()))).await;
+        assert!(r.headers["location"].to_str().unwrap().contains("done=accept"));
+        let page = bl1.send("GET", r.headers["location"].to_str().unwrap(), None).await;
+        assert!(page.body.contains("已完成：受理"), "{}", page.body);
+        assert!(page.body.contains("<select name=\"assignee\" required>"), "{}", page.body);
+        assert!(page.body.contains("<option value=\"bl1\">"), "{}", page.body);
+
+        let body = format!("action=merge&version=1&merge_into={}&note=%E9%87%8D%E5%A4%8D", numbers[0]);
+        let r = bl1.send("POST", &format!("/appeals/{second}/act"), Some((form, body))).await;
+        assert!(r.headers["location"].to_str().unwrap().contains("done=merge"), "{:?}", r.headers["location"]);
+        let merged = bl1.send("GET", &format!("/appeals/{second}"), None).await;
+        assert!(merged.body.contains(&format!("已合并到 <a href=\"/appeals/{first}\">")), "{}", merged.body);
+        let target = bl1.send("GET", &format!("/appeals/{first}"), None).await;
+        assert!(target.body.contains(&format!("<a href=\"/appeals/{second}\">#{}", numbers[1])), "{}", target.body);
+        // In English the page speaks English: status, actions, category.
+        let en = bl1.send_with("GET", &format!("/appeals/{first}"), None, &[("cookie", "lang=en")]).await;
+        assert!(en.body.contains(">Accepted<") && en.body.contains("Duplicates merged into this one"), "{}", en.body);
+        assert!(!en.body.contains("邻里"), "category name in English: {}", en.body);
+        t.finish().await;
+    }
+}

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod outbox;
 mod photos;
+pub mod pickers;
 mod queue;
 pub mod rollup;
 mod rows;

@@ -14,7 +14,8 @@ use axum::response::Response;
 use axum::Form;
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::measure::Counter;
-use jiayuan_domain::appeal::{Action, Level, Rating};
+use jiayuan_domain::appeal::{Action, Level, Rating, Status};
+use jiayuan_domain::TerritoryKind;
 use jiayuan_store::appeals::config::AppealConfig;
 use jiayuan_store::appeals::lifecycle::open_actions;
 use jiayuan_store::appeals::{path_prefixes, AppealQuery, AppealRow, Viewer};
@@ -170,13 +171,25 @@ pub struct ActionForm {
     pub rating: bool,
     pub merge: bool,
     pub limit: bool,
-    pub primary: bool,
 }
 
-fn action_form(a: Action) -> ActionForm {
+/// The actions that move an appeal on, in the order a handler usually takes them: the first
+/// one or two of these that are open are the page's primary buttons; the rest go under 更多.
+const FORWARD: [Action; 8] = [
+    Action::Accept,
+    Action::Start,
+    Action::Resolve,
+    Action::Verify,
+    Action::Close,
+    Action::Approve,
+    Action::Resume,
+    Action::Rate,
+];
+
+fn action_form(lang: Lang, a: Action) -> ActionForm {
     ActionForm {
         action: a.as_str(),
-        label: a.label_zh(),
+        label: a.label(lang.code()),
         note: !matches!(a, Action::Rate),
         note_required: a.needs_note(),
         assignee: a == Action::Assign,
@@ -184,18 +197,22 @@ fn action_form(a: Action) -> ActionForm {
         rating: a == Action::Rate,
         merge: a == Action::Merge,
         limit: a == Action::RequestExtension,
-        primary: matches!(
-            a,
-            Action::Accept
-                | Action::Start
-                | Action::Resolve
-                | Action::Verify
-                | Action::Close
-                | Action::Rate
-                | Action::Approve
-                | Action::Resume
-        ),
     }
+}
+
+/// The open actions split into the primary ones (at most two) and the rest.
+pub fn split_actions(actions: &[Action]) -> (Vec<Action>, Vec<Action>) {
+    let primary: Vec<Action> = FORWARD.iter().copied().filter(|a| actions.contains(a)).take(2).collect();
+    let rest = actions.iter().copied().filter(|a| !primary.contains(a)).collect();
+    (primary, rest)
+}
+
+/// A deadline with the time left (or overdue) beside it.
+pub struct Deadline {
+    pub label: &'static str,
+    pub at: String,
+    pub left: String,
+    pub tone: &'static str,
 }
 
 #[derive(Template)]
@@ -204,11 +221,21 @@ struct AppealPage {
     ui: Ui,
     title: String,
     a: crate::api::AppealView,
+    status: &'static str,
+    tone: &'static str,
+    level: &'static str,
+    rating: Option<&'static str>,
     place: Vec<String>,
     timeline: Vec<EventView>,
     photos: Vec<String>,
-    forms: Vec<ActionForm>,
+    primary: Vec<ActionForm>,
+    more: Vec<ActionForm>,
+    deadlines: Vec<Deadline>,
     duplicates: Vec<Row>,
+    merged_into: Option<(String, i64, String)>,
+    merged_here: Vec<(String, i64, String)>,
+    assignees: Vec<(String, String)>,
+    targets: Vec<(String, String)>,
     map_svg: String,
     error: String,
     done: String,
@@ -265,27 +292,77 @@ pub async fn appeal_page(
     Path(id): Path<String>,
     Query(f): Query<Flash>,
 ) -> Result<Response, PageError> {
+    let lang = ui.lang;
+    let s = &state.store;
     let who = Viewer::of(&auth.principal);
     let d = crate::api::detail(&state, &who, &id).await.page(&ui)?;
-    let a = state.store.appeal(&who, &id).await.page(&ui)?;
-    let mut duplicates = Vec::new();
-    for x in &d.possible_duplicates {
-        duplicates.push(Row {
-            id: x.id.to_string(),
-            number: x.number.parse().unwrap_or(0),
-            title: x.title.clone(),
-            category: x.category_name.clone(),
-            status: x.status_label,
-            // Only open appeals are offered as duplicates.
-            tone: if x.overdue { "late" } else { "open" },
-            level: x.handler_level_label,
-            due: String::new(),
-            overdue: x.overdue,
-            warned: x.warned,
-            help: x.asked_for_help,
-        });
-    }
+    let a = s.appeal(&who, &id).await.page(&ui)?;
+    let cfg = s.appeal_config().await.page(&ui)?;
+    let now = state.clock.now();
+    let duplicates: Vec<Row> =
+        s.duplicates_of(&who, &a).await.page(&ui)?.iter().map(|x| row_of(&cfg, lang, x)).collect();
+    // Staff never rate: the rating is the reporter's.
+    let actions: Vec<Action> = d
+        .actions
+        .iter()
+        .copied()
+        .filter(|x| !(who.is_staff() && *x == Action::Rate) && *x != Action::Comment)
+        .collect();
+    let (primary, more) = split_actions(&actions);
     let can_photo = d.actions.contains(&Action::Comment);
+    let mut deadlines = Vec::new();
+    let due = |label: &'static str, t: chrono::DateTime<chrono::Utc>, live: bool| Deadline {
+        label,
+        at: jiayuan_domain::time::display(t),
+        left: if live { jiayuan_domain::time::countdown(now, t, lang.code()) } else { String::new() },
+        tone: if !live {
+            ""
+        } else if t < now {
+            "missed"
+        } else if a.warned {
+            "near"
+        } else {
+            ""
+        },
+    };
+    deadlines.push(due(ui.t("appeals.response_due"), a.response_due_at, a.status() == Status::New));
+    deadlines.push(due(ui.t("appeals.resolve_due"), a.resolve_due_at, a.is_open && a.status() != Status::OnHold));
+    let merged_into = match a.merged_into {
+        Some(m) => s.appeal(&who, &m.to_string()).await.ok().map(|t| (t.id.to_string(), t.number, t.title)),
+        None => None,
+    };
+    let merged_here = s
+        .merged_into_this(&who, &a)
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|m| (m.id.to_string(), m.number, m.title))
+        .collect();
+    let assignees = if actions.contains(&Action::Assign) {
+        s.appeal_assignees(&a)
+            .await
+            .page(&ui)?
+            .into_iter()
+            .map(|x| {
+                (x.username.clone(), format!("{} · {} ({})", x.display_name, x.role.label(lang.code()), x.username))
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let targets = if actions.contains(&Action::Dispatch) {
+        s.dispatch_targets(&who, &a)
+            .await
+            .page(&ui)?
+            .into_iter()
+            .map(|t| {
+                let kind = TerritoryKind::parse(&t.kind).map(|k| k.label(lang.code())).unwrap_or("");
+                (t.code, format!("{} · {kind}", t.name))
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     // Times on a page read as people read them, not as the API writes them.
     let mut d = d;
     for t in [
@@ -301,26 +378,49 @@ pub async fn appeal_page(
     }
     for e in &mut d.timeline {
         e.at = crate::shell::when(&e.at);
+        if let Some(x) = Action::parse(&e.action) {
+            e.action_label = x.label(lang.code()).to_string();
+        }
     }
+    if let Some(c) = cfg.category(&a.category_code) {
+        d.appeal.category_name = c.name(lang.code()).to_string();
+    }
+    let done = match f.done.as_deref() {
+        Some("photo") => ui.t("appeals.photo_added").to_string(),
+        Some(x) => {
+            Action::parse(x).map(|x| format!("{}{}", ui.t("appeals.done"), x.label(lang.code()))).unwrap_or_default()
+        }
+        None => String::new(),
+    };
     let page = AppealPage {
         title: format!("#{} {}", d.appeal.number, d.appeal.title),
+        status: a.status().label(lang.code()),
+        tone: status_tone(&a),
+        level: a.level().label(lang.code()),
+        rating: a.rating.as_deref().and_then(Rating::parse).map(|r| r.label(lang.code())),
         place: place_names(&state, &a).await,
         timeline: d.timeline,
         photos: d.photos.iter().map(|p| p.url.clone()).collect(),
-        forms: d.actions.iter().map(|x| action_form(*x)).collect(),
+        primary: primary.into_iter().map(|x| action_form(lang, x)).collect(),
+        more: more.into_iter().map(|x| action_form(lang, x)).collect(),
+        deadlines,
         duplicates,
+        merged_into,
+        merged_here,
+        assignees,
+        targets,
         map_svg: pin_map(&state, &a).await,
         error: f.error.unwrap_or_default(),
-        done: f.done.unwrap_or_default(),
+        done,
         can_photo,
         photo_action: format!("/appeals/{}/photos?csrf={}", a.id, ui.csrf),
-        ratings: Rating::ALL.iter().map(|r| (r.as_str(), r.label_zh())).collect(),
+        ratings: Rating::ALL.iter().map(|r| (r.as_str(), r.label(lang.code()))).collect(),
         limits: vec![
-            ("1wd", "1个工作日"),
-            ("3wd", "3个工作日"),
-            ("5wd", "5个工作日"),
-            ("10wd", "10个工作日"),
-            ("24h", "24小时"),
+            ("1wd", ui.t("limit.1wd")),
+            ("3wd", ui.t("limit.3wd")),
+            ("5wd", ui.t("limit.5wd")),
+            ("10wd", ui.t("limit.10wd")),
+            ("24h", ui.t("limit.24h")),
         ],
         a: d.appeal,
         ui: ui.clone(),
@@ -372,9 +472,9 @@ pub async fn act_form(
     };
     let r = async {
         let input = body.into_input()?;
-        let label = input.action.map(|a| a.label_zh()).unwrap_or("");
+        let done = input.action.map(|a| a.as_str()).unwrap_or("");
         state.store.act_on_appeal(&who, &auth.audit_ctx(), &id, &input, state.clock.now()).await?;
-        Ok::<_, ApiError>(label)
+        Ok::<_, ApiError>(done)
     }
     .await;
     match r {
@@ -434,7 +534,7 @@ pub async fn photo_form(auth: Auth, State(state): State<AppState>, Path(id): Pat
     }
     .await;
     match r {
-        Ok(()) => back_with(&id, "done", "照片已上传"),
+        Ok(()) => back_with(&id, "done", "photo"),
         Err(e) => back_with(&id, "error", &error_text(&e)),
     }
 }
