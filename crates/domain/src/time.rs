@@ -24,6 +24,44 @@ pub fn display(t: DateTime<Utc>) -> String {
     beijing(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A reporting period by its preset: this month, this quarter or this year, up to today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "month" => Some(Period::Month),
+            "quarter" => Some(Period::Quarter),
+            "year" => Some(Period::Year),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+        }
+    }
+
+    /// The first day of the period that holds `today`, and `today` (both inclusive).
+    pub fn bounds(self, today: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        use chrono::Datelike;
+        let month = match self {
+            Period::Month => today.month(),
+            Period::Quarter => (today.month() - 1) / 3 * 3 + 1,
+            Period::Year => 1,
+        };
+        (chrono::NaiveDate::from_ymd_opt(today.year(), month, 1).unwrap_or(today), today)
+    }
+}
+
 /// A deadline as people weigh it: "还剩 3 小时" / "3 hours left", or "超期 2 天" /
 /// "2 days overdue". Minutes under an hour, hours under two days, else days.
 pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>, lang: &str) -> String {
@@ -48,6 +86,17 @@ pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_start_on_their_first_day_and_end_today() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(Period::Month.bounds(d(2026, 12, 1)), (d(2026, 12, 1), d(2026, 12, 1)));
+        assert_eq!(Period::Quarter.bounds(d(2026, 12, 1)), (d(2026, 10, 1), d(2026, 12, 1)));
+        assert_eq!(Period::Quarter.bounds(d(2026, 3, 31)), (d(2026, 1, 1), d(2026, 3, 31)));
+        assert_eq!(Period::Year.bounds(d(2026, 8, 9)), (d(2026, 1, 1), d(2026, 8, 9)));
+        assert_eq!(Period::parse("quarter"), Some(Period::Quarter));
+        assert_eq!(Period::parse("week"), None);
+    }
 
     #[test]
     fn deadlines_read_as_time_left_or_overdue() {

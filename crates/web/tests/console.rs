@@ -195,3 +195,35 @@ async fn the_appeal_page_offers_pickers_and_links_a_merge_both_ways() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_dashboard_names_its_period_ranks_the_parts_below_and_drills_down() {
+    for (t, state) in states().await {
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let page = admin.send("GET", "/appeals/dashboard?period=quarter", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("本季（") && page.body.contains("value=\"quarter\" checked"), "{}", page.body);
+        assert!(page.body.contains("下级排名"), "subdistricts ranked");
+        // Each ranked part links down to its own dashboard, keeping the period.
+        let link = page.body.split("<td><a href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
+        assert!(link.starts_with("/appeals/dashboard?period=quarter&within="), "{link}");
+        let down = admin.send("GET", &link, None).await;
+        assert_eq!(down.status, StatusCode::OK);
+        assert!(down.body.contains("class=\"crumbs\""), "the way back up");
+        // A custom period without a start is refused in words, and the page still shows.
+        let bad = admin.send("GET", "/appeals/dashboard?period=custom&to=2026-11-01", None).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("role=\"alert\"") && bad.body.contains("from"), "{}", bad.body);
+        let bad = admin.send("GET", "/appeals/dashboard?level=moon", None).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        // Formulas in words; the operator's calendar instruction only for administrators.
+        let mine = c1.send("GET", "/appeals/dashboard", None).await;
+        assert!(mine.body.contains("已办结 ÷ 受理") && !mine.body.contains("0×"), "{}", mine.body);
+        assert!(!mine.body.contains("calendar import"), "no operator instruction for a secretary");
+        assert!(mine.body.contains("本月（"), "{}", mine.body);
+        let other = c1.send("GET", "/appeals/dashboard?within=370612002", None).await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "another subdistrict is not c1's");
+        t.finish().await;
+    }
+}

@@ -292,7 +292,7 @@ mod tests {
     #[test]
     fn zero_weighted_counters_are_left_out_of_the_words() {
         let f = Formula::parse(Rate::Resolution.default_formula()).unwrap();
-        assert_eq!(f.describe("zh"), "已办结 ÷ 受理");
+        assert_eq!(f.describe("zh"), "已办结 ÷ 受理诉求");
         assert!(!f.describe("en").contains('0'));
     }
 

@@ -1,7 +1,7 @@
 //! The staff's appeal pages: the queue, one appeal (timeline, actions, photos, map pin),
 //! and the measures dashboard.
 
-use crate::api::{bj_time, store_photo, ActBody, EventView, MeasureParams};
+use crate::api::{store_photo, ActBody, EventView};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -13,8 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::Form;
 use jiayuan_domain::access::Permission;
-use jiayuan_domain::appeal::measure::Counter;
-use jiayuan_domain::appeal::{Action, Level, Rating, Status};
+use jiayuan_domain::appeal::{Action, Rating, Status};
 use jiayuan_domain::TerritoryKind;
 use jiayuan_store::appeals::config::AppealConfig;
 use jiayuan_store::appeals::lifecycle::open_actions;
@@ -537,163 +536,6 @@ pub async fn photo_form(auth: Auth, State(state): State<AppState>, Path(id): Pat
         Ok(()) => back_with(&id, "done", "photo"),
         Err(e) => back_with(&id, "error", &error_text(&e)),
     }
-}
-
-pub struct Figure {
-    pub label: &'static str,
-    pub value: String,
-    pub formula: String,
-}
-
-pub struct ChartBar {
-    pub label: String,
-    pub value: i64,
-    pub percent: i64,
-}
-
-fn bars(items: Vec<(String, i64)>) -> Vec<ChartBar> {
-    let max = items.iter().map(|x| x.1).max().unwrap_or(0).max(1);
-    items.into_iter().map(|(label, value)| ChartBar { label, value, percent: value * 100 / max }).collect()
-}
-
-/// A two-line chart of received and resolved per day, as SVG polylines.
-fn day_chart(days: &[(chrono::NaiveDate, jiayuan_domain::appeal::measure::Counts)]) -> String {
-    if days.len() < 2 {
-        return String::new();
-    }
-    let (w, h) = (600.0, 160.0);
-    let max = days.iter().map(|(_, c)| c.get(Counter::Received).max(c.get(Counter::Resolved))).max().unwrap_or(1).max(1)
-        as f64;
-    let step = (w - 20.0) / (days.len() - 1) as f64;
-    let line = |k: Counter| {
-        days.iter()
-            .enumerate()
-            .map(|(i, (_, c))| {
-                format!("{:.1},{:.1}", 10.0 + i as f64 * step, h - 10.0 - c.get(k) as f64 / max * (h - 30.0))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"每日受理与办结\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <polyline class=\"received\" fill=\"none\" stroke=\"#c62828\" stroke-width=\"2\" points=\"{}\"/>\
-         <polyline class=\"resolved\" fill=\"none\" stroke=\"#2e7d32\" stroke-width=\"2\" points=\"{}\"/>\
-         <text x=\"10\" y=\"14\" font-size=\"12\" fill=\"#c62828\">受理 received</text>\
-         <text x=\"120\" y=\"14\" font-size=\"12\" fill=\"#2e7d32\">办结 resolved</text>\
-         <text x=\"10\" y=\"{h}\" font-size=\"11\" fill=\"#666\">{}</text>\
-         <text x=\"{}\" y=\"{h}\" font-size=\"11\" fill=\"#666\" text-anchor=\"end\">{}</text></svg>",
-        line(Counter::Received),
-        line(Counter::Resolved),
-        days[0].0,
-        w - 10.0,
-        days[days.len() - 1].0
-    )
-}
-
-#[derive(Template)]
-#[template(path = "dashboard.html")]
-struct DashboardPage {
-    ui: Ui,
-    title: String,
-    from: String,
-    to: String,
-    within: String,
-    category: String,
-    level: String,
-    levels: Vec<(&'static str, &'static str)>,
-    figures: Vec<Figure>,
-    by_category: Vec<ChartBar>,
-    settled: Vec<ChartBar>,
-    day_svg: String,
-    calendar_warning: String,
-    test_clock: Option<String>,
-    csrf: String,
-}
-
-pub async fn dashboard(
-    auth: Auth,
-    State(state): State<AppState>,
-    ui: Ui,
-    Query(p): Query<MeasureParams>,
-) -> Result<Response, PageError> {
-    auth.require(Permission::ViewAppeals).page(&ui)?;
-    let who = Viewer::of(&auth.principal);
-    let now = state.clock.now();
-    let today = jiayuan_store::appeals::beijing(now).date();
-    let q = p.query(today).page(&ui)?;
-    let m = state.store.appeal_measures(&who, &q).await.page(&ui)?;
-    let cfg = state.store.appeal_config().await.page(&ui)?;
-    let pct = |v: Option<f64>| v.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "—".into());
-    let mut figures: Vec<Figure> = m
-        .rates
-        .iter()
-        .map(|r| Figure { label: r.rate.label_zh(), value: pct(r.value), formula: r.formula_zh.clone() })
-        .collect();
-    for (label, c) in [
-        ("受理诉求", Counter::Received),
-        ("已办结", Counter::Resolved),
-        ("超期(期间)", Counter::Overdue),
-        ("上报上级", Counter::Escalated),
-    ] {
-        figures.push(Figure { label, value: m.totals.get(c).to_string(), formula: String::new() });
-    }
-    figures.push(Figure { label: "在办", value: m.open_now.to_string(), formula: "当前未办结".into() });
-    figures.push(Figure {
-        label: "当前超期", value: m.overdue_now.to_string(), formula: "当前未办结且已超期".into()
-    });
-    figures.push(Figure {
-        label: "平均办理时长",
-        value: m.average_handling_hours.map(|h| format!("{h:.1} 小时")).unwrap_or_else(|| "—".into()),
-        formula: "办理总时长 ÷ 已办结".into(),
-    });
-    let resolved = m.totals.get(Counter::Resolved);
-    for l in [Level::Building, Level::Compound] {
-        let n = m.totals.get(Counter::settled_at(l));
-        figures.push(Figure {
-            label: if l == Level::Building { "楼栋化解占比" } else { "小区化解占比" },
-            value: if resolved > 0 { format!("{:.1}%", n as f64 * 100.0 / resolved as f64) } else { "—".into() },
-            formula: format!("{} ÷ 已办结", Counter::settled_at(l).label_zh()),
-        });
-    }
-    let mut cats: Vec<(String, i64)> = m
-        .by_category
-        .iter()
-        .map(|(k, c)| {
-            (cfg.category(k).map(|x| x.name_zh.clone()).unwrap_or_else(|| k.clone()), c.get(Counter::Received))
-        })
-        .filter(|x| x.1 > 0)
-        .collect();
-    cats.sort_by_key(|c| std::cmp::Reverse(c.1));
-    cats.truncate(12);
-    let settled = bars(m.settled.iter().map(|(l, n)| (l.label_zh().to_string(), *n)).collect());
-    let last_year = cfg.calendar.years().max().unwrap_or(0);
-    use chrono::Datelike;
-    let calendar_warning = if today.year() >= last_year && today.month() >= 10 {
-        format!(
-            "工作日历只到{last_year}年：请在年底前用 `jiayuan calendar import` 导入{}年，否则跨年的办理时限无法计算。",
-            last_year + 1
-        )
-    } else {
-        String::new()
-    };
-    let page = DashboardPage {
-        title: ui.t("dashboard.title").into(),
-        from: q.from.to_string(),
-        to: q.to.pred_opt().unwrap_or(q.to).to_string(),
-        within: p.within.unwrap_or_default(),
-        category: p.category.unwrap_or_default(),
-        level: p.level.unwrap_or_default(),
-        levels: Level::ALL.iter().map(|l| (l.as_str(), l.label_zh())).collect(),
-        figures,
-        by_category: bars(cats),
-        settled,
-        day_svg: day_chart(&m.by_day),
-        calendar_warning,
-        test_clock: (state.clock.is_settable() && auth.principal.can(Permission::ManageAppeals)).then(|| bj_time(now)),
-        csrf: ui.csrf.clone(),
-        ui: ui.clone(),
-    };
-    render(ui, page)
 }
 
 #[derive(Deserialize)]

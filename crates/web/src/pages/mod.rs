@@ -3,8 +3,9 @@
 //! list pages) is here.
 
 mod account;
-mod appeals;
+pub(crate) mod appeals;
 mod audit;
+mod dashboard;
 mod people;
 mod report;
 mod territories;
@@ -14,6 +15,7 @@ mod workbench;
 pub use account::*;
 pub use appeals::*;
 pub use audit::*;
+pub use dashboard::*;
 pub use people::*;
 pub use report::*;
 pub use territories::*;
