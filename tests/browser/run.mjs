@@ -266,7 +266,7 @@ test('appeals: a resident reports, the building group leader handles it, the res
   await signedIn(page, base, 'r1');
   await openAppeal(page, base, 'reported', number);
   const rate = actionForm(page, '评价');
-  await rate.getByLabel('评价').selectOption('satisfied');
+  await rate.locator('label[for=star-5]').click();
   await rate.getByRole('button', { name: '评价' }).click();
   await page.getByRole('status').waitFor();
   assert.match(await page.locator('.rating').innerText(), /满意/);

@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
         )
         .route("/report/track", get(pages::track_page).post(pages::track_act))
+        .route("/report/track/photos/{id}", get(pages::track_photo))
         .route("/static/app.css", get(pages::css))
         .fallback(pages::page_not_found)
         .layer(axum::middleware::from_fn(input::refuse_hidden_text))

@@ -302,6 +302,34 @@ pub fn thousands(n: i64) -> String {
     }
 }
 
+/// The five stars to choose from, five first (the widget shows them left to right from one).
+pub fn star_choices(lang: Lang) -> Vec<(i64, &'static str)> {
+    jiayuan_domain::appeal::STAR_LABELS
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, (zh, en))| (i as i64 + 1, if lang == Lang::En { *en } else { *zh }))
+        .collect()
+}
+
+/// A QR code of `text` as inline SVG (black on white, with its quiet zone), or nothing if
+/// the text does not fit a QR code.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(160, 160)
+            .dark_color(qrcode::render::svg::Color("#000"))
+            .light_color(qrcode::render::svg::Color("#fff"))
+            .build()
+            // The renderer writes an XML declaration, which inline SVG does not want.
+            .split_once("<svg")
+            .map(|(_, rest)| format!("<svg role=\"img\" class=\"qr\"{rest}"))
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 /// The resident's five steps for one appeal, each `done`, `now` or `todo`, and the status
 /// instead when the appeal left the steps (declined, merged).
 pub struct Progress {
@@ -338,5 +366,10 @@ mod tests {
         assert_eq!(super::thousands(1234567), "1,234,567");
         assert_eq!(super::thousands(-999), "-999");
         assert_eq!(super::thousands(0), "0");
+        let qr = super::qr_svg("http://127.0.0.1:8080/report/track?code=ABCD2345");
+        assert!(qr.starts_with("<svg role=\"img\" class=\"qr\"") && qr.contains("<path"), "{qr}");
+        let stars = super::star_choices(super::Lang::Zh);
+        assert_eq!(stars.first(), Some(&(5, "非常满意")));
+        assert_eq!(stars.last(), Some(&(1, "非常不满意")));
     }
 }

@@ -431,7 +431,9 @@ async fn a_short_tracking_code_follows_a_report_to_its_rating() {
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.body.contains("垃圾桶满了两天"), "the reporter's own text: {}", p.body);
         assert!(p.body.contains(&format!("name=\"code\" value=\"{code}\"")), "the code as written");
-        assert!(!p.body.contains("name=\"rating\""), "nothing to rate yet");
+        assert!(!p.body.contains("name=\"stars\""), "nothing to rate yet");
+        assert!(p.body.contains("aria-current=\"step\">已提交"), "the stepper at its first step");
+        assert!(p.body.contains("class=\"qr\""), "a QR code of the tracking link");
         // Staff handle it; the reporter rates, choosing from 请选择.
         let number: String = p.body.split("<dd>").nth(1).unwrap().split("</dd>").next().unwrap().to_string();
         let (_, d) = bl1.json(&format!("/api/v1/appeals/{number}")).await;
@@ -442,16 +444,29 @@ async fn a_short_tracking_code_follows_a_report_to_its_rating() {
             assert_eq!(s, StatusCode::OK, "{action}: {b}");
         }
         let p = anon.send("GET", &format!("/report/track?code={code}"), None).await;
-        let select = p.body.split("name=\"rating\"").nth(1).expect("a rating form").split("</select>").next().unwrap();
-        assert!(select.contains("<option value=\"\">请选择</option>") && !select.contains("selected"), "{select}");
+        let stars = p.body.split("class=\"stars\"").nth(1).expect("a rating form").split("</fieldset>").next().unwrap();
+        assert_eq!(stars.matches("name=\"stars\"").count(), 5, "{stars}");
+        assert!(!stars.contains("checked"), "nothing preselected: {stars}");
+        assert!(p.body.contains("aria-current=\"step\">已办结"), "{}", p.body);
         let pre = anon.cookie.as_ref().unwrap().split('=').nth(1).unwrap().to_string();
-        let form = format!("csrf={pre}&code={code}&action=rate&version=3&rating=satisfied");
+        // Stars out of the scale are refused naming them; four stars and a comment count.
+        let form = format!("csrf={pre}&code={code}&action=rate&version=3&stars=9");
+        let r = anon.send("POST", "/report/track", Some(("application/x-www-form-urlencoded", form))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        let form = format!("csrf={pre}&code={code}&action=rate&version=3&stars=4&note=%E5%BE%88%E5%8F%8A%E6%97%B6");
         let r = anon.send("POST", "/report/track", Some(("application/x-www-form-urlencoded", form))).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let to = r.headers["location"].to_str().unwrap().to_string();
         assert_eq!(to, format!("/report/track?code={code}&done=1"), "no token in the address");
         let p = anon.send("GET", &to, None).await;
-        assert!(p.body.contains("class=\"rated\">满意"), "{}", p.body);
+        assert!(p.body.contains("★★★★☆</span> 满意 · 很及时"), "{}", p.body);
+        assert!(
+            p.body.contains("aria-current=\"step\">已评价") || p.body.contains("class=\"done\">已评价"),
+            "{}",
+            p.body
+        );
+        let (_, d) = bl1.json(&format!("/api/v1/appeals/{id}")).await;
+        assert_eq!(d["appeal"]["rating"], "satisfied", "four stars count as satisfied");
         // Wrong codes from one address run out.
         let mut last = StatusCode::OK;
         for i in 0..25 {

@@ -89,6 +89,29 @@ crate::labelled_enum! {
     }
 }
 
+/// The five-star scale of 好差评 (非常满意 … 非常不满意) and the three ratings the
+/// satisfaction rate counts: four or five stars are satisfied, three basically satisfied,
+/// one or two unsatisfied.
+pub const STAR_LABELS: [(&str, &str); 5] = [
+    ("非常不满意", "Very unsatisfied"),
+    ("不满意", "Unsatisfied"),
+    ("基本满意", "Basically satisfied"),
+    ("满意", "Satisfied"),
+    ("非常满意", "Very satisfied"),
+];
+
+impl Rating {
+    /// The rating that a number of stars (1–5) counts as; `None` outside the scale.
+    pub fn from_stars(stars: i64) -> Option<Rating> {
+        match stars {
+            4 | 5 => Some(Rating::Satisfied),
+            3 => Some(Rating::BasicallySatisfied),
+            1 | 2 => Some(Rating::Unsatisfied),
+            _ => None,
+        }
+    }
+}
+
 /// The five steps a resident follows an appeal by: 已提交 → 已受理 → 办理中 → 已办结 → 已评价.
 pub const PROGRESS_STEPS: [(&str, &str); 5] = [
     ("已提交", "Submitted"),
@@ -373,6 +396,12 @@ mod tests {
     #[test]
     fn levels_climb_to_the_district() {
         assert_eq!(Level::Building.above(), Some(Level::Compound));
+        assert_eq!(Rating::from_stars(5), Some(Rating::Satisfied));
+        assert_eq!(Rating::from_stars(4), Some(Rating::Satisfied));
+        assert_eq!(Rating::from_stars(3), Some(Rating::BasicallySatisfied));
+        assert_eq!(Rating::from_stars(1), Some(Rating::Unsatisfied));
+        assert_eq!(Rating::from_stars(0), None);
+        assert_eq!(Rating::from_stars(6), None);
         assert_eq!(Status::New.progress_step(false), Some(0));
         assert_eq!(Status::OnHold.progress_step(false), Some(2));
         assert_eq!(Status::Closed.progress_step(false), Some(3));

@@ -27,6 +27,8 @@ pub struct ActInput {
     /// Dispatch: the territory node (id or code) to send it to.
     pub target: Option<String>,
     pub rating: Option<Rating>,
+    /// Rate: the stars given (1–5), which decide the rating when none is named.
+    pub stars: Option<i64>,
     /// Merge: the appeal (number or id) this one duplicates.
     pub merge_into: Option<String>,
     /// Request an extension: how much more time (`3wd`, `24h`).
@@ -264,8 +266,20 @@ impl Step<'_> {
     }
 
     fn rate(&self) -> Result<Changes> {
-        let rating =
-            self.input.rating.ok_or_else(|| StoreError::invalid("rating", "请选择评价 (rating is required)"))?;
+        let from_stars = match self.input.stars {
+            Some(n) => Some(
+                Rating::from_stars(n)
+                    .ok_or_else(|| StoreError::invalid("stars", "星级应为 1 到 5 (stars are 1 to 5)"))?,
+            ),
+            None => None,
+        };
+        let rating = match (self.input.rating, from_stars) {
+            (Some(r), Some(s)) if r != s => {
+                return Err(StoreError::invalid("rating", "评价与星级不一致 (the rating does not match the stars)"))
+            }
+            (Some(r), _) | (None, Some(r)) => r,
+            (None, None) => return Err(StoreError::invalid("rating", "请选择评价 (rating is required)")),
+        };
         let mut c = Changes::default();
         c.set("rating", rating.as_str());
         c.set("rated_at", self.now);
@@ -279,6 +293,9 @@ impl Step<'_> {
             1,
         );
         c.data.insert("rating".into(), json!(rating));
+        if let Some(n) = self.input.stars {
+            c.data.insert("stars".into(), json!(n));
+        }
         Ok(c)
     }
 

@@ -486,6 +486,10 @@ pub struct ActBody {
     pub target: Option<String>,
     #[schema(pattern = "^(satisfied|basically_satisfied|unsatisfied)?$")]
     pub rating: Option<String>,
+    /// For a rating: 1–5 stars (4–5 count as satisfied, 3 as basically satisfied, 1–2 as
+    /// unsatisfied); the rating may then be left out
+    #[schema(minimum = 1, maximum = 5)]
+    pub stars: Option<i64>,
     pub merge_into: Option<String>,
     /// For an extension: `3wd`, `24h`, `5wh`, `30m`
     #[schema(pattern = "^([1-9][0-9]{0,3}(m|h|wh|wd))?$")]
@@ -514,6 +518,7 @@ impl ActBody {
             assignee: self.assignee,
             target: self.target,
             rating,
+            stars: self.stars,
             merge_into: self.merge_into,
             limit: self.limit,
         })

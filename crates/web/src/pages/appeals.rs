@@ -189,7 +189,7 @@ fn action_form(lang: Lang, a: Action) -> ActionForm {
     ActionForm {
         action: a.as_str(),
         label: a.label(lang.code()),
-        note: !matches!(a, Action::Rate),
+        note: true,
         note_required: a.needs_note(),
         assignee: a == Action::Assign,
         target: a == Action::Dispatch,
@@ -240,7 +240,7 @@ struct AppealPage {
     done: String,
     can_photo: bool,
     photo_action: String,
-    ratings: Vec<(&'static str, &'static str)>,
+    stars: Vec<(i64, &'static str)>,
     limits: Vec<(&'static str, &'static str)>,
 }
 
@@ -413,7 +413,7 @@ pub async fn appeal_page(
         done,
         can_photo,
         photo_action: format!("/appeals/{}/photos?csrf={}", a.id, ui.csrf),
-        ratings: Rating::ALL.iter().map(|r| (r.as_str(), r.label(lang.code()))).collect(),
+        stars: crate::shell::star_choices(lang),
         limits: vec![
             ("1wd", ui.t("limit.1wd")),
             ("3wd", ui.t("limit.3wd")),
@@ -435,8 +435,15 @@ pub struct ActForm {
     pub assignee: Option<String>,
     pub target: Option<String>,
     pub rating: Option<String>,
+    pub stars: Option<String>,
     pub merge_into: Option<String>,
     pub limit: Option<String>,
+}
+
+/// Stars as a form sends them; anything but a number reads as 0, which the rating refuses
+/// naming the field.
+pub fn stars_of(v: Option<&str>) -> Option<i64> {
+    v.map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap_or(0))
 }
 
 fn back_with(id: &str, key: &str, msg: &str) -> Response {
@@ -466,6 +473,7 @@ pub async fn act_form(
         assignee: f.assignee,
         target: f.target,
         rating: f.rating,
+        stars: stars_of(f.stars.as_deref()),
         merge_into: f.merge_into,
         limit: f.limit,
     };

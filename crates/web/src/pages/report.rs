@@ -1,10 +1,11 @@
 //! The public "report a problem" page, with follow-up by tracking code.
 
 use super::*;
-use crate::api::{category_name, event_view, store_photo, ActBody, EventView};
+use crate::api::{event_view, store_photo, ActBody, EventView};
 use crate::auth::{self, Auth, RequestMeta, PRE_CSRF_COOKIE};
 use crate::error::ApiError;
 use crate::pages::{render, OrPage, PageError, Ui};
+use crate::shell::Progress;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
@@ -41,6 +42,8 @@ struct ReportPage {
     /// The field an error belongs to (a form field name) and the message, in words.
     field_error: Option<(&'static str, String)>,
     filed: Option<(String, Option<String>, &'static str)>,
+    /// The QR code of the tracking link, to follow the filing on a phone.
+    filed_qr: String,
 }
 
 /// The report form's values as typed.
@@ -200,6 +203,7 @@ async fn blank_report(
         error: String::new(),
         field_error: None,
         filed: None,
+        filed_qr: String::new(),
         ui: ui.clone(),
     })
 }
@@ -294,7 +298,12 @@ pub async fn report_submit(
         Ok(f) => {
             // Filed: the next report starts from an empty form.
             form = ReportForm::default();
-            let filed = (f.appeal.number.to_string(), f.tracking_code, f.appeal.level().label_zh());
+            if let Some(c) = &f.tracking_code {
+                let enc: String = form_urlencoded::byte_serialize(c.as_bytes()).collect();
+                page.filed_qr =
+                    crate::shell::qr_svg(&format!("{}/report/track?code={enc}", site_origin(&state, &headers)));
+            }
+            let filed = (f.appeal.number.to_string(), f.tracking_code, f.appeal.level().label(ui.lang.code()));
             (String::new(), None, Some(filed), axum::http::StatusCode::OK)
         }
         Err(e) => {
@@ -317,16 +326,31 @@ struct TrackPage {
     title: String,
     csrf: String,
     code: String,
-    found: Option<(String, String, &'static str, &'static str, String)>,
-    /// What the reporter wrote, and their rating once given.
+    found: Option<Found>,
+    /// What the reporter wrote, and their photos.
     own_text: String,
-    rated: Option<&'static str>,
+    own_photos: Vec<String>,
+    p: Progress,
+    /// The rating given: stars (when given as stars), its words, and the comment.
+    rated: Option<(String, &'static str, String)>,
     timeline: Vec<EventView>,
     can_rate: bool,
     can_reopen: bool,
     version: i64,
-    ratings: Vec<(&'static str, &'static str)>,
+    stars: Vec<(i64, &'static str)>,
     message: String,
+    /// Whether the message is a refusal (shown as an error) rather than a thank-you.
+    failed: bool,
+    /// The QR code of this page's address, to follow it on a phone.
+    qr_svg: String,
+}
+
+struct Found {
+    number: String,
+    category: String,
+    status: &'static str,
+    level: &'static str,
+    at: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -335,6 +359,7 @@ pub struct TrackParams {
     /// Set by the redirect after a rating or a request to reopen.
     pub done: Option<String>,
     pub rating: Option<String>,
+    pub stars: Option<String>,
     pub action: Option<String>,
     pub version: Option<String>,
     pub note: Option<String>,
@@ -347,23 +372,30 @@ async fn track_render(
     meta: &RequestMeta,
     code: String,
     message: String,
+    refused: Option<axum::http::StatusCode>,
 ) -> Result<Response, PageError> {
     let (csrf, cookie) = pre_csrf(headers, None);
-    let mut status = axum::http::StatusCode::OK;
+    let lang = ui.lang;
+    let mut status = refused.unwrap_or(axum::http::StatusCode::OK);
+    // Shown back as the code is written (upper case, no separators) however it was typed.
+    let shown = jiayuan_domain::appeal::tracking::normalise(&code).unwrap_or_else(|| code.clone());
     let mut page = TrackPage {
         title: ui.t("track.title").into(),
         csrf,
-        // Shown back as the code is written (upper case, no separators) however it was typed.
-        code: jiayuan_domain::appeal::tracking::normalise(&code).unwrap_or_else(|| code.clone()),
+        code: shown.clone(),
         found: None,
         own_text: String::new(),
+        own_photos: vec![],
+        p: crate::shell::progress(lang, jiayuan_domain::appeal::Status::New, false),
         rated: None,
         timeline: vec![],
         can_rate: false,
         can_reopen: false,
         version: 0,
-        ratings: Rating::ALL.iter().map(|r| (r.as_str(), r.label_zh())).collect(),
+        stars: crate::shell::star_choices(lang),
         message,
+        failed: refused.is_some(),
+        qr_svg: String::new(),
         ui: ui.clone(),
     };
     if !code.trim().is_empty() && state.track_throttle.blocked(&meta.ip).is_some() {
@@ -373,33 +405,59 @@ async fn track_render(
         match state.store.appeal_by_tracking_code(&code).await {
             Ok(a) => {
                 page.own_text = a.description.clone();
-                page.rated = a.rating.as_deref().and_then(Rating::parse).map(|r| r.label_zh());
+                let enc: String = form_urlencoded::byte_serialize(shown.as_bytes()).collect();
+                page.own_photos = state
+                    .store
+                    .appeal_photos(&a)
+                    .await
+                    .page(&ui)?
+                    .iter()
+                    .map(|p| format!("/report/track/photos/{}?code={enc}", p.id))
+                    .collect();
                 let who = Viewer::tracking(&a);
                 let acts = open_actions(&who, &a);
                 page.can_rate = acts.contains(&Action::Rate);
                 page.can_reopen = acts.contains(&Action::Reopen);
                 page.version = a.version;
+                page.p = crate::shell::progress(lang, a.status(), a.rating.is_some());
+                let events = state.store.appeal_timeline(&a).await.page(&ui)?;
+                if let Some(r) = a.rating.as_deref().and_then(Rating::parse) {
+                    let rate = events.iter().rev().find(|e| e.action == Action::Rate.as_str());
+                    let stars = rate
+                        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.data).ok())
+                        .and_then(|d| d["stars"].as_i64())
+                        .map(|n| {
+                            let n = n.clamp(0, 5) as usize;
+                            "★".repeat(n) + &"☆".repeat(5 - n)
+                        })
+                        .unwrap_or_default();
+                    page.rated = Some((stars, r.label(lang.code()), rate.map(|e| e.note.clone()).unwrap_or_default()));
+                }
                 // The reporter sees what happened and when, not who on the staff did it.
-                page.timeline = state
-                    .store
-                    .appeal_timeline(&a)
-                    .await
-                    .page(&ui)?
+                page.timeline = events
                     .iter()
                     .map(event_view)
                     .map(|mut e| {
                         e.actor = String::new();
                         e.at = crate::shell::when(&e.at);
+                        if let Some(x) = Action::parse(&e.action) {
+                            e.action_label = x.label(lang.code()).to_string();
+                        }
                         e
                     })
                     .collect();
-                page.found = Some((
-                    a.number.to_string(),
-                    category_name(state, &a.category_code).await,
-                    a.status().label_zh(),
-                    a.level().label_zh(),
-                    jiayuan_domain::time::display(a.created_at),
-                ));
+                let cfg = state.store.appeal_config().await.page(&ui)?;
+                page.found = Some(Found {
+                    number: a.number.to_string(),
+                    category: cfg
+                        .category(&a.category_code)
+                        .map(|c| c.name(lang.code()).to_string())
+                        .unwrap_or_else(|| a.category_code.clone()),
+                    status: a.status().label(lang.code()),
+                    level: a.level().label(lang.code()),
+                    at: jiayuan_domain::time::display(a.created_at),
+                });
+                page.qr_svg = crate::shell::qr_svg(&format!("{}/report/track?code={enc}", site_origin(state, headers)));
             }
             Err(_) => {
                 state.track_throttle.failed(&meta.ip);
@@ -414,6 +472,48 @@ async fn track_render(
     })
 }
 
+/// This site's origin for links that leave the page (a QR code): the request's host when
+/// it is a plain host name, the scheme by whether cookies are secure.
+pub fn site_origin(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .unwrap_or("localhost");
+    let scheme = if state.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// A photo of an appeal, for its reporter by the tracking code.
+pub async fn track_photo(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    axum::extract::Path(photo): axum::extract::Path<String>,
+    Query(p): Query<TrackParams>,
+) -> Result<Response, ApiError> {
+    if state.track_throttle.blocked(&meta.ip).is_some() {
+        return Err(ApiError::not_found());
+    }
+    let code = p.code.unwrap_or_default();
+    let a = match state.store.appeal_by_tracking_code(&code).await {
+        Ok(a) => a,
+        Err(_) => {
+            state.track_throttle.failed(&meta.ip);
+            return Err(ApiError::not_found());
+        }
+    };
+    let pid = uuid::Uuid::parse_str(&photo).map_err(|_| ApiError::not_found())?;
+    let ph = state.store.appeal_photo(&a, pid).await?;
+    let bytes = tokio::fs::read(state.media_dir.join("photos").join(ph.id.to_string()))
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    Ok((
+        [(header::CONTENT_TYPE, ph.content_type.clone()), (header::CACHE_CONTROL, "private, max-age=3600".into())],
+        bytes,
+    )
+        .into_response())
+}
+
 /// Follow an appeal by its tracking code.
 pub async fn track_page(
     State(state): State<AppState>,
@@ -423,7 +523,7 @@ pub async fn track_page(
     Query(p): Query<TrackParams>,
 ) -> Result<Response, PageError> {
     let message = if p.done.is_some() { ui.t("track.thanks").to_string() } else { String::new() };
-    track_render(&state, ui, &headers, &meta, p.code.unwrap_or_default(), message).await
+    track_render(&state, ui, &headers, &meta, p.code.unwrap_or_default(), message, None).await
 }
 
 /// Rate (or ask to reopen) by tracking code.
@@ -443,6 +543,7 @@ pub async fn track_act(
             version: p.version.as_deref().and_then(|v| v.parse().ok()),
             note: p.note.clone(),
             rating: p.rating.clone(),
+            stars: crate::pages::appeals::stars_of(p.stars.as_deref()),
             ..Default::default()
         };
         let ctx = jiayuan_store::audit::AuditCtx::anonymous("public", meta.ip.clone(), meta.request_id.clone());
@@ -463,7 +564,7 @@ pub async fn track_act(
         }
         Err(e) => {
             let msg = in_words(&e.message, ui.lang);
-            track_render(&state, ui, &headers, &meta, code, msg).await
+            track_render(&state, ui, &headers, &meta, code, msg, Some(e.status)).await
         }
     }
 }
