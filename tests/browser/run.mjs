@@ -3,7 +3,7 @@
 // Usage: node run.mjs [path/to/jiayuan]   (default: ../../target/debug/jiayuan)
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -219,11 +219,10 @@ test('pages fit a phone screen', async (page, base) => {
 });
 
 async function signOut(page) {
-  await page.getByRole('button', { name: '退出' }).click();
+  await page.getByRole('button', { name: /^(退出|Sign out)$/ }).click();
   await page.waitForURL(/\/login/);
 }
 
-// The form inside the <details> whose summary is exactly `label`.
 // An action's form on the appeal page, by its button: the primary ones stand open, the rest
 // are under 更多 (opened first).
 function actionForm(page, label) {
@@ -326,6 +325,122 @@ test('appeals: anyone can report without an account and follow it by code', asyn
   assert.match(await page.getByRole('alert').innerText(), /查询码不正确/);
 });
 
+// The main pages of the console, checked in English, by axe-core, and photographed.
+const MAIN_PAGES = [
+  ['workbench', '/'],
+  ['territory', '/territories'],
+  ['territory-orgs', '/territories?tab=orgs'],
+  ['territory-grids', '/territories?tab=grids'],
+  ['territory-appeals', '/territories?tab=appeals'],
+  ['people', '/people'],
+  ['households', '/households'],
+  ['queue', '/appeals'],
+  ['queue-all', '/appeals?tab=all'],
+  ['dashboard', '/appeals/dashboard'],
+  ['report', '/report'],
+  ['track', '/report/track'],
+  ['users', '/admin/users'],
+  ['roles', '/admin/roles'],
+  ['audit', '/audit'],
+  ['account', '/account'],
+];
+
+// The main pages plus one appeal and one person, as the signed-in page's session sees them.
+async function mainPages(page, base) {
+  const appeals = await (await page.request.get(base + '/api/v1/appeals?status=all&page_size=1')).json();
+  const people = await (await page.request.get(base + '/api/v1/people?page_size=1')).json();
+  const extra = [];
+  if (appeals.items?.length) extra.push(['appeal', `/appeals/${appeals.items[0].id}`]);
+  if (people.items?.length) extra.push(['person', `/people/${people.items[0].id}`]);
+  return [...MAIN_PAGES, ...extra];
+}
+
+// Text a person reads that is in Chinese, outside what is marked translate="no" (the names
+// of people and places, and what people wrote).
+function chineseOnPage() {
+  const han = /[\u3400-\u9fff]/;
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!han.test(n.nodeValue) || n.parentElement.closest('[translate="no"], script, style')) continue;
+    out.push(n.nodeValue.trim().slice(0, 50));
+  }
+  for (const el of document.querySelectorAll('[placeholder], [aria-label], [title], [alt]')) {
+    if (el.closest('[translate="no"]')) continue;
+    for (const a of ['placeholder', 'aria-label', 'title', 'alt']) {
+      const v = el.getAttribute(a);
+      if (v && han.test(v)) out.push(`${a}=${v.slice(0, 50)}`);
+    }
+  }
+  return out;
+}
+
+test('English pages show no Chinese outside people\'s and places\' names', async (page, base) => {
+  await signedIn(page, base, 'admin');
+  await page.goto(base + '/lang/en?back=%2F');
+  const problems = [];
+  for (const [, path] of await mainPages(page, base)) {
+    await page.goto(base + path);
+    const found = await page.evaluate(chineseOnPage);
+    if (found.length) problems.push(`${path}: ${[...new Set(found)].slice(0, 12).join(' | ')}`);
+  }
+  // A resident's home and the public report page too.
+  await signOut(page);
+  await page.goto(base + '/report');
+  const found = await page.evaluate(chineseOnPage);
+  if (found.length) problems.push(`/report (public): ${[...new Set(found)].join(' | ')}`);
+  assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+test('axe-core finds no serious or critical problem on the main pages, at both widths', async (page, base) => {
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  await signedIn(page, base, 'admin');
+  const problems = [];
+  mkdirSync(join(here, 'shots'), { recursive: true });
+  for (const width of [1366, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const [name, path] of await mainPages(page, base)) {
+      await page.goto(base + path);
+      await page.screenshot({ path: join(here, 'shots', `${name}-${width}.png`), fullPage: true });
+      const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+      for (const v of r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))) {
+        problems.push(`${path} @${width}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+test('the report form and the appeal actions work from the keyboard alone', async (page, base) => {
+  await signedIn(page, base, 'r1');
+  await page.goto(base + '/report');
+  // Tab from the page's start reaches the place, the kind, the description and submit.
+  const reached = new Set();
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const name = await page.evaluate(() => document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent?.trim());
+    reached.add(name);
+  }
+  for (const want of ['territory', 'category', 'description']) assert.ok(reached.has(want), `${want} reachable: ${[...reached].join(',')}`);
+  // The resident's own building is offered first; the kind is chosen from the list.
+  await page.getByLabel('问题类别').selectOption('neighbour.noise');
+  await page.getByLabel('问题描述').focus();
+  await page.keyboard.type('键盘提交的诉求');
+  await page.keyboard.press('Tab');
+  await page.getByRole('button', { name: '提交' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('status').waitFor();
+  const number = (await page.locator('.filed .number').innerText()).trim();
+  await signOut(page);
+  await signedIn(page, base, 'bl1');
+  await openAppeal(page, base, 'todo', number);
+  // The primary action is a button a keyboard reaches and presses.
+  await actionForm(page, '受理').getByRole('button', { name: '受理' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('h1').innerText(), /已受理/);
+});
+
 const { child, base } = await startServer();
 let browser;
 try {
@@ -340,7 +455,8 @@ try {
 }
 let failed = 0;
 try {
-  for (const t of tests) {
+  const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
+  for (const t of tests.filter((t) => !only || only.test(t.name))) {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
     page.setDefaultTimeout(10000);

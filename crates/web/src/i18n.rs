@@ -48,6 +48,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("nav.crumbs", "当前位置", "You are here"),
     ("appeals.mine", "我的诉求", "My appeals"),
     ("tab.overview", "概况", "Overview"),
+    ("tabs", "分页查看", "Sections"),
     ("appeals.done", "已完成：", "Done: "),
     ("appeals.photo_added", "照片已上传", "Photo added"),
     ("appeals.more", "更多操作", "More actions"),

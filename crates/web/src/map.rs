@@ -28,12 +28,12 @@ fn rings(v: &Value) -> Rings {
     }
 }
 
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// An SVG of the shapes fitted to a 600×400 box; empty when nothing has geometry.
-pub fn svg(shapes: &[Shape]) -> String {
+pub fn svg(shapes: &[Shape], label: &str) -> String {
     let parsed: Vec<(&Shape, Rings)> = shapes
         .iter()
         .filter_map(|s| serde_json::from_str::<Value>(&s.geometry).ok().map(|v| (s, rings(&v))))
@@ -55,7 +55,7 @@ pub fn svg(shapes: &[Shape]) -> String {
     let tx = |x: f64| 10.0 + (x - x0) * scale;
     let ty = |y: f64| h - 10.0 - (y - y0) * scale; // north up
     let mut out =
-        format!("<svg class=\"map\" viewBox=\"0 0 {w} {h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">");
+        format!("<svg class=\"map\" translate=\"no\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">", esc(label));
     for (i, (shape, rings)) in parsed.iter().enumerate() {
         let mut d = String::new();
         let (mut cx, mut cy, mut n) = (0.0, 0.0, 0.0);
@@ -72,7 +72,7 @@ pub fn svg(shapes: &[Shape]) -> String {
         let path = format!("<path d=\"{d}\" fill=\"hsl({hue},60%,80%)\" stroke=\"hsl({hue},50%,35%)\" stroke-width=\"1\"><title>{}</title></path>", esc(&shape.label));
         let label = if n > 0.0 {
             format!(
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+                "<text translate=\"no\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
                 cx / n,
                 cy / n,
                 esc(&shape.label)
@@ -96,8 +96,8 @@ mod tests {
     #[test]
     fn draws_polygons_and_escapes_labels() {
         let g = r#"{"type":"Polygon","coordinates":[[[121.5,37.3],[121.6,37.3],[121.6,37.4],[121.5,37.3]]]}"#;
-        let s = svg(&[Shape { label: "A<b>".into(), href: Some("/t/1".into()), geometry: g.into() }]);
+        let s = svg(&[Shape { label: "A<b>".into(), href: Some("/t/1".into()), geometry: g.into() }], "地图");
         assert!(s.starts_with("<svg") && s.contains("<path") && s.contains("A&lt;b&gt;"));
-        assert!(svg(&[Shape { label: "x".into(), href: None, geometry: "not json".into() }]).is_empty());
+        assert!(svg(&[Shape { label: "x".into(), href: None, geometry: "not json".into() }], "地图").is_empty());
     }
 }

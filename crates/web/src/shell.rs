@@ -50,7 +50,8 @@ pub struct NavItem {
 /// The account's current scope and the grants it may switch between.
 #[derive(Clone)]
 pub struct ScopeChip {
-    pub current: String,
+    pub role: &'static str,
+    pub place: String,
     /// (grant id, "role · place", chosen) for an account with several grants.
     pub choices: Vec<(String, String, bool)>,
 }
@@ -133,7 +134,7 @@ fn scope_chip(lang: Lang, p: &Principal, chosen: Option<&str>) -> Option<ScopeCh
     } else {
         vec![]
     };
-    Some(ScopeChip { current: label(current), choices })
+    Some(ScopeChip { role: current.role.label(lang.code()), place: current.territory_name.clone(), choices })
 }
 
 /// The left navigation by system and the phone's bottom bar, for what this person may open.
@@ -314,7 +315,7 @@ pub fn star_choices(lang: Lang) -> Vec<(i64, &'static str)> {
 
 /// A QR code of `text` as inline SVG (black on white, with its quiet zone), or nothing if
 /// the text does not fit a QR code.
-pub fn qr_svg(text: &str) -> String {
+pub fn qr_svg(text: &str, label: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color>()
@@ -324,7 +325,7 @@ pub fn qr_svg(text: &str) -> String {
             .build()
             // The renderer writes an XML declaration, which inline SVG does not want.
             .split_once("<svg")
-            .map(|(_, rest)| format!("<svg role=\"img\" class=\"qr\"{rest}"))
+            .map(|(_, rest)| format!("<svg role=\"img\" class=\"qr\" aria-label=\"{}\"{rest}", crate::map::esc(label)))
             .unwrap_or_default(),
         Err(_) => String::new(),
     }
@@ -366,8 +367,8 @@ mod tests {
         assert_eq!(super::thousands(1234567), "1,234,567");
         assert_eq!(super::thousands(-999), "-999");
         assert_eq!(super::thousands(0), "0");
-        let qr = super::qr_svg("http://127.0.0.1:8080/report/track?code=ABCD2345");
-        assert!(qr.starts_with("<svg role=\"img\" class=\"qr\"") && qr.contains("<path"), "{qr}");
+        let qr = super::qr_svg("http://127.0.0.1:8080/report/track?code=ABCD2345", "二维码");
+        assert!(qr.starts_with("<svg role=\"img\" class=\"qr\" aria-label=\"二维码\"") && qr.contains("<path"), "{qr}");
         let stars = super::star_choices(super::Lang::Zh);
         assert_eq!(stars.first(), Some(&(5, "非常满意")));
         assert_eq!(stars.last(), Some(&(1, "非常不满意")));

@@ -459,7 +459,7 @@ async fn a_short_tracking_code_follows_a_report_to_its_rating() {
         let to = r.headers["location"].to_str().unwrap().to_string();
         assert_eq!(to, format!("/report/track?code={code}&done=1"), "no token in the address");
         let p = anon.send("GET", &to, None).await;
-        assert!(p.body.contains("★★★★☆</span> 满意 · 很及时"), "{}", p.body);
+        assert!(p.body.contains("★★★★☆</span> 满意 · <span translate=\"no\">很及时</span>"), "{}", p.body);
         assert!(
             p.body.contains("aria-current=\"step\">已评价") || p.body.contains("class=\"done\">已评价"),
             "{}",

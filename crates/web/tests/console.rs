@@ -89,7 +89,7 @@ async fn an_account_with_several_grants_switches_where_its_pages_start() {
 
         let home = c1.send("GET", "/", None).await;
         assert!(home.body.contains("name=\"grant\""), "a switch for two grants");
-        assert!(home.body.contains("selected>社区书记"), "the most senior grant first");
+        assert!(home.body.contains("selected translate=\"no\">社区书记"), "the most senior grant first");
 
         let form = format!("grant={second}&back=%2Fappeals");
         let r = c1.send("POST", "/account/scope", Some(("application/x-www-form-urlencoded", form))).await;
@@ -97,7 +97,7 @@ async fn an_account_with_several_grants_switches_where_its_pages_start() {
         assert_eq!(r.headers["location"], "/appeals");
         let cookie = r.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
         let home = c1.send_with("GET", "/", None, &[("cookie", &cookie)]).await;
-        assert!(home.body.contains("selected>楼栋党小组长"), "{}", home.body);
+        assert!(home.body.contains("selected translate=\"no\">楼栋党小组长"), "{}", home.body);
 
         // Someone else's grant, or an address off the site, goes nowhere.
         let form = "grant=00000000-0000-0000-0000-000000000000&back=%2F".to_string();
@@ -169,7 +169,7 @@ async fn the_appeal_page_offers_pickers_and_links_a_merge_both_ways() {
         let (first, second) = (&ids[0], &ids[1]);
         // The later one offers the earlier as a likely duplicate to merge into, by number.
         let page = bl1.send("GET", &format!("/appeals/{second}"), None).await;
-        assert!(page.body.contains(&format!("<option value=\"{}\">", numbers[0])), "{}", page.body);
+        assert!(page.body.contains(&format!("<option value=\"{}\" translate=\"no\">", numbers[0])), "{}", page.body);
         assert!(page.body.contains("<details class=\"more\">"), "the rest under 更多");
         // Accepted, the page offers the handlers here by name, not a typed username.
         let form = "application/x-www-form-urlencoded";
@@ -179,7 +179,7 @@ async fn the_appeal_page_offers_pickers_and_links_a_merge_both_ways() {
         let page = bl1.send("GET", r.headers["location"].to_str().unwrap(), None).await;
         assert!(page.body.contains("已完成：受理"), "{}", page.body);
         assert!(page.body.contains("<select name=\"assignee\" required>"), "{}", page.body);
-        assert!(page.body.contains("<option value=\"bl1\">"), "{}", page.body);
+        assert!(page.body.contains("<option value=\"bl1\" translate=\"no\">"), "{}", page.body);
 
         let body = format!("action=merge&version=1&merge_into={}&note=%E9%87%8D%E5%A4%8D", numbers[0]);
         let r = bl1.send("POST", &format!("/appeals/{second}/act"), Some((form, body))).await;
@@ -203,7 +203,7 @@ async fn the_dashboard_names_its_period_ranks_the_parts_below_and_drills_down() 
         let c1 = App::signed_in(state.clone(), "c1").await;
         let page = admin.send("GET", "/appeals/dashboard?period=quarter", None).await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.body.contains("本季（") && page.body.contains("value=\"quarter\" checked"), "{}", page.body);
+        assert!(page.body.contains("本季 (") && page.body.contains("value=\"quarter\" checked"), "{}", page.body);
         assert!(page.body.contains("下级排名"), "subdistricts ranked");
         // Each ranked part links down to its own dashboard, keeping the period.
         let link = page.body.split("<td><a href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
@@ -221,7 +221,7 @@ async fn the_dashboard_names_its_period_ranks_the_parts_below_and_drills_down() 
         let mine = c1.send("GET", "/appeals/dashboard", None).await;
         assert!(mine.body.contains("已办结 ÷ 受理") && !mine.body.contains("0×"), "{}", mine.body);
         assert!(!mine.body.contains("calendar import"), "no operator instruction for a secretary");
-        assert!(mine.body.contains("本月（"), "{}", mine.body);
+        assert!(mine.body.contains("本月 ("), "{}", mine.body);
         let other = c1.send("GET", "/appeals/dashboard?within=370612002", None).await;
         assert_eq!(other.status, StatusCode::NOT_FOUND, "another subdistrict is not c1's");
         t.finish().await;

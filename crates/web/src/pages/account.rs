@@ -139,7 +139,7 @@ async fn account_view(
         display_name: user.display_name.clone(),
         username: user.username.clone(),
         must_change: user.must_change_password,
-        grants: grant_views(&auth.principal.grants),
+        grants: crate::pages::localised(ui.lang, grant_views(&auth.principal.grants)),
         tokens,
         new_token,
         error,

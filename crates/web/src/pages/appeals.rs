@@ -281,7 +281,7 @@ async fn pin_map(state: &AppState, a: &AppealRow) -> String {
             })
         })
         .collect();
-    crate::map::svg(&shapes)
+    crate::map::svg(&shapes, "📍")
 }
 
 pub async fn appeal_page(

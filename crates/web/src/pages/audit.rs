@@ -49,6 +49,10 @@ pub async fn audit_page(
             .map(entry_view)
             .map(|mut e| {
                 e.at = crate::shell::when(&e.at);
+                // The labels are Chinese; in English the action's code reads well enough.
+                if ui.lang == crate::i18n::Lang::En {
+                    e.action_label = e.action.replace(['.', '_'], " ");
+                }
                 e
             })
             .collect(),

@@ -69,7 +69,10 @@ pub struct Ranked {
 struct DashboardPage {
     ui: Ui,
     title: String,
-    heading: String,
+    /// The heading around the place's name: "诉求办理看板 · " 牟平区 " · 本月 (…)".
+    heading_before: String,
+    heading_place: String,
+    heading_after: String,
     presets: Vec<(&'static str, &'static str, bool)>,
     from: String,
     to: String,
@@ -333,14 +336,9 @@ pub async fn dashboard(
         _ => ui.t("dash.month"),
     };
     let place = node.as_ref().map(|n| n.name.clone()).unwrap_or_default();
-    let heading = format!(
-        "{} · {} · {}（{} – {}）",
-        ui.t("dashboard.title"),
-        place,
-        preset_label(period),
-        from.format("%Y-%m-%d"),
-        to.format("%Y-%m-%d")
-    );
+    let heading_before = format!("{} · ", ui.t("dashboard.title"));
+    let heading_after =
+        format!(" · {} ({} – {})", preset_label(period), from.format("%Y-%m-%d"), to.format("%Y-%m-%d"));
     let mut categories = Vec::new();
     for c in &cfg.categories {
         let depth = c.code.matches('.').count();
@@ -352,7 +350,9 @@ pub async fn dashboard(
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = DashboardPage {
         title: ui.t("dashboard.title").into(),
-        heading,
+        heading_before,
+        heading_place: place,
+        heading_after,
         presets: ["month", "quarter", "year", "custom"]
             .into_iter()
             .map(|k| (k, preset_label(k), k == period))

@@ -34,6 +34,16 @@ use serde::Deserialize;
 
 pub use crate::shell::{render, thousands, OrPage, PageError, Ui};
 
+/// Grants as the API gives them, with the role named in the page's language.
+pub fn localised(lang: Lang, mut grants: Vec<crate::api::GrantView>) -> Vec<crate::api::GrantView> {
+    for g in &mut grants {
+        if let Some(r) = jiayuan_domain::access::Role::parse(&g.role) {
+            g.role_label = r.label(lang.code()).to_string();
+        }
+    }
+    grants
+}
+
 pub fn pager(ui: &Ui, page: u32, page_size: u32, total: i64) -> String {
     pager_named(ui, "page", page, page_size, total)
 }
@@ -101,6 +111,8 @@ struct ListPage {
     pager: String,
     /// The export controls (people only): a masked link, and a form for full numbers.
     export: Option<ExportControls>,
+    /// How many leading cells of a row are names (of people or places), not translated.
+    name_cells: usize,
 }
 
 struct ExportControls {
@@ -143,6 +155,7 @@ struct ListSpec {
     placeholder: &'static str,
     headers: Vec<&'static str>,
     export: Option<ExportControls>,
+    name_cells: usize,
 }
 
 /// Renders a searchable, paged list. A bad parameter becomes a message above an empty list
@@ -181,6 +194,7 @@ fn list_page<T>(
             rows,
             pager: pg,
             export: spec.export,
+            name_cells: spec.name_cells,
             ui,
         },
     )?;

@@ -54,6 +54,7 @@ pub async fn people_page(
     let spec = ListSpec {
         title: t(lang, "nav.people"),
         placeholder: t(lang, "search.people"),
+        name_cells: 1,
         headers: ["person.name", "person.sex", "person.birth", "person.id", "person.phone", "person.tags"]
             .map(|k| t(lang, k))
             .to_vec(),
@@ -103,6 +104,7 @@ pub async fn households(
     let spec = ListSpec {
         title: t(lang, "nav.households"),
         placeholder: t(lang, "search.households"),
+        name_cells: 2,
         headers: ["household.number", "household.dwelling", "household.tenure", "household.members"]
             .map(|k| t(lang, k))
             .to_vec(),

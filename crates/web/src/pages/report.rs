@@ -300,8 +300,10 @@ pub async fn report_submit(
             form = ReportForm::default();
             if let Some(c) = &f.tracking_code {
                 let enc: String = form_urlencoded::byte_serialize(c.as_bytes()).collect();
-                page.filed_qr =
-                    crate::shell::qr_svg(&format!("{}/report/track?code={enc}", site_origin(&state, &headers)));
+                page.filed_qr = crate::shell::qr_svg(
+                    &format!("{}/report/track?code={enc}", site_origin(&state, &headers)),
+                    ui.t("track.qr"),
+                );
             }
             let filed = (f.appeal.number.to_string(), f.tracking_code, f.appeal.level().label(ui.lang.code()));
             (String::new(), None, Some(filed), axum::http::StatusCode::OK)
@@ -457,7 +459,10 @@ async fn track_render(
                     level: a.level().label(lang.code()),
                     at: jiayuan_domain::time::display(a.created_at),
                 });
-                page.qr_svg = crate::shell::qr_svg(&format!("{}/report/track?code={enc}", site_origin(state, headers)));
+                page.qr_svg = crate::shell::qr_svg(
+                    &format!("{}/report/track?code={enc}", site_origin(state, headers)),
+                    ui.t("track.qr"),
+                );
             }
             Err(_) => {
                 state.track_throttle.failed(&meta.ip);

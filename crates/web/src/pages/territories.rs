@@ -374,7 +374,7 @@ pub async fn territory(
                     g.geometry.clone().map(|geometry| Shape { label: g.name.clone(), href: None, geometry })
                 })
                 .collect();
-            tpl.map_svg = map::svg(&shapes);
+            tpl.map_svg = map::svg(&shapes, t(lang, "map"));
             let page = Page::new(page_no, Some(50)).page(&ui)?;
             tpl.grids_total = grids.len();
             tpl.pager = pager(&ui, page.page, page.page_size, grids.len() as i64);

@@ -60,7 +60,14 @@ async fn users_view(
     let users: Vec<UserWithGrants> = state.store.list_users(&auth.principal).await.page(&ui)?;
     let page = UsersPage {
         title: ui.t("users.title").into(),
-        users: users.iter().map(|u| user_view(&u.user, &u.grants)).collect(),
+        users: users
+            .iter()
+            .map(|u| {
+                let mut v = user_view(&u.user, &u.grants);
+                v.grants = crate::pages::localised(ui.lang, v.grants);
+                v
+            })
+            .collect(),
         roles: grantable(auth, ui.lang),
         error,
         form: NewUserForm { password: String::new(), ..form },
@@ -125,6 +132,7 @@ async fn user_view_page(
     let u = managed(state, auth, username).await.page(&ui)?;
     let grants = state.store.grants_of(u.id).await.page(&ui)?;
     let mut user = user_view(&u, &grants);
+    user.grants = crate::pages::localised(ui.lang, user.grants);
     user.created_at = crate::shell::when(&user.created_at);
     let page = UserPage {
         title: format!("{} ({})", u.display_name, u.username),
