@@ -227,3 +227,48 @@ async fn the_dashboard_names_its_period_ranks_the_parts_below_and_drills_down() 
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_demo_has_a_map_of_compounds_buildings_grids_and_appeals_that_zooms() {
+    for (t, state) in states().await {
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let building = building_of(&App::signed_in(state.clone(), "bl1").await).await;
+        let body = json!({"category": "neighbour.noise", "territory": building, "description": "广场舞音响太吵"});
+        let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let community = &building[..12];
+        let (_, node) = c1.json(&format!("/api/v1/territories/{community}")).await;
+        let id = node["territory"]["id"].as_str().unwrap().to_string();
+
+        // Around the district's real place: 121.6° E, 37.39° N.
+        let v = node["territory"]["geometry"].clone();
+        assert!(v.is_object(), "the community has a shape: {node}");
+        let (lon, lat) = (v["coordinates"][0][0][0].as_f64().unwrap(), v["coordinates"][0][0][1].as_f64().unwrap());
+        assert!((121.5..121.7).contains(&lon) && (37.3..37.5).contains(&lat), "{lon},{lat}");
+
+        let map = c1.send("GET", &format!("/territories/{id}?tab=grids"), None).await;
+        assert_eq!(map.status, StatusCode::OK);
+        let svg = map.body.split("<svg class=\"map\"").nth(1).expect("a map").split("</svg>").next().unwrap();
+        assert!(svg.contains("fill=\"#d0d7de\""), "building footprints");
+        assert!(svg.contains("stroke-dasharray"), "grid boundaries");
+        assert!(svg.contains("?tab=grids\">"), "compounds and buildings link to their own maps");
+        assert!(svg.contains("class=\"pin\"") && svg.contains("广场舞音响太吵"), "the open appeal as a pin");
+        assert!(svg.contains("viewBox=\"0.0 0.0 600.0 400.0\""), "{svg}");
+        // Zoom by a link; nonsense in the query shows the whole map.
+        let zoomed = c1.send("GET", &format!("/territories/{id}?tab=grids&zoom=2&x=300&y=200"), None).await;
+        assert!(zoomed.body.contains("viewBox=\"150.0 100.0 300.0 200.0\""), "{}", zoomed.body);
+        let odd = c1.send("GET", &format!("/territories/{id}?tab=grids&zoom=abc&x=NaN"), None).await;
+        assert_eq!(odd.status, StatusCode::OK);
+        assert!(odd.body.contains("viewBox=\"0.0 0.0 600.0 400.0\""));
+
+        // A compound's map is its buildings; the appeal page shows where the appeal is.
+        let compound = svg.split("<a href=\"/territories/").nth(1).unwrap().split('?').next().unwrap();
+        let cmap = c1.send("GET", &format!("/territories/{compound}?tab=grids"), None).await;
+        assert!(cmap.body.contains("fill=\"#d0d7de\""), "{}", cmap.body);
+        let number = serde_json::from_str::<Value>(&b).unwrap()["appeal"]["id"].as_str().unwrap().to_string();
+        let page = c1.send("GET", &format!("/appeals/{number}"), None).await;
+        assert!(page.body.contains("<svg class=\"map\"") && page.body.contains("<circle"), "{}", page.body);
+        t.finish().await;
+    }
+}

@@ -217,6 +217,52 @@ pub(super) fn split(rng: &mut ChaCha8Rng, total: usize, n: usize) -> Vec<usize> 
     parts
 }
 
+/// A closed GeoJSON polygon through `pts` (longitude, latitude).
+pub(super) fn polygon(pts: &[(f64, f64)]) -> String {
+    let mut ring: Vec<String> = pts.iter().map(|(x, y)| format!("[{x:.6},{y:.6}]")).collect();
+    if let Some(first) = ring.first().cloned() {
+        ring.push(first);
+    }
+    format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", ring.join(","))
+}
+
+/// A compound's outline: its plot (x0, y0, w, h) with each side bent outward a little, as
+/// real compound walls are, so that no two compounds look alike. Drawn from a generator of
+/// its own (seeded by the compound's code), so the rest of the demo stays as it was.
+pub(super) fn compound_outline(code: &str, x0: f64, y0: f64, w: f64, h: f64) -> String {
+    use rand::{Rng, SeedableRng};
+    let seed = code.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let j = w.min(h) * 0.07;
+    let mut bump = || r.gen_range(0.0..j);
+    let (x1, y1) = (x0 + w, y0 + h);
+    let pts = [
+        (x0 - bump(), y0 - bump()),
+        (x0 + w * 0.5, y0 - bump()),
+        (x1 + bump(), y0 - bump()),
+        (x1 + bump(), y0 + h * 0.5),
+        (x1 + bump(), y1 + bump()),
+        (x0 + w * 0.5, y1 + bump()),
+        (x0 - bump(), y1 + bump()),
+        (x0 - bump(), y0 + h * 0.5),
+    ];
+    polygon(&pts)
+}
+
+/// Building `i` of `n` inside a compound's plot: slab footprints in rows, each 70% of its
+/// cell's width and 35% of its height, the way residential blocks stand.
+pub(super) fn building_footprint(i: usize, n: usize, x0: f64, y0: f64, w: f64, h: f64) -> String {
+    let cols = (n as f64).sqrt().ceil().max(1.0) as usize;
+    let rows = n.div_ceil(cols).max(1);
+    let (cw, ch) = (w / cols as f64, h / rows as f64);
+    let (c, r) = (i % cols, i / cols);
+    let (bw, bh) = (cw * 0.7, ch * 0.35);
+    let bx = x0 + c as f64 * cw + (cw - bw) / 2.0;
+    // Row 0 is the south of the plot; buildings number from the north as people count them.
+    let by = y0 + (rows - 1 - r) as f64 * ch + (ch - bh) / 2.0;
+    polygon(&[(bx, by), (bx + bw, by), (bx + bw, by + bh), (bx, by + bh)])
+}
+
 pub(super) fn rect(x0: f64, y0: f64, w: f64, h: f64) -> String {
     format!(
         "{{\"type\":\"Polygon\",\"coordinates\":[[[{:.6},{:.6}],[{:.6},{:.6}],[{:.6},{:.6}],[{:.6},{:.6}],[{:.6},{:.6}]]]}}",

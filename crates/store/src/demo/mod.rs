@@ -292,12 +292,13 @@ impl Store {
                     }
                 };
                 let step = 0.0095 / side as f64;
-                let geom = rect(
-                    cx + (k % side) as f64 * step + step * 0.08,
-                    cy + (k / side) as f64 * step + step * 0.08,
-                    step * 0.84,
-                    step * 0.84,
+                let plot = (
+                    cx + (k % side) as f64 * step + step * 0.12,
+                    cy + (k / side) as f64 * step + step * 0.12,
+                    step * 0.76,
+                    step * 0.76,
                 );
+                let geom = compound_outline(&ccode, plot.0, plot.1, plot.2, plot.3);
                 let compound =
                     self.demo_node(&mut g, Some(community), "compound", &ccode, &cname, Some(geom.clone()), &mut rows);
                 self.demo_compound(
@@ -306,6 +307,7 @@ impl Store {
                     community,
                     &compound,
                     geom,
+                    plot,
                     buildings_per_compound[compound_index],
                     central_per_compound[compound_index],
                     station_compounds.contains(&compound_index),

@@ -101,6 +101,7 @@ impl Store {
         community: &Territory,
         compound: &Territory,
         geom: String,
+        plot: (f64, f64, f64, f64),
         n_buildings: usize,
         n_central: usize,
         station: bool,
@@ -118,7 +119,9 @@ impl Store {
         let mut buildings: Vec<(Uuid, String)> = Vec::new();
         for b in 0..n_buildings {
             let bcode = format!("{}-{:02}", compound.code, b + 1);
-            let building = self.demo_node(g, Some(compound), "building", &bcode, &format!("{}号楼", b + 1), None, rows);
+            let footprint = building_footprint(b, n_buildings, plot.0, plot.1, plot.2, plot.3);
+            let building =
+                self.demo_node(g, Some(compound), "building", &bcode, &format!("{}号楼", b + 1), Some(footprint), rows);
             if let Some(row) = rows.territories.last_mut() {
                 row[12] = grid.into(); // each building lies in exactly one merged grid
             }

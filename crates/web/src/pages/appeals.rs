@@ -18,7 +18,7 @@ use jiayuan_domain::TerritoryKind;
 use jiayuan_store::appeals::config::AppealConfig;
 use jiayuan_store::appeals::lifecycle::open_actions;
 use jiayuan_store::appeals::{path_prefixes, AppealQuery, AppealRow, Viewer};
-use jiayuan_store::model::{Page, Territory};
+use jiayuan_store::model::Page;
 use serde::Deserialize;
 
 /// One row of a queue or list.
@@ -261,27 +261,48 @@ async fn place_names(state: &AppState, a: &AppealRow) -> Vec<String> {
     out
 }
 
-/// The buildings around the appeal's place, with the place marked, and a pin at the
-/// reported coordinates when they fall inside.
-async fn pin_map(state: &AppState, a: &AppealRow) -> String {
+/// The buildings around the appeal's place, its own building coloured, and a pin where it
+/// was reported (the coordinates given, else the middle of its building).
+async fn pin_map(state: &AppState, a: &AppealRow, label: &str) -> String {
     let prefixes = path_prefixes(&a.path);
     let Some(compound) = prefixes.get(3) else { return String::new() };
     let Ok(code) = state.store.territory_code_at(compound).await else { return String::new() };
     let Ok(c) = state.store.territory_by_code(&code).await else { return String::new() };
     let Ok(kids) = state.store.children(c.id).await else { return String::new() };
     let here = prefixes.get(4).cloned().unwrap_or_default();
-    let shapes: Vec<crate::map::Shape> = kids
-        .iter()
-        .filter_map(|k: &Territory| {
-            let mark = if k.path == here { "📍 " } else { "" };
-            k.geometry.clone().map(|g| crate::map::Shape {
-                label: format!("{mark}{}", k.name),
-                href: None,
-                geometry: g,
-            })
+    let mut shapes: Vec<crate::map::Shape> = Vec::new();
+    if let Some(g) = &c.geometry {
+        shapes.push(crate::map::Shape {
+            label: c.name.clone(),
+            href: None,
+            geometry: g.clone(),
+            kind: crate::map::ShapeKind::Outline,
+        });
+    }
+    let mut at = a.lat_e6.zip(a.lng_e6).map(|(la, lo)| (lo as f64 / 1e6, la as f64 / 1e6));
+    for k in &kids {
+        let Some(g) = &k.geometry else { continue };
+        let mine = k.path == here;
+        if mine && at.is_none() {
+            at = crate::map::centre(g);
+        }
+        shapes.push(crate::map::Shape {
+            label: k.name.clone(),
+            href: None,
+            geometry: g.clone(),
+            kind: if mine { crate::map::ShapeKind::Area } else { crate::map::ShapeKind::Building },
+        });
+    }
+    let pins: Vec<crate::map::Pin> = at
+        .map(|at| crate::map::Pin {
+            at,
+            label: format!("#{} {}", a.number, a.title),
+            href: format!("/appeals/{}", a.id),
+            overdue: a.overdue,
         })
+        .into_iter()
         .collect();
-    crate::map::svg(&shapes, "📍")
+    crate::map::draw(&shapes, &pins, label, crate::map::View::default())
 }
 
 pub async fn appeal_page(
@@ -408,7 +429,7 @@ pub async fn appeal_page(
         merged_here,
         assignees,
         targets,
-        map_svg: pin_map(&state, &a).await,
+        map_svg: pin_map(&state, &a, ui.t("appeals.place")).await,
         error: f.error.unwrap_or_default(),
         done,
         can_photo,

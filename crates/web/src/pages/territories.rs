@@ -4,7 +4,7 @@ use super::*;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::i18n::t;
-use crate::map::{self, Shape};
+use crate::map::{self, Shape, ShapeKind};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -100,6 +100,10 @@ struct TerritoryPage {
     grids: Vec<GridRow>,
     grids_total: usize,
     map_svg: String,
+    /// The map's zoom and pan links: (symbol, words, address).
+    map_nav: Vec<(&'static str, &'static str, String)>,
+    /// How many appeals stand on the map as pins.
+    pins: usize,
     assignments: Vec<(&'static str, String, String)>,
     assignments_total: i64,
     assignments_pager: String,
@@ -123,6 +127,10 @@ pub struct TerritoryParams {
     /// The assignments' page on the organisations tab.
     apage: Option<String>,
     gap: Option<String>,
+    /// The map's view: zoom, and centre in map units.
+    zoom: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
 }
 
 /// One territory node, in tabs: 概况 (figures, the parts below), 组织 (party
@@ -196,6 +204,8 @@ pub async fn territory(
         grids: vec![],
         grids_total: 0,
         map_svg: String::new(),
+        map_nav: vec![],
+        pins: 0,
         assignments: vec![],
         assignments_total: 0,
         assignments_pager: String::new(),
@@ -368,13 +378,25 @@ pub async fn territory(
         }
         "grids" => {
             let grids = s.grids_in(&node).await.page(&ui)?;
-            let shapes: Vec<Shape> = grids
-                .iter()
-                .filter_map(|g| {
-                    g.geometry.clone().map(|geometry| Shape { label: g.name.clone(), href: None, geometry })
-                })
+            let view = map::View::from_query(p.zoom.as_deref(), p.x.as_deref(), p.y.as_deref());
+            let (shapes, pins) = map_of(&state, &auth, &node, kind, &within, &grids).await.page(&ui)?;
+            tpl.map_svg = map::draw(&shapes, &pins, &format!("{} · {}", node.name, t(lang, "map")), view);
+            if !tpl.map_svg.is_empty() {
+                let here = format!("/territories/{}?tab=grids&", node.id);
+                tpl.map_nav = [
+                    ("＋", t(lang, "map.zoom_in"), view.query(2.0, 0.0, 0.0)),
+                    ("－", t(lang, "map.zoom_out"), view.query(0.5, 0.0, 0.0)),
+                    ("←", t(lang, "map.west"), view.query(1.0, -1.0, 0.0)),
+                    ("→", t(lang, "map.east"), view.query(1.0, 1.0, 0.0)),
+                    ("↑", t(lang, "map.north"), view.query(1.0, 0.0, -1.0)),
+                    ("↓", t(lang, "map.south"), view.query(1.0, 0.0, 1.0)),
+                    ("⟲", t(lang, "map.all"), map::View::default().query(1.0, 0.0, 0.0)),
+                ]
+                .into_iter()
+                .map(|(sym, label, q)| (sym, label, format!("{here}{q}")))
                 .collect();
-            tpl.map_svg = map::svg(&shapes, t(lang, "map"));
+                tpl.pins = pins.len();
+            }
             let page = Page::new(page_no, Some(50)).page(&ui)?;
             tpl.grids_total = grids.len();
             tpl.pager = pager(&ui, page.page, page.page_size, grids.len() as i64);
@@ -405,6 +427,85 @@ pub async fn territory(
         }
     }
     render(ui, tpl)
+}
+
+/// What the map of a node shows: the parts below it that have a shape (each a link to its
+/// own map), the buildings when it is a community or a compound, the grids' boundaries, and
+/// from the community down the open appeals as pins on their buildings.
+async fn map_of(
+    state: &AppState,
+    auth: &Auth,
+    node: &jiayuan_store::model::Territory,
+    kind: TerritoryKind,
+    within: &jiayuan_store::access::Scope,
+    grids: &[jiayuan_store::model::Grid],
+) -> Result<(Vec<Shape>, Vec<map::Pin>), ApiError> {
+    let s = &state.store;
+    let link = |t: &jiayuan_store::model::Territory| format!("/territories/{}?tab=grids", t.id);
+    let mut shapes: Vec<Shape> = Vec::new();
+    let children = s.children(node.id).await?;
+    let child_kind = if kind == TerritoryKind::Compound { ShapeKind::Building } else { ShapeKind::Area };
+    for c in children.iter().filter(|c| c.geometry.is_some()) {
+        shapes.push(Shape {
+            label: c.name.clone(),
+            href: Some(link(c)),
+            geometry: c.geometry.clone().unwrap_or_default(),
+            kind: child_kind,
+        });
+    }
+    if kind == TerritoryKind::Building {
+        if let Some(g) = &node.geometry {
+            shapes.push(Shape { label: node.name.clone(), href: None, geometry: g.clone(), kind: ShapeKind::Building });
+        }
+    }
+    let mut buildings: Vec<jiayuan_store::model::Territory> = Vec::new();
+    if kind.depth() >= TerritoryKind::Community.depth() && kind.depth() <= TerritoryKind::Building.depth() {
+        let q = TerritoryQuery { kind: Some(TerritoryKind::Building), ..Default::default() };
+        buildings = s.list_territories(within, &q, Page { page: 1, page_size: 2000 }).await?.items;
+        if kind == TerritoryKind::Community {
+            for b in buildings.iter().filter(|b| b.geometry.is_some()) {
+                shapes.push(Shape {
+                    label: b.name.clone(),
+                    href: Some(link(b)),
+                    geometry: b.geometry.clone().unwrap_or_default(),
+                    kind: ShapeKind::Building,
+                });
+            }
+        }
+    }
+    if kind.depth() >= TerritoryKind::Community.depth() {
+        for g in grids.iter().filter(|g| g.geometry.is_some()) {
+            shapes.push(Shape {
+                label: g.name.clone(),
+                href: None,
+                geometry: g.geometry.clone().unwrap_or_default(),
+                kind: ShapeKind::Outline,
+            });
+        }
+    }
+    let mut pins = Vec::new();
+    if !buildings.is_empty() && auth.principal.can(Permission::ViewAppeals) {
+        let who = jiayuan_store::appeals::Viewer::of(&auth.principal);
+        let view = auth.scope(Permission::ViewAppeals)?.narrow(node)?;
+        let q = jiayuan_store::appeals::AppealQuery { status: Some("open".into()), ..Default::default() };
+        let open = s.list_appeals(&who, Some(&view), &q, Page { page: 1, page_size: 200 }).await?;
+        let at: std::collections::HashMap<&str, (f64, f64)> =
+            buildings.iter().filter_map(|b| Some((b.path.as_str(), map::centre(b.geometry.as_deref()?)?))).collect();
+        for a in &open.items {
+            let reported = a.lat_e6.zip(a.lng_e6).map(|(la, lo)| (lo as f64 / 1e6, la as f64 / 1e6));
+            let building =
+                jiayuan_store::appeals::path_prefixes(&a.path).get(4).and_then(|p| at.get(p.as_str()).copied());
+            if let Some(at) = reported.or(building) {
+                pins.push(map::Pin {
+                    at,
+                    label: format!("#{} {}", a.number, a.title),
+                    href: format!("/appeals/{}", a.id),
+                    overdue: a.overdue,
+                });
+            }
+        }
+    }
+    Ok((shapes, pins))
 }
 
 fn gap_label(k: GapKind) -> &'static str {
