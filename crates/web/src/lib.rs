@@ -150,7 +150,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/report/track", get(pages::track_page).post(pages::track_act))
         .route("/report/track/photos/{id}", get(pages::track_photo))
-        .route("/static/app.css", get(pages::css))
+        .route("/static/{file}", get(pages::static_file))
         .fallback(pages::page_not_found)
         .layer(axum::middleware::from_fn(input::refuse_hidden_text))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))

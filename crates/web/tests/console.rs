@@ -272,3 +272,24 @@ async fn the_demo_has_a_map_of_compounds_buildings_grids_and_appeals_that_zooms(
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_style_sheet_has_its_hash_in_its_name_is_cached_long_and_sent_compressed() {
+    for (t, state) in states().await {
+        let anon = App::anonymous(state.clone());
+        let page = anon.send("GET", "/report", None).await;
+        let href = page.body.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        assert!(href.starts_with("/static/app.") && href.len() > "/static/app..css".len() + 8, "{href}");
+        let r = anon.send_with("GET", &href, None, &[("accept-encoding", "br, gzip;q=0.9")]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers["content-encoding"], "gzip");
+        assert!(r.headers["cache-control"].to_str().unwrap().contains("immutable"));
+        let plain = anon.send("GET", &href, None).await;
+        assert!(plain.body.contains("nav.side") && !plain.headers.contains_key("content-encoding"));
+        assert!(!r.body.contains("nav.side"), "the compressed form is not the plain text");
+        let missing = anon.send("GET", "/static/other.css", None).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.body.contains("\"error\""), "the JSON error shape");
+        t.finish().await;
+    }
+}

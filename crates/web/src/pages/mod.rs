@@ -214,12 +214,58 @@ pub async fn set_lang(Path(code): Path<String>, Query(p): Query<LangParams>) -> 
     ([(header::SET_COOKIE, cookie)], crate::redirect::to(&back)).into_response()
 }
 
-pub async fn css() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/app.css"),
-    )
-        .into_response()
+/// The style sheet, its content hash and its gzip form, made once.
+struct StyleSheet {
+    href: String,
+    gz: Vec<u8>,
+}
+
+const CSS: &str = include_str!("../../static/app.css");
+
+fn style_sheet() -> &'static StyleSheet {
+    static SHEET: std::sync::OnceLock<StyleSheet> = std::sync::OnceLock::new();
+    SHEET.get_or_init(|| {
+        use sha2::Digest;
+        use std::io::Write;
+        let hash = sha2::Sha256::digest(CSS.as_bytes());
+        let hex: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gz = enc.write_all(CSS.as_bytes()).and_then(|_| enc.finish()).unwrap_or_default();
+        StyleSheet { href: format!("/static/app.{hex}.css"), gz }
+    })
+}
+
+/// Where the pages link the style sheet: a name with its content hash, so that it can be
+/// cached for a year and a new release is fetched at once.
+pub fn css_href() -> &'static str {
+    &style_sheet().href
+}
+
+/// `/static/{file}`: the style sheet under its hashed name (cached for a year) or its plain
+/// name (an hour), gzip-compressed for clients that accept it.
+pub async fn static_file(Path(file): Path<String>, headers: axum::http::HeaderMap) -> Response {
+    let sheet = style_sheet();
+    let hashed = format!("/static/{file}") == sheet.href;
+    if !hashed && file != "app.css" {
+        return ApiError::not_found().into_response();
+    }
+    let cache = if hashed { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
+    let gzip = !sheet.gz.is_empty()
+        && headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+    let base = [
+        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+        (header::CACHE_CONTROL, cache),
+        (header::VARY, "Accept-Encoding"),
+    ];
+    if gzip {
+        (base, [(header::CONTENT_ENCODING, "gzip")], sheet.gz.clone()).into_response()
+    } else {
+        (base, CSS).into_response()
+    }
 }
 
 pub async fn page_not_found(ui: Ui) -> PageError {
