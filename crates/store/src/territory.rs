@@ -264,18 +264,34 @@ impl Store {
         if bounds.is_some_and(|b| !b.contains(lng, lat)) {
             return Ok(Placement::OutsideDistrict);
         }
-        for kind in [TerritoryKind::Building, TerritoryKind::Compound, TerritoryKind::Community] {
-            let rows: Vec<(String, String)> = fetch_all(
+        // Top down: the community that holds it, then a compound inside that, then a building
+        // inside that; a level with nothing drawn there is passed over. Each step reads only
+        // the shapes inside the last one found, not every building of the district.
+        let mut found: Option<(String, String)> = None;
+        for kind in [TerritoryKind::Community, TerritoryKind::Compound, TerritoryKind::Building] {
+            let mut q = QueryParts::default();
+            q.cond_bind("kind = {}", kind.as_str());
+            q.cond("geometry IS NOT NULL".into());
+            if let Some((_, path)) = &found {
+                let inside = Subtree::of(path).sql(&mut q, "path");
+                q.cond(inside);
+            }
+            let rows: Vec<(String, String, String)> = fetch_all(
                 &self.db,
-                "SELECT code, geometry FROM territories WHERE kind = $1 AND geometry IS NOT NULL ORDER BY path",
-                &[kind.as_str().into()],
+                &format!("SELECT code, path, geometry FROM territories{} ORDER BY path", q.where_clause()),
+                &q.vals,
             )
             .await?;
-            if let Some((code, _)) = rows.iter().find(|(_, g)| jiayuan_domain::geo::contains(&polygons(g), lng, lat)) {
-                return Ok(Placement::Node(code.clone()));
+            if let Some((code, path, _)) =
+                rows.into_iter().find(|(_, _, g)| jiayuan_domain::geo::contains(&polygons(g), lng, lat))
+            {
+                found = Some((code, path));
             }
         }
-        Ok(Placement::Unplaced)
+        Ok(match found {
+            Some((code, _)) => Placement::Node(code),
+            None => Placement::Unplaced,
+        })
     }
 
     /// The code of the first node (in path order) with exactly this name inside the scope.

@@ -262,6 +262,16 @@ async fn the_demo_has_a_map_of_compounds_buildings_grids_and_appeals_that_zooms(
         assert_eq!(odd.status, StatusCode::OK);
         assert!(odd.body.contains("viewBox=\"0.0 0.0 600.0 400.0\""));
 
+        // A point in the middle of a building is placed in it, found from the top down.
+        let (_, b) = c1.json(&format!("/api/v1/territories/{building}")).await;
+        let ring = b["territory"]["geometry"]["coordinates"][0].as_array().unwrap().clone();
+        let n = (ring.len() - 1) as f64;
+        let mid = |i: usize| ring[..ring.len() - 1].iter().map(|p| p[i].as_f64().unwrap()).sum::<f64>() / n;
+        match t.store.place_point(mid(0), mid(1)).await.unwrap() {
+            jiayuan_store::territory::Placement::Node(code) => assert_eq!(code, building),
+            _ => panic!("the building's middle is not placed in it"),
+        }
+
         // A compound's map is its buildings; the appeal page shows where the appeal is.
         let compound = svg.split("<a href=\"/territories/").nth(1).unwrap().split('?').next().unwrap();
         let cmap = c1.send("GET", &format!("/territories/{compound}?tab=grids"), None).await;
