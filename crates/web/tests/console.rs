@@ -263,8 +263,8 @@ async fn the_demo_has_a_map_of_compounds_buildings_grids_and_appeals_that_zooms(
         assert!(odd.body.contains("viewBox=\"0.0 0.0 600.0 400.0\""));
 
         // A point in the middle of a building is placed in it, found from the top down.
-        let (_, b) = c1.json(&format!("/api/v1/territories/{building}")).await;
-        let ring = b["territory"]["geometry"]["coordinates"][0].as_array().unwrap().clone();
+        let (_, shape) = c1.json(&format!("/api/v1/territories/{building}")).await;
+        let ring = shape["territory"]["geometry"]["coordinates"][0].as_array().unwrap().clone();
         let n = (ring.len() - 1) as f64;
         let mid = |i: usize| ring[..ring.len() - 1].iter().map(|p| p[i].as_f64().unwrap()).sum::<f64>() / n;
         match t.store.place_point(mid(0), mid(1)).await.unwrap() {
