@@ -83,7 +83,7 @@ impl Ui {
         let p = auth.map(|a| &a.principal);
         let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         let (nav, bar) = match p {
-            Some(p) => navigation(lang, uri.path(), p),
+            Some(p) => navigation(lang, &path, p),
             None => (vec![], vec![]),
         };
         let scope = p.and_then(|p| scope_chip(lang, p, cookie(headers, SCOPE_COOKIE).as_deref()));
@@ -181,16 +181,21 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         v.push(("nav.sys.me", "nav.account", "/account".into()));
         v
     };
+    // The entry whose address best matches this page: the path (or a page below it), and
+    // the entry's query when it has one (网格 is the territory pages' grids tab).
+    let (cur_path, cur_query) = path.split_once('?').unwrap_or((path, ""));
     let matches = |href: &str| {
-        let base = href.split('?').next().unwrap_or(href);
-        !base.is_empty()
-            && (path == base || (base != "/" && path.starts_with(base) && path[base.len()..].starts_with('/')))
+        let (base, q) = href.split_once('?').unwrap_or((href, ""));
+        let on_path = !base.is_empty()
+            && (cur_path == base
+                || (base != "/" && cur_path.starts_with(base) && cur_path[base.len()..].starts_with('/')));
+        on_path && (q.is_empty() || cur_query.split('&').any(|kv| kv == q))
     };
-    let current = entries.iter().filter(|e| matches(&e.2)).map(|e| e.2.split('?').next().unwrap_or("").len()).max();
+    let current = entries.iter().filter(|e| matches(&e.2)).map(|e| e.2.len()).max();
     let mut groups: Vec<NavGroup> = Vec::new();
     let mut seen_on = false;
     for (group, key, href) in &entries {
-        let on = !seen_on && matches(href) && Some(href.split('?').next().unwrap_or("").len()) == current;
+        let on = !seen_on && matches(href) && Some(href.len()) == current;
         seen_on |= on;
         let item = NavItem { label: t(lang, key), href: href.clone(), on };
         match groups.last_mut() {
@@ -358,6 +363,41 @@ pub fn progress(lang: Lang, status: jiayuan_domain::appeal::Status, rated: bool)
 
 #[cfg(test)]
 mod tests {
+    fn admin() -> super::Principal {
+        super::Principal {
+            user_id: None,
+            username: "admin".into(),
+            display_name: "区级管理员".into(),
+            person_id: None,
+            grants: vec![super::Grant {
+                id: uuid::Uuid::nil(),
+                role: jiayuan_domain::access::Role::DistrictAdmin,
+                territory_id: uuid::Uuid::nil(),
+                territory_name: "牟平区".into(),
+                territory_code: "370612000000".into(),
+                path: "/370612/".into(),
+            }],
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn the_navigation_marks_the_page_one_is_on() {
+        let on = |path: &str| {
+            let (nav, _) = super::navigation(super::Lang::Zh, path, &admin());
+            nav.iter().flat_map(|g| g.items.clone()).filter(|i| i.on).map(|i| i.label).collect::<Vec<_>>()
+        };
+        assert_eq!(on("/"), vec!["工作台"]);
+        assert_eq!(on("/territories/01a1?tab=orgs"), vec!["区域"]);
+        assert_eq!(on("/territories/01a1?tab=grids&zoom=2"), vec!["网格"]);
+        assert_eq!(on("/appeals/dashboard?period=year"), vec!["诉求看板"]);
+        assert_eq!(on("/appeals/42"), vec!["我的待办"]);
+        assert_eq!(on("/peoplex"), Vec::<&str>::new());
+        let (nav, bar) = super::navigation(super::Lang::Zh, "/", &admin());
+        assert!(nav.iter().any(|g| g.title == "建设中" && g.items.iter().all(|i| i.href.is_empty())));
+        assert_eq!(bar.last().map(|i| i.href.as_str()), Some("#nav"));
+    }
+
     #[test]
     fn machine_times_read_as_people_read_them() {
         assert_eq!(super::when("2026-12-02T06:09:05+08:00"), "2026-12-02 06:09");
