@@ -87,36 +87,73 @@ impl Store {
         let by_path = |table: &str, col: &str, extra: &str| {
             format!("SELECT count(*) FROM {table} WHERE {}{extra}", within_sql(col, "$1", "$2"))
         };
-        Ok(Stats {
-            subdistricts: count(kind("subdistrict")).await?,
-            communities: count(kind("community")).await?,
-            compounds: count(kind("compound")).await?,
-            buildings: count(kind("building")).await?,
-            dwellings: count(kind("dwelling")).await?,
-            households: count(by_path("households", "path", "")).await?,
-            residents: count(by_path("people", "home_path", "")).await?,
-            compound_branches: count(by_path("party_orgs", "path", " AND kind = 'compound_branch'")).await?,
-            building_groups: count(by_path("party_orgs", "path", " AND kind = 'building_group'")).await?,
-            central_households: count(by_path("central_households", "path", "")).await?,
-            // Members of the party organisations in the subtree (where they belong, not
-            // where they live), so the figure agrees with the organisation panel.
-            party_members: count(format!(
-                "SELECT count(*) FROM party_members m JOIN party_orgs o ON o.community_id = m.community_id AND o.id = m.org_id \
-                 WHERE {}",
-                within_sql("o.path", "$1", "$2")
-            ))
-            .await?,
-            social_organisations: count(by_path("organisations", "path", " AND kind = 'social_organisation'")).await?,
-            service_stations: count(by_path("service_stations", "path", "")).await?,
-            grids: count(by_path("grids", "path", "")).await?,
-            // District-level organisations (units, property companies) have no place in the
-            // tree: they count for the whole district only.
-            organisations: if within.path == "/" {
-                count("SELECT count(*) FROM organisations WHERE $1 <> $2".into()).await?
-            } else {
-                count(by_path("organisations", "path", "")).await?
+        // Independent counts, read side by side (the pool has several readers), so the
+        // page waits for the largest, not for the sum.
+        let organisations = if within.path == "/" {
+            "SELECT count(*) FROM organisations WHERE $1 <> $2".to_string()
+        } else {
+            by_path("organisations", "path", "")
+        };
+        // Members of the party organisations in the subtree (where they belong, not where
+        // they live), so the figure agrees with the organisation panel.
+        let party_members = format!(
+            "SELECT count(*) FROM party_members m JOIN party_orgs o ON o.community_id = m.community_id AND o.id = m.org_id \
+             WHERE {}",
+            within_sql("o.path", "$1", "$2")
+        );
+        let (
+            (subdistricts, communities, compounds, buildings, dwellings),
+            (households, residents, compound_branches, building_groups, central_households),
+            (party_members, social_organisations, service_stations, grids, organisations, assignments),
+        ) = tokio::try_join!(
+            async {
+                tokio::try_join!(
+                    count(kind("subdistrict")),
+                    count(kind("community")),
+                    count(kind("compound")),
+                    count(kind("building")),
+                    count(kind("dwelling")),
+                )
             },
-            assignments: count(by_path("assignments", "target_path", "")).await?,
+            async {
+                tokio::try_join!(
+                    count(by_path("households", "path", "")),
+                    count(by_path("people", "home_path", "")),
+                    count(by_path("party_orgs", "path", " AND kind = 'compound_branch'")),
+                    count(by_path("party_orgs", "path", " AND kind = 'building_group'")),
+                    count(by_path("central_households", "path", "")),
+                )
+            },
+            async {
+                tokio::try_join!(
+                    count(party_members),
+                    count(by_path("organisations", "path", " AND kind = 'social_organisation'")),
+                    count(by_path("service_stations", "path", "")),
+                    count(by_path("grids", "path", "")),
+                    // District-level organisations (units, property companies) have no place
+                    // in the tree: they count for the whole district only.
+                    count(organisations),
+                    count(by_path("assignments", "target_path", "")),
+                )
+            },
+        )?;
+        Ok(Stats {
+            subdistricts,
+            communities,
+            compounds,
+            buildings,
+            dwellings,
+            households,
+            residents,
+            compound_branches,
+            building_groups,
+            central_households,
+            party_members,
+            social_organisations,
+            service_stations,
+            grids,
+            organisations,
+            assignments,
         })
     }
 }

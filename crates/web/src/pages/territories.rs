@@ -232,6 +232,25 @@ pub async fn territory(
 
     match tab {
         "overview" => {
+            let page = Page::new(page_no, Some(50)).page(&ui)?;
+            let children = s
+                .list_territories(
+                    &within,
+                    &TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() },
+                    page,
+                )
+                .await
+                .page(&ui)?;
+            // Residents per child, as bars (districts down to compounds), counted side by side
+            // while the figures are read.
+            let mut counting = tokio::task::JoinSet::new();
+            if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
+                for (i, c) in children.items.iter().enumerate() {
+                    let (store, part) = (state.store.clone(), within.narrow(c).page(&ui)?);
+                    counting.spawn(async move { (i, store.count_residents(&part).await) });
+                    tpl.chart.push(Bar { id: c.id.to_string(), label: c.name.clone(), value: 0, percent: 0 });
+                }
+            }
             let st = s.stats(&within).await.page(&ui)?;
             let all = [
                 ("stats.subdistricts", st.subdistricts, TerritoryKind::District),
@@ -254,21 +273,11 @@ pub async fn territory(
                     tpl.figures.push((t(lang, key), thousands(v)));
                 }
             }
-            let page = Page::new(page_no, Some(50)).page(&ui)?;
-            let children = s
-                .list_territories(
-                    &within,
-                    &TerritoryQuery { parent_id: Some(node.id), q: Some(q.clone()), ..Default::default() },
-                    page,
-                )
-                .await
-                .page(&ui)?;
-            // Residents per child, as bars (districts down to compounds).
-            if kind.depth() <= TerritoryKind::Compound.depth() && children.total <= 60 && q.is_empty() {
-                for c in &children.items {
-                    let n = s.count_residents(&within.narrow(c).page(&ui)?).await.page(&ui)?;
-                    tpl.chart.push(Bar { id: c.id.to_string(), label: c.name.clone(), value: n, percent: 0 });
-                }
+            while let Some(done) = counting.join_next().await {
+                let (i, n) = done.map_err(|e| jiayuan_store::StoreError::Other(anyhow::anyhow!(e))).page(&ui)?;
+                tpl.chart[i].value = n.page(&ui)?;
+            }
+            if !tpl.chart.is_empty() {
                 let max = tpl.chart.iter().map(|b| b.value).max().unwrap_or(0).max(1);
                 for b in &mut tpl.chart {
                     b.percent = b.value * 100 / max;
