@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::i18n::{t, Lang};
 use askama::Template;
 use axum::extract::OriginalUri;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use jiayuan_domain::access::Permission;
 use jiayuan_store::access::{Grant, Principal};
@@ -107,17 +107,7 @@ impl Ui {
     }
 }
 
-/// The last value of a cookie.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')))
-        .next_back()
-        .map(str::to_string)
-}
+pub use crate::auth::cookie;
 
 /// The grant the pages start from: the one the scope cookie names, else the most senior.
 pub fn current_grant<'a>(p: &'a Principal, chosen: Option<&str>) -> Option<&'a Grant> {

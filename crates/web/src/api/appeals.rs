@@ -643,8 +643,13 @@ pub async fn api_photo(
 ) -> Result<Response, ApiError> {
     let who = Viewer::of(&auth.principal);
     let a = state.store.appeal(&who, &id).await?;
-    let pid = Uuid::parse_str(&photo).map_err(|_| ApiError::not_found())?;
-    let p = state.store.appeal_photo(&a, pid).await?;
+    photo_file(&state, &a, &photo).await
+}
+
+/// One photo of an appeal already found for its viewer, as its bytes with its type.
+pub async fn photo_file(state: &AppState, a: &AppealRow, photo: &str) -> Result<Response, ApiError> {
+    let pid = Uuid::parse_str(photo).map_err(|_| ApiError::not_found())?;
+    let p = state.store.appeal_photo(a, pid).await?;
     let bytes = tokio::fs::read(state.media_dir.join("photos").join(p.id.to_string()))
         .await
         .map_err(|_| ApiError::not_found())?;

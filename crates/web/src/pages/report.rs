@@ -507,16 +507,7 @@ pub async fn track_photo(
             return Err(ApiError::not_found());
         }
     };
-    let pid = uuid::Uuid::parse_str(&photo).map_err(|_| ApiError::not_found())?;
-    let ph = state.store.appeal_photo(&a, pid).await?;
-    let bytes = tokio::fs::read(state.media_dir.join("photos").join(ph.id.to_string()))
-        .await
-        .map_err(|_| ApiError::not_found())?;
-    Ok((
-        [(header::CONTENT_TYPE, ph.content_type.clone()), (header::CACHE_CONTROL, "private, max-age=3600".into())],
-        bytes,
-    )
-        .into_response())
+    crate::api::photo_file(&state, &a, &photo).await
 }
 
 /// Follow an appeal by its tracking code.
