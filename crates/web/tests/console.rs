@@ -43,6 +43,7 @@ async fn my_to_dos_are_my_levels_work_and_the_workbench_counts_them() {
         assert!(!todo.body.contains(&format!("#{number}<")), "not in c1's 我的待办");
         let below = c1.send("GET", "/appeals?tab=below", None).await;
         assert!(below.body.contains(&format!("#{number}<")), "in c1's 辖区在办");
+        assert!(below.body.contains("<b>还剩 "), "lists say how long is left: {}", below.body);
 
         // bl1's workbench: one to-do, with the time left in words, and the latest step.
         let home = bl1.send("GET", "/", None).await;

@@ -32,6 +32,8 @@ pub struct Row {
     pub tone: &'static str,
     pub level: &'static str,
     pub due: String,
+    /// The time left, or overdue, in words ("还剩 3 小时"), for open appeals.
+    pub left: String,
     pub overdue: bool,
     pub warned: bool,
     pub help: bool,
@@ -50,7 +52,7 @@ pub fn status_tone(a: &AppealRow) -> &'static str {
 }
 
 /// A list row in the page's language.
-pub fn row_of(cfg: &AppealConfig, lang: Lang, a: &AppealRow) -> Row {
+pub fn row_of(cfg: &AppealConfig, lang: Lang, now: chrono::DateTime<chrono::Utc>, a: &AppealRow) -> Row {
     Row {
         id: a.id.to_string(),
         number: a.number,
@@ -63,6 +65,12 @@ pub fn row_of(cfg: &AppealConfig, lang: Lang, a: &AppealRow) -> Row {
         tone: status_tone(a),
         level: a.level().label(lang.code()),
         due: jiayuan_domain::time::display(a.current_due()),
+        // Time left only where a clock runs: open and not on hold.
+        left: if a.is_open && a.status() != Status::OnHold {
+            jiayuan_domain::time::countdown(now, a.current_due(), lang.code())
+        } else {
+            String::new()
+        },
         overdue: a.overdue,
         warned: a.warned,
         help: a.helper_path.is_some(),
@@ -133,7 +141,8 @@ pub async fn queue(
     let page = Page::new(page_no, Some(30)).page(&ui)?;
     let list = state.store.list_appeals(&who, None, &q, page).await.page(&ui)?;
     let cfg = state.store.appeal_config().await.page(&ui)?;
-    let rows = list.items.iter().map(|a| row_of(&cfg, ui.lang, a)).collect();
+    let now = state.clock.now();
+    let rows = list.items.iter().map(|a| row_of(&cfg, ui.lang, now, a)).collect();
     let mut tabs = Vec::new();
     if staff {
         tabs.push(("todo", ui.t("appeals.todo"), tab == "todo"));
@@ -320,7 +329,7 @@ pub async fn appeal_page(
     let cfg = s.appeal_config().await.page(&ui)?;
     let now = state.clock.now();
     let duplicates: Vec<Row> =
-        s.duplicates_of(&who, &a).await.page(&ui)?.iter().map(|x| row_of(&cfg, lang, x)).collect();
+        s.duplicates_of(&who, &a).await.page(&ui)?.iter().map(|x| row_of(&cfg, lang, now, x)).collect();
     // Staff never rate: the rating is the reporter's.
     let actions: Vec<Action> = d
         .actions

@@ -432,7 +432,8 @@ pub async fn territory(
             let cfg = s.appeal_config().await.page(&ui)?;
             tpl.pager = pager(&ui, list.page, list.page_size, list.total);
             tpl.appeals_total = list.total;
-            tpl.appeals = list.items.iter().map(|a| super::appeals::row_of(&cfg, lang, a)).collect();
+            let now = state.clock.now();
+            tpl.appeals = list.items.iter().map(|a| super::appeals::row_of(&cfg, lang, now, a)).collect();
         }
     }
     render(ui, tpl)
