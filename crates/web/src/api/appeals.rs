@@ -672,16 +672,19 @@ pub struct MeasureParams {
     pub level: Option<String>,
 }
 
+/// A `YYYY-MM-DD` parameter; empty or absent is `None`, anything else names the field.
+pub fn optional_day(v: &Option<String>, field: &str) -> Result<Option<NaiveDate>, ApiError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, format!("“{s}”不是 YYYY-MM-DD 日期 (not a date)"))),
+    }
+}
+
 impl MeasureParams {
     pub fn query(&self, today: NaiveDate) -> Result<MeasureQuery, ApiError> {
-        let date = |v: &Option<String>, field: &str| -> Result<Option<NaiveDate>, ApiError> {
-            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                None => Ok(None),
-                Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                    .map(Some)
-                    .map_err(|_| ApiError::invalid(field, format!("“{s}”不是 YYYY-MM-DD 日期 (not a date)"))),
-            }
-        };
+        let date = optional_day;
         use chrono::Datelike;
         let from = date(&self.from, "from")?.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
         let to = date(&self.to, "to")?.unwrap_or(today);

@@ -328,8 +328,26 @@ pub async fn appeal_page(
     let a = s.appeal(&who, &id).await.page(&ui)?;
     let cfg = s.appeal_config().await.page(&ui)?;
     let now = state.clock.now();
-    let duplicates: Vec<Row> =
-        s.duplicates_of(&who, &a).await.page(&ui)?.iter().map(|x| row_of(&cfg, lang, now, x)).collect();
+    // The detail has read the likely duplicates already; they are shown, not read again.
+    let duplicates: Vec<Row> = d
+        .possible_duplicates
+        .iter()
+        .map(|x| Row {
+            id: x.id.to_string(),
+            number: x.number.parse().unwrap_or(0),
+            title: x.title.clone(),
+            category: cfg.category(&x.category).map(|c| c.name(lang.code()).to_string()).unwrap_or_default(),
+            status: x.status.label(lang.code()),
+            // Only open appeals are offered as duplicates.
+            tone: if x.overdue { "late" } else { "open" },
+            level: jiayuan_domain::appeal::Level::parse(&x.handler_level).map(|l| l.label(lang.code())).unwrap_or(""),
+            due: String::new(),
+            left: String::new(),
+            overdue: x.overdue,
+            warned: x.warned,
+            help: x.asked_for_help,
+        })
+        .collect();
     // Staff never rate: the rating is the reporter's.
     let actions: Vec<Action> = d
         .actions

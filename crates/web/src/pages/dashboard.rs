@@ -110,14 +110,7 @@ fn pct(v: Option<f64>) -> String {
 /// The period asked for, as inclusive dates and its preset key; a bad custom date is an
 /// error naming the field.
 fn period_of(p: &DashboardParams, today: NaiveDate) -> Result<(&'static str, NaiveDate, NaiveDate), ApiError> {
-    let date = |v: &Option<String>, field: &str| -> Result<Option<NaiveDate>, ApiError> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| ApiError::invalid(field, format!("“{s}”不是 YYYY-MM-DD 日期 (not a date)"))),
-        }
-    };
+    let date = crate::api::optional_day;
     match p.period.as_deref().unwrap_or("") {
         "custom" => {
             let from =
