@@ -5,6 +5,7 @@ use crate::batch::{fetch_all, fetch_i64, fetch_optional, QueryParts};
 use crate::model::*;
 use crate::territory::like_pattern;
 use crate::{Result, Store, StoreError};
+use jiayuan_domain::names::NameSearch;
 use jiayuan_domain::person::PersonTag;
 use jiayuan_domain::{FieldError, ResidentId};
 use serde::Serialize;
@@ -81,23 +82,130 @@ impl PersonRow<'_> {
     }
 }
 
+/// Columns of a `person_name_keys` row.
+const NAME_KEY_COLS: &[&str] = &["key", "home_path", "name_pinyin", "person_id", "pinyin_overlap"];
+
+/// The `person_name_keys` rows of one person: each key of the name with the home and the
+/// sort key beside it.
+fn name_key_rows(id: Uuid, name: &str, home_path: Option<&str>) -> Vec<Vec<crate::batch::Value>> {
+    let pinyin = jiayuan_domain::names::pinyin_key(name);
+    let home = home_path.unwrap_or("");
+    jiayuan_domain::names::index_keys(name)
+        .into_iter()
+        .map(|(k, overlap)| {
+            vec![k.into(), home.to_string().into(), pinyin.clone().into(), id.into(), (overlap as i64).into()]
+        })
+        .collect()
+}
+
+/// People gathered to be written together, with the keys their names are searched by:
+/// the one way new people reach the database, so that no writer forgets the keys.
+#[derive(Default)]
+pub(crate) struct PeopleBatch {
+    rows: Vec<Vec<crate::batch::Value>>,
+    keys: Vec<Vec<crate::batch::Value>>,
+}
+
+impl PeopleBatch {
+    pub fn push(&mut self, p: PersonRow<'_>, crypto: &crate::crypto::Crypto) {
+        self.keys.extend(name_key_rows(p.id, p.name, p.home_path.as_deref()));
+        self.rows.push(p.values(crypto));
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub async fn write(self, tx: &mut crate::Tx) -> Result<()> {
+        self.write_in_slices(tx, usize::MAX, |_| {}).await
+    }
+
+    /// Writes the people `slice` at a time, telling `written` how many each time (for a
+    /// progress bar), then their keys.
+    pub async fn write_in_slices(self, tx: &mut crate::Tx, slice: usize, mut written: impl FnMut(usize)) -> Result<()> {
+        for rows in self.rows.chunks(slice.max(1)) {
+            crate::batch::insert_rows(tx, "people", PEOPLE_INSERT_COLS, rows, "").await?;
+            written(rows.len());
+        }
+        crate::batch::insert_rows(tx, "person_name_keys", NAME_KEY_COLS, &self.keys, "").await
+    }
+}
+
+/// A person's name and home as the name keys hold them.
+pub(crate) struct NamedHome<'a> {
+    pub name: &'a str,
+    pub home_path: Option<&'a str>,
+}
+
+/// Moves a person's name keys from their old name and home to the new ones; the old rows
+/// are found by their whole primary key.
+pub(crate) async fn rewrite_name_keys(
+    tx: &mut crate::Tx,
+    id: Uuid,
+    old: NamedHome<'_>,
+    new: NamedHome<'_>,
+) -> Result<()> {
+    let pinyin = jiayuan_domain::names::pinyin_key(old.name);
+    for key in jiayuan_domain::names::index_keys(old.name).into_keys() {
+        crate::batch::exec(
+            tx,
+            "DELETE FROM person_name_keys WHERE key = $1 AND home_path = $2 AND name_pinyin = $3 AND person_id = $4",
+            &[key.into(), old.home_path.unwrap_or("").to_string().into(), pinyin.clone().into(), id.into()],
+        )
+        .await?;
+    }
+    crate::batch::insert_rows(tx, "person_name_keys", NAME_KEY_COLS, &name_key_rows(id, new.name, new.home_path), "")
+        .await
+}
+
+/// Fills `person_name_keys` for the people already in a database (migration 9).
+pub(crate) async fn backfill_name_keys(tx: &mut crate::Tx) -> Result<()> {
+    let people: Vec<(Uuid, String, Option<String>)> =
+        crate::batch::fetch_all_tx(tx, "SELECT id, name, home_path FROM people", &[]).await?;
+    let rows: Vec<_> = people.iter().flat_map(|(id, name, home)| name_key_rows(*id, name, home.as_deref())).collect();
+    crate::batch::insert_rows(tx, "person_name_keys", NAME_KEY_COLS, &rows, "").await
+}
+
+/// Conditions over `person_name_keys k` for a name search in a scope, their values bound in
+/// `q`; `pn` is the person, joined when the name itself or a tag must be read. Returns the
+/// FROM … WHERE text; each person found is one row of it.
+fn name_key_query(q: &mut QueryParts, scope: &Scope, search: &NameSearch, tag: Option<PersonTag>) -> String {
+    let outer = std::mem::take(&mut q.conds);
+    scope.restrict(q, "k.home_path", Some(&|q: &mut QueryParts, me| format!("k.person_id = {}", q.bind(me))));
+    let mut join = tag.is_some();
+    match search {
+        NameSearch::Key(k) => q.cond_bind("k.key = {}", k.clone()),
+        NameSearch::KeyThenName { key, text } => {
+            q.cond_bind("k.key = {}", key.clone());
+            q.cond_bind("lower(pn.name) LIKE {} ESCAPE '\\'", like_pattern(text, false));
+            join = true;
+        }
+        NameSearch::Prefix { from, to } => {
+            let (a, b) = (q.bind(from.clone()), q.bind(to.clone()));
+            // Initials that share the prefix with the pinyin: the person is found by the pinyin.
+            let n = q.bind(from.len() as i64);
+            q.cond(format!("k.key >= {a} AND k.key < {b} AND k.pinyin_overlap < {n}"));
+        }
+        NameSearch::Nothing => q.cond("1 = 0".into()),
+    }
+    if let Some(t) = tag {
+        q.cond_bind("(',' || pn.tags || ',') LIKE {}", format!("%,{},%", t.as_str()));
+    }
+    let from = format!(
+        "FROM person_name_keys k{}{}",
+        if join { " JOIN people pn ON pn.id = k.person_id" } else { "" },
+        q.where_clause()
+    );
+    q.conds = outer;
+    from
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PeopleQuery {
     /// Name fragment, pinyin or initials prefix, or a whole ID number.
     pub q: Option<String>,
     pub tag: Option<PersonTag>,
     pub sort: Option<String>,
-}
-
-/// The half-open range of strings that start with `prefix` (ASCII): `prefix` up to the same
-/// text with its last character raised by one.
-fn prefix_range(prefix: &str) -> (String, String) {
-    let mut hi = prefix.to_string();
-    match hi.pop() {
-        Some(c) => hi.push(char::from_u32(c as u32 + 1).unwrap_or('\u{7f}')),
-        None => hi.push('\u{7f}'),
-    }
-    (prefix.to_string(), hi)
 }
 
 fn people_order(sort: Option<&str>) -> Result<&'static str, FieldError> {
@@ -152,37 +260,33 @@ impl Store {
     fn people_filter(&self, scope: &Scope, f: &PeopleQuery) -> Result<(QueryParts, &'static str)> {
         let order = people_order(f.sort.as_deref())?;
         let mut q = QueryParts::default();
-        scope.restrict(&mut q, "p.home_path", Some(&|q: &mut QueryParts, me| format!("p.id = {}", q.bind(me))));
-        if let Some(t) = f.tag {
-            let p = q.bind(format!("%,{},%", t.as_str()));
-            q.cond(format!("(',' || p.tags || ',') LIKE {p}"));
-        }
-        if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            if let Ok(id) = ResidentId::parse(text) {
-                let p = q.bind(self.crypto.hash(id.as_str()));
-                q.cond(format!("p.id_number_hash = {p}"));
-            } else if text.is_ascii() {
-                // Pinyin or initials prefix, as index ranges: `[prefix, prefix⁺)`.
-                let compact: String = text.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-                if compact.is_empty() {
-                    q.cond("1 = 0".into()); // punctuation alone matches no name
-                }
-                let (lo, hi) = prefix_range(&compact);
-                let (a, b) = (q.bind(lo.clone()), q.bind(hi.clone()));
-                let (c, d) = (q.bind(lo), q.bind(hi));
-                q.cond(format!(
-                    "((p.name_py >= {a} AND p.name_py < {b}) OR (p.name_initials >= {c} AND p.name_initials < {d}))"
-                ));
-            } else {
-                let a = q.bind(like_pattern(text, false));
-                q.cond(format!("p.name LIKE {a} ESCAPE '\\'"));
+        let text = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        match text.map(|t| (t, ResidentId::parse(t))) {
+            Some((_, Ok(id))) => {
+                scope.restrict(&mut q, "p.home_path", Some(&|q: &mut QueryParts, me| format!("p.id = {}", q.bind(me))));
+                q.cond_bind("p.id_number_hash = {}", self.crypto.hash(id.as_str()));
             }
+            Some((text, Err(_))) => {
+                // By the name's keys, the scope read there too: a scope condition on the
+                // person would lead the planner to walk every home of the scope instead.
+                let from = name_key_query(&mut q, scope, &NameSearch::parse(text), None);
+                q.cond(format!("p.id IN (SELECT k.person_id {from})"));
+            }
+            None => {
+                scope.restrict(&mut q, "p.home_path", Some(&|q: &mut QueryParts, me| format!("p.id = {}", q.bind(me))));
+            }
+        }
+        if let Some(t) = f.tag {
+            q.cond_bind("(',' || p.tags || ',') LIKE {}", format!("%,{},%", t.as_str()));
         }
         Ok((q, order))
     }
 
     /// Residents in the scope (and the principal's own record), searched and sorted.
     pub async fn list_people(&self, scope: &Scope, f: &PeopleQuery, page: Page) -> Result<Paged<Person>> {
+        if let Some(found) = self.people_by_name_keys(scope, f, page).await? {
+            return Ok(found);
+        }
         let (mut q, order) = self.people_filter(scope, f)?;
         let w = q.where_clause();
         let total = fetch_i64(&self.db, &format!("SELECT count(*) FROM people p{w}"), &q.vals).await?;
@@ -206,6 +310,50 @@ impl Store {
         let rows: Vec<Person> = fetch_all(&self.db, &sql, &q.vals).await?;
         let items = rows.into_iter().map(|p| self.open_person(p)).collect::<Result<_>>()?;
         Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+
+    /// A name search in name order, answered from `person_name_keys` alone: the count and the
+    /// page's ids in the index, then only the page's people read. `None` when the search is
+    /// not by name (no text, an ID number) or is sorted otherwise.
+    async fn people_by_name_keys(&self, scope: &Scope, f: &PeopleQuery, page: Page) -> Result<Option<Paged<Person>>> {
+        let desc = match people_order(f.sort.as_deref())? {
+            "p.name_pinyin, p.id" => "",
+            "p.name_pinyin DESC, p.id" => " DESC",
+            _ => return Ok(None),
+        };
+        let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+        if ResidentId::parse(text).is_ok() {
+            return Ok(None);
+        }
+        let mut q = QueryParts::default();
+        let from = name_key_query(&mut q, scope, &NameSearch::parse(text), f.tag);
+        let total = fetch_i64(&self.db, &format!("SELECT count(*) {from}"), &q.vals).await?;
+        let lim = q.bind(page.limit());
+        let off = q.bind(page.offset());
+        let ids: Vec<(Uuid, String)> = fetch_all(
+            &self.db,
+            &format!(
+                "SELECT k.person_id, k.name_pinyin {from} ORDER BY k.name_pinyin{desc}, k.person_id LIMIT {lim} OFFSET {off}"
+            ),
+            &q.vals,
+        )
+        .await?;
+        let mut rows: Vec<Person> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            let mut pq = QueryParts::default();
+            let list: Vec<String> = ids.iter().map(|(id, _)| pq.bind(*id)).collect();
+            fetch_all(
+                &self.db,
+                &format!("SELECT {PERSON_COLS} FROM people p WHERE p.id IN ({})", list.join(", ")),
+                &pq.vals,
+            )
+            .await?
+        };
+        // In the order the keys gave.
+        rows.sort_by_key(|p| ids.iter().position(|(id, _)| *id == p.id));
+        let items = rows.into_iter().map(|p| self.open_person(p)).collect::<Result<_>>()?;
+        Ok(Some(Paged { items, page: page.page, page_size: page.page_size, total }))
     }
 
     /// Every resident a search finds in the scope, for an export.

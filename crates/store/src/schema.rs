@@ -17,15 +17,16 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_monthly_rollups.sql"),
     include_str!("../migrations/0007_reporter_privacy.sql"),
     include_str!("../migrations/0008_merged_both_ways.sql"),
+    include_str!("../migrations/0009_person_name_keys.sql"),
 ];
 
 /// The schema version this binary writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub fn render(sql: &str, backend: Backend) -> String {
-    let (uuid, ts, date, bytewise, serial) = match backend {
-        Backend::Sqlite => ("BLOB", "TEXT", "TEXT", "TEXT", "INTEGER"),
-        Backend::Postgres => ("UUID", "TIMESTAMPTZ", "DATE", "TEXT COLLATE \"C\"", "BIGSERIAL"),
+    let (uuid, ts, date, bytewise, serial, without_rowid) = match backend {
+        Backend::Sqlite => ("BLOB", "TEXT", "TEXT", "TEXT", "INTEGER", "WITHOUT ROWID"),
+        Backend::Postgres => ("UUID", "TIMESTAMPTZ", "DATE", "TEXT COLLATE \"C\"", "BIGSERIAL", ""),
     };
     // `{path}` and `{key}`: text compared byte by byte, so prefix ranges use the index.
     sql.replace("{uuid}", uuid)
@@ -35,6 +36,8 @@ pub fn render(sql: &str, backend: Backend) -> String {
         .replace("{key}", bytewise)
         // An auto-numbered key: INTEGER PRIMARY KEY is the rowid on SQLite.
         .replace("{serial}", serial)
+        // A table that is all primary key is stored as that key's b-tree on SQLite.
+        .replace("{without_rowid}", without_rowid)
 }
 
 impl Store {
@@ -98,6 +101,10 @@ impl Store {
             let ddl: String = ddl.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
             for stmt in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 crate::on_tx!(&mut tx, |c| sqlx::query(stmt).execute(c).await.map(|_| ()))?;
+            }
+            // Rows a migration derives in Rust rather than in SQL.
+            if version == 9 {
+                crate::people::backfill_name_keys(&mut tx).await?;
             }
             crate::on_tx!(&mut tx, |c| {
                 sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(version.to_string()).execute(c).await.map(|_| ())

@@ -258,3 +258,106 @@ async fn a_test_database_is_dropped_even_without_finish() {
         }
     }
 }
+
+/// The name search reads `person_name_keys`; whatever is asked, in whatever scope, it must
+/// answer what reading every resident would: the same total and the same page in name order.
+#[tokio::test]
+async fn name_search_by_keys_answers_what_a_full_scan_would() {
+    use jiayuan_domain::names::search_keys;
+    use jiayuan_domain::person::PersonTag;
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 3, &|_, _| {}).await.unwrap();
+        let all = s.people_for_export(&testing::everything(), &PeopleQuery::default()).await.unwrap();
+        let community = s.territory_by_code("370612001002").await.unwrap();
+        let scopes =
+            [("district", testing::everything()), ("community", testing::everything().narrow(&community).unwrap())];
+        // Queries from the residents themselves: characters, pairs, whole names, pinyin and
+        // initials prefixes, in upper case and with spaces; and a few that match nothing.
+        let mut queries: Vec<String> =
+            vec!["王".into(), "w".into(), "wang".into(), "zh".into(), "  ".into(), "-".into(), "王王王".into()];
+        for p in all.iter().step_by(41) {
+            let chars: Vec<char> = p.name.chars().collect();
+            let (py, ini) = search_keys(&p.name);
+            queries.push(chars[0].to_string());
+            queries.push(chars[chars.len() - 1].to_string());
+            queries.push(chars[chars.len().saturating_sub(2)..].iter().collect());
+            queries.push(p.name.clone());
+            queries.push(format!(" {} ", py[..3.min(py.len())].to_uppercase()));
+            queries.push(py.clone());
+            queries.push(ini.clone());
+            queries.push(ini[..1].to_string());
+        }
+        let page = Page::new(Some(1), Some(50)).unwrap();
+        for (scope_name, scope) in &scopes {
+            for q in &queries {
+                for tag in [None, Some(PersonTag::Elderly)] {
+                    let text: String = q.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+                    let compact: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                    let mut expected: Vec<_> = all
+                        .iter()
+                        .filter(|p| scope.covers_path(p.home_path.as_deref().unwrap_or("")))
+                        .filter(|p| tag.is_none_or(|t| p.tags.split(',').any(|x| x == t.as_str())))
+                        .filter(|p| {
+                            if text.is_empty() {
+                                true
+                            } else if text.is_ascii() {
+                                let (py, ini) = search_keys(&p.name);
+                                !compact.is_empty() && (py.starts_with(&compact) || ini.starts_with(&compact))
+                            } else {
+                                p.name.to_lowercase().contains(&text)
+                            }
+                        })
+                        .collect();
+                    expected.sort_by(|a, b| (&a.name_pinyin, a.id).cmp(&(&b.name_pinyin, b.id)));
+                    let f = PeopleQuery { q: Some(q.clone()), tag, ..Default::default() };
+                    let got = s.list_people(scope, &f, page).await.unwrap();
+                    let want: Vec<_> = expected.iter().take(50).map(|p| p.id).collect();
+                    let ids: Vec<_> = got.items.iter().map(|p| p.id).collect();
+                    assert_eq!(
+                        got.total as usize,
+                        expected.len(),
+                        "total of {q:?} {tag:?} in the {scope_name} on {}",
+                        t.name
+                    );
+                    assert_eq!(ids, want, "page of {q:?} {tag:?} in the {scope_name} on {}", t.name);
+                    // The export and the other sorts read the same keys.
+                    let exported = s.people_for_export(scope, &f).await.unwrap();
+                    assert_eq!(exported.len(), expected.len(), "export of {q:?} in the {scope_name} on {}", t.name);
+                }
+            }
+        }
+        // Backwards, and a later page.
+        let f = PeopleQuery { q: Some("w".into()), sort: Some("-name".into()), ..Default::default() };
+        let second = s.list_people(&testing::everything(), &f, Page::new(Some(2), Some(5)).unwrap()).await.unwrap();
+        let mut w: Vec<_> = all.iter().filter(|p| search_keys(&p.name).0.starts_with('w')).collect();
+        w.sort_by(|a, b| (&b.name_pinyin, a.id).cmp(&(&a.name_pinyin, b.id)));
+        let want: Vec<_> = w.iter().skip(5).take(5).map(|p| p.id).collect();
+        assert_eq!(second.items.iter().map(|p| p.id).collect::<Vec<_>>(), want, "second page backwards on {}", t.name);
+        t.finish().await;
+    }
+}
+
+/// A database written before the name keys existed gets them when it is migrated.
+#[tokio::test]
+async fn migrating_an_older_database_fills_the_name_keys() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 2, &|_, _| {}).await.unwrap();
+        let count = || async {
+            jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query_scalar::<_, i64>("SELECT count(*) FROM person_name_keys")
+                .fetch_one(p)
+                .await)
+            .unwrap()
+        };
+        let written = count().await;
+        assert!(written > 0, "{}", t.name);
+        // Back to schema 8: the table gone, as it was.
+        for stmt in ["DROP TABLE person_name_keys", "UPDATE schema_meta SET value = '8' WHERE key = 'schema_version'"] {
+            jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(stmt).execute(p).await.map(|_| ())).unwrap();
+        }
+        assert_eq!(s.migrate().await.unwrap(), (jiayuan_store::schema::SCHEMA_VERSION - 8) as usize);
+        assert_eq!(count().await, written, "the same keys as the demo wrote on {}", t.name);
+        t.finish().await;
+    }
+}

@@ -189,6 +189,31 @@ async fn a_household_moved_to_another_community_takes_its_members_along() {
         .await)
         .unwrap();
         assert_eq!(moved as usize, members.len(), "members' community follows the household on {}", t.name);
+        // And their names are found in the new community, no longer in the old one.
+        let old_community = s.territory_by_code("370612001001").await.unwrap();
+        let in_scope = |c: &jiayuan_store::model::Territory, name: &str| {
+            let scope = testing::everything().narrow(c).unwrap();
+            let q = jiayuan_store::people::PeopleQuery { q: Some(name.to_string()), ..Default::default() };
+            async move {
+                let page = jiayuan_store::model::Page::new(Some(1), Some(100)).unwrap();
+                s.list_people(&scope, &q, page)
+                    .await
+                    .unwrap()
+                    .items
+                    .into_iter()
+                    .map(|p| p.id_number)
+                    .collect::<Vec<_>>()
+            }
+        };
+        for m in &members {
+            assert!(
+                in_scope(&community, &m[0]).await.contains(&m[1]),
+                "{} found in the new community on {}",
+                m[0],
+                t.name
+            );
+            assert!(!in_scope(&old_community, &m[0]).await.contains(&m[1]), "{} gone from the old on {}", m[0], t.name);
+        }
         // The community is part of the key: a member row pointing at a household of another community is refused.
         let wrong = jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(
             "UPDATE household_members SET community_id = (SELECT id FROM territories WHERE code = '370612001003') \
@@ -243,6 +268,38 @@ async fn cells_that_look_like_formulas_are_quoted_on_export_and_read_back_unchan
         for n in names {
             assert!(rows.iter().any(|r| r.iter().any(|c| c == n)), "{n} kept verbatim on {}", t.name);
         }
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_resident_renamed_by_import_is_found_by_the_new_name_only() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 5, &|_, _| {}).await.unwrap();
+        let f = tmp("people.csv");
+        s.export_ledger(LedgerKind::People, &f, &Subtree::all()).await.unwrap();
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let old_name = lines[1].split(',').next().unwrap().trim_start_matches('\u{feff}').to_string();
+        let id_number = lines[1].split(',').nth(1).unwrap().to_string();
+        lines[1] = lines[1].replacen(&old_name, "欧阳测试", 1);
+        std::fs::write(&f, lines.join("\n")).unwrap();
+        let r = s.import_ledger(LedgerKind::People, &f, &|_, _| {}).await.unwrap();
+        assert_eq!(r.updated, 1, "{}", t.name);
+        let id_number = &id_number;
+        let find = |q: &str| {
+            let q = jiayuan_store::people::PeopleQuery { q: Some(q.to_string()), ..Default::default() };
+            async move {
+                let page = jiayuan_store::model::Page::new(Some(1), Some(100)).unwrap();
+                let found = s.list_people(&testing::everything(), &q, page).await.unwrap();
+                found.items.into_iter().any(|p| p.id_number == *id_number)
+            }
+        };
+        for q in ["欧阳测试", "欧阳", "测", "ouyangce", "oyc"] {
+            assert!(find(q).await, "found by {q} on {}", t.name);
+        }
+        assert!(!find(&old_name).await, "not by the old name {old_name} on {}", t.name);
         t.finish().await;
     }
 }

@@ -282,8 +282,8 @@ impl Store {
                 tags: String::new(),
                 home_path: None,
                 at: epoch,
-            }
-            .values(&self.crypto),
+            },
+            &self.crypto,
         );
         let filed = epoch.date_naive() - Duration::days(g.rng.gen_range(30..700));
         rows.grids.push(vec![
@@ -355,8 +355,8 @@ impl Store {
                         tags: String::new(),
                         home_path: None,
                         at: epoch,
-                    }
-                    .values(&self.crypto),
+                    },
+                    &self.crypto,
                 );
                 cadre = Some(id);
             }
@@ -497,8 +497,8 @@ impl Store {
                     tags: tags.join(","),
                     home_path: Some(dwelling.path.clone()),
                     at: epoch,
-                }
-                .values(&self.crypto),
+                },
+                &self.crypto,
             );
             rows.members.push(vec![hh.into(), p.id.into(), cid.into(), (*rel).into()]);
             summary.people += 1;

@@ -1,7 +1,7 @@
 //! The rows a demo accumulates before they are written in batches.
 
 use crate::batch::{insert_rows, Value};
-use crate::people::{HOUSEHOLD_INSERT_COLS, PEOPLE_INSERT_COLS};
+use crate::people::HOUSEHOLD_INSERT_COLS;
 use crate::territory::TERRITORY_INSERT_COLS;
 use crate::Result;
 use uuid::Uuid;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 #[derive(Default)]
 pub(super) struct Rows {
     pub(super) territories: Vec<Vec<Value>>,
-    pub(super) people: Vec<Vec<Value>>,
+    pub(super) people: crate::people::PeopleBatch,
     pub(super) households: Vec<Vec<Value>>,
     pub(super) members: Vec<Vec<Value>>,
     pub(super) owners: Vec<Vec<Value>>,
@@ -87,7 +87,7 @@ pub(super) fn cell(i: usize) -> (f64, f64) {
 
 pub(super) async fn flush(tx: &mut crate::Tx, r: &mut Rows) -> Result<()> {
     insert_rows(tx, "territories", TERRITORY_INSERT_COLS, &std::mem::take(&mut r.territories), "").await?;
-    insert_rows(tx, "people", PEOPLE_INSERT_COLS, &std::mem::take(&mut r.people), "").await?;
+    std::mem::take(&mut r.people).write(tx).await?;
     insert_rows(tx, "households", HOUSEHOLD_INSERT_COLS, &std::mem::take(&mut r.households), "").await?;
     insert_rows(tx, "household_members", MEMBER_COLS, &std::mem::take(&mut r.members), "").await?;
     insert_rows(tx, "owners", OWNER_COLS, &std::mem::take(&mut r.owners), "").await?;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::batch::{insert_rows, Value};
-use crate::people::{PersonRow, HOUSEHOLD_INSERT_COLS, PEOPLE_INSERT_COLS};
+use crate::people::{NamedHome, PersonRow, HOUSEHOLD_INSERT_COLS};
 use crate::territory::{NewTerritory, TerritoryDraft, TERRITORY_INSERT_COLS};
 use crate::{model::Territory, new_id};
 use chrono::Utc;
@@ -390,7 +390,7 @@ impl Store {
         let now = Utc::now();
         let mut report = ImportReport { rows: sheet.rows.len(), ..Default::default() };
         let mut tx = self.begin().await?;
-        let mut new_people = Vec::new();
+        let mut new_people = crate::people::PeopleBatch::default();
         let mut new_members = Vec::new();
         let mut new_owners: Vec<Vec<Value>> = Vec::new();
         for (i, r) in recs.iter().enumerate() {
@@ -413,8 +413,8 @@ impl Store {
                         tags: r.tags.clone(),
                         home_path: home.clone(),
                         at: now,
-                    }
-                    .values(&self.crypto),
+                    },
+                    &self.crypto,
                 );
                 if let Some(h) = &r.household {
                     new_members.push(vec![h.0.into(), r.id.into(), h.1.into(), h.3.clone().into()]);
@@ -430,7 +430,12 @@ impl Store {
             // A household column left empty keeps the existing membership.
             let new_home = if r.household.is_some() { home.clone() } else { ex.home_path.clone() };
             if ex.name != r.name || ex.phone != r.phone || ex.tags != r.tags || ex.home_path != new_home {
-                batch::exec(&mut tx, "UPDATE people SET name = $1, name_pinyin = $2, name_py = $3, name_initials = $4, phone = $5, tags = $6, home_path = $7, community_id = COALESCE($8, community_id), updated_at = $9 WHERE id = $10", &[r.name.clone().into(), names::pinyin_key(&r.name).into(), py.into(), ini.into(), r.phone.as_deref().map(|p| self.crypto.encrypt(p)).into(), r.tags.clone().into(), new_home.into(), community.into(), now.into(), r.id.into()]).await?;
+                batch::exec(&mut tx, "UPDATE people SET name = $1, name_pinyin = $2, name_py = $3, name_initials = $4, phone = $5, tags = $6, home_path = $7, community_id = COALESCE($8, community_id), updated_at = $9 WHERE id = $10", &[r.name.clone().into(), names::pinyin_key(&r.name).into(), py.into(), ini.into(), r.phone.as_deref().map(|p| self.crypto.encrypt(p)).into(), r.tags.clone().into(), new_home.clone().into(), community.into(), now.into(), r.id.into()]).await?;
+                if ex.name != r.name || ex.home_path != new_home {
+                    let old = NamedHome { name: &ex.name, home_path: ex.home_path.as_deref() };
+                    let new = NamedHome { name: &r.name, home_path: new_home.as_deref() };
+                    crate::people::rewrite_name_keys(&mut tx, r.id, old, new).await?;
+                }
                 changed = true;
             }
             if let Some(h) = &r.household {
@@ -467,11 +472,13 @@ impl Store {
         // New people are written in slices so the bar keeps moving on a large ledger.
         let first_half = recs.len() as u64 / 2;
         let mut written = 0u64;
-        for slice in new_people.chunks(10_000) {
-            insert_rows(&mut tx, "people", PEOPLE_INSERT_COLS, slice, "").await?;
-            written += slice.len() as u64;
-            progress.writing(first_half + written * (recs.len() as u64 - first_half) / new_people.len().max(1) as u64);
-        }
+        let new_count = new_people.len().max(1) as u64;
+        new_people
+            .write_in_slices(&mut tx, 10_000, |n| {
+                written += n as u64;
+                progress.writing(first_half + written * (recs.len() as u64 - first_half) / new_count);
+            })
+            .await?;
         insert_rows(
             &mut tx,
             "household_members",
@@ -595,7 +602,18 @@ impl Store {
             let ex = &existing[&r.number];
             if ex.dwelling_id != r.dwelling.id || ex.tenure != r.tenure.as_str() {
                 batch::exec(&mut tx, "UPDATE households SET dwelling_id = $1, community_id = $2, tenure = $3, path = $4, updated_at = $5 WHERE id = $6", &[r.dwelling.id.into(), community.into(), r.tenure.as_str().into(), r.dwelling.path.clone().into(), now.into(), r.id.into()]).await?;
+                let moved: Vec<(Uuid, String, Option<String>)> = batch::fetch_all_tx(&mut tx, "SELECT p.id, p.name, p.home_path FROM people p JOIN household_members m ON m.person_id = p.id WHERE m.household_id = $1", &[r.id.into()]).await?;
                 batch::exec(&mut tx, "UPDATE people SET home_path = $1, community_id = $2 WHERE id IN (SELECT person_id FROM household_members WHERE household_id = $3)", &[r.dwelling.path.clone().into(), community.into(), r.id.into()]).await?;
+                for (pid, name, home) in &moved {
+                    let old = NamedHome { name, home_path: home.as_deref() };
+                    crate::people::rewrite_name_keys(
+                        &mut tx,
+                        *pid,
+                        old,
+                        NamedHome { name, home_path: Some(&r.dwelling.path) },
+                    )
+                    .await?;
+                }
                 report.updated += 1;
             } else {
                 report.unchanged += 1;
