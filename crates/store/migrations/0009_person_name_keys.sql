@@ -11,5 +11,6 @@ CREATE TABLE person_name_keys (
     name_pinyin TEXT NOT NULL,
     person_id {uuid} NOT NULL,
     pinyin_overlap INTEGER NOT NULL,
-    PRIMARY KEY (key, home_path, name_pinyin, person_id)
+    -- The overlap is in the key only so that a prefix search filters on it in the index.
+    PRIMARY KEY (key, home_path, name_pinyin, person_id, pinyin_overlap)
 ) {without_rowid};
