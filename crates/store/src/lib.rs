@@ -54,11 +54,11 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t, _) => {
+            $crate::Tx::Sqlite(t, ..) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::Tx::Postgres(t) => {
+            $crate::Tx::Postgres(t, ..) => {
                 let $c = &mut **t;
                 $body
             }
@@ -74,15 +74,15 @@ pub enum Db {
 
 pub enum Tx {
     /// A SQLite transaction holds the process's write lock until it ends (see [`Store::begin`]).
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, tokio::sync::OwnedMutexGuard<()>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, tokio::sync::OwnedMutexGuard<()>, stats::WriteMark),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>, stats::WriteMark),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            Tx::Sqlite(t, ..) => t.commit().await?,
+            Tx::Postgres(t, ..) => t.commit().await?,
         }
         Ok(())
     }
@@ -108,6 +108,8 @@ pub struct Store {
     pub(crate) intake: std::sync::Arc<appeals::intake::Intake>,
     /// Failed sign-ins under names with no account (see [`accounts::UnknownLogins`]).
     pub(crate) unknown_logins: std::sync::Arc<accounts::UnknownLogins>,
+    /// Figures of the territory pages, kept until the next write (see [`stats::CountCache`]).
+    pub(crate) counts: std::sync::Arc<stats::CountCache>,
     /// Where files that belong with the database (appeal photos) are kept by default.
     media_dir: std::path::PathBuf,
 }
@@ -149,6 +151,7 @@ impl Store {
             write_lock: Default::default(),
             intake: Default::default(),
             unknown_logins: Default::default(),
+            counts: Default::default(),
             media_dir: default_media_dir(url),
         })
     }
@@ -181,9 +184,9 @@ impl Store {
         Ok(match &self.db {
             Db::Sqlite(p) => {
                 let guard = self.write_lock.clone().lock_owned().await;
-                Tx::Sqlite(p.begin().await?, guard)
+                Tx::Sqlite(p.begin().await?, guard, self.counts.mark())
             }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?, self.counts.mark()),
         })
     }
 

@@ -5,6 +5,8 @@ use crate::batch::fetch_i64;
 use crate::territory::{within_sql, Subtree};
 use crate::{Result, Store};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -47,6 +49,58 @@ impl Stats {
     }
 }
 
+/// The figures of the territory pages, counted once and kept until this process next ends a
+/// write transaction (every write goes through [`Store::begin`], whose transaction marks its
+/// end), or for [`CountCache::TTL`] at most, for writes by another process (the CLI importing a
+/// ledger beside a running server). A count is kept under the write generation read before
+/// it started, so a write that ends while it runs makes it stale at once.
+#[derive(Debug, Default)]
+pub(crate) struct CountCache {
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    entries: std::sync::Mutex<HashMap<(&'static str, String), Kept>>,
+}
+
+/// Figures as counted: the write generation they were counted at, and when.
+type Kept = (u64, Instant, Stats);
+
+/// Held by a transaction; when it ends (committed or not) the kept counts are stale.
+#[derive(Debug)]
+pub struct WriteMark(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Drop for WriteMark {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl CountCache {
+    const TTL: Duration = Duration::from_secs(15);
+    /// More subtrees than a district has communities and compounds: past it, start again.
+    const MAX_ENTRIES: usize = 4096;
+
+    pub(crate) fn mark(&self) -> WriteMark {
+        WriteMark(self.writes.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn get(&self, what: &'static str, path: &str) -> Option<Stats> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (generation, at, stats) = entries.get(&(what, path.to_string()))?;
+        (*generation == self.generation() && at.elapsed() < Self::TTL).then(|| stats.clone())
+    }
+
+    fn put(&self, what: &'static str, path: &str, generation: u64, stats: &Stats) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert((what, path.to_string()), (generation, Instant::now(), stats.clone()));
+    }
+}
+
 impl Store {
     /// Residents living in a scope: one index range per subtree, for charts.
     pub async fn count_residents(&self, scope: &Scope) -> Result<i64> {
@@ -58,12 +112,18 @@ impl Store {
     }
 
     async fn count_residents_in(&self, within: &Subtree) -> Result<i64> {
-        fetch_i64(
+        if let Some(kept) = self.counts.get("residents", &within.path) {
+            return Ok(kept.residents);
+        }
+        let generation = self.counts.generation();
+        let residents = fetch_i64(
             &self.db,
             &format!("SELECT count(*) FROM people WHERE {}", within_sql("home_path", "$1", "$2")),
             &within.bounds(),
         )
-        .await
+        .await?;
+        self.counts.put("residents", &within.path, generation, &Stats { residents, ..Default::default() });
+        Ok(residents)
     }
 
     /// The figures of a scope, summed over its subtrees (which never overlap).
@@ -76,6 +136,16 @@ impl Store {
     }
 
     async fn stats_in(&self, within: &Subtree) -> Result<Stats> {
+        if let Some(kept) = self.counts.get("stats", &within.path) {
+            return Ok(kept);
+        }
+        let generation = self.counts.generation();
+        let stats = self.count_stats_in(within).await?;
+        self.counts.put("stats", &within.path, generation, &stats);
+        Ok(stats)
+    }
+
+    async fn count_stats_in(&self, within: &Subtree) -> Result<Stats> {
         let r = within.bounds();
         let count = |sql: String| {
             let r = r.clone();

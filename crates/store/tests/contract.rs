@@ -361,3 +361,47 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         t.finish().await;
     }
 }
+
+/// The figures are kept between pages, but never past a write of this process: a failed
+/// write, a committed one, and a count that a write overtook all leave no stale figure.
+#[tokio::test]
+async fn kept_figures_follow_every_write() {
+    for t in testing::all().await {
+        let s = &t.store;
+        let all = testing::everything();
+        let ctx = jiayuan_store::audit::AuditCtx::operator("test");
+        let district = NewTerritory {
+            kind: "district".into(),
+            code: "370612000000".into(),
+            name: "牟平区".into(),
+            ..Default::default()
+        };
+        s.create_territory(&all, &ctx, &district).await.unwrap();
+        let before = s.stats(&all).await.unwrap();
+        assert_eq!(s.stats(&all).await.unwrap(), before, "read twice, the same on {}", t.name);
+        // A refused write changes nothing, and the figures say so.
+        assert!(s.create_territory(&all, &ctx, &district).await.is_err());
+        assert_eq!(s.stats(&all).await.unwrap(), before);
+        let sub = |code: &str| NewTerritory {
+            parent_code: Some("370612000000".into()),
+            kind: "subdistrict".into(),
+            code: code.into(),
+            name: format!("街道{code}"),
+            ..Default::default()
+        };
+        s.create_territory(&all, &ctx, &sub("370612001000")).await.unwrap();
+        assert_eq!(s.stats(&all).await.unwrap().subdistricts, before.subdistricts + 1, "after a write on {}", t.name);
+        // Counting while another write commits: the next read counts again.
+        let second = sub("370612002000");
+        let (counted, created) = tokio::join!(s.stats(&all), s.create_territory(&all, &ctx, &second));
+        counted.unwrap();
+        created.unwrap();
+        assert_eq!(
+            s.stats(&all).await.unwrap().subdistricts,
+            before.subdistricts + 2,
+            "after a concurrent write on {}",
+            t.name
+        );
+        t.finish().await;
+    }
+}

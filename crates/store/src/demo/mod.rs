@@ -153,7 +153,7 @@ impl Store {
         let n_communities: usize = p.subdistricts.iter().map(|s| s.1).sum();
         let compounds_per = split(&mut g.rng, p.compounds, n_communities);
         let mut tx = self.begin().await?;
-        if let crate::Tx::Sqlite(t, _) = &mut tx {
+        if let crate::Tx::Sqlite(t, ..) = &mut tx {
             // A bulk load touches every page of several random-order indexes (ID numbers,
             // names): give this connection room to keep them in memory.
             sqlx::query("PRAGMA cache_size = -1000000").execute(&mut **t).await?;
@@ -365,7 +365,7 @@ impl Store {
             flush(&mut tx, &mut rows).await?;
             progress(ci as u64 + 1, n_communities as u64);
         }
-        if let crate::Tx::Sqlite(t, _) = &mut tx {
+        if let crate::Tx::Sqlite(t, ..) = &mut tx {
             sqlx::query("PRAGMA cache_size = -32000").execute(&mut **t).await?;
         }
         tx.commit().await?;
