@@ -123,11 +123,13 @@ test('people export: the link is masked; full numbers only through the form, wit
 test('an administrator creates an account; its first sign-in must change the password', async (page, base) => {
   await signedIn(page, base, 'c1');
   await page.goto(base + '/admin/users');
+  // The territory is picked, not typed: c1's own community is the top of their scope.
+  await page.locator('.picker a[href="/admin/users?at=370612001001"]').click();
+  await page.getByText(/已选：/).waitFor();
   await page.getByLabel('用户名').fill('grid.li');
   await page.getByLabel('姓名').fill('李网格');
   await page.getByLabel(/初始密码/).fill('chu-shi-mi-ma-2026');
   await page.getByLabel('角色').selectOption('community_worker');
-  await page.getByLabel('范围').fill('370612001001'); // c1's own community
   await page.getByRole('button', { name: '新建账号' }).click();
   await page.getByRole('heading', { name: /李网格/ }).waitFor();
   await page.getByRole('button', { name: '退出' }).click();

@@ -304,3 +304,56 @@ async fn the_style_sheet_has_its_hash_in_its_name_is_cached_long_and_sent_compre
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn grants_pick_their_territory_by_walking_down_or_searching_never_by_typed_code() {
+    for (t, state) in states().await {
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let community = "370612001001";
+        // The top of c1's scope is their community, offered as a link that chooses it.
+        let page = c1.send("GET", "/admin/users", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&format!("href=\"/admin/users?at={community}\"")), "{}", page.body);
+        assert!(page.body.contains("name=\"scope\" value=\"\""), "nothing chosen yet");
+        assert!(!page.body.contains("name=\"scope\" placeholder"), "no typed code");
+
+        // Choosing it lists what is below, and the form carries the choice.
+        let page = c1.send("GET", &format!("/admin/users?at={community}"), None).await;
+        assert!(page.body.contains(&format!("name=\"scope\" value=\"{community}\"")), "{}", page.body);
+        let (_, list) = c1.json(&format!("/api/v1/territories?parent={community}&page_size=1")).await;
+        let compound = list["items"][0].clone();
+        let (code, name) = (compound["code"].as_str().unwrap(), compound["name"].as_str().unwrap());
+        assert!(page.body.contains(&format!("href=\"/admin/users?at={code}\"")), "{}", page.body);
+
+        // A search by name finds it, and choosing it shows the way down.
+        let q: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        let found = c1.send("GET", &format!("/admin/users?pq={q}"), None).await;
+        assert!(found.body.contains(&format!("href=\"/admin/users?at={code}\"")), "{}", found.body);
+        let chosen = c1.send("GET", &format!("/admin/users?at={code}"), None).await;
+        assert!(chosen.body.contains(&format!("href=\"/admin/users?at={community}\"")), "the trail leads back up");
+        let none = c1.send("GET", "/admin/users?pq=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA", None).await;
+        assert!(none.body.contains("没有找到"), "{}", none.body);
+
+        // Outside the scope: said, and nothing chosen.
+        let outside = c1.send("GET", "/admin/users?at=370612001002", None).await;
+        assert_eq!(outside.status, StatusCode::OK);
+        assert!(outside.body.contains("不在您的管辖范围内"), "{}", outside.body);
+        assert!(outside.body.contains("name=\"scope\" value=\"\""));
+
+        // A grant with the picked place; a refused one keeps the pick beside the message.
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let page = admin.send("GET", &format!("/admin/users/w1?at={code}"), None).await;
+        assert!(page.body.contains(&format!("name=\"scope\" value=\"{code}\"")), "{}", page.body);
+        let form = format!("role=building_leader&scope={code}");
+        let r = admin.send("POST", "/admin/users/w1/grants", Some(("application/x-www-form-urlencoded", form))).await;
+        assert!(r.status.is_client_error(), "a building leader is granted a building: {}", r.status);
+        assert!(r.body.contains(&format!("name=\"scope\" value=\"{code}\"")), "the pick is kept");
+        let form = format!("role=property_staff&scope={code}");
+        let r = admin.send("POST", "/admin/users/w1/grants", Some(("application/x-www-form-urlencoded", form))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, w1) = admin.json("/api/v1/users/w1").await;
+        let grants = w1["grants"].as_array().unwrap();
+        assert!(grants.iter().any(|g| g["territory_code"] == code && g["role"] == "property_staff"), "{w1}");
+        t.finish().await;
+    }
+}

@@ -7,6 +7,7 @@ pub(crate) mod appeals;
 mod audit;
 mod dashboard;
 mod people;
+pub(crate) mod picker;
 mod report;
 mod territories;
 mod users;

@@ -3,10 +3,11 @@
 use crate::api::{managed, not_self, parse_role, set_disabled, user_view, NewUserBody, UserView};
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::pages::picker::{territory_picker, TerritoryPicker};
 use crate::pages::{render, OrPage, PageError, Ui};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -36,6 +37,14 @@ struct UsersPage {
     roles: Vec<RoleOption>,
     error: Option<String>,
     form: NewUserForm,
+    picker: TerritoryPicker,
+}
+
+/// The territory picker's parameters on the user pages.
+#[derive(Deserialize, Default)]
+pub struct PickParams {
+    at: Option<String>,
+    pq: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -55,8 +64,11 @@ async fn users_view(
     form: NewUserForm,
     error: Option<String>,
     status: StatusCode,
+    pq: Option<&str>,
 ) -> Result<Response, PageError> {
     auth.require(Permission::ManageUsers).page(&ui)?;
+    let at = Some(form.scope.as_str());
+    let picker = territory_picker(state, auth, &ui, Permission::ManageUsers, "/admin/users", at, pq).await?;
     let users: Vec<UserWithGrants> = state.store.list_users(&auth.principal).await.page(&ui)?;
     let page = UsersPage {
         title: ui.t("users.title").into(),
@@ -71,13 +83,20 @@ async fn users_view(
         roles: grantable(auth, ui.lang),
         error,
         form: NewUserForm { password: String::new(), ..form },
+        picker,
         ui: ui.clone(),
     };
     Ok((status, render(ui, page)?).into_response())
 }
 
-pub async fn users_page(auth: Auth, State(state): State<AppState>, ui: Ui) -> Result<Response, PageError> {
-    users_view(&state, &auth, ui, NewUserForm::default(), None, StatusCode::OK).await
+pub async fn users_page(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(p): Query<PickParams>,
+) -> Result<Response, PageError> {
+    let form = NewUserForm { scope: p.at.unwrap_or_default(), ..Default::default() };
+    users_view(&state, &auth, ui, form, None, StatusCode::OK, p.pq.as_deref()).await
 }
 
 fn message(e: &ApiError) -> String {
@@ -106,7 +125,7 @@ pub async fn create_user_form(
     .await;
     match made {
         Ok(u) => Ok(crate::redirect::to(&format!("/admin/users/{}", u.username))),
-        Err(e) => users_view(&state, &auth, ui, f, Some(message(&e)), e.status).await,
+        Err(e) => users_view(&state, &auth, ui, f, Some(message(&e)), e.status, None).await,
     }
 }
 
@@ -119,6 +138,7 @@ struct UserPage {
     roles: Vec<RoleOption>,
     error: Option<String>,
     is_self: bool,
+    picker: TerritoryPicker,
 }
 
 async fn user_view_page(
@@ -128,8 +148,13 @@ async fn user_view_page(
     username: &str,
     error: Option<String>,
     status: StatusCode,
+    pick: PickParams,
 ) -> Result<Response, PageError> {
     let u = managed(state, auth, username).await.page(&ui)?;
+    let action = format!("/admin/users/{}", u.username);
+    let picker =
+        territory_picker(state, auth, &ui, Permission::ManageUsers, &action, pick.at.as_deref(), pick.pq.as_deref())
+            .await?;
     let grants = state.store.grants_of(u.id).await.page(&ui)?;
     let mut user = user_view(&u, &grants);
     user.grants = crate::pages::localised(ui.lang, user.grants);
@@ -140,6 +165,7 @@ async fn user_view_page(
         roles: grantable(auth, ui.lang),
         error,
         is_self: auth.principal.user_id == Some(u.id),
+        picker,
         ui: ui.clone(),
     };
     Ok((status, render(ui, page)?).into_response())
@@ -150,13 +176,21 @@ pub async fn user_page(
     State(state): State<AppState>,
     ui: Ui,
     Path(username): Path<String>,
+    Query(p): Query<PickParams>,
 ) -> Result<Response, PageError> {
-    user_view_page(&state, &auth, ui, &username, None, StatusCode::OK).await
+    user_view_page(&state, &auth, ui, &username, None, StatusCode::OK, p).await
 }
 
 /// Runs a change on a managed user from a form, then shows the user page (with the error,
 /// if the change was refused).
-async fn user_action<F, Fut>(state: AppState, auth: Auth, ui: Ui, username: String, f: F) -> Result<Response, PageError>
+async fn user_action<F, Fut>(
+    state: AppState,
+    auth: Auth,
+    ui: Ui,
+    username: String,
+    pick: PickParams,
+    f: F,
+) -> Result<Response, PageError>
 where
     F: FnOnce(AppState, Auth, User) -> Fut,
     Fut: std::future::Future<Output = Result<(), ApiError>>,
@@ -164,7 +198,7 @@ where
     let u = managed(&state, &auth, &username).await.page(&ui)?;
     match f(state.clone(), auth.clone(), u).await {
         Ok(()) => Ok(crate::redirect::to(&format!("/admin/users/{username}"))),
-        Err(e) => user_view_page(&state, &auth, ui, &username, Some(message(&e)), e.status).await,
+        Err(e) => user_view_page(&state, &auth, ui, &username, Some(message(&e)), e.status, pick).await,
     }
 }
 
@@ -181,7 +215,8 @@ pub async fn grant_form(
     Path(username): Path<String>,
     Form(g): Form<GrantForm>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, ui, username, |state, auth, u| async move {
+    let pick = PickParams { at: Some(g.scope.clone()), pq: None };
+    user_action(state, auth, ui, username, pick, |state, auth, u| async move {
         state.store.grant_role(&auth.audit_ctx(), &auth.principal, &u, parse_role(&g.role)?, &g.scope).await?;
         state.sessions.forget_user(&u.username);
         Ok(())
@@ -195,7 +230,7 @@ pub async fn revoke_grant_form(
     ui: Ui,
     Path((username, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, ui, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, PickParams::default(), |state, auth, u| async move {
         let id = crate::api::parse_id(&id)?;
         not_self(&auth, &u, "撤销授权")?;
         state.store.revoke_grant(&auth.audit_ctx(), &auth.principal, &u, id).await?;
@@ -211,7 +246,7 @@ pub async fn disable_form(
     ui: Ui,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, ui, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, PickParams::default(), |state, auth, u| async move {
         set_disabled(&state, &auth, &u.username, true).await
     })
     .await
@@ -223,7 +258,7 @@ pub async fn enable_form(
     ui: Ui,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, ui, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, PickParams::default(), |state, auth, u| async move {
         set_disabled(&state, &auth, &u.username, false).await
     })
     .await
@@ -241,7 +276,7 @@ pub async fn reset_password_form(
     Path(username): Path<String>,
     Form(r): Form<ResetForm>,
 ) -> Result<Response, PageError> {
-    user_action(state, auth, ui, username, |state, auth, u| async move {
+    user_action(state, auth, ui, username, PickParams::default(), |state, auth, u| async move {
         not_self(&auth, &u, "重置密码，请在“我的账号”修改")?;
         state.store.set_password(&auth.audit_ctx(), &u, &r.password, true).await?;
         state.sessions.forget_user(&u.username);
