@@ -357,3 +357,32 @@ async fn grants_pick_their_territory_by_walking_down_or_searching_never_by_typed
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_appeal_list_filters_by_category_and_shows_the_filter_chosen() {
+    for (t, state) in states().await {
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = building_of(&bl1).await;
+        for (category, text) in [("neighbour.noise", "夜里楼上装修噪音"), ("property.repair", "单元门禁坏了")]
+        {
+            let body = json!({"category": category, "territory": building, "description": text});
+            let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+        let all = r1.send("GET", "/appeals?tab=reported", None).await;
+        assert!(all.body.contains("夜里楼上装修噪音") && all.body.contains("单元门禁坏了"), "{}", all.body);
+        assert!(all.body.contains("name=\"category\""), "a category filter");
+        // The parent category takes in the ones below it.
+        let noise = r1.send("GET", "/appeals?tab=reported&category=neighbour", None).await;
+        assert!(noise.body.contains("夜里楼上装修噪音") && !noise.body.contains("单元门禁坏了"), "{}", noise.body);
+        assert!(noise.body.contains("value=\"neighbour\" selected"), "the filter is shown as chosen");
+        let repair = r1.send("GET", "/appeals?tab=reported&category=property.repair", None).await;
+        assert!(!repair.body.contains("夜里楼上装修噪音") && repair.body.contains("单元门禁坏了"));
+        // An unknown category is left out, as on the dashboard.
+        let unknown = r1.send("GET", "/appeals?tab=reported&category=moon", None).await;
+        assert_eq!(unknown.status, StatusCode::OK);
+        assert!(unknown.body.contains("单元门禁坏了"));
+        t.finish().await;
+    }
+}

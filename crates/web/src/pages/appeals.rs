@@ -77,6 +77,23 @@ pub fn row_of(cfg: &AppealConfig, lang: Lang, now: chrono::DateTime<chrono::Utc>
     }
 }
 
+/// The categories a filter offers: the top two levels, the second indented (a filter on a
+/// category takes in the ones below it).
+pub fn category_options(
+    cfg: &jiayuan_store::appeals::config::AppealConfig,
+    lang: crate::i18n::Lang,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for c in &cfg.categories {
+        let depth = c.code.matches('.').count();
+        if depth <= 1 {
+            let indent = if depth == 1 { "　" } else { "" };
+            out.push((c.code.clone(), format!("{indent}{}", c.name(lang.code()))));
+        }
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "appeals.html")]
 struct QueuePage {
@@ -85,6 +102,9 @@ struct QueuePage {
     tabs: Vec<(&'static str, &'static str, bool)>,
     tab: String,
     q: String,
+    /// The category filter: the one chosen ('' for all) and the choices.
+    category: String,
+    categories: Vec<(String, String)>,
     rows: Vec<Row>,
     total: i64,
     pager: String,
@@ -95,6 +115,7 @@ struct QueuePage {
 pub struct QueueParams {
     pub tab: Option<String>,
     pub q: Option<String>,
+    pub category: Option<String>,
     pub page: Option<String>,
 }
 
@@ -112,7 +133,10 @@ pub async fn queue(
         .clone()
         .filter(|t| ["todo", "overdue", "help", "below", "all", "reported"].contains(&t.as_str()))
         .unwrap_or_else(|| if staff { "todo" } else { "reported" }.to_string());
-    let mut q = AppealQuery { q: p.q.clone(), ..Default::default() };
+    let cfg = state.store.appeal_config().await.page(&ui)?;
+    // An unknown category is left out, as on the dashboard.
+    let category = p.category.clone().filter(|c| cfg.category(c).is_some());
+    let mut q = AppealQuery { q: p.q.clone(), category: category.clone(), ..Default::default() };
     match tab.as_str() {
         "todo" if staff => {
             q.mine = true;
@@ -140,7 +164,6 @@ pub async fn queue(
     let page_no = p.page.as_deref().and_then(|s| s.parse().ok());
     let page = Page::new(page_no, Some(30)).page(&ui)?;
     let list = state.store.list_appeals(&who, None, &q, page).await.page(&ui)?;
-    let cfg = state.store.appeal_config().await.page(&ui)?;
     let now = state.clock.now();
     let rows = list.items.iter().map(|a| row_of(&cfg, ui.lang, now, a)).collect();
     let mut tabs = Vec::new();
@@ -159,6 +182,8 @@ pub async fn queue(
         tabs,
         tab,
         q: p.q.unwrap_or_default(),
+        category: category.unwrap_or_default(),
+        categories: category_options(&cfg, ui.lang),
         rows,
         total: list.total,
         pager: pager(&ui, list.page, list.page_size, list.total),

@@ -332,14 +332,7 @@ pub async fn dashboard(
     let heading_before = format!("{} · ", ui.t("dashboard.title"));
     let heading_after =
         format!(" · {} ({} – {})", preset_label(period), from.format("%Y-%m-%d"), to.format("%Y-%m-%d"));
-    let mut categories = Vec::new();
-    for c in &cfg.categories {
-        let depth = c.code.matches('.').count();
-        if depth <= 1 {
-            let indent = if depth == 1 { "　" } else { "" };
-            categories.push((c.code.clone(), format!("{indent}{}", c.name(lang.code()))));
-        }
-    }
+    let categories = super::appeals::category_options(&cfg, lang);
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = DashboardPage {
         title: ui.t("dashboard.title").into(),
