@@ -85,6 +85,7 @@ api_routes! {
     get "/appeals" => api::api_list;
     post "/appeals" => api::api_file;
     get "/appeals/measures" => api::api_measures;
+    get "/appeals/export" => api::api_export;
     get "/appeals/{id}" => api::api_get;
     post "/appeals/{id}/actions" => api::api_act;
     post "/appeals/{id}/reporter" => api::api_unseal_reporter;
@@ -135,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(pages::set_lang))
         .route("/appeals", get(pages::queue))
         .route("/appeals/dashboard", get(pages::dashboard))
+        .route("/appeals.csv", get(api::api_export))
         .route("/appeals/clock", post(pages::clock_form))
         .route("/appeals/{id}", get(pages::appeal_page))
         .route("/appeals/{id}/act", post(pages::act_form))

@@ -57,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         api::audit_csv,
         api::api_categories,
         api::api_list,
+        api::api_export,
         api::api_file,
         api::api_measures,
         api::api_get,

@@ -386,3 +386,48 @@ async fn the_appeal_list_filters_by_category_and_shows_the_filter_chosen() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_appeal_list_exports_what_it_holds_as_csv_audited_and_formula_safe() {
+    for (t, state) in states().await {
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = building_of(&bl1).await;
+        for (category, text) in [("neighbour.noise", "=HYPERLINK(\"x\")楼上噪音"), ("property.repair", "单元门禁坏了")]
+        {
+            let body = json!({"category": category, "territory": building, "description": text});
+            let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+        let page = r1.send("GET", "/appeals?tab=reported&category=property", None).await;
+        assert!(page.body.contains("href=\"/appeals.csv?reported=true&#38;category=property\""), "{}", page.body);
+
+        let csv = r1.send("GET", "/appeals.csv?reported=true&category=property", None).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(csv.body.starts_with('\u{feff}'), "a BOM for Excel");
+        assert!(csv.body.contains("单元门禁坏了") && !csv.body.contains("楼上噪音"), "{}", csv.body);
+        assert_eq!(csv.body.lines().count(), 2, "a header and one row: {}", csv.body);
+
+        let all = r1.send("GET", "/api/v1/appeals/export?reported=true", None).await;
+        assert!(all.body.contains("单元门禁坏了"), "{}", all.body);
+        let noise = all.body.lines().find(|l| l.contains("楼上噪音")).unwrap();
+        assert!(
+            noise.contains(",'=HYPERLINK") || noise.contains(",\"'=HYPERLINK"),
+            "no formula reaches a cell: {noise}"
+        );
+        assert!(!all.body.contains("138"), "no reporter's phone");
+
+        let (s, e) = r1.json("/api/v1/appeals/export?mine=perhaps").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        common::assert_error(&e, "mine");
+        let anon = App::anonymous(state.clone());
+        let (s, _) = anon.json("/api/v1/appeals/export").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, audit) = admin.json("/api/v1/audit?action=appeals.export").await;
+        assert_eq!(audit["total"], 2, "each export is audited: {audit}");
+        t.finish().await;
+    }
+}

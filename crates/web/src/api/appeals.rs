@@ -353,17 +353,119 @@ pub async fn api_list(
     let who = Viewer::of(&auth.principal);
     let lp = p.list_params();
     let page = lp.page()?;
-    let within = match (&lp.within, &who.view) {
-        (Some(w), Some(v)) if !w.trim().is_empty() => Some(lp.within(&state, v.clone()).await?),
-        (Some(w), None) if !w.trim().is_empty() => return Err(ApiError::forbidden(Permission::ViewAppeals)),
-        _ => None,
-    };
+    let within = within_of(&state, &who, &lp).await?;
     let rows = state.store.list_appeals(&who, within.as_ref(), &p.query()?, page).await?;
     let cfg = state.store.appeal_config().await?;
     Ok(Json(Paged::map(rows, |a| {
         let name = cfg.category(&a.category_code).map(|c| c.name_zh.clone()).unwrap_or_else(|| a.category_code.clone());
         appeal_view(&state, &who, &a, name)
     })))
+}
+
+/// The subtree a list is narrowed to (`within`), which only those who view appeals may ask.
+async fn within_of(
+    state: &AppState,
+    who: &Viewer,
+    lp: &ListParams,
+) -> Result<Option<jiayuan_store::access::Scope>, ApiError> {
+    Ok(match (&lp.within, &who.view) {
+        (Some(w), Some(v)) if !w.trim().is_empty() => Some(lp.within(state, v.clone()).await?),
+        (Some(w), None) if !w.trim().is_empty() => return Err(ApiError::forbidden(Permission::ViewAppeals)),
+        _ => None,
+    })
+}
+
+/// The most rows one export holds; a wider list is narrowed first (by `within`, category,
+/// status or text).
+pub const EXPORT_MAX: usize = 50_000;
+
+/// The appeals a list holds, as CSV (UTF-8 with BOM) in the list's order: number, title,
+/// category, status, level, urgency, channel, filed, deadline, overdue, rating. No reporter's
+/// name or phone. The same filters as the list (paging aside); at most [`EXPORT_MAX`] rows.
+/// The export is audited.
+#[utoipa::path(get, path = "/api/v1/appeals/export", tag = "appeals", params(crate::query_docs::AppealList), responses((status = 200, description = "CSV (UTF-8 with BOM)", content_type = "text/csv"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_export(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<AppealParams>,
+) -> Result<Response, ApiError> {
+    let who = Viewer::of(&auth.principal);
+    let lp = p.list_params();
+    let within = within_of(&state, &who, &lp).await?;
+    let q = p.query()?;
+    let cfg = state.store.appeal_config().await?;
+    let mut rows: Vec<AppealRow> = Vec::new();
+    let size = jiayuan_store::model::Page::MAX_SIZE;
+    for n in 1.. {
+        let page = jiayuan_store::model::Page { page: n, page_size: size };
+        let got = state.store.list_appeals(&who, within.as_ref(), &q, page).await?;
+        let full = got.items.len() == size as usize;
+        rows.extend(got.items);
+        if !full || rows.len() >= EXPORT_MAX {
+            break;
+        }
+    }
+    rows.truncate(EXPORT_MAX);
+    let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    let io = |e: csv::Error| ApiError::from(jiayuan_store::StoreError::Other(e.into()));
+    w.write_record([
+        "编号",
+        "标题",
+        "分类",
+        "状态",
+        "办理层级",
+        "紧急程度",
+        "渠道",
+        "登记时间",
+        "办理时限",
+        "超期",
+        "评价",
+    ])
+    .map_err(io)?;
+    for a in &rows {
+        let category =
+            cfg.category(&a.category_code).map(|c| c.name_zh.clone()).unwrap_or_else(|| a.category_code.clone());
+        let urgency =
+            Urgency::parse(&a.urgency).map(|u| u.label("zh").to_string()).unwrap_or_else(|| a.urgency.clone());
+        let channel =
+            Channel::parse(&a.channel).map(|c| c.label("zh").to_string()).unwrap_or_else(|| a.channel.clone());
+        let cells = [
+            a.number.to_string(),
+            a.title.clone(),
+            category,
+            a.status().label("zh").to_string(),
+            a.level().label("zh").to_string(),
+            urgency,
+            channel,
+            jiayuan_domain::time::display(a.created_at),
+            jiayuan_domain::time::display(a.current_due()),
+            if a.overdue { "是" } else { "否" }.to_string(),
+            a.rating.clone().unwrap_or_default(),
+        ];
+        w.write_record(cells.iter().map(|c| jiayuan_domain::spreadsheet::neutralise(c).into_owned())).map_err(io)?;
+    }
+    let bytes = w.into_inner().map_err(|e| io(e.into_error().into()))?;
+    // Filed under the viewer's area, or a resident's own home, so their area's auditors see it.
+    let scope_path = who
+        .view
+        .as_ref()
+        .and_then(|v| v.roots().first().map(|r| r.to_string()))
+        .or_else(|| auth.principal.grants.first().map(|g| g.path.clone()))
+        .unwrap_or_else(|| "/".into());
+    state
+        .store
+        .audit(
+            &auth.audit_ctx(),
+            jiayuan_store::audit::AuditEvent {
+                scope_path: &scope_path,
+                action: "appeals.export",
+                object: "appeals".into(),
+                summary: serde_json::json!({"rows": rows.len(), "status": p.status, "category": p.category, "q": p.q, "within": p.within}),
+                result: "ok",
+            },
+        )
+        .await?;
+    Ok(crate::api::csv_attachment(bytes, "appeals.csv"))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

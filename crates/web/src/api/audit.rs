@@ -77,6 +77,7 @@ const ACTION_LABELS: &[(&str, &str)] = &[
     ("people.export", "导出居民(脱敏)"),
     ("people.export_revealed", "导出居民(完整)"),
     ("audit.export", "导出审计日志"),
+    ("appeals.export", "导出诉求清单"),
     ("territory.create", "新增区域节点"),
     ("keys.rotate", "轮换密钥"),
     ("demo.users", "创建演示账号"),

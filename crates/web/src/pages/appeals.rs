@@ -109,6 +109,8 @@ struct QueuePage {
     total: i64,
     pager: String,
     can_dashboard: bool,
+    /// The CSV of what this list holds (the same filters).
+    export: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -164,6 +166,7 @@ pub async fn queue(
     let page_no = p.page.as_deref().and_then(|s| s.parse().ok());
     let page = Page::new(page_no, Some(30)).page(&ui)?;
     let list = state.store.list_appeals(&who, None, &q, page).await.page(&ui)?;
+    let export = export_link(&q);
     let now = state.clock.now();
     let rows = list.items.iter().map(|a| row_of(&cfg, ui.lang, now, a)).collect();
     let mut tabs = Vec::new();
@@ -188,9 +191,28 @@ pub async fn queue(
         total: list.total,
         pager: pager(&ui, list.page, list.page_size, list.total),
         can_dashboard: auth.principal.can(Permission::ViewAppeals),
+        export,
         ui: ui.clone(),
     };
     render(ui, page)
+}
+
+/// The export's address for a list's query: the API's parameters for the same filters.
+fn export_link(q: &AppealQuery) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (key, on) in
+        [("mine", q.mine), ("here", q.here), ("helping", q.helping), ("overdue", q.overdue), ("reported", q.reported)]
+    {
+        if on {
+            out.append_pair(key, "true");
+        }
+    }
+    for (key, v) in [("status", &q.status), ("category", &q.category), ("q", &q.q)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            out.append_pair(key, v);
+        }
+    }
+    format!("/appeals.csv?{}", out.finish())
 }
 
 /// One action's form on the appeal page.
