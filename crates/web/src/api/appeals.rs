@@ -391,6 +391,8 @@ pub async fn api_export(
 ) -> Result<Response, ApiError> {
     let who = Viewer::of(&auth.principal);
     let lp = p.list_params();
+    // The list's paging is checked like the list's, though an export holds every page.
+    lp.page()?;
     let within = within_of(&state, &who, &lp).await?;
     let q = p.query()?;
     let cfg = state.store.appeal_config().await?;
