@@ -164,6 +164,12 @@ pub struct AppealList {
     reported: Option<String>,
     /// A category code and everything under it
     category: Option<String>,
+    /// One urgency
+    #[param(value_type = Option<String>, pattern = "^(normal|urgent|emergency)?$")]
+    urgency: Option<String>,
+    /// The channel it came through
+    #[param(value_type = Option<String>, pattern = "^(walk_in|phone|grid_patrol|hotline_12345|web|open311)?$")]
+    channel: Option<String>,
     within: Option<String>,
     q: Option<String>,
     /// 1-based page number (default 1)

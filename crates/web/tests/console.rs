@@ -431,3 +431,58 @@ async fn an_appeal_list_exports_what_it_holds_as_csv_audited_and_formula_safe() 
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_appeal_list_filters_by_status_urgency_and_channel_and_the_api_names_a_bad_one() {
+    for (t, state) in states().await {
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = building_of(&bl1).await;
+        for (urgency, text) in [("normal", "楼道灯不亮了"), ("urgent", "水管爆裂漏水")] {
+            let body =
+                json!({"category": "property.repair", "territory": building, "description": text, "urgency": urgency});
+            let (s, b) = r1.call("POST", "/api/v1/appeals", Some(&body.to_string())).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+        let walk_in = json!({"category": "property.repair", "territory": building, "description": "来访反映电梯异响",
+            "channel": "walk_in", "reporter_name": "王大爷"});
+        let (s, b) = c1.call("POST", "/api/v1/appeals", Some(&walk_in.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+
+        let all = c1.send("GET", "/appeals?tab=all", None).await;
+        for name in ["status", "urgency", "channel"] {
+            assert!(all.body.contains(&format!("name=\"{name}\"")), "a {name} filter on 全部");
+        }
+        let todo = c1.send("GET", "/appeals?tab=todo", None).await;
+        assert!(!todo.body.contains("name=\"status\""), "the to-do tab fixes the status");
+
+        let urgent = c1.send("GET", "/appeals?tab=all&urgency=urgent", None).await;
+        assert!(urgent.body.contains("水管爆裂漏水") && !urgent.body.contains("楼道灯不亮了"), "{}", urgent.body);
+        assert!(urgent.body.contains("value=\"urgent\" selected"), "shown as chosen");
+        assert!(urgent.body.contains("/appeals.csv?urgency=urgent"), "the export takes the filter");
+        let walked = c1.send("GET", "/appeals?tab=all&channel=walk_in", None).await;
+        assert!(walked.body.contains("来访反映电梯异响") && !walked.body.contains("水管爆裂漏水"));
+        let new = c1.send("GET", "/appeals?tab=all&status=new", None).await;
+        assert!(new.body.contains("来访反映电梯异响") && new.body.contains("楼道灯不亮了"));
+        let closed = c1.send("GET", "/appeals?tab=all&status=closed", None).await;
+        assert!(!closed.body.contains("楼道灯不亮了"), "nothing here is finished");
+        // Nonsense in the address is left out on the page ...
+        let odd = c1.send("GET", "/appeals?tab=all&urgency=soon&channel=pigeon&status=lost", None).await;
+        assert_eq!(odd.status, StatusCode::OK);
+        assert!(odd.body.contains("楼道灯不亮了") && odd.body.contains("来访反映电梯异响"));
+        // ... and named in the API.
+        let (s, e) = c1.json("/api/v1/appeals?urgency=soon").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(e["error"]["field"], "urgency", "{e}");
+        let (s, e) = c1.json("/api/v1/appeals?channel=pigeon").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(e["error"]["field"], "channel", "{e}");
+        let (s, page) = c1.json("/api/v1/appeals?channel=walk_in").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(page["total"], 1, "{page}");
+        let csv = c1.send("GET", "/api/v1/appeals/export?urgency=urgent", None).await;
+        assert!(csv.body.contains("水管爆裂漏水") && !csv.body.contains("楼道灯不亮了"), "{}", csv.body);
+        t.finish().await;
+    }
+}

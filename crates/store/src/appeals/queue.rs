@@ -32,6 +32,10 @@ pub struct AppealQuery {
     pub due_before: Option<DateTime<Utc>>,
     pub overdue: bool,
     pub category: Option<String>,
+    /// One urgency (`normal`, `urgent`, `emergency`).
+    pub urgency: Option<String>,
+    /// One channel it came through (`walk_in`, `phone`, …).
+    pub channel: Option<String>,
     /// Only appeals the viewer filed.
     pub reported: bool,
     /// Appeal number, or text in the title.
@@ -181,6 +185,12 @@ impl Store {
         if let Some(c) = f.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let (eq, like) = (q.bind(c.to_string()), q.bind(format!("{}.%", crate::territory::escape_like(c))));
             q.cond(format!("(a.category_code = {eq} OR a.category_code LIKE {like} ESCAPE '\\')"));
+        }
+        if let Some(u) = f.urgency.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q.cond_bind("a.urgency = {}", Urgency::parse_field(u, "urgency")?.as_str());
+        }
+        if let Some(c) = f.channel.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q.cond_bind("a.channel = {}", Channel::parse_field(c, "channel")?.as_str());
         }
         if !f.categories.is_empty() {
             let ph: Vec<String> = f.categories.iter().map(|c| q.bind(c.clone())).collect();

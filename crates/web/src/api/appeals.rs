@@ -303,6 +303,10 @@ pub struct AppealParams {
     /// `true`: only what I filed
     pub reported: Option<String>,
     pub category: Option<String>,
+    /// `normal`, `urgent` or `emergency`
+    pub urgency: Option<String>,
+    /// How it came in: `walk_in`, `phone`, `grid_patrol`, `hotline_12345`, `web`, `open311`
+    pub channel: Option<String>,
     pub within: Option<String>,
     pub q: Option<String>,
     pub page: Option<String>,
@@ -328,6 +332,8 @@ impl AppealParams {
             overdue: flag(&self.overdue, "overdue")?,
             reported: flag(&self.reported, "reported")?,
             category: self.category.clone(),
+            urgency: self.urgency.clone(),
+            channel: self.channel.clone(),
             q: self.q.clone(),
             ..Default::default()
         })

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::Form;
 use jiayuan_domain::access::Permission;
-use jiayuan_domain::appeal::{Action, Rating, Status};
+use jiayuan_domain::appeal::{Action, Channel, Rating, Status, Urgency};
 use jiayuan_domain::TerritoryKind;
 use jiayuan_store::appeals::config::AppealConfig;
 use jiayuan_store::appeals::lifecycle::open_actions;
@@ -105,6 +105,9 @@ struct QueuePage {
     /// The category filter: the one chosen ('' for all) and the choices.
     category: String,
     categories: Vec<(String, String)>,
+    /// The other column filters: (name, label, chosen, choices); status only where the tab
+    /// does not fix it.
+    filters: Vec<Filter>,
     rows: Vec<Row>,
     total: i64,
     pager: String,
@@ -118,7 +121,39 @@ pub struct QueueParams {
     pub tab: Option<String>,
     pub q: Option<String>,
     pub category: Option<String>,
+    pub status: Option<String>,
+    pub urgency: Option<String>,
+    pub channel: Option<String>,
     pub page: Option<String>,
+}
+
+/// A select of the list's filter row: the query name, its label, the value chosen ('' for
+/// all) and the choices (value, label).
+pub struct Filter {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub chosen: String,
+    pub choices: Vec<(&'static str, &'static str)>,
+}
+
+/// The filters beside the category: status (on the tabs that do not fix it), urgency and
+/// channel, each kept only when it is one of its choices (as an unknown category is).
+fn list_filters(ui: &Ui, p: &QueueParams, with_status: bool) -> Vec<Filter> {
+    let lang = ui.lang.code();
+    let keep = |v: &Option<String>, choices: &[(&'static str, &'static str)]| {
+        v.as_deref().map(str::trim).filter(|v| choices.iter().any(|(k, _)| k == v)).unwrap_or_default().to_string()
+    };
+    let mut out = Vec::new();
+    if with_status {
+        let mut choices = vec![("open", ui.t("appeals.status_open")), ("closed", ui.t("appeals.status_closed"))];
+        choices.extend(Status::ALL.iter().map(|s| (s.as_str(), s.label(lang))));
+        out.push(Filter { name: "status", label: ui.t("appeals.status"), chosen: keep(&p.status, &choices), choices });
+    }
+    let choices: Vec<_> = Urgency::ALL.iter().map(|u| (u.as_str(), u.label(lang))).collect();
+    out.push(Filter { name: "urgency", label: ui.t("report.urgency"), chosen: keep(&p.urgency, &choices), choices });
+    let choices: Vec<_> = Channel::ALL.iter().map(|c| (c.as_str(), c.label(lang))).collect();
+    out.push(Filter { name: "channel", label: ui.t("appeals.channel"), chosen: keep(&p.channel, &choices), choices });
+    out
 }
 
 /// My queue: for staff, what my level handles, overdue first; for residents, what I filed.
@@ -163,6 +198,15 @@ pub async fn queue(
         "all" if who.view.is_some() => {}
         _ => q.reported = true,
     }
+    let with_status = q.status.is_none();
+    let filters = list_filters(&ui, &p, with_status);
+    let chosen =
+        |name: &str| filters.iter().find(|f| f.name == name).map(|f| f.chosen.clone()).filter(|v| !v.is_empty());
+    if with_status {
+        q.status = chosen("status");
+    }
+    q.urgency = chosen("urgency");
+    q.channel = chosen("channel");
     let page_no = p.page.as_deref().and_then(|s| s.parse().ok());
     let page = Page::new(page_no, Some(30)).page(&ui)?;
     let list = state.store.list_appeals(&who, None, &q, page).await.page(&ui)?;
@@ -187,6 +231,7 @@ pub async fn queue(
         q: p.q.unwrap_or_default(),
         category: category.unwrap_or_default(),
         categories: category_options(&cfg, ui.lang),
+        filters,
         rows,
         total: list.total,
         pager: pager(&ui, list.page, list.page_size, list.total),
@@ -207,7 +252,13 @@ fn export_link(q: &AppealQuery) -> String {
             out.append_pair(key, "true");
         }
     }
-    for (key, v) in [("status", &q.status), ("category", &q.category), ("q", &q.q)] {
+    for (key, v) in [
+        ("status", &q.status),
+        ("category", &q.category),
+        ("urgency", &q.urgency),
+        ("channel", &q.channel),
+        ("q", &q.q),
+    ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             out.append_pair(key, v);
         }
