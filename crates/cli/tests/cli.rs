@@ -143,6 +143,24 @@ fn an_unknown_database_scheme_is_an_error() {
     assert!(text(&o).contains("sqlite://"), "{}", text(&o));
 }
 
+#[test]
+fn a_tile_source_without_its_placeholders_stops_serve_before_it_listens() {
+    let d = dir();
+    let db = format!("sqlite://{}", d.join("tiles.db").display());
+    for (template, says) in
+        [("https://tiles.example.cn/{z}/{x}.png", "{TileMatrix}"), ("tiles/{z}/{x}/{y}", "https://")]
+    {
+        let o = jiayuan(&db, &["serve", "--addr", "127.0.0.1:0", "--map-tiles", template]);
+        assert!(!o.status.success());
+        let out = text(&o);
+        assert!(out.contains("--map-tiles") && out.contains(says), "{out}");
+        assert!(!out.contains("serving on"), "{out}");
+    }
+    let o = jiayuan(&db, &["serve", "--map-tiles-gcj02"]);
+    assert!(!o.status.success(), "GCJ-02 without a source is a mistake");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 fn jiayuan_stdin(db: &str, args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
     use std::io::Write;
     let mut c = Command::new(env!("CARGO_BIN_EXE_jiayuan"));

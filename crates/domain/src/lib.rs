@@ -17,6 +17,7 @@ pub mod resident_id;
 pub mod spreadsheet;
 pub mod territory;
 pub mod text;
+pub mod tiles;
 pub mod time;
 
 pub use area::Area;

@@ -7,12 +7,14 @@ use crate::batch::fetch_all;
 use crate::territory::{within_sql, Subtree};
 use crate::{Result, Store};
 
-/// A place a resident can pick: code and name.
+/// A place a resident can pick: code and name, and its outline (GeoJSON) where it has one,
+/// so that it can be picked on the map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     pub code: String,
     pub name: String,
     pub path: String,
+    pub geometry: Option<String>,
 }
 
 /// One compound and its buildings, in code order.
@@ -31,16 +33,16 @@ impl Store {
             &[],
         )
         .await?;
-        Ok(rows.into_iter().map(|(code, name, path)| Place { code, name, path }).collect())
+        Ok(rows.into_iter().map(|(code, name, path)| Place { code, name, path, geometry: None }).collect())
     }
 
     /// The compounds of a community with their buildings, in one query.
     pub async fn report_buildings(&self, community_path: &str) -> Result<Vec<CompoundPlaces>> {
         let s = Subtree::of(community_path);
-        let rows: Vec<(String, String, String, String)> = fetch_all(
+        let rows: Vec<(String, String, String, String, Option<String>)> = fetch_all(
             &self.db,
             &format!(
-                "SELECT kind, code, name, path FROM territories
+                "SELECT kind, code, name, path, geometry FROM territories
                  WHERE {} AND kind IN ('compound', 'building') ORDER BY path LIMIT 5000",
                 within_sql("path", "$1", "$2")
             ),
@@ -48,8 +50,8 @@ impl Store {
         )
         .await?;
         let mut out: Vec<CompoundPlaces> = Vec::new();
-        for (kind, code, name, path) in rows {
-            let place = Place { code, name, path };
+        for (kind, code, name, path, geometry) in rows {
+            let place = Place { code, name, path, geometry };
             match kind.as_str() {
                 "compound" => out.push(CompoundPlaces { compound: place, buildings: Vec::new() }),
                 _ => {

@@ -156,21 +156,34 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::page_not_found)
         .layer(axum::middleware::from_fn(input::refuse_hidden_text))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::map_response_with_state(content_security_policy(&state), security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(input::json_errors))
         .with_state(state)
 }
 
-/// Headers every response carries: no inline script, no framing, no sniffing.
-async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
+/// The pages' content security policy: everything from this site only, but for the
+/// operator's map tiles when there are some.
+fn content_security_policy(state: &AppState) -> HeaderValue {
+    let tiles = state.map_tiles.as_ref().map(|t| format!(" {}", t.origin())).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data:{tiles}; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+    );
+    // The origin was checked to be a plain scheme and host when the source was read.
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
         HeaderValue::from_static(
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        ),
-    );
+        )
+    })
+}
+
+/// Headers every response carries: no inline script, no framing, no sniffing.
+async fn security_headers(
+    axum::extract::State(csp): axum::extract::State<HeaderValue>,
+    mut res: axum::response::Response,
+) -> axum::response::Response {
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

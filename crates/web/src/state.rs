@@ -27,6 +27,9 @@ pub struct AppState {
     pub trusted_proxies: Arc<proxy::TrustedProxies>,
     /// Unkeyed Open311 listings per client address (60 a minute by default).
     pub open311_public: Arc<throttle::RateLimit>,
+    /// The operator's raster tiles under the maps (`--map-tiles`); none by default, and then
+    /// the pages fetch nothing from elsewhere.
+    pub map_tiles: Option<Arc<jiayuan_domain::tiles::TileSource>>,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ impl AppState {
             media_dir,
             trusted_proxies: Arc::default(),
             open311_public: Arc::new(throttle::RateLimit::new(60, std::time::Duration::from_secs(60))),
+            map_tiles: None,
         }
     }
 }

@@ -486,3 +486,36 @@ async fn the_appeal_list_filters_by_status_urgency_and_channel_and_the_api_names
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_operators_tile_source_lies_under_the_maps_and_only_then_may_pages_load_images_from_it() {
+    for (t, state) in states().await {
+        let plain = App::signed_in(state.clone(), "c1").await;
+        let building = building_of(&App::signed_in(state.clone(), "bl1").await).await;
+        let (_, node) = plain.json(&format!("/api/v1/territories/{}", &building[..12])).await;
+        let grids = format!("/territories/{}?tab=grids", node["territory"]["id"].as_str().unwrap());
+        let before = plain.send("GET", &grids, None).await;
+        assert!(!before.body.contains("<image"), "no source, no tiles");
+        let csp = before.headers["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+
+        let source = jiayuan_domain::tiles::TileSource::parse(
+            "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=vec&TILEMATRIXSET=w&TILEMATRIX={TileMatrix}&TILEROW={TileRow}&TILECOL={TileCol}&tk=KEY",
+            false,
+            "© 天地图",
+        )
+        .unwrap();
+        let tiled = jiayuan_web::AppState { map_tiles: Some(std::sync::Arc::new(source)), ..state.clone() };
+        let c1 = App::signed_in(tiled, "c1").await;
+        let page = c1.send("GET", &grids, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let svg = page.body.split("<svg class=\"map\"").nth(1).expect("a map").split("</svg>").next().unwrap();
+        assert!(svg.contains("<image href=\"https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&amp;"), "{svg}");
+        assert!(svg.contains("&amp;tk=KEY\""), "the operator's key is in the template");
+        assert!(svg.contains(">© 天地图</text>"), "the source is named on the map");
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("img-src 'self' data: https://t0.tianditu.gov.cn;"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "nothing else widens: {csp}");
+        t.finish().await;
+    }
+}

@@ -30,11 +30,28 @@ pub struct ServeArgs {
     /// believed; repeatable. Without it those headers are ignored.
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     trusted_proxies: Vec<String>,
+    /// Raster tiles laid under the maps: an XYZ template with {z}, {x}, {y}, or a WMTS
+    /// (GoogleMapsCompatible) one with {TileMatrix}, {TileRow}, {TileCol}, key included,
+    /// e.g. 天地图's vec_w layer. Default: none, and the pages fetch nothing from elsewhere.
+    #[arg(long, env = "JIAYUAN_MAP_TILES", value_name = "URL_TEMPLATE")]
+    map_tiles: Option<String>,
+    /// The tile source draws in GCJ-02 (高德, 腾讯): shapes are moved onto it
+    #[arg(long, requires = "map_tiles")]
+    map_tiles_gcj02: bool,
+    /// The source's attribution, shown in the map's corner (e.g. "© 天地图")
+    #[arg(long, requires = "map_tiles", default_value = "")]
+    map_tiles_attribution: String,
 }
 
 pub async fn run(target: &Target, args: ServeArgs) -> Result<()> {
     let trusted_proxies = jiayuan_web::proxy::TrustedProxies::parse(&args.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))?;
+    let map_tiles = args
+        .map_tiles
+        .as_deref()
+        .map(|t| jiayuan_domain::tiles::TileSource::parse(t, args.map_tiles_gcj02, &args.map_tiles_attribution))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--map-tiles: {e}"))?;
     let store = target.open().await?;
     store.migrate().await?;
     if args.demo && store.is_empty().await? {
@@ -51,6 +68,9 @@ pub async fn run(target: &Target, args: ServeArgs) -> Result<()> {
         let names: Vec<&str> = jiayuan_store::demo::DEMO_USERS.iter().map(|u| u.username).collect();
         println!("演示账号 demo logins ({}), password {}", names.join(", "), jiayuan_domain::access::DEMO_PASSWORD);
     }
+    if let Some(t) = &map_tiles {
+        println!("地图底图 map tiles from {}", t.origin());
+    }
     let clock = if args.test_clock {
         println!("测试时钟 test clock: POST /api/v1/clock sets \"now\" for appeals");
         jiayuan_web::clock::AppClock::settable()
@@ -63,6 +83,7 @@ pub async fn run(target: &Target, args: ServeArgs) -> Result<()> {
         clock,
         media_dir,
         trusted_proxies: std::sync::Arc::new(trusted_proxies),
+        map_tiles: map_tiles.map(std::sync::Arc::new),
         ..jiayuan_web::AppState::new(store)
     };
     // The jobs start with the server (the clock catches up at once on what fell due while

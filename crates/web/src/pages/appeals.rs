@@ -409,7 +409,7 @@ async fn pin_map(state: &AppState, a: &AppealRow, label: &str) -> String {
         })
         .into_iter()
         .collect();
-    crate::map::draw(&shapes, &pins, label, crate::map::View::default())
+    crate::map::draw(&shapes, &pins, label, crate::map::View::default(), state.map_tiles.as_deref())
 }
 
 pub async fn appeal_page(

@@ -389,7 +389,13 @@ pub async fn territory(
             let grids = s.grids_in(&node).await.page(&ui)?;
             let view = map::View::from_query(p.zoom.as_deref(), p.x.as_deref(), p.y.as_deref());
             let (shapes, pins) = map_of(&state, &auth, &node, kind, &within, &grids).await.page(&ui)?;
-            tpl.map_svg = map::draw(&shapes, &pins, &format!("{} · {}", node.name, t(lang, "map")), view);
+            tpl.map_svg = map::draw(
+                &shapes,
+                &pins,
+                &format!("{} · {}", node.name, t(lang, "map")),
+                view,
+                state.map_tiles.as_deref(),
+            );
             if !tpl.map_svg.is_empty() {
                 let here = format!("/territories/{}?tab=grids&", node.id);
                 tpl.map_nav = [
