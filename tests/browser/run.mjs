@@ -298,9 +298,26 @@ test('appeals: anyone can report without an account and follow it by code', asyn
   // Nothing is preselected: the place and the kind start at 请选择.
   assert.equal(await page.getByLabel('楼栋或小区').inputValue(), '');
   assert.equal(await page.getByLabel('问题类别').inputValue(), '');
-  await page.getByLabel('楼栋或小区').selectOption({ index: 1 });
-  await page.getByLabel('问题类别').selectOption('environment.rubbish');
+  // The place is picked on the map, after typing: the page stays, and so does the text.
   await page.getByLabel('问题描述').fill('垃圾桶满了两天没人清运');
+  const before = page.url();
+  await page.evaluate(() => {
+    const compound = document.querySelector('.pickmap svg a');
+    compound.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+  });
+  assert.equal(await page.locator('.pickmap svg').getAttribute('viewBox') === '0.0 0.0 600.0 400.0', false, 'a compound zooms in');
+  assert.notEqual(await page.locator('#place option:checked').getAttribute('data-compound'), null, 'the compound is chosen');
+  // A building of it, as the list names it.
+  const building = await page.evaluate(() => [...document.querySelectorAll('.pickmap svg a')]
+    .map(a => a.getAttribute('href'))
+    .find(h => { const o = document.querySelector(`#place option[value="${decodeURIComponent(/place=([^&#]*)/.exec(h)[1])}"]`); return o && !o.hasAttribute('data-compound'); }));
+  await page.locator(`.pickmap a[href="${building}"]`).click();
+  assert.equal(page.url(), before, 'no reload');
+  assert.equal(await page.getByLabel('楼栋或小区').inputValue(), decodeURIComponent(/place=([^&#]*)/.exec(building)[1]));
+  assert.equal(await page.locator(`.pickmap a[href="${building}"]`).getAttribute('class'), 'chosen');
+  assert.equal(await page.getByLabel('问题描述').inputValue(), '垃圾桶满了两天没人清运');
+  await page.screenshot({ path: join(here, 'shots', 'report-map.png'), fullPage: true }).catch(() => {});
+  await page.getByLabel('问题类别').selectOption('environment.rubbish');
   await page.getByLabel('具体位置(如单元、楼层)').fill('3号楼东侧');
   await page.getByLabel('称呼').fill('李先生');
   await page.getByLabel('手机号(仅工作人员可见)').fill('1381234');
@@ -339,7 +356,7 @@ const MAIN_PAGES = [
   ['queue', '/appeals'],
   ['queue-all', '/appeals?tab=all'],
   ['dashboard', '/appeals/dashboard'],
-  ['report', '/report'],
+  ['report', '/report?community=370612001001'],
   ['track', '/report/track'],
   ['users', '/admin/users'],
   ['roles', '/admin/roles'],

@@ -221,7 +221,7 @@ pub fn focus(shapes: &[Shape], pick: impl Fn(&Shape) -> bool, tiles: Option<&Til
     }
     // The largest step at which the shapes, with a little room, still fit.
     let zoom =
-        ZOOMS.iter().copied().filter(|z| (x1 - x0) * 1.15 <= W / z && (y1 - y0) * 1.15 <= H / z).fold(1.0, f64::max);
+        ZOOMS.iter().copied().filter(|z| (x1 - x0) * 1.05 <= W / z && (y1 - y0) * 1.05 <= H / z).fold(1.0, f64::max);
     let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
     Some(View::from_query(Some(&zoom.to_string()), Some(&cx.to_string()), Some(&cy.to_string())))
 }
@@ -243,9 +243,12 @@ pub fn draw(shapes: &[Shape], pins: &[Pin], label: &str, view: View, tiles: Opti
         return String::new();
     }
     let frame = Frame::fit(&parsed, tiles);
+    // A picture, unless it holds links: then a group, so that the links stay reachable.
+    let links = !pins.is_empty() || shapes.iter().any(|s| s.href.is_some());
     let mut out = format!(
-        "<svg class=\"map\" translate=\"no\" viewBox=\"{}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"map\" translate=\"no\" viewBox=\"{}\" role=\"{}\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
         view.view_box(),
+        if links { "group" } else { "img" },
         esc(label)
     );
     if let Some(source) = tiles {

@@ -510,3 +510,64 @@ async fn staff_file_for_a_caller_on_the_report_page() {
         t.finish().await;
     }
 }
+
+/// Issue 10: the place is picked on the community's map: every compound and building a link
+/// that chooses it (the script does the same without leaving the page), the place chosen
+/// highlighted with its compound filling the view, kept when the form comes back with a
+/// mistake; a place of another community, or nonsense, chooses nothing.
+#[tokio::test]
+async fn the_report_page_picks_the_place_on_the_map() {
+    for (t, state) in states().await {
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = bl1_building(&bl1).await;
+        let community = &building[..12];
+        let mut anon = App::anonymous(state.clone());
+        let page = anon.send("GET", &format!("/report?community={community}"), None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let svg = page.body.split("<div class=\"pickmap\"").nth(1).expect("a map").split("</svg>").next().unwrap();
+        let pick = format!("href=\"/report?community={community}&amp;place={building}#place\"");
+        assert!(svg.contains(&pick), "the building is a link that chooses it: {svg}");
+        assert!(!svg.contains("#f9ab00"), "nothing chosen yet");
+        assert!(page.body.contains("viewBox=\"0.0 0.0 600.0 400.0\""), "the whole community");
+        assert!(page.body.contains("name=\"territory\" id=\"place\""));
+        let script = page.body.split("<script src=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        assert!(script.starts_with("/static/pick.") && script.ends_with(".js"), "{script}");
+        let js = anon.send("GET", &script, None).await;
+        assert_eq!(js.status, StatusCode::OK);
+        assert!(js.headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
+        assert!(js.body.contains("data-compound"), "{}", js.body);
+
+        // Without the script the link reloads the page with the place chosen and zoomed to.
+        let chosen = anon.send("GET", &format!("/report?community={community}&place={building}"), None).await;
+        assert!(chosen.body.contains(&format!("<option value=\"{building}\" selected>")), "{}", chosen.body);
+        assert!(chosen.body.contains("#f9ab00"), "highlighted on the map");
+        assert!(!chosen.body.contains("viewBox=\"0.0 0.0 600.0 400.0\""), "its compound fills the view");
+        assert!(chosen.body.contains("<div class=\"pickmap zoomed\""), "with a way back to the whole community");
+        let compound = &building[..15];
+        let whole_compound = anon.send("GET", &format!("/report?community={community}&place={compound}"), None).await;
+        assert!(whole_compound.body.contains(&format!("value=\"{compound}\" data-compound selected")));
+
+        // Another community's place, or nonsense, chooses nothing.
+        for odd in ["370612001002001001", "%3Cb%3E", ""] {
+            let p = anon.send("GET", &format!("/report?community={community}&place={odd}"), None).await;
+            assert_eq!(p.status, StatusCode::OK);
+            assert!(!p.body.contains("#f9ab00"), "{odd}");
+        }
+
+        // A mistake in the form keeps the place, on the map too.
+        anon.cookie = Some(page.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string());
+        let csrf = page.body.split("/report?csrf=").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let (ct, body) = multipart(&[
+            ("community", community),
+            ("territory", &building),
+            ("category", "neighbour.noise"),
+            ("description", "楼下烧烤油烟大"),
+            ("phone", "12"),
+        ]);
+        let r = anon.send_bytes("POST", &format!("/report?csrf={csrf}"), &ct, body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.body.contains(&format!("<option value=\"{building}\" selected>")));
+        assert!(r.body.contains("#f9ab00") && r.body.contains("楼下烧烤油烟大"));
+        t.finish().await;
+    }
+}

@@ -215,57 +215,83 @@ pub async fn set_lang(Path(code): Path<String>, Query(p): Query<LangParams>) -> 
     ([(header::SET_COOKIE, cookie)], crate::redirect::to(&back)).into_response()
 }
 
-/// The style sheet, its content hash and its gzip form, made once.
-struct StyleSheet {
+/// A file the pages link: its plain name, the name with its content hash, its type, and
+/// its gzip form, made once.
+struct Asset {
+    plain: &'static str,
     href: String,
+    content_type: &'static str,
+    body: &'static str,
     gz: Vec<u8>,
 }
 
-const CSS: &str = include_str!("../../static/app.css");
+/// The style sheet, and the one script of our own: choosing the place on the report map
+/// without leaving the page.
+const ASSETS: [(&str, &str, &str); 2] = [
+    ("app.css", "text/css; charset=utf-8", include_str!("../../static/app.css")),
+    ("pick.js", "text/javascript; charset=utf-8", include_str!("../../static/pick.js")),
+];
 
-fn style_sheet() -> &'static StyleSheet {
-    static SHEET: std::sync::OnceLock<StyleSheet> = std::sync::OnceLock::new();
-    SHEET.get_or_init(|| {
+fn assets() -> &'static [Asset] {
+    static MADE: std::sync::OnceLock<Vec<Asset>> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
         use sha2::Digest;
         use std::io::Write;
-        let hash = sha2::Sha256::digest(CSS.as_bytes());
-        let hex: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        let gz = enc.write_all(CSS.as_bytes()).and_then(|_| enc.finish()).unwrap_or_default();
-        StyleSheet { href: format!("/static/app.{hex}.css"), gz }
+        ASSETS
+            .iter()
+            .map(|(plain, content_type, body)| {
+                let hash = sha2::Sha256::digest(body.as_bytes());
+                let hex: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+                let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                let gz = enc.write_all(body.as_bytes()).and_then(|_| enc.finish()).unwrap_or_default();
+                let (stem, ext) = plain.split_once('.').unwrap_or((plain, ""));
+                Asset { plain, href: format!("/static/{stem}.{hex}.{ext}"), content_type, body, gz }
+            })
+            .collect()
     })
+}
+
+fn asset_href(plain: &str) -> &'static str {
+    assets().iter().find(|a| a.plain == plain).map(|a| a.href.as_str()).unwrap_or("/static/missing")
 }
 
 /// Where the pages link the style sheet: a name with its content hash, so that it can be
 /// cached for a year and a new release is fetched at once.
 pub fn css_href() -> &'static str {
-    &style_sheet().href
+    asset_href("app.css")
 }
 
-/// `/static/{file}`: the style sheet under its hashed name (cached for a year) or its plain
-/// name (an hour), gzip-compressed for clients that accept it.
+/// Where the report page links its script, named like the style sheet.
+pub fn pick_js_href() -> &'static str {
+    asset_href("pick.js")
+}
+
+/// `/static/{file}`: a file under its hashed name (cached for a year) or its plain name (an
+/// hour), gzip-compressed for clients that accept it.
 pub async fn static_file(Path(file): Path<String>, headers: axum::http::HeaderMap) -> Response {
-    let sheet = style_sheet();
-    let hashed = format!("/static/{file}") == sheet.href;
-    if !hashed && file != "app.css" {
+    let path = format!("/static/{file}");
+    let Some((asset, hashed)) = assets().iter().find_map(|a| {
+        if a.href == path {
+            Some((a, true))
+        } else {
+            (a.plain == file).then_some((a, false))
+        }
+    }) else {
         return ApiError::not_found().into_response();
-    }
+    };
     let cache = if hashed { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
-    let gzip = !sheet.gz.is_empty()
+    let gzip = !asset.gz.is_empty()
         && headers
             .get_all(header::ACCEPT_ENCODING)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
-    let base = [
-        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-        (header::CACHE_CONTROL, cache),
-        (header::VARY, "Accept-Encoding"),
-    ];
+    let base =
+        [(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, cache), (header::VARY, "Accept-Encoding")];
     if gzip {
-        (base, [(header::CONTENT_ENCODING, "gzip")], sheet.gz.clone()).into_response()
+        (base, [(header::CONTENT_ENCODING, "gzip")], asset.gz.clone()).into_response()
     } else {
-        (base, CSS).into_response()
+        (base, asset.body).into_response()
     }
 }
 

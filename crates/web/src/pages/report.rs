@@ -16,6 +16,7 @@ use jiayuan_domain::appeal::{Action, Channel, Rating, Urgency};
 use jiayuan_store::accounts::new_token;
 use jiayuan_store::appeals::lifecycle::open_actions;
 use jiayuan_store::appeals::{path_prefixes, NewAppeal, Viewer};
+use jiayuan_store::report::CompoundPlaces;
 use serde::Deserialize;
 
 /// A compound and its choosable places: (code, name, preselected).
@@ -44,6 +45,12 @@ struct ReportPage {
     filed: Option<(String, Option<String>, &'static str)>,
     /// The QR code of the tracking link, to follow the filing on a phone.
     filed_qr: String,
+    /// The community's compounds and buildings with their shapes, for the map.
+    places: Vec<CompoundPlaces>,
+    /// The map to pick the place on, and whether it shows one compound (with a way back to
+    /// the whole community).
+    map_svg: String,
+    map_zoomed: bool,
 }
 
 /// The report form's values as typed.
@@ -107,20 +114,22 @@ fn in_words(message: &str, lang: crate::i18n::Lang) -> String {
 
 /// The channels staff file through for someone else (来访, 来电, 12345 转办, 网格巡查), for a
 /// signed-in user who handles appeals; none for anyone else.
-fn staff_channels(auth: Option<&Auth>) -> Vec<(&'static str, &'static str)> {
+fn staff_channels(auth: Option<&Auth>, lang: crate::i18n::Lang) -> Vec<(&'static str, &'static str)> {
     let staff = auth.is_some_and(|a| a.principal.can(jiayuan_domain::access::Permission::HandleAppeals));
     if !staff {
         return vec![];
     }
     [Channel::WalkIn, Channel::Phone, Channel::Hotline, Channel::GridPatrol]
         .iter()
-        .map(|c| (c.as_str(), c.label_zh()))
+        .map(|c| (c.as_str(), c.label(lang.code())))
         .collect()
 }
 
 #[derive(Deserialize, Default)]
 pub struct ReportParams {
     pub community: Option<String>,
+    /// A compound or building chosen on the map (the link each shape is, without the script).
+    pub place: Option<String>,
 }
 
 fn pre_csrf(headers: &HeaderMap, auth: Option<&Auth>) -> (String, Option<String>) {
@@ -132,12 +141,16 @@ fn pre_csrf(headers: &HeaderMap, auth: Option<&Auth>) -> (String, Option<String>
     (t, Some(cookie))
 }
 
+/// The communities to choose from, the one chosen, its places for the form's select and
+/// for the map.
+type ReportData = (Vec<(String, String, bool)>, String, Vec<BuildingGroup>, Vec<CompoundPlaces>);
+
 async fn report_page_data(
     state: &AppState,
     ui: &Ui,
     auth: Option<&Auth>,
     community: Option<String>,
-) -> Result<(Vec<(String, String, bool)>, String, Vec<BuildingGroup>), PageError> {
+) -> Result<ReportData, PageError> {
     let comms = state.store.report_communities().await.page(ui)?;
     // A signed-in resident starts at their own building.
     let home = auth
@@ -151,30 +164,35 @@ async fn report_page_data(
     let communities =
         comms.iter().map(|c| (c.code.clone(), c.name.clone(), chosen.is_some_and(|x| x.code == c.code))).collect();
     let mut buildings = Vec::new();
+    let mut places = Vec::new();
     if let Some(c) = chosen {
-        for group in state.store.report_buildings(&c.path).await.page(ui)? {
-            let mut options =
-                vec![(group.compound.code.clone(), format!("{}（整个小区）", group.compound.name), false)];
-            options.extend(group.buildings.into_iter().map(|b| {
+        places = state.store.report_buildings(&c.path).await.page(ui)?;
+        for group in &places {
+            let mut options = vec![(
+                group.compound.code.clone(),
+                format!("{}{}", group.compound.name, ui.t("report.whole_compound")),
+                false,
+            )];
+            options.extend(group.buildings.iter().map(|b| {
                 let mine = home_prefixes.get(4) == Some(&b.path);
-                (b.code, b.name, mine)
+                (b.code.clone(), b.name.clone(), mine)
             }));
-            buildings.push((group.compound.name, options));
+            buildings.push((group.compound.name.clone(), options));
         }
     }
     let chosen = chosen.map(|c| c.code.clone());
-    Ok((communities, chosen.unwrap_or_default(), buildings))
+    Ok((communities, chosen.unwrap_or_default(), buildings, places))
 }
 
-async fn categories_for_form(state: &AppState) -> Vec<(String, Vec<(String, String)>)> {
+async fn categories_for_form(state: &AppState, lang: crate::i18n::Lang) -> Vec<(String, Vec<(String, String)>)> {
     let Ok(cfg) = state.store.appeal_config().await else { return vec![] };
     let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for c in &cfg.categories {
         let top = c.code.split('.').next().unwrap_or(&c.code);
-        let top_name = cfg.category(top).map(|t| t.name_zh.clone()).unwrap_or_default();
+        let top_name = cfg.category(top).map(|t| t.name(lang.code()).to_string()).unwrap_or_default();
         match groups.iter_mut().find(|(n, _)| *n == top_name) {
-            Some((_, v)) => v.push((c.code.clone(), c.name_zh.clone())),
-            None => groups.push((top_name, vec![(c.code.clone(), c.name_zh.clone())])),
+            Some((_, v)) => v.push((c.code.clone(), c.name(lang.code()).to_string())),
+            None => groups.push((top_name, vec![(c.code.clone(), c.name(lang.code()).to_string())])),
         }
     }
     groups
@@ -188,24 +206,71 @@ async fn blank_report(
     csrf: String,
     community: Option<String>,
 ) -> Result<ReportPage, PageError> {
-    let (communities, community, buildings) = report_page_data(state, ui, auth, community).await?;
+    let (communities, community, buildings, places) = report_page_data(state, ui, auth, community).await?;
     Ok(ReportPage {
         title: ui.t("report.title").into(),
         csrf,
         signed_in: auth.is_some(),
-        channels: staff_channels(auth),
+        channels: staff_channels(auth, ui.lang),
         communities,
         community,
         buildings,
-        categories: categories_for_form(state).await,
-        urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label_zh())).collect(),
+        categories: categories_for_form(state, ui.lang).await,
+        urgencies: Urgency::ALL.iter().map(|u| (u.as_str(), u.label(ui.lang.code()))).collect(),
         form: ReportForm::default(),
         error: String::new(),
         field_error: None,
         filed: None,
         filed_qr: String::new(),
+        places,
+        map_svg: String::new(),
+        map_zoomed: false,
         ui: ui.clone(),
     })
+}
+
+impl ReportPage {
+    /// The map of the community's compounds and buildings, each a link that chooses it, the
+    /// place chosen in the form highlighted and, when there is one, its compound filling the
+    /// view so that its buildings are big enough to tap.
+    fn draw_map(&mut self, state: &AppState) {
+        use crate::map::{self, Shape, ShapeKind};
+        // What the form has chosen: what was picked or typed, else the resident's own building.
+        let mine = self.buildings.iter().flat_map(|(_, items)| items).find(|(_, _, mine)| *mine).map(|(c, _, _)| c);
+        let chosen = match (self.form.territory.as_str(), mine) {
+            ("", Some(m)) => m.as_str(),
+            (t, _) => t,
+        };
+        let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let link = |code: &str| format!("/report?community={}&place={}#place", enc(&self.community), enc(code));
+        let kind = |code: &str, kind| if code == chosen { ShapeKind::Chosen } else { kind };
+        let mut shapes = Vec::new();
+        let mut around: Option<&str> = None;
+        for g in &self.places {
+            let c = &g.compound;
+            if c.code == chosen || g.buildings.iter().any(|b| b.code == chosen) {
+                around = Some(&c.name);
+            }
+            for (p, base) in
+                std::iter::once((c, ShapeKind::Area)).chain(g.buildings.iter().map(|b| (b, ShapeKind::Building)))
+            {
+                if let Some(geometry) = &p.geometry {
+                    shapes.push(Shape {
+                        label: p.name.clone(),
+                        href: Some(link(&p.code)),
+                        geometry: geometry.clone(),
+                        kind: kind(&p.code, base),
+                    });
+                }
+            }
+        }
+        let tiles = state.map_tiles.as_deref();
+        let view = around
+            .and_then(|name| map::focus(&shapes, |s| s.label == name && s.kind != ShapeKind::Building, tiles))
+            .unwrap_or_default();
+        self.map_zoomed = view != map::View::default();
+        self.map_svg = map::draw(&shapes, &[], self.ui.t("report.map"), view, tiles);
+    }
 }
 
 /// The public "report a problem" page: anyone may file; signed-in residents file as themselves.
@@ -217,7 +282,16 @@ pub async fn report_page(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, PageError> {
     let (csrf, cookie) = pre_csrf(&headers, auth.as_ref());
-    let page = blank_report(&state, &ui, auth.as_ref(), csrf, p.community).await?;
+    let mut page = blank_report(&state, &ui, auth.as_ref(), csrf, p.community).await?;
+    // A place chosen on the map, if it is one of this community's.
+    if let Some(place) = p
+        .place
+        .map(|s| s.trim().to_string())
+        .filter(|c| page.buildings.iter().any(|(_, items)| items.iter().any(|(code, _, _)| code == c)))
+    {
+        page.form.territory = place;
+    }
+    page.draw_map(&state);
     let res = render(ui, page)?;
     Ok(match cookie {
         Some(c) => ([(header::SET_COOKIE, c)], res).into_response(),
@@ -259,7 +333,7 @@ pub async fn report_submit(
         };
         // Staff choose the channel the caller came through; everyone else files on the web.
         let channel = match get("channel") {
-            Some(c) if !staff_channels(auth.as_ref()).is_empty() => Channel::parse_field(&c, "channel")?,
+            Some(c) if !staff_channels(auth.as_ref(), ui.lang).is_empty() => Channel::parse_field(&c, "channel")?,
             _ => Channel::Web,
         };
         let input = NewAppeal {
@@ -317,6 +391,7 @@ pub async fn report_submit(
         }
     };
     (page.form, page.error, page.field_error, page.filed) = (form, error, field_error, filed);
+    page.draw_map(&state);
     let res = render(ui, page)?;
     Ok((status, res).into_response())
 }
