@@ -46,3 +46,7 @@ time_page admin "/people?q=z"
 time_page c1 "/people?q=%E7%8E%8B"
 time_page admin "/households"
 time_page admin "/report"
+code=$(curl -sf -b "$work/c1.jar" "$base/api/v1/territories/$community" | grep -o '"code":"[^"]*"' | head -1 | cut -d'"' -f4)
+time_page admin "/report?community=$code"
+time_page admin "/appeals?tab=all&urgency=urgent&channel=walk_in"
+time_page admin "/appeals?tab=all&status=closed"
