@@ -173,13 +173,14 @@ impl<'a> Frame<'a> {
     }
 
     /// The source's tiles under what `view` shows, about 256 screen pixels each on a page
-    /// that shows the box about 900 pixels wide; at most 64 of them.
+    /// that shows the box about 640 pixels wide (a desktop page shows it at 550–650, a phone
+    /// at 360); at most 64 of them.
     fn tile_images(&self, source: &TileSource, view: View) -> String {
         let (w, h) = (W / view.zoom, H / view.zoom);
         let (x0, y0) = (view.x - w / 2.0, view.y - h / 2.0);
         let (u0, v0) = self.unproject(x0, y0);
         let (u1, v1) = self.unproject(x0 + w, y0 + h);
-        let px_per_unit = 900.0 / W * view.zoom;
+        let px_per_unit = 640.0 / W * view.zoom;
         let mut level = tiles::level_for(self.scale * px_per_unit, 256.0);
         let mut cover = tiles::covering(level, u0, v0, u1, v1);
         while cover.len() > 64 && level > 0 {
