@@ -59,6 +59,47 @@ impl Store {
         f: &AppealQuery,
         page: Page,
     ) -> Result<Paged<AppealRow>> {
+        let (q, order) = self.appeal_filter(who, scope, f).await?;
+        let w = q.where_clause();
+        // Counted up to a cap: a queue of more than ten thousand says so, not the exact figure.
+        let total = fetch_i64(
+            &self.db,
+            &format!("SELECT count(*) FROM (SELECT 1 FROM appeals a{w} LIMIT {COUNT_CAP}) c"),
+            &q.vals,
+        )
+        .await?;
+        // The page's ids first (sorting keys only), then their rows.
+        let sql = format!(
+            "SELECT {APPEAL_COLS} FROM appeals a WHERE a.id IN (SELECT a.id FROM appeals a{w} ORDER BY {order} LIMIT {} OFFSET {}) ORDER BY {order}",
+            page.page_size,
+            page.offset()
+        );
+        let items = fetch_all(&self.db, &sql, &q.vals).await?;
+        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+    }
+
+    /// What a list holds, in its order, up to `max` rows, in one query: for the export.
+    pub async fn export_appeals(
+        &self,
+        who: &Viewer,
+        scope: Option<&Scope>,
+        f: &AppealQuery,
+        max: usize,
+    ) -> Result<Vec<AppealRow>> {
+        let (q, order) = self.appeal_filter(who, scope, f).await?;
+        let w = q.where_clause();
+        let sql = format!("SELECT {APPEAL_COLS} FROM appeals a{w} ORDER BY {order} LIMIT {max}");
+        fetch_all(&self.db, &sql, &q.vals).await
+    }
+
+    /// The conditions of a list (what the viewer may see, the scope, the filters) and its
+    /// order: open ones overdue first, then by deadline; others newest first.
+    async fn appeal_filter(
+        &self,
+        who: &Viewer,
+        scope: Option<&Scope>,
+        f: &AppealQuery,
+    ) -> Result<(QueryParts, &'static str)> {
         let mut q = QueryParts::default();
         // What one may handle one may see (every handling role also views, over the same
         // grant), so a queue needs only the handling condition, which its index serves.
@@ -216,22 +257,7 @@ impl Store {
         } else {
             "a.created_at DESC, a.number DESC"
         };
-        let w = q.where_clause();
-        // Counted up to a cap: a queue of more than ten thousand says so, not the exact figure.
-        let total = fetch_i64(
-            &self.db,
-            &format!("SELECT count(*) FROM (SELECT 1 FROM appeals a{w} LIMIT {COUNT_CAP}) c"),
-            &q.vals,
-        )
-        .await?;
-        // The page's ids first (sorting keys only), then their rows.
-        let sql = format!(
-            "SELECT {APPEAL_COLS} FROM appeals a WHERE a.id IN (SELECT a.id FROM appeals a{w} ORDER BY {order} LIMIT {} OFFSET {}) ORDER BY {order}",
-            page.page_size,
-            page.offset()
-        );
-        let items = fetch_all(&self.db, &sql, &q.vals).await?;
-        Ok(Paged { items, page: page.page, page_size: page.page_size, total })
+        Ok((q, order))
     }
 }
 

@@ -402,18 +402,7 @@ pub async fn api_export(
     let within = within_of(&state, &who, &lp).await?;
     let q = p.query()?;
     let cfg = state.store.appeal_config().await?;
-    let mut rows: Vec<AppealRow> = Vec::new();
-    let size = jiayuan_store::model::Page::MAX_SIZE;
-    for n in 1.. {
-        let page = jiayuan_store::model::Page { page: n, page_size: size };
-        let got = state.store.list_appeals(&who, within.as_ref(), &q, page).await?;
-        let full = got.items.len() == size as usize;
-        rows.extend(got.items);
-        if !full || rows.len() >= EXPORT_MAX {
-            break;
-        }
-    }
-    rows.truncate(EXPORT_MAX);
+    let rows = state.store.export_appeals(&who, within.as_ref(), &q, EXPORT_MAX).await?;
     let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
     let io = |e: csv::Error| ApiError::from(jiayuan_store::StoreError::Other(e.into()));
     w.write_record([
