@@ -519,3 +519,51 @@ async fn an_operators_tile_source_lies_under_the_maps_and_only_then_may_pages_lo
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_resident_account_is_linked_by_choosing_a_resident_of_the_place_not_by_typing_an_id() {
+    for (t, state) in states().await {
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let bl1 = App::signed_in(state.clone(), "bl1").await;
+        let building = building_of(&bl1).await;
+        // At the community, no list of residents: a hint to choose a building first.
+        let page = c1.send("GET", "/admin/users?at=370612001001", None).await;
+        assert!(!page.body.contains("name=\"person_id\""), "no typed id");
+        assert!(page.body.contains("先在上面选到楼栋或住户"), "{}", page.body);
+        // At a building, its residents by name.
+        let page = c1.send("GET", &format!("/admin/users?at={building}"), None).await;
+        let select = page.body.split("<select name=\"person_id\">").nth(1).expect("a list of residents");
+        let select = select.split("</select>").next().unwrap();
+        // A dwelling of it with someone living there.
+        let (_, dwellings) =
+            c1.json(&format!("/api/v1/territories?within={building}&kind=dwelling&page_size=50")).await;
+        let mut home = None;
+        for d in dwellings["items"].as_array().unwrap() {
+            let code = d["code"].as_str().unwrap().to_string();
+            let (_, people) = c1.json(&format!("/api/v1/people?within={code}&page_size=1")).await;
+            if people["total"].as_i64() > Some(0) {
+                home = Some((code, people["items"][0].clone()));
+                break;
+            }
+        }
+        let (dwelling, person) = home.expect("someone lives in the building");
+        let id = person["id"].as_str().unwrap();
+        assert!(select.contains(&format!("<option value=\"{id}\"")), "{select}");
+        assert!(select.contains(person["name"].as_str().unwrap()), "by name");
+        assert!(!select.contains(person["id_number"].as_str().unwrap_or("no id number")), "no ID number");
+
+        // Made with the choice; a refused one keeps it chosen.
+        let form = |user: &str| {
+            format!("username={user}&display_name=%E5%B1%85%E6%B0%91&password=a-long-password-1&role=resident&scope={dwelling}&person_id={id}")
+        };
+        let bad = c1.send("POST", "/admin/users", Some(("application/x-www-form-urlencoded", form("x")))).await;
+        assert!(bad.status.is_client_error(), "a one-letter username: {}", bad.status);
+        assert!(bad.body.contains(&format!("<option value=\"{id}\" selected")), "{}", bad.body);
+        let made =
+            c1.send("POST", "/admin/users", Some(("application/x-www-form-urlencoded", form("resident-new")))).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let u = t.store.user_by_name("resident-new").await.unwrap();
+        assert_eq!(u.person_id.map(|p| p.to_string()).as_deref(), Some(id));
+        t.finish().await;
+    }
+}

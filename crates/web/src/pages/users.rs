@@ -38,6 +38,34 @@ struct UsersPage {
     error: Option<String>,
     form: NewUserForm,
     picker: TerritoryPicker,
+    /// The residents of the place chosen (a building or below), to link a resident account
+    /// to one of them by name: (id, name and year of birth).
+    residents: Vec<(String, String)>,
+}
+
+/// The residents of the place chosen, when it is a building or below and the account may see
+/// people there: a resident account is linked by choosing a name, not by typing an id.
+async fn residents_at(state: &AppState, auth: &Auth, code: &str) -> Vec<(String, String)> {
+    if code.is_empty() {
+        return vec![];
+    }
+    let Ok(node) = state.store.territory_by_code(code).await else { return vec![] };
+    let deep = jiayuan_domain::TerritoryKind::parse(&node.kind)
+        .is_some_and(|k| k.depth() >= jiayuan_domain::TerritoryKind::Building.depth());
+    if !deep {
+        return vec![];
+    }
+    let Ok(scope) = auth.scope(Permission::ViewPeople).and_then(|s| Ok(s.narrow(&node)?)) else { return vec![] };
+    let q = jiayuan_store::people::PeopleQuery::default();
+    let page = jiayuan_store::model::Page { page: 1, page_size: 200 };
+    match state.store.list_people(&scope, &q, page).await {
+        Ok(found) => found
+            .items
+            .into_iter()
+            .map(|p| (p.id.to_string(), format!("{}（{}）", p.name, p.birth_date.format("%Y"))))
+            .collect(),
+        Err(_) => vec![],
+    }
 }
 
 /// The territory picker's parameters on the user pages.
@@ -69,6 +97,7 @@ async fn users_view(
     auth.require(Permission::ManageUsers).page(&ui)?;
     let at = Some(form.scope.as_str());
     let picker = territory_picker(state, auth, &ui, Permission::ManageUsers, "/admin/users", at, pq).await?;
+    let residents = residents_at(state, auth, picker.chosen_code()).await;
     let users: Vec<UserWithGrants> = state.store.list_users(&auth.principal).await.page(&ui)?;
     let page = UsersPage {
         title: ui.t("users.title").into(),
@@ -84,6 +113,7 @@ async fn users_view(
         error,
         form: NewUserForm { password: String::new(), ..form },
         picker,
+        residents,
         ui: ui.clone(),
     };
     Ok((status, render(ui, page)?).into_response())
