@@ -19,6 +19,7 @@ pub mod territory;
 pub mod text;
 pub mod tiles;
 pub mod time;
+pub mod vote;
 
 pub use area::Area;
 pub use error::FieldError;
