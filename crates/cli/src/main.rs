@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         cmd: appeals::AppealsCmd,
     },
+    /// Owners' assembly votes: count a paper vote from a sheet (reads no database)
+    Vote {
+        #[command(subcommand)]
+        cmd: vote::VoteCmd,
+    },
 }
 
 fn main() -> ExitCode {
@@ -121,5 +126,6 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit { cmd } => audit::run(&target, cmd).await,
         Command::Calendar { cmd } => calendar::run(&target, cmd).await,
         Command::Appeals { cmd } => appeals::run(&target, cmd).await,
+        Command::Vote { cmd } => vote::run(cmd),
     }
 }

@@ -161,6 +161,80 @@ fn a_tile_source_without_its_placeholders_stops_serve_before_it_listens() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+#[test]
+fn a_paper_vote_is_tallied_from_a_sheet_and_a_bad_sheet_counts_nothing() {
+    let d = dir();
+    std::fs::create_dir_all(&d).unwrap();
+    let sheet = d.join("paper.csv");
+    std::fs::write(
+        &sheet,
+        "part_id,owner_id,area,kind,delivered,choice\n\
+         1-101,O1,89.45,residential,yes,agree\n\
+         1-102,O2,89.45,residential,yes,agree\n\
+         1-201,O3,92.10,residential,yes,oppose\n\
+         1-202,O1,92.10,residential,yes,agree\n\
+         2-101,O4,120.00,residential,yes,abstain\n\
+         2-102,O5,120.00,residential,yes,\n\
+         S-01,O6,210.30,commercial,yes,agree\n\
+         2-201,DEV,120.00,developer,no,\n\
+         P-001,O2,12.50,parking,yes,agree\n",
+    )
+    .unwrap();
+    let db = "sqlite:///nonexistent/never-opened.db";
+    let path = sheet.to_str().unwrap();
+    let o = jiayuan(db, &["vote", "tally", path, "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["matter"], 1);
+    assert_eq!(v["threshold"], "half");
+    assert_eq!(v["total"]["area"], "933.40", "parking left out: {v}");
+    assert_eq!(v["total"]["headcount"], 7, "O1 once, the developer once");
+    assert_eq!(v["participating"]["area"], "693.40");
+    assert_eq!(v["agree"]["headcount"], 3);
+    assert_eq!((v["quorum_met"].as_bool(), v["passed"].as_bool()), (Some(true), Some(true)));
+    // Matter 6 needs 3/4; parking counted; each part a head.
+    let o = jiayuan(
+        db,
+        &[
+            "vote",
+            "tally",
+            path,
+            "--json",
+            "--matter",
+            "6",
+            "--count-parking",
+            "true",
+            "--multi-part-owner-once",
+            "false",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["threshold"], "three_quarters");
+    assert_eq!(v["total"]["area"], "945.90");
+    assert_eq!(v["total"]["headcount"], 9);
+    assert_eq!(v["passed"], false);
+    // In words, with the arithmetic.
+    let o = jiayuan(db, &["vote", "tally", path]);
+    assert!(text(&o).contains("693.40×3 = 2080.20 ≥ 933.40×2 = 1866.80"), "{}", text(&o));
+    // A bad sheet: every bad row named, nothing counted, a failure.
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "part_id,owner_id,area,kind,delivered,choice\n1,a,89.456,house,yes,agree\n2,b,80,residential,maybe,perhaps\n",
+    )
+    .unwrap();
+    let o = jiayuan(db, &["vote", "tally", bad.to_str().unwrap(), "--json"]);
+    assert!(!o.status.success());
+    let out = text(&o);
+    for needle in ["row 2 [area]", "row 2 [kind]", "row 3 [delivered]", "row 3 [choice]"] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    assert!(!out.contains("\"passed\""), "nothing counted: {out}");
+    let o = jiayuan(db, &["vote", "tally", path, "--matter", "10"]);
+    assert!(!o.status.success());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 fn jiayuan_stdin(db: &str, args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
     use std::io::Write;
     let mut c = Command::new(env!("CARGO_BIN_EXE_jiayuan"));

@@ -10,3 +10,4 @@ pub mod serve;
 pub mod stats;
 pub mod token;
 pub mod user;
+pub mod vote;

@@ -9,12 +9,7 @@ pub(super) struct Sheet {
 
 impl Sheet {
     pub(super) fn read(kind: LedgerKind, path: &Path) -> Result<Self> {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        let table: Vec<Vec<String>> = match ext.as_str() {
-            "csv" => read_csv(path)?,
-            "xlsx" | "xlsm" | "xls" | "ods" => read_xlsx(path)?,
-            _ => return Err(StoreError::invalid("file", "文件应为 .csv 或 .xlsx (file must be .csv or .xlsx)")),
-        };
+        let table = read_table(path)?;
         let mut it = table.into_iter().enumerate();
         let Some((_, header)) = it.next() else {
             return Err(StoreError::Ledger(vec![RowError {
@@ -67,6 +62,16 @@ impl Sheet {
             rows.push((i + 1, row));
         }
         Ok(Self { rows })
+    }
+}
+
+/// A CSV or XLSX file's cells as text, row by row (the first sheet of a workbook).
+pub fn read_table(path: &Path) -> Result<Vec<Vec<String>>> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => read_csv(path),
+        "xlsx" | "xlsm" | "xls" | "ods" => read_xlsx(path),
+        _ => Err(StoreError::invalid("file", "文件应为 .csv 或 .xlsx (file must be .csv or .xlsx)")),
     }
 }
 

@@ -1,0 +1,203 @@
+//! `jiayuan vote tally FILE`: the owners' assembly count over a paper-vote sheet, by the same
+//! engine the votes in the system use, so that a compound voting on paper can have its count
+//! checked. Reads the file only; writes nothing.
+
+use anyhow::{bail, Result};
+use jiayuan_domain::vote::{self, Count, Matter, Rules, Tally, Threshold};
+use jiayuan_domain::Area;
+use serde_json::json;
+
+#[derive(clap::Subcommand)]
+pub enum VoteCmd {
+    /// Count a paper vote from a CSV or XLSX sheet with columns part_id, owner_id, area, kind,
+    /// delivered, choice (see the README)
+    Tally(TallyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct TallyArgs {
+    /// The sheet: .csv or .xlsx
+    file: std::path::PathBuf,
+    /// Which matter of Civil Code art. 278 (1–9): 6, 7 and 8 need 3/4, the others more than half
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=9))]
+    matter: u32,
+    /// One buyer owning several parts counts as one owner
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "true|false")]
+    multi_part_owner_once: bool,
+    /// Parking spaces count as exclusive parts
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, value_name = "true|false")]
+    count_parking: bool,
+    /// Owners who did not answer follow the majority (every owner in the sheet is taken as served)
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, value_name = "true|false")]
+    silent_follows_majority: bool,
+    /// Print the count as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(cmd: VoteCmd) -> Result<()> {
+    match cmd {
+        VoteCmd::Tally(a) => tally_file(a),
+    }
+}
+
+fn tally_file(a: TallyArgs) -> Result<()> {
+    let table = jiayuan_store::ledger::read_table(&a.file)?;
+    let parts = match vote::paper_sheet(&table) {
+        Ok(p) => p,
+        Err(rows) => {
+            let mut s = format!("表决表有 {} 处错误，未计票 (the sheet has errors; nothing was counted):", rows.len());
+            for r in &rows {
+                s.push_str(&format!("\n  第{}行 row {} [{}]: {}", r.row, r.row, r.column, r.message));
+            }
+            bail!(s);
+        }
+    };
+    let matter = Matter::from_number(a.matter).unwrap_or(Matter::Procedures);
+    let rules = Rules {
+        multi_part_owner_once: a.multi_part_owner_once,
+        developer_as_one: true,
+        count_parking: a.count_parking,
+        silent_follows_majority: a.silent_follows_majority,
+    };
+    let t = match vote::tally(matter, rules, &parts) {
+        Ok(t) => t,
+        Err(problems) => {
+            let mut s = format!("无法计票 (cannot count), {} 处:", problems.len());
+            for p in &problems {
+                s.push_str(&format!("\n  房屋 part {}: {}", p.part, p.message));
+            }
+            bail!(s);
+        }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&as_json(&t))?);
+    } else {
+        print!("{}", in_words(&t));
+    }
+    Ok(())
+}
+
+fn count_json(c: Count) -> serde_json::Value {
+    json!({"area": c.area.to_string(), "headcount": c.headcount})
+}
+
+/// The JSON the README documents: areas as decimal strings with two places.
+pub fn as_json(t: &Tally) -> serde_json::Value {
+    json!({
+        "matter": t.matter.number(),
+        "threshold": t.threshold.as_str(),
+        "total": count_json(t.total),
+        "participating": count_json(t.participating),
+        "agree": count_json(t.agree),
+        "oppose": count_json(t.oppose),
+        "abstain": count_json(t.abstain),
+        "silent": count_json(t.silent),
+        "quorum_met": t.quorum_met,
+        "passed": t.passed,
+    })
+}
+
+fn yes(b: bool) -> &'static str {
+    if b {
+        "是 yes"
+    } else {
+        "否 no"
+    }
+}
+
+fn tick(b: bool) -> &'static str {
+    if b {
+        "✓"
+    } else {
+        "✗"
+    }
+}
+
+/// `a × n` as an area, for showing the cross-multiplied comparisons.
+fn times(a: Area, n: i64) -> Area {
+    Area(a.0 * n)
+}
+
+/// The count with every number and the rule that applied.
+pub fn in_words(t: &Tally) -> String {
+    let (p, all, ag) = (t.participating, t.total, t.agree);
+    let mut s = String::new();
+    s.push_str(&format!("表决事项 matter {}: {} ({})\n", t.matter.number(), t.matter.label_zh(), t.matter.label_en()));
+    s.push_str(&format!(
+        "规则 rules: 一人多户计一人 owner once {}; 开发商计一人 developer as one {}; 车位计入 parking {}; 沉默票随多数 silent follow majority {}\n",
+        yes(t.rules.multi_part_owner_once),
+        yes(t.rules.developer_as_one),
+        yes(t.rules.count_parking),
+        yes(t.rules.silent_follows_majority)
+    ));
+    s.push_str(&format!("专有部分 total: {} m², {} 人 owners\n", all.area, all.headcount));
+    s.push_str(&format!(
+        "参与表决 participating: {} m², {} 人 (同意 agree {} m² / {}; 反对 oppose {} m² / {}; 弃权 abstain {} m² / {})\n",
+        p.area, p.headcount, ag.area, ag.headcount, t.oppose.area, t.oppose.headcount, t.abstain.area, t.abstain.headcount
+    ));
+    if t.rules.silent_follows_majority {
+        match t.silent_side {
+            Some(side) => s.push_str(&format!(
+                "沉默票 silent: {} m², {} 人 计入 counted as {} ({})\n",
+                t.silent.area,
+                t.silent.headcount,
+                side.label_zh(),
+                side.as_str()
+            )),
+            None => s.push_str(
+                "沉默票 silent: 已表决者中无过半意见，不计入 (no majority among those who answered; not counted)\n",
+            ),
+        }
+    }
+    s.push_str(&format!(
+        "参与门槛 quorum (≥ 2/3 of area and of owners): 面积 area {}×3 = {} ≥ {}×2 = {} {}; 人数 owners {}×3 = {} ≥ {}×2 = {} {}\n",
+        p.area,
+        times(p.area, 3),
+        all.area,
+        times(all.area, 2),
+        tick(p.area.0 * 3 >= all.area.0 * 2),
+        p.headcount,
+        p.headcount * 3,
+        all.headcount,
+        all.headcount * 2,
+        tick(p.headcount * 3 >= all.headcount * 2),
+    ));
+    let (n, d, op) = match t.threshold {
+        Threshold::Half => (2, 1, ">"),
+        Threshold::ThreeQuarters => (4, 3, "≥"),
+    };
+    let area_ok = match t.threshold {
+        Threshold::Half => ag.area.0 * 2 > p.area.0,
+        Threshold::ThreeQuarters => ag.area.0 * 4 >= p.area.0 * 3,
+    };
+    let heads_ok = match t.threshold {
+        Threshold::Half => ag.headcount * 2 > p.headcount,
+        Threshold::ThreeQuarters => ag.headcount * 4 >= p.headcount * 3,
+    };
+    s.push_str(&format!(
+        "同意门槛 agreement ({}): 面积 area {}×{n} = {} {op} {}×{d} = {} {}; 人数 owners {}×{n} = {} {op} {}×{d} = {} {}\n",
+        t.threshold.words(),
+        ag.area,
+        times(ag.area, n),
+        p.area,
+        times(p.area, d),
+        tick(area_ok),
+        ag.headcount,
+        ag.headcount * n,
+        p.headcount,
+        p.headcount * d,
+        tick(heads_ok),
+    ));
+    s.push_str(&format!(
+        "结果 result: {}\n",
+        if t.passed {
+            "通过 passed"
+        } else if !t.quorum_met {
+            "未通过：参与不足三分之二 not passed: fewer than 2/3 took part"
+        } else {
+            "未通过 not passed"
+        }
+    ));
+    s
+}
