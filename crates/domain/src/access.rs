@@ -34,6 +34,7 @@ crate::labelled_enum! {
         HandleAppeals = "handle_appeals" / "办理诉求" / "Handle appeals",
         ManageAppeals = "manage_appeals" / "管理诉求分类、分派规则、考核公式与通知" / "Manage appeal categories, routing, formulas and notifications",
         AllAppealCategories = "all_appeal_categories" / "查看与办理各类诉求(含家庭纠纷、养老助残等敏感类别)" / "See and handle appeals of every category, sensitive ones included",
+        RunOwnerVotes = "run_owner_votes" / "组织业主大会表决(公告、录入纸质票、计票)" / "Run owners' assembly votes (announce, enter paper ballots, count)",
     }
 }
 
@@ -56,6 +57,7 @@ impl Role {
                 HandleAppeals,
                 ManageAppeals,
                 AllAppealCategories,
+                RunOwnerVotes,
             ],
             Role::SubdistrictOfficer | Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -69,6 +71,7 @@ impl Role {
                 ViewAppeals,
                 HandleAppeals,
                 AllAppealCategories,
+                RunOwnerVotes,
             ],
             Role::CommunityWorker => &[
                 ViewTerritory,
@@ -88,6 +91,7 @@ impl Role {
                 ViewAppeals,
                 HandleAppeals,
                 AllAppealCategories,
+                RunOwnerVotes,
             ],
             Role::BuildingLeader => {
                 &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals, AllAppealCategories]
@@ -95,7 +99,7 @@ impl Role {
             // Property staff and owners' committees see the appeals of their compound except
             // sensitive categories, and property staff act only on property categories.
             Role::PropertyStaff => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals, HandleAppeals],
-            Role::OwnersCommittee => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals],
+            Role::OwnersCommittee => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals, RunOwnerVotes],
             Role::SocialOrgStaff => &[ViewTerritory, ViewOrganisations, ViewSelf],
             Role::Resident => &[ViewSelf],
         }

@@ -19,6 +19,7 @@ pub mod lead;
 pub mod ledger;
 pub mod model;
 pub mod org;
+pub mod owner_votes;
 pub mod people;
 pub mod report;
 pub mod schema;

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_reporter_privacy.sql"),
     include_str!("../migrations/0008_merged_both_ways.sql"),
     include_str!("../migrations/0009_person_name_keys.sql"),
+    include_str!("../migrations/0010_owner_votes.sql"),
 ];
 
 /// The schema version this binary writes and understands.

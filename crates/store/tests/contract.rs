@@ -352,8 +352,15 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         };
         let written = count().await;
         assert!(written > 0, "{}", t.name);
-        // Back to schema 8: the table gone, as it was.
-        for stmt in ["DROP TABLE person_name_keys", "UPDATE schema_meta SET value = '8' WHERE key = 'schema_version'"] {
+        // Back to schema 8: the tables of migrations 9 and later gone, as they were.
+        for stmt in [
+            "DROP TABLE owner_vote_ballots",
+            "DROP TABLE owner_vote_parts",
+            "DROP TABLE owner_vote_matters",
+            "DROP TABLE owner_votes",
+            "DROP TABLE person_name_keys",
+            "UPDATE schema_meta SET value = '8' WHERE key = 'schema_version'",
+        ] {
             jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(stmt).execute(p).await.map(|_| ())).unwrap();
         }
         assert_eq!(s.migrate().await.unwrap(), (jiayuan_store::schema::SCHEMA_VERSION - 8) as usize);

@@ -1,0 +1,148 @@
+//! Owners' assembly votes on every backend: the notice, the frozen electorate, one ballot per
+//! owner per matter (a correction a new version), paper ballots by staff only, nothing after
+//! the close, and a count that comes out the same each time it is made.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use jiayuan_domain::vote::{Choice, Matter, Rules};
+use jiayuan_store::access::Principal;
+use jiayuan_store::audit::AuditCtx;
+use jiayuan_store::demo::Scale;
+use jiayuan_store::owner_votes::{NewVote, DEVELOPER};
+use jiayuan_store::{testing, Store, StoreError};
+
+fn ctx() -> AuditCtx {
+    AuditCtx::operator("test")
+}
+
+async fn principal(s: &Store, name: &str) -> Principal {
+    s.principal_of(&s.user_by_name(name).await.unwrap()).await.unwrap()
+}
+
+/// An owner signed in: their person record and nothing else.
+fn owner(person: &str) -> Principal {
+    Principal {
+        user_id: None,
+        username: format!("owner-{person}"),
+        display_name: "业主".into(),
+        person_id: Some(person.parse().unwrap()),
+        grants: vec![],
+        must_change_password: false,
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap()
+}
+
+fn vote(compound: &str) -> NewVote {
+    NewVote {
+        compound: compound.into(),
+        title: "关于续聘物业和筹集维修资金的表决".into(),
+        matters: vec![(Matter::Manager, "续聘现物业服务企业".into()), (Matter::RaiseFunds, "筹集电梯维修资金".into())],
+        assembly_at: now() + Duration::days(16),
+        closes_at: now() + Duration::days(20),
+        notice_days: 15,
+        rules: Rules::default(),
+    }
+}
+
+#[tokio::test]
+async fn an_owner_vote_from_notice_to_count() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let c1 = principal(s, "c1").await;
+        let bl1 = principal(s, "bl1").await;
+        let building = s.territory_by_code(&bl1.grants[0].territory_code).await.unwrap();
+        let compound = s.territory(building.parent_id.unwrap()).await.unwrap().code;
+
+        // Too little notice, or a close before the assembly: refused, naming the field.
+        for (bad, field) in [
+            (NewVote { notice_days: 10, ..vote(&compound) }, "notice_days"),
+            (NewVote { assembly_at: now() + Duration::days(14), ..vote(&compound) }, "assembly_at"),
+            (NewVote { closes_at: now() + Duration::days(15), ..vote(&compound) }, "closes_at"),
+            (NewVote { matters: vec![], ..vote(&compound) }, "matters"),
+            (NewVote { compound: "370612001001".into(), ..vote(&compound) }, "compound"),
+        ] {
+            match s.announce_owner_vote(&ctx(), &c1, &bad, now()).await {
+                Err(StoreError::Invalid(e)) | Err(StoreError::Missing(e)) => assert_eq!(e.field, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        // A resident may not announce one.
+        let r1 = principal(s, "r1").await;
+        assert!(matches!(
+            s.announce_owner_vote(&ctx(), &r1, &vote(&compound), now()).await,
+            Err(StoreError::Forbidden(_))
+        ));
+
+        let v = s.announce_owner_vote(&ctx(), &c1, &vote(&compound), now()).await.unwrap();
+        assert_eq!(v.matters.len(), 2);
+        assert!(v.is_open(now()));
+        let voters = s.owner_vote_voters(v.id).await.unwrap();
+        let owners: Vec<&str> = voters.iter().map(|(v, _, _)| v.as_str()).filter(|v| *v != DEVELOPER).collect();
+        assert!(owners.len() >= 3, "{voters:?}");
+
+        // Two ballots at once from one owner: one is taken, the other refused.
+        let (me, audit) = (owner(owners[0]), ctx());
+        let (a, b) = tokio::join!(
+            s.cast_owner_ballot(&audit, &me, v.id, 1, Choice::Agree, None, false, now()),
+            s.cast_owner_ballot(&audit, &me, v.id, 1, Choice::Agree, None, false, now())
+        );
+        assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+        assert!(matches!(a.err().or(b.err()), Some(StoreError::Conflict { .. })));
+        // Every owner agrees to matter 1; on matter 2 only one does, the rest oppose.
+        for (i, o) in owners.iter().enumerate() {
+            let me = owner(o);
+            if i > 0 {
+                s.cast_owner_ballot(&ctx(), &me, v.id, 1, Choice::Agree, None, false, now()).await.unwrap();
+            }
+            let c = if i == 0 { Choice::Agree } else { Choice::Oppose };
+            s.cast_owner_ballot(&ctx(), &me, v.id, 2, c, None, false, now()).await.unwrap();
+        }
+        let first = owner(owners[0]);
+        // A second ballot is refused; a correction is a new version.
+        let again = s.cast_owner_ballot(&ctx(), &first, v.id, 1, Choice::Oppose, None, false, now()).await;
+        assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
+        let version = s.cast_owner_ballot(&ctx(), &first, v.id, 1, Choice::Abstain, None, true, now()).await.unwrap();
+        assert_eq!(version, 2);
+        // Someone outside the electorate, or a matter that is not there.
+        let stranger = owner("01a00000-0000-7000-8000-000000000000");
+        match s.cast_owner_ballot(&ctx(), &stranger, v.id, 1, Choice::Agree, None, false, now()).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field, "voter"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            s.cast_owner_ballot(&ctx(), &first, v.id, 3, Choice::Agree, None, false, now()).await,
+            Err(StoreError::Missing(_))
+        ));
+        // Paper ballots: staff who run the vote only, for someone in the electorate.
+        assert!(matches!(
+            s.cast_owner_ballot(&ctx(), &r1, v.id, 1, Choice::Agree, Some(DEVELOPER), false, now()).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        if voters.iter().any(|(v, _, _)| v == DEVELOPER) {
+            s.cast_owner_ballot(&ctx(), &c1, v.id, 1, Choice::Oppose, Some(DEVELOPER), false, now()).await.unwrap();
+        }
+
+        let counted = s.tally_owner_vote(v.id).await.unwrap();
+        let (seq, _, one) = &counted[0];
+        assert_eq!(*seq, 1);
+        assert!(one.quorum_met, "{one:?}");
+        assert_eq!(one.abstain.headcount, 1, "the correction counts, not the first ballot");
+        assert!(one.passed, "{one:?}");
+        let (_, _, two) = &counted[1];
+        assert_eq!(two.threshold, jiayuan_domain::vote::Threshold::ThreeQuarters);
+        assert!(!two.passed);
+        assert_eq!(s.tally_owner_vote(v.id).await.unwrap(), counted, "made again, the same");
+
+        // At the deadline on the server clock, nothing more.
+        let late =
+            s.cast_owner_ballot(&ctx(), &owner(owners[1]), v.id, 1, Choice::Oppose, None, true, v.closes_at).await;
+        match late {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field, "vote"),
+            other => panic!("{other:?}"),
+        }
+        t.finish().await;
+    }
+}
