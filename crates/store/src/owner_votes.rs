@@ -242,6 +242,28 @@ impl Store {
         self.owner_vote(id).await
     }
 
+    /// A vote as `who` may see it: staff who run votes over its compound, or an owner in its
+    /// electorate; anyone else finds nothing, as if there were no such vote.
+    pub async fn owner_vote_for(&self, who: &Principal, id: Uuid) -> Result<OwnerVote> {
+        let v = self.owner_vote(id).await?;
+        let staff = who.scope(Permission::RunOwnerVotes).is_ok_and(|s| s.covers_path(&v.compound_path));
+        let voter = match who.person_id {
+            Some(p) => !fetch_all::<(i64,)>(
+                &self.db,
+                "SELECT CAST(1 AS BIGINT) FROM owner_vote_parts WHERE vote_id = $1 AND voter = $2 LIMIT 1",
+                &[id.into(), p.to_string().into()],
+            )
+            .await?
+            .is_empty(),
+            None => false,
+        };
+        if staff || voter {
+            Ok(v)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
     /// A vote with its matters.
     pub async fn owner_vote(&self, id: Uuid) -> Result<OwnerVote> {
         let row: Option<VoteRow> = fetch_optional(

@@ -96,6 +96,9 @@ api_routes! {
     get "/notify/channels" => api::api_channels;
     post "/notify/channels" => api::api_add_channel;
     get "/notify/outbox" => api::api_outbox;
+    post "/votes" => api::api_announce_vote;
+    get "/votes/{id}" => api::api_vote;
+    post "/votes/{id}/ballots" => api::api_cast_ballot;
 }
 
 pub fn router(state: AppState) -> Router {

@@ -78,6 +78,8 @@ const ACTION_LABELS: &[(&str, &str)] = &[
     ("people.export_revealed", "导出居民(完整)"),
     ("audit.export", "导出审计日志"),
     ("appeals.export", "导出诉求清单"),
+    ("vote.announce", "发布业主大会表决"),
+    ("vote.ballot", "业主表决投票"),
     ("territory.create", "新增区域节点"),
     ("keys.rotate", "轮换密钥"),
     ("demo.users", "创建演示账号"),

@@ -10,6 +10,7 @@ mod organisations;
 mod people;
 mod territories;
 mod users;
+mod votes;
 
 pub use account::*;
 pub use appeals::*;
@@ -20,6 +21,7 @@ pub use organisations::*;
 pub use people::*;
 pub use territories::*;
 pub use users::*;
+pub use votes::*;
 
 use crate::error::ApiError;
 use crate::state::AppState;

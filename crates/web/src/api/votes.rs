@@ -1,0 +1,266 @@
+//! Owners' assembly votes: announce one on a compound, read it with its count, cast a
+//! ballot (an owner for themselves; staff who run votes from paper). Thin: the rules are in
+//! the store and the domain's engine.
+
+use super::*;
+use crate::auth::Auth;
+use crate::error::{json_body, ApiError};
+use crate::state::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use jiayuan_domain::vote::{Choice, Count, Matter, Rules, Tally};
+use jiayuan_store::owner_votes::{NewVote, OwnerVote, MIN_NOTICE_DAYS};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatterBody {
+    /// Which of Civil Code art. 278's nine matters (1–9)
+    #[schema(minimum = 1, maximum = 9)]
+    pub matter: u32,
+    /// What is asked
+    pub title: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RulesBody {
+    /// One buyer owning several parts counts once (default true)
+    pub multi_part_owner_once: Option<bool>,
+    /// Unsold and undelivered parts count as one owner (default true)
+    pub developer_as_one: Option<bool>,
+    /// Parking spaces count (default false)
+    pub count_parking: Option<bool>,
+    /// Served non-voters follow the majority (default false)
+    pub silent_follows_majority: Option<bool>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVoteBody {
+    /// The compound's territory code
+    pub compound: String,
+    pub title: String,
+    pub matters: Vec<MatterBody>,
+    /// When the assembly meets, RFC 3339 with an offset
+    #[schema(format = DateTime)]
+    pub assembly_at: String,
+    /// When voting closes, RFC 3339 with an offset
+    #[schema(format = DateTime)]
+    pub closes_at: String,
+    /// Days of notice the compound's rules require (default and least 15)
+    #[schema(minimum = 15, maximum = 365)]
+    pub notice_days: Option<i64>,
+    pub rules: Option<RulesBody>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BallotBody {
+    /// The matter's number in this vote (1 for the first)
+    #[schema(minimum = 1, maximum = 20)]
+    pub matter: i64,
+    /// `agree`, `oppose` or `abstain`
+    #[schema(pattern = "^(agree|oppose|abstain)$")]
+    pub choice: String,
+    /// Staff entering a paper ballot: whose (an owner's person id, or `developer`)
+    pub voter: Option<String>,
+    /// Replaces this voter's ballot on the matter (kept as the previous version)
+    pub correction: Option<bool>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CountView {
+    /// m² with two decimals
+    pub area: String,
+    pub headcount: i64,
+}
+
+impl From<Count> for CountView {
+    fn from(c: Count) -> Self {
+        CountView { area: c.area.to_string(), headcount: c.headcount }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TallyView {
+    /// `half` or `three_quarters`
+    pub threshold: String,
+    pub total: CountView,
+    pub participating: CountView,
+    pub agree: CountView,
+    pub oppose: CountView,
+    pub abstain: CountView,
+    pub silent: CountView,
+    pub quorum_met: bool,
+    pub passed: bool,
+}
+
+impl From<&Tally> for TallyView {
+    fn from(t: &Tally) -> Self {
+        TallyView {
+            threshold: t.threshold.as_str().into(),
+            total: t.total.into(),
+            participating: t.participating.into(),
+            agree: t.agree.into(),
+            oppose: t.oppose.into(),
+            abstain: t.abstain.into(),
+            silent: t.silent.into(),
+            quorum_met: t.quorum_met,
+            passed: t.passed,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VoteMatterView {
+    pub seq: i64,
+    /// Art. 278's number (1–9)
+    pub matter: u32,
+    pub matter_name: String,
+    pub title: String,
+    /// As the ballots stand (final once closed)
+    pub tally: TallyView,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VoteView {
+    pub id: Uuid,
+    pub title: String,
+    pub announced_at: String,
+    pub assembly_at: String,
+    pub closes_at: String,
+    pub notice_days: i64,
+    pub open: bool,
+    pub multi_part_owner_once: bool,
+    pub developer_as_one: bool,
+    pub count_parking: bool,
+    pub silent_follows_majority: bool,
+    pub matters: Vec<VoteMatterView>,
+}
+
+fn time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ApiError::invalid(field, "应为带时区的时间，如 2027-01-10T19:00:00+08:00 (RFC 3339 with offset)"))
+}
+
+async fn vote_view(state: &AppState, v: &OwnerVote) -> Result<VoteView, ApiError> {
+    let counts = state.store.tally_owner_vote(v.id).await?;
+    let now = state.clock.now();
+    Ok(VoteView {
+        id: v.id,
+        title: v.title.clone(),
+        announced_at: bj_time(v.announced_at),
+        assembly_at: bj_time(v.assembly_at),
+        closes_at: bj_time(v.closes_at),
+        notice_days: v.notice_days,
+        open: v.is_open(now),
+        multi_part_owner_once: v.rules.multi_part_owner_once,
+        developer_as_one: v.rules.developer_as_one,
+        count_parking: v.rules.count_parking,
+        silent_follows_majority: v.rules.silent_follows_majority,
+        matters: v
+            .matters
+            .iter()
+            .zip(&counts)
+            .map(|((seq, m, title), (_, _, t))| VoteMatterView {
+                seq: *seq,
+                matter: m.number(),
+                matter_name: m.label_zh().into(),
+                title: title.clone(),
+                tally: t.into(),
+            })
+            .collect(),
+    })
+}
+
+/// Announces a vote on a compound (staff who run votes over it); the electorate is frozen now.
+#[utoipa::path(post, path = "/api/v1/votes", tag = "votes", request_body = NewVoteBody, responses((status = 201, body = VoteView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_announce_vote(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<NewVoteBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<VoteView>), ApiError> {
+    let b = json_body(body)?;
+    let mut matters = Vec::new();
+    for m in &b.matters {
+        let matter = Matter::from_number(m.matter)
+            .ok_or_else(|| ApiError::invalid("matters", format!("事项编号应为1到9 (got {})", m.matter)))?;
+        matters.push((matter, m.title.clone()));
+    }
+    let r = b.rules.unwrap_or_default();
+    let d = Rules::default();
+    let new = NewVote {
+        compound: b.compound,
+        title: b.title,
+        matters,
+        assembly_at: time("assembly_at", &b.assembly_at)?,
+        closes_at: time("closes_at", &b.closes_at)?,
+        notice_days: b.notice_days.unwrap_or(MIN_NOTICE_DAYS),
+        rules: Rules {
+            multi_part_owner_once: r.multi_part_owner_once.unwrap_or(d.multi_part_owner_once),
+            developer_as_one: r.developer_as_one.unwrap_or(d.developer_as_one),
+            count_parking: r.count_parking.unwrap_or(d.count_parking),
+            silent_follows_majority: r.silent_follows_majority.unwrap_or(d.silent_follows_majority),
+        },
+    };
+    let v = state.store.announce_owner_vote(&auth.audit_ctx(), &auth.principal, &new, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(vote_view(&state, &v).await?)))
+}
+
+/// A vote with each matter's count as the ballots stand: for staff who run votes over its
+/// compound and for the owners in its electorate.
+#[utoipa::path(get, path = "/api/v1/votes/{id}", tag = "votes", params(("id" = Uuid, Path)), responses((status = 200, body = VoteView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_vote(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<VoteView>, ApiError> {
+    let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found())?;
+    let v = state.store.owner_vote_for(&auth.principal, id).await?;
+    Ok(Json(vote_view(&state, &v).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BallotView {
+    pub matter: i64,
+    pub choice: String,
+    /// 1 for a first ballot, one more for each correction
+    pub version: i64,
+}
+
+/// Casts a ballot on one matter: an owner for themselves, or staff who run votes entering a
+/// paper ballot for `voter`. A second ballot is 409 unless `correction` is true.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/ballots", tag = "votes", params(("id" = Uuid, Path)), request_body = BallotBody, responses((status = 201, body = BallotView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_cast_ballot(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<BallotBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<BallotView>), ApiError> {
+    let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found())?;
+    let b = json_body(body)?;
+    let choice = Choice::parse(b.choice.trim())
+        .ok_or_else(|| ApiError::invalid("choice", "应为 agree、oppose 或 abstain (agree, oppose or abstain)"))?;
+    // Only someone who may see the vote learns anything about it.
+    state.store.owner_vote_for(&auth.principal, id).await?;
+    let version = state
+        .store
+        .cast_owner_ballot(
+            &auth.audit_ctx(),
+            &auth.principal,
+            id,
+            b.matter,
+            choice,
+            b.voter.as_deref().filter(|v| !v.trim().is_empty()),
+            b.correction.unwrap_or(false),
+            state.clock.now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(BallotView { matter: b.matter, choice: choice.as_str().into(), version })))
+}
