@@ -16,12 +16,27 @@ use jiayuan_store::owner_votes::{NewVote, OwnerVote, MIN_NOTICE_DAYS};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// A whole number as JSON Schema counts one: `2` or `2.0`.
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
+}
+
+fn whole_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "whole")] i64);
+    Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatterBody {
     /// Which of Civil Code art. 278's nine matters (1–9)
     #[schema(minimum = 1, maximum = 9)]
-    pub matter: u32,
+    #[serde(deserialize_with = "whole")]
+    pub matter: i64,
     /// What is asked
     pub title: String,
 }
@@ -54,6 +69,7 @@ pub struct NewVoteBody {
     pub closes_at: String,
     /// Days of notice the compound's rules require (default and least 15)
     #[schema(minimum = 15, maximum = 365)]
+    #[serde(default, deserialize_with = "whole_opt")]
     pub notice_days: Option<i64>,
     pub rules: Option<RulesBody>,
 }
@@ -63,6 +79,7 @@ pub struct NewVoteBody {
 pub struct BallotBody {
     /// The matter's number in this vote (1 for the first)
     #[schema(minimum = 1, maximum = 20)]
+    #[serde(deserialize_with = "whole")]
     pub matter: i64,
     /// `agree`, `oppose` or `abstain`
     #[schema(pattern = "^(agree|oppose|abstain)$")]
@@ -189,7 +206,9 @@ pub async fn api_announce_vote(
     let b = json_body(body)?;
     let mut matters = Vec::new();
     for m in &b.matters {
-        let matter = Matter::from_number(m.matter)
+        let matter = u32::try_from(m.matter)
+            .ok()
+            .and_then(Matter::from_number)
             .ok_or_else(|| ApiError::invalid("matters", format!("事项编号应为1到9 (got {})", m.matter)))?;
         matters.push((matter, m.title.clone()));
     }
