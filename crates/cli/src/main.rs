@@ -75,7 +75,7 @@ enum Command {
         #[command(subcommand)]
         cmd: appeals::AppealsCmd,
     },
-    /// Owners' assembly votes: count a paper vote from a sheet (reads no database)
+    /// Owners' assembly votes: count a paper vote from a sheet, or a stored vote again
     Vote {
         #[command(subcommand)]
         cmd: vote::VoteCmd,
@@ -126,6 +126,6 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit { cmd } => audit::run(&target, cmd).await,
         Command::Calendar { cmd } => calendar::run(&target, cmd).await,
         Command::Appeals { cmd } => appeals::run(&target, cmd).await,
-        Command::Vote { cmd } => vote::run(cmd),
+        Command::Vote { cmd } => vote::run(&target, cmd).await,
     }
 }

@@ -235,6 +235,58 @@ fn a_paper_vote_is_tallied_from_a_sheet_and_a_bad_sheet_counts_nothing() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+#[tokio::test]
+async fn a_stored_vote_is_counted_again_from_the_command_line_as_the_system_counts_it() {
+    use jiayuan_domain::vote::{Choice, Matter, Rules};
+    use jiayuan_store::owner_votes::NewVote;
+    let d = dir();
+    std::fs::create_dir_all(&d).unwrap();
+    let db = format!("sqlite://{}", d.join("v.db").display());
+    assert!(jiayuan(&db, &["demo", "--scale", "small"]).status.success());
+    let key = jiayuan_store::crypto::parse_key(TEST_KEY).unwrap();
+    let store = jiayuan_store::Store::connect(&db, jiayuan_store::crypto::Crypto::new(&key)).await.unwrap();
+    let ctx = jiayuan_store::audit::AuditCtx::operator("test");
+    let c1 = store.principal_of(&store.user_by_name("c1").await.unwrap()).await.unwrap();
+    let bl1 = store.principal_of(&store.user_by_name("bl1").await.unwrap()).await.unwrap();
+    let building = store.territory_by_code(&bl1.grants[0].territory_code).await.unwrap();
+    let compound = store.territory(building.parent_id.unwrap()).await.unwrap().code;
+    let now = chrono::Utc::now();
+    let new = NewVote {
+        compound,
+        title: "关于更换物业的表决".into(),
+        matters: vec![(Matter::Manager, "更换物业服务企业".into())],
+        assembly_at: now + chrono::Duration::days(16),
+        closes_at: now + chrono::Duration::days(20),
+        notice_days: 15,
+        rules: Rules::default(),
+    };
+    let v = store.announce_owner_vote(&ctx, &c1, &new, now).await.unwrap();
+    let voters = store.owner_vote_voters(v.id).await.unwrap();
+    for (voter, _, _) in voters.iter().take(3) {
+        store.cast_owner_ballot(&ctx, &c1, v.id, 1, Choice::Agree, Some(voter), false, now).await.unwrap();
+    }
+    let counted = store.tally_owner_vote(v.id).await.unwrap();
+    drop(store);
+
+    let id = v.id.to_string();
+    let o = jiayuan(&db, &["vote", "recount", &id, "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let m = &j["matters"][0];
+    let t = &counted[0].2;
+    assert_eq!(m["agree"]["headcount"], t.agree.headcount);
+    assert_eq!(m["agree"]["headcount"], 3);
+    assert_eq!(m["total"]["area"], t.total.area.to_string());
+    assert_eq!(m["passed"], t.passed);
+    let o = jiayuan(&db, &["vote", "recount", &id]);
+    assert!(text(&o).contains("更换物业服务企业") && text(&o).contains("参与门槛 quorum"), "{}", text(&o));
+    let o = jiayuan(&db, &["vote", "recount", "not-an-id"]);
+    assert!(!o.status.success());
+    let o = jiayuan(&db, &["vote", "recount", "01a00000-0000-7000-8000-000000000000"]);
+    assert!(!o.status.success() && text(&o).contains("no such vote"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 fn jiayuan_stdin(db: &str, args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
     use std::io::Write;
     let mut c = Command::new(env!("CARGO_BIN_EXE_jiayuan"));

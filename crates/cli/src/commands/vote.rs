@@ -12,6 +12,14 @@ pub enum VoteCmd {
     /// Count a paper vote from a CSV or XLSX sheet with columns part_id, owner_id, area, kind,
     /// delivered, choice (see the README)
     Tally(TallyArgs),
+    /// Count a vote held in the system again from its stored ballots, as the API counts it
+    Recount {
+        /// The vote's id
+        id: String,
+        /// Print the count as JSON: one object per matter
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -35,10 +43,38 @@ pub struct TallyArgs {
     json: bool,
 }
 
-pub fn run(cmd: VoteCmd) -> Result<()> {
+pub async fn run(target: &crate::support::Target, cmd: VoteCmd) -> Result<()> {
     match cmd {
         VoteCmd::Tally(a) => tally_file(a),
+        VoteCmd::Recount { id, json } => recount(target, &id, json).await,
     }
+}
+
+/// The stored vote counted again from its current ballots, matter by matter.
+async fn recount(target: &crate::support::Target, id: &str, json: bool) -> Result<()> {
+    let Ok(id) = id.trim().parse::<uuid::Uuid>() else { bail!("“{id}”不是表决编号 (not a vote id)") };
+    let store = target.open().await?;
+    let v = store.owner_vote(id).await.map_err(|_| anyhow::anyhow!("没有这次表决 (no such vote): {id}"))?;
+    let counts = store.tally_owner_vote(id).await?;
+    if json {
+        let matters: Vec<serde_json::Value> = counts
+            .iter()
+            .map(|(seq, title, t)| {
+                let mut m = as_json(t);
+                m["seq"] = json!(seq);
+                m["title"] = json!(title);
+                m
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json!({"vote": id, "title": v.title, "matters": matters}))?);
+    } else {
+        println!("{} ({})", v.title, id);
+        for (seq, title, t) in &counts {
+            println!("\n第{seq}项 {title}");
+            print!("{}", in_words(t));
+        }
+    }
+    Ok(())
 }
 
 fn tally_file(a: TallyArgs) -> Result<()> {
