@@ -83,6 +83,16 @@ crate::labelled_enum! {
 }
 
 crate::labelled_enum! {
+    /// How an owner was served the ballot.
+    Service {
+        InPerson = "in_person" / "当面送达" / "In person",
+        Mail = "mail" / "邮寄送达" / "By post",
+        Electronic = "electronic" / "电子送达" / "Electronically",
+        Left = "left_at_home" / "留置送达" / "Left at the home",
+    }
+}
+
+crate::labelled_enum! {
     /// What an exclusive part is.
     PartKind {
         Residential = "residential" / "住宅" / "Residential",

@@ -11,7 +11,7 @@ use crate::territory::{within_sql, Subtree};
 use crate::{new_id, Result, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use jiayuan_domain::access::Permission;
-use jiayuan_domain::vote::{self, Choice, Matter, PartKind, PartVote, Rules, Tally};
+use jiayuan_domain::vote::{self, Choice, Matter, PartKind, PartVote, Rules, Service, Tally};
 use jiayuan_domain::Area;
 use serde_json::json;
 use uuid::Uuid;
@@ -440,6 +440,95 @@ impl Store {
         Ok(version)
     }
 
+    /// Records how an owner in the electorate was served the ballot (staff who run the vote),
+    /// with a note of the proof kept: what lets their silence follow the majority where the
+    /// compound's rules say so. Once per owner (409 the second time); not after the close, not
+    /// dated in the future or before the announcement.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_vote_service(
+        &self,
+        ctx: &AuditCtx,
+        who: &Principal,
+        vote_id: Uuid,
+        voter: &str,
+        how: Service,
+        served_at: DateTime<Utc>,
+        proof: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let scope = who.scope(Permission::RunOwnerVotes).map_err(|d| StoreError::Forbidden(d.0))?;
+        let v = self.owner_vote(vote_id).await?;
+        if !scope.covers_path(&v.compound_path) {
+            return Err(StoreError::NotFound);
+        }
+        if !v.is_open(now) {
+            return Err(StoreError::invalid("vote", "表决已截止 (voting has closed)"));
+        }
+        if served_at > now || served_at < v.announced_at {
+            return Err(StoreError::invalid(
+                "served_at",
+                "送达时间应在公告之后、现在之前 (between the announcement and now)",
+            ));
+        }
+        let proof = proof.trim();
+        if proof.is_empty() || proof.chars().count() > 500 {
+            return Err(StoreError::invalid(
+                "proof",
+                "应写明送达凭证，最多500字 (the proof kept, at most 500 characters)",
+            ));
+        }
+        let voter = voter.trim();
+        let found: Vec<(i64,)> = fetch_all(
+            &self.db,
+            "SELECT CAST(1 AS BIGINT) FROM owner_vote_parts WHERE vote_id = $1 AND voter = $2 LIMIT 1",
+            &[vote_id.into(), voter.into()],
+        )
+        .await?;
+        if found.is_empty() {
+            return Err(StoreError::invalid(
+                "voter",
+                "不在本次表决的业主名册中 (not an owner in this vote's electorate)",
+            ));
+        }
+        let mut tx = self.begin().await?;
+        exec(
+            &mut tx,
+            "INSERT INTO owner_vote_service (vote_id, voter, how, served_at, proof, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                vote_id.into(),
+                voter.into(),
+                how.as_str().into(),
+                served_at.into(),
+                proof.into(),
+                who.user_id.into(),
+                now.into(),
+            ],
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => StoreError::Conflict {
+                field: "voter".into(),
+                message: "已登记送达 (service already recorded for this owner)".into(),
+            },
+            e => e,
+        })?;
+        audit::append(
+            &mut tx,
+            ctx,
+            AuditEvent {
+                scope_path: &v.compound_path,
+                action: "vote.service",
+                object: vote_id.to_string(),
+                summary: json!({"voter": voter, "how": how.as_str(), "served_at": served_at}),
+                result: "ok",
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The electorate as frozen: each voter (an owner's person id, or `developer`) with how
     /// many parts they cast for and their area in 0.01 m², in voter order.
     pub async fn owner_vote_voters(&self, vote_id: Uuid) -> Result<Vec<(String, i64, i64)>> {
@@ -467,6 +556,15 @@ impl Store {
             &[vote_id.into()],
         )
         .await?;
+        let served: std::collections::HashSet<String> = fetch_all::<(String,)>(
+            &self.db,
+            "SELECT voter FROM owner_vote_service WHERE vote_id = $1",
+            &[vote_id.into()],
+        )
+        .await?
+        .into_iter()
+        .map(|(v,)| v)
+        .collect();
         let mut out = Vec::new();
         for (seq, matter, title) in &v.matters {
             let answer: std::collections::HashMap<&str, Choice> = ballots
@@ -483,8 +581,7 @@ impl Store {
                     kind: PartKind::parse(kind).unwrap_or(PartKind::Residential),
                     delivered: *delivered,
                     choice: answer.get(voter.as_str()).copied(),
-                    // Service records are not kept yet: no silent vote is counted.
-                    served: false,
+                    served: served.contains(voter),
                 })
                 .collect();
             let t = vote::tally(*matter, v.rules, &votes).map_err(|problems| {

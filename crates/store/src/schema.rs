@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_merged_both_ways.sql"),
     include_str!("../migrations/0009_person_name_keys.sql"),
     include_str!("../migrations/0010_owner_votes.sql"),
+    include_str!("../migrations/0011_vote_service.sql"),
 ];
 
 /// The schema version this binary writes and understands.

@@ -3,7 +3,7 @@
 //! the close, and a count that comes out the same each time it is made.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use jiayuan_domain::vote::{Choice, Matter, Rules};
+use jiayuan_domain::vote::{Choice, Matter, Rules, Service};
 use jiayuan_store::access::Principal;
 use jiayuan_store::audit::AuditCtx;
 use jiayuan_store::demo::Scale;
@@ -143,6 +143,49 @@ async fn an_owner_vote_from_notice_to_count() {
             Err(StoreError::Invalid(e)) => assert_eq!(e.field, "vote"),
             other => panic!("{other:?}"),
         }
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn silent_owners_follow_the_majority_only_when_the_rules_say_and_only_once_served() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let c1 = principal(s, "c1").await;
+        let bl1 = principal(s, "bl1").await;
+        let building = s.territory_by_code(&bl1.grants[0].territory_code).await.unwrap();
+        let compound = s.territory(building.parent_id.unwrap()).await.unwrap().code;
+        let rules = Rules { silent_follows_majority: true, ..Rules::default() };
+        let v = s.announce_owner_vote(&ctx(), &c1, &NewVote { rules, ..vote(&compound) }, now()).await.unwrap();
+        let voters: Vec<String> = s.owner_vote_voters(v.id).await.unwrap().into_iter().map(|(v, _, _)| v).collect();
+        // Half of the owners agree; nobody else answers: short of 2/3.
+        let half = voters.len() / 2;
+        for voter in &voters[..half] {
+            s.cast_owner_ballot(&ctx(), &c1, v.id, 1, Choice::Agree, Some(voter), false, now()).await.unwrap();
+        }
+        let before = s.tally_owner_vote(v.id).await.unwrap()[0].2.clone();
+        assert_eq!(before.silent.headcount, 0, "nobody served yet");
+        // The rest were served; now they count with the majority.
+        let at = now() + Duration::hours(1);
+        for voter in &voters[half..] {
+            s.record_vote_service(&ctx(), &c1, v.id, voter, Service::InPerson, at, "签收单第12页", at).await.unwrap();
+        }
+        let after = s.tally_owner_vote(v.id).await.unwrap()[0].2.clone();
+        assert_eq!(after.silent.headcount as usize, voters.len() - half, "{after:?}");
+        assert!(after.quorum_met && after.passed, "{after:?}");
+        // Once per owner; not in the future; a proof is required; staff only.
+        let again = s.record_vote_service(&ctx(), &c1, v.id, &voters[half], Service::Mail, at, "挂号信", at).await;
+        assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
+        for (when, proof, field) in [(at + Duration::days(1), "x", "served_at"), (at, " ", "proof")] {
+            match s.record_vote_service(&ctx(), &c1, v.id, &voters[0], Service::Mail, when, proof, at).await {
+                Err(StoreError::Invalid(e)) => assert_eq!(e.field, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        let r1 = principal(s, "r1").await;
+        let refused = s.record_vote_service(&ctx(), &r1, v.id, &voters[0], Service::Mail, at, "x", at).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden(_))));
         t.finish().await;
     }
 }

@@ -99,6 +99,7 @@ api_routes! {
     post "/votes" => api::api_announce_vote;
     get "/votes/{id}" => api::api_vote;
     post "/votes/{id}/ballots" => api::api_cast_ballot;
+    post "/votes/{id}/service" => api::api_vote_service;
 }
 
 pub fn router(state: AppState) -> Router {

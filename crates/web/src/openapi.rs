@@ -73,6 +73,7 @@ use utoipa::{Modify, OpenApi};
         api::api_announce_vote,
         api::api_vote,
         api::api_cast_ballot,
+        api::api_vote_service,
     ),
     components(schemas(ErrorBody)),
     modifiers(&SignIn, &CommonAnswers),

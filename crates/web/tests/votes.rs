@@ -67,6 +67,20 @@ async fn an_owner_votes_through_the_api_and_the_count_follows() {
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert_error(&serde_json::from_str(&e).unwrap(), "voter");
 
+        // How an owner was served: staff only, once, with a proof.
+        let me_id = me.person_id.unwrap().to_string();
+        let served = json!({"voter": me_id, "how": "in_person", "served_at": chrono::Utc::now().to_rfc3339(), "proof": "签收单第3页"}).to_string();
+        let (s, _) = r1.call("POST", &format!("/api/v1/votes/{id}/service"), Some(&served)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, e) = c1.call("POST", &format!("/api/v1/votes/{id}/service"), Some(&served)).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
+        let (s, _) = c1.call("POST", &format!("/api/v1/votes/{id}/service"), Some(&served)).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let odd = json!({"voter": me_id, "how": "pigeon", "served_at": "now", "proof": "x"}).to_string();
+        let (s, e) = c1.call("POST", &format!("/api/v1/votes/{id}/service"), Some(&odd)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&e).unwrap(), "how");
+
         let (_, v) = c1.json(&format!("/api/v1/votes/{id}")).await;
         let tally = &v["matters"][0]["tally"];
         assert_eq!(tally["participating"]["headcount"], 1, "{v}");

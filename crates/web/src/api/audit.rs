@@ -80,6 +80,7 @@ const ACTION_LABELS: &[(&str, &str)] = &[
     ("appeals.export", "导出诉求清单"),
     ("vote.announce", "发布业主大会表决"),
     ("vote.ballot", "业主表决投票"),
+    ("vote.service", "登记表决票送达"),
     ("territory.create", "新增区域节点"),
     ("keys.rotate", "轮换密钥"),
     ("demo.users", "创建演示账号"),

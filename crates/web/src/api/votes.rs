@@ -283,3 +283,48 @@ pub async fn api_cast_ballot(
         .await?;
     Ok((StatusCode::CREATED, Json(BallotView { matter: b.matter, choice: choice.as_str().into(), version })))
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBody {
+    /// The owner served: their person id, or `developer`
+    pub voter: String,
+    /// `in_person`, `mail`, `electronic` or `left_at_home`
+    #[schema(pattern = "^(in_person|mail|electronic|left_at_home)$")]
+    pub how: String,
+    /// When, RFC 3339 with an offset (after the announcement, not in the future)
+    #[schema(format = DateTime)]
+    pub served_at: String,
+    /// The proof kept (a receipt's page, a registered letter's number, …)
+    pub proof: String,
+}
+
+/// Records how an owner was served the ballot (staff who run the vote): only owners provably
+/// served count with the majority when the rules let silent votes follow it.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/service", tag = "votes", params(("id" = Uuid, Path)), request_body = ServiceBody, responses((status = 204, description = "Recorded"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_vote_service(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<ServiceBody>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found())?;
+    let b = json_body(body)?;
+    let how = jiayuan_domain::vote::Service::parse(b.how.trim())
+        .ok_or_else(|| ApiError::invalid("how", "应为 in_person、mail、electronic 或 left_at_home"))?;
+    let served_at = time("served_at", &b.served_at)?;
+    state
+        .store
+        .record_vote_service(
+            &auth.audit_ctx(),
+            &auth.principal,
+            id,
+            &b.voter,
+            how,
+            served_at,
+            &b.proof,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
