@@ -58,15 +58,16 @@ fn refuse(req: &Request<Body>, e: ApiError) -> Response {
 }
 
 /// The URI without query parameters whose value is empty: in the API an empty parameter
-/// means "not given", as HTML forms and many clients send them (`?sort=&page=`).
+/// means "not given", as HTML forms and many clients send them (`?sort=&page=`). A value of
+/// blank space is kept, for the parameter's own check to judge (`reported=%0D` is not "no").
 fn without_empty_params(uri: &axum::http::Uri) -> Option<axum::http::Uri> {
     let q = uri.query()?;
     let pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
-    if pairs.iter().all(|(_, v)| !v.trim().is_empty()) {
+    if pairs.iter().all(|(_, v)| !v.is_empty()) {
         return None;
     }
     let kept = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter().filter(|(_, v)| !v.trim().is_empty()))
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
         .finish();
     let pq = if kept.is_empty() { uri.path().to_string() } else { format!("{}?{kept}", uri.path()) };
     pq.parse().ok()

@@ -478,6 +478,10 @@ async fn the_appeal_list_filters_by_status_urgency_and_channel_and_the_api_names
         let (s, e) = c1.json("/api/v1/appeals?channel=pigeon").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert_eq!(e["error"]["field"], "channel", "{e}");
+        // Blank space is not "not given" for a yes/no parameter.
+        let (s, e) = c1.json("/api/v1/appeals?reported=%0D").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(e["error"]["field"], "reported", "{e}");
         let (s, page) = c1.json("/api/v1/appeals?channel=walk_in").await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(page["total"], 1, "{page}");

@@ -313,11 +313,13 @@ pub struct AppealParams {
     pub page_size: Option<String>,
 }
 
+/// A yes/no parameter as written, not trimmed: blank space is not "not given" (schemathesis
+/// found `reported=%0D` taken as false).
 fn flag(v: &Option<String>, field: &str) -> Result<bool, ApiError> {
-    match v.as_deref().map(str::trim).unwrap_or("") {
+    match v.as_deref().unwrap_or("") {
         "" | "false" | "0" => Ok(false),
         "true" | "1" | "on" => Ok(true),
-        other => Err(ApiError::invalid(field, format!("“{other}”应为 true 或 false"))),
+        other => Err(ApiError::invalid(field, format!("“{}”应为 true 或 false", other.escape_debug()))),
     }
 }
 
