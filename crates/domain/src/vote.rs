@@ -454,6 +454,119 @@ pub fn paper_sheet(table: &[Vec<String>]) -> Result<Vec<PartVote>, Vec<RowProble
     }
 }
 
+fn yes(b: bool) -> &'static str {
+    if b {
+        "是 yes"
+    } else {
+        "否 no"
+    }
+}
+
+fn tick(b: bool) -> &'static str {
+    if b {
+        "✓"
+    } else {
+        "✗"
+    }
+}
+
+/// `a × n` as an area, for showing the cross-multiplied comparisons.
+fn times(a: Area, n: i64) -> Area {
+    Area(a.0 * n)
+}
+
+/// The count with every number and the rule that applied, one line each, in both languages:
+/// what the command line prints and the vote pages show.
+pub fn explain(t: &Tally) -> Vec<String> {
+    let (p, all, ag) = (t.participating, t.total, t.agree);
+    let mut s = Vec::new();
+    s.push(format!("表决事项 matter {}: {} ({})", t.matter.number(), t.matter.label_zh(), t.matter.label_en()));
+    s.push(format!(
+        "规则 rules: 一人多户计一人 owner once {}; 开发商计一人 developer as one {}; 车位计入 parking {}; 沉默票随多数 silent follow majority {}",
+        yes(t.rules.multi_part_owner_once),
+        yes(t.rules.developer_as_one),
+        yes(t.rules.count_parking),
+        yes(t.rules.silent_follows_majority)
+    ));
+    s.push(format!("专有部分 total: {} m², {} 人 owners", all.area, all.headcount));
+    s.push(format!(
+        "参与表决 participating: {} m², {} 人 (同意 agree {} m² / {}; 反对 oppose {} m² / {}; 弃权 abstain {} m² / {})",
+        p.area,
+        p.headcount,
+        ag.area,
+        ag.headcount,
+        t.oppose.area,
+        t.oppose.headcount,
+        t.abstain.area,
+        t.abstain.headcount
+    ));
+    if t.rules.silent_follows_majority {
+        match t.silent_side {
+            Some(side) => s.push(format!(
+                "沉默票 silent: {} m², {} 人 计入 counted as {} ({})",
+                t.silent.area,
+                t.silent.headcount,
+                side.label_zh(),
+                side.as_str()
+            )),
+            None => s.push(
+                "沉默票 silent: 已表决者中无过半意见，不计入 (no majority among those who answered; not counted)"
+                    .into(),
+            ),
+        }
+    }
+    s.push(format!(
+        "参与门槛 quorum (≥ 2/3 of area and of owners): 面积 area {}×3 = {} ≥ {}×2 = {} {}; 人数 owners {}×3 = {} ≥ {}×2 = {} {}",
+        p.area,
+        times(p.area, 3),
+        all.area,
+        times(all.area, 2),
+        tick(p.area.0 * 3 >= all.area.0 * 2),
+        p.headcount,
+        p.headcount * 3,
+        all.headcount,
+        all.headcount * 2,
+        tick(p.headcount * 3 >= all.headcount * 2),
+    ));
+    let (n, d, op) = match t.threshold {
+        Threshold::Half => (2, 1, ">"),
+        Threshold::ThreeQuarters => (4, 3, "≥"),
+    };
+    let area_ok = match t.threshold {
+        Threshold::Half => ag.area.0 * 2 > p.area.0,
+        Threshold::ThreeQuarters => ag.area.0 * 4 >= p.area.0 * 3,
+    };
+    let heads_ok = match t.threshold {
+        Threshold::Half => ag.headcount * 2 > p.headcount,
+        Threshold::ThreeQuarters => ag.headcount * 4 >= p.headcount * 3,
+    };
+    s.push(format!(
+        "同意门槛 agreement ({}): 面积 area {}×{n} = {} {op} {}×{d} = {} {}; 人数 owners {}×{n} = {} {op} {}×{d} = {} {}",
+        t.threshold.words(),
+        ag.area,
+        times(ag.area, n),
+        p.area,
+        times(p.area, d),
+        tick(area_ok),
+        ag.headcount,
+        ag.headcount * n,
+        p.headcount,
+        p.headcount * d,
+        tick(heads_ok),
+    ));
+    s.push(format!(
+        "结果 result: {}",
+        if t.passed {
+            "通过 passed"
+        } else if !t.quorum_met {
+            "未通过：参与不足三分之二 not passed: fewer than 2/3 took part"
+        } else {
+            "未通过 not passed"
+        }
+    ));
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -151,14 +151,18 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         if p.can(Permission::ViewAppeals) {
             v.push(("nav.sys.appeals", "nav.dashboard", "/appeals/dashboard".into()));
         }
+        if p.can(Permission::RunOwnerVotes) {
+            v.push(("nav.sys.property", "votes.title", "/votes".into()));
+        }
         if staff {
-            for sys in ["nav.sys.property", "nav.sys.service", "nav.sys.life", "nav.sys.support"] {
+            for sys in ["nav.sys.service", "nav.sys.life", "nav.sys.support"] {
                 v.push(("nav.sys.soon", sys, String::new()));
             }
         }
         if !staff {
             if let Some(id) = p.person_id {
                 v.push(("nav.sys.me", "nav.my_record", format!("/people/{id}")));
+                v.push(("nav.sys.me", "votes.mine", "/votes".into()));
             }
         }
         if p.can(Permission::ManageUsers) {

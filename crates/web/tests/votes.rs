@@ -91,3 +91,148 @@ async fn an_owner_votes_through_the_api_and_the_count_follows() {
         t.finish().await;
     }
 }
+
+/// A form post with the session's CSRF token, as the pages send it.
+async fn post_form(app: &App, uri: &str, fields: &[(&str, &str)]) -> common::Reply {
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    let csrf = app.csrf.clone().unwrap_or_default();
+    all.push(("csrf", &csrf));
+    let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(all).finish();
+    app.send("POST", uri, Some(("application/x-www-form-urlencoded", body))).await
+}
+
+#[tokio::test]
+async fn a_vote_runs_on_the_pages_from_notice_to_result() {
+    for (t, state) in states().await {
+        let clock = jiayuan_web::clock::AppClock::settable();
+        let start = chrono::Utc::now();
+        clock.set(start);
+        let state = jiayuan_web::AppState { clock: clock.clone(), ..state };
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let me = t.store.principal_of(&t.store.user_by_name("r1").await.unwrap()).await.unwrap();
+        let dwelling = t.store.territory_by_code(&me.grants[0].territory_code).await.unwrap();
+        let compound_path = jiayuan_store::appeals::path_prefixes(&dwelling.path)[3].clone();
+        let compound = t.store.territory_code_at(&compound_path).await.unwrap();
+        let local = |days: i64| {
+            jiayuan_domain::time::beijing(start + chrono::Duration::days(days)).format("%Y-%m-%dT%H:%M").to_string()
+        };
+
+        // Refused: too little notice. The form comes back with everything typed.
+        let (assembly, closes) = (local(10), local(20));
+        let mut typed = vec![
+            ("compound", compound.as_str()),
+            ("sent", "1"),
+            ("title", "关于更换电梯的表决"),
+            ("matter_1", "5"),
+            ("ask_1", "使用维修资金更换3号楼电梯"),
+            ("matter_2", "8"),
+            ("ask_2", "利用地面车位收取停车费"),
+            ("assembly_at", &assembly),
+            ("closes_at", &closes),
+            ("notice_days", "15"),
+            ("count_parking", "1"),
+        ];
+        let r = post_form(&c1, "/votes", &typed).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.body.contains("assembly_at"), "the field is named");
+        for kept in ["关于更换电梯的表决", "使用维修资金更换3号楼电梯", "利用地面车位收取停车费", &assembly]
+        {
+            assert!(r.body.contains(kept), "kept {kept}");
+        }
+        assert!(r.body.contains(r#"name="count_parking" value="1" checked"#), "a ticked box stays ticked");
+        assert!(
+            !r.body.contains(r#"name="multi_part_owner_once" value="1" checked"#),
+            "an unticked box stays unticked"
+        );
+
+        let assembly = local(16);
+        typed[7] = ("assembly_at", &assembly);
+        let r = post_form(&c1, "/votes", &typed).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let at = r.headers["location"].to_str().unwrap().to_string();
+        let id = at.trim_start_matches("/votes/").to_string();
+        let r = r1.send("GET", "/votes", None).await;
+        assert!(r.body.contains(&at), "the owner finds the vote in their list");
+
+        // The owner's ballot page: no count while open; a ballot on both matters.
+        let page = r1.send("GET", &at, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(r#"name="m1""#) && page.body.contains(r#"name="m2""#));
+        assert!(
+            !page.body.contains("votes.count_live") && !page.body.contains("实时计票"),
+            "owners see no running count"
+        );
+        let r = post_form(&r1, &format!("{at}/ballot"), &[("m1", "agree"), ("m2", "maybe")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "a bad choice refuses the whole paper");
+        assert!(r.body.contains(r#"value="agree" checked"#), "what was chosen is kept");
+        let r = post_form(&r1, &format!("{at}/ballot"), &[("m1", "agree"), ("m2", "oppose")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = r1.send("GET", &format!("{at}?done=ballot"), None).await;
+        assert!(page.body.contains("选票已提交") && page.body.contains("更正选票"));
+        // A second ballot without correcting is refused; a correction of one matter is taken.
+        let r = post_form(&r1, &format!("{at}/ballot"), &[("m1", "oppose")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let r =
+            post_form(&r1, &format!("{at}/ballot"), &[("m1", "agree"), ("m2", "abstain"), ("correction", "1")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let mine =
+            t.store.owner_vote_ballots_of(id.parse().unwrap(), &me.person_id.unwrap().to_string()).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|b| (b.seq, b.choice.as_str(), b.version)).collect::<Vec<_>>(),
+            vec![(1, "agree", 1), (2, "abstain", 2)]
+        );
+
+        // Staff: the running count and turnout by building; a paper ballot by part code.
+        let page = c1.send("GET", &at, None).await;
+        assert!(page.body.contains("实时计票") && page.body.contains("各楼栋参与情况"), "staff see the count live");
+        let parts = t.store.owner_vote_voters(id.parse().unwrap()).await.unwrap();
+        let other = parts.iter().find(|(v, _, _)| *v != me.person_id.unwrap().to_string() && v != "developer").unwrap();
+        let part = t.store.owner_vote_parts_of(id.parse().unwrap(), &other.0).await.unwrap()[0].0.clone();
+        let short = part.strip_prefix(&format!("{compound}-")).unwrap().to_string();
+        let r = post_form(&c1, &format!("{at}/paper"), &[("part", "no-such-part"), ("m1", "oppose")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("part:") && r.body.contains(r#"value="no-such-part""#), "the part is named and kept");
+        let r = post_form(&c1, &format!("{at}/paper"), &[("part", &short), ("m1", "oppose"), ("m2", "oppose")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = post_form(&r1, &format!("{at}/paper"), &[("part", &short), ("m1", "agree")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "an owner enters no paper ballot");
+        // Service: recorded once.
+        clock.set(start + chrono::Duration::hours(1));
+        let served =
+            jiayuan_domain::time::beijing(start + chrono::Duration::minutes(30)).format("%Y-%m-%dT%H:%M").to_string();
+        let service =
+            [("part", short.as_str()), ("how", "in_person"), ("served_at", &served), ("proof", "签收单第1页")];
+        let r = post_form(&c1, &format!("{at}/service"), &service).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.body.lines().filter(|l| l.contains("error")).collect::<Vec<_>>().join("\n")
+        );
+        let r = post_form(&c1, &format!("{at}/service"), &service).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.body.contains("签收单第1页"), "what was typed is kept");
+
+        // The public notice: no sign-in, no result while open; the result with its numbers
+        // once closed, and no ballot after.
+        let anon = App::anonymous(state.clone());
+        let notice = anon.send("GET", &format!("{at}/notice"), None).await;
+        assert_eq!(notice.status, StatusCode::OK);
+        assert!(notice.body.contains("业主大会表决公告") && !notice.body.contains("专有部分总计"));
+        clock.set(start + chrono::Duration::days(21));
+        let notice = anon.send("GET", &format!("{at}/notice"), None).await;
+        assert!(notice.body.contains("表决结果公告") && notice.body.contains("专有部分总计"), "{}", notice.body);
+        assert!(notice.body.contains("参与门槛 quorum"), "the arithmetic is shown");
+        assert!(!notice.body.contains(&other.0), "no owner is named");
+        let r = post_form(&r1, &format!("{at}/ballot"), &[("m1", "oppose"), ("correction", "1")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "closed");
+        assert!(r.body.contains("表决已截止"));
+        let page = r1.send("GET", &at, None).await;
+        assert!(
+            page.body.contains("表决结果") && !page.body.contains(r#"name="m1""#),
+            "after the close the owner sees the result"
+        );
+        t.finish().await;
+    }
+}

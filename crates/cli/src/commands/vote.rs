@@ -3,8 +3,7 @@
 //! checked. Reads the file only; writes nothing.
 
 use anyhow::{bail, Result};
-use jiayuan_domain::vote::{self, Count, Matter, Rules, Tally, Threshold};
-use jiayuan_domain::Area;
+use jiayuan_domain::vote::{self, Count, Matter, Rules, Tally};
 use serde_json::json;
 
 #[derive(clap::Subcommand)]
@@ -71,7 +70,7 @@ async fn recount(target: &crate::support::Target, id: &str, json: bool) -> Resul
         println!("{} ({})", v.title, id);
         for (seq, title, t) in &counts {
             println!("\n第{seq}项 {title}");
-            print!("{}", in_words(t));
+            print!("{}", vote::explain(t).join("\n") + "\n");
         }
     }
     Ok(())
@@ -109,7 +108,7 @@ fn tally_file(a: TallyArgs) -> Result<()> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&as_json(&t))?);
     } else {
-        print!("{}", in_words(&t));
+        print!("{}", vote::explain(&t).join("\n") + "\n");
     }
     Ok(())
 }
@@ -132,108 +131,4 @@ pub fn as_json(t: &Tally) -> serde_json::Value {
         "quorum_met": t.quorum_met,
         "passed": t.passed,
     })
-}
-
-fn yes(b: bool) -> &'static str {
-    if b {
-        "是 yes"
-    } else {
-        "否 no"
-    }
-}
-
-fn tick(b: bool) -> &'static str {
-    if b {
-        "✓"
-    } else {
-        "✗"
-    }
-}
-
-/// `a × n` as an area, for showing the cross-multiplied comparisons.
-fn times(a: Area, n: i64) -> Area {
-    Area(a.0 * n)
-}
-
-/// The count with every number and the rule that applied.
-pub fn in_words(t: &Tally) -> String {
-    let (p, all, ag) = (t.participating, t.total, t.agree);
-    let mut s = String::new();
-    s.push_str(&format!("表决事项 matter {}: {} ({})\n", t.matter.number(), t.matter.label_zh(), t.matter.label_en()));
-    s.push_str(&format!(
-        "规则 rules: 一人多户计一人 owner once {}; 开发商计一人 developer as one {}; 车位计入 parking {}; 沉默票随多数 silent follow majority {}\n",
-        yes(t.rules.multi_part_owner_once),
-        yes(t.rules.developer_as_one),
-        yes(t.rules.count_parking),
-        yes(t.rules.silent_follows_majority)
-    ));
-    s.push_str(&format!("专有部分 total: {} m², {} 人 owners\n", all.area, all.headcount));
-    s.push_str(&format!(
-        "参与表决 participating: {} m², {} 人 (同意 agree {} m² / {}; 反对 oppose {} m² / {}; 弃权 abstain {} m² / {})\n",
-        p.area, p.headcount, ag.area, ag.headcount, t.oppose.area, t.oppose.headcount, t.abstain.area, t.abstain.headcount
-    ));
-    if t.rules.silent_follows_majority {
-        match t.silent_side {
-            Some(side) => s.push_str(&format!(
-                "沉默票 silent: {} m², {} 人 计入 counted as {} ({})\n",
-                t.silent.area,
-                t.silent.headcount,
-                side.label_zh(),
-                side.as_str()
-            )),
-            None => s.push_str(
-                "沉默票 silent: 已表决者中无过半意见，不计入 (no majority among those who answered; not counted)\n",
-            ),
-        }
-    }
-    s.push_str(&format!(
-        "参与门槛 quorum (≥ 2/3 of area and of owners): 面积 area {}×3 = {} ≥ {}×2 = {} {}; 人数 owners {}×3 = {} ≥ {}×2 = {} {}\n",
-        p.area,
-        times(p.area, 3),
-        all.area,
-        times(all.area, 2),
-        tick(p.area.0 * 3 >= all.area.0 * 2),
-        p.headcount,
-        p.headcount * 3,
-        all.headcount,
-        all.headcount * 2,
-        tick(p.headcount * 3 >= all.headcount * 2),
-    ));
-    let (n, d, op) = match t.threshold {
-        Threshold::Half => (2, 1, ">"),
-        Threshold::ThreeQuarters => (4, 3, "≥"),
-    };
-    let area_ok = match t.threshold {
-        Threshold::Half => ag.area.0 * 2 > p.area.0,
-        Threshold::ThreeQuarters => ag.area.0 * 4 >= p.area.0 * 3,
-    };
-    let heads_ok = match t.threshold {
-        Threshold::Half => ag.headcount * 2 > p.headcount,
-        Threshold::ThreeQuarters => ag.headcount * 4 >= p.headcount * 3,
-    };
-    s.push_str(&format!(
-        "同意门槛 agreement ({}): 面积 area {}×{n} = {} {op} {}×{d} = {} {}; 人数 owners {}×{n} = {} {op} {}×{d} = {} {}\n",
-        t.threshold.words(),
-        ag.area,
-        times(ag.area, n),
-        p.area,
-        times(p.area, d),
-        tick(area_ok),
-        ag.headcount,
-        ag.headcount * n,
-        p.headcount,
-        p.headcount * d,
-        tick(heads_ok),
-    ));
-    s.push_str(&format!(
-        "结果 result: {}\n",
-        if t.passed {
-            "通过 passed"
-        } else if !t.quorum_met {
-            "未通过：参与不足三分之二 not passed: fewer than 2/3 took part"
-        } else {
-            "未通过 not passed"
-        }
-    ));
-    s
 }

@@ -11,6 +11,7 @@ pub(crate) mod picker;
 mod report;
 mod territories;
 mod users;
+mod votes;
 mod workbench;
 
 pub use account::*;
@@ -21,6 +22,7 @@ pub use people::*;
 pub use report::*;
 pub use territories::*;
 pub use users::*;
+pub use votes::*;
 pub use workbench::*;
 
 use crate::api::ListParams;

@@ -80,7 +80,27 @@ type VoteRow = (
     Option<DateTime<Utc>>,
 );
 
+/// A unique key's refusal, said in this module's words.
+fn conflict_as(field: &'static str, message: &'static str) -> impl Fn(StoreError) -> StoreError {
+    move |e| match e {
+        StoreError::Conflict { .. } => StoreError::Conflict { field: field.into(), message: message.into() },
+        e => e,
+    }
+}
+
 impl Store {
+    /// Whether `voter` (a person id, or `developer`) casts a ballot in the vote's frozen
+    /// electorate.
+    pub async fn is_voter(&self, vote_id: Uuid, voter: &str) -> Result<bool> {
+        let found: Vec<(i64,)> = fetch_all(
+            &self.db,
+            "SELECT CAST(1 AS BIGINT) FROM owner_vote_parts WHERE vote_id = $1 AND voter = $2 LIMIT 1",
+            &[vote_id.into(), voter.into()],
+        )
+        .await?;
+        Ok(!found.is_empty())
+    }
+
     /// Announces a vote on a compound and freezes its electorate: every dwelling with its
     /// registered area, and who casts its ballot (the owner with the largest share; a
     /// dwelling without owners is the developer's). Refused with less notice than the rules
@@ -248,13 +268,7 @@ impl Store {
         let v = self.owner_vote(id).await?;
         let staff = who.scope(Permission::RunOwnerVotes).is_ok_and(|s| s.covers_path(&v.compound_path));
         let voter = match who.person_id {
-            Some(p) => !fetch_all::<(i64,)>(
-                &self.db,
-                "SELECT CAST(1 AS BIGINT) FROM owner_vote_parts WHERE vote_id = $1 AND voter = $2 LIMIT 1",
-                &[id.into(), p.to_string().into()],
-            )
-            .await?
-            .is_empty(),
+            Some(p) => self.is_voter(id, &p.to_string()).await?,
             None => false,
         };
         if staff || voter {
@@ -335,6 +349,24 @@ impl Store {
         correction: bool,
         now: DateTime<Utc>,
     ) -> Result<i64> {
+        let versions = self.cast_owner_ballots(ctx, who, vote_id, &[(seq, choice)], paper_for, correction, now).await?;
+        Ok(versions.first().copied().unwrap_or(1))
+    }
+
+    /// One ballot paper: answers on several matters of one vote, all taken or none (a second
+    /// answer on any matter refuses the whole paper unless it is a correction). The versions
+    /// written, in the order given.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn cast_owner_ballots(
+        &self,
+        ctx: &AuditCtx,
+        who: &Principal,
+        vote_id: Uuid,
+        answers: &[(i64, Choice)],
+        paper_for: Option<&str>,
+        correction: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
         let v = self.owner_vote(vote_id).await?;
         let voter = match paper_for {
             Some(voter) => {
@@ -357,87 +389,87 @@ impl Store {
         if !v.is_open(now) {
             return Err(StoreError::invalid("vote", "表决已截止 (voting has closed)"));
         }
-        if !v.matters.iter().any(|(s, _, _)| *s == seq) {
-            return Err(StoreError::missing("matter", format!("没有第{seq}项表决事项 (no such matter)")));
+        if answers.is_empty() {
+            return Err(StoreError::invalid("choice", "请至少对一项事项表决 (answer at least one matter)"));
         }
-        let parts: Vec<(String,)> = fetch_all(
-            &self.db,
-            "SELECT part_code FROM owner_vote_parts WHERE vote_id = $1 AND voter = $2",
-            &[vote_id.into(), voter.clone().into()],
-        )
-        .await?;
-        if parts.is_empty() {
+        for (i, (seq, _)) in answers.iter().enumerate() {
+            if !v.matters.iter().any(|(s, _, _)| s == seq) {
+                return Err(StoreError::missing("matter", format!("没有第{seq}项表决事项 (no such matter)")));
+            }
+            if answers[..i].iter().any(|(s, _)| s == seq) {
+                return Err(StoreError::invalid("matter", format!("第{seq}项重复 (matter {seq} answered twice)")));
+            }
+        }
+        if !self.is_voter(vote_id, &voter).await? {
             return Err(StoreError::invalid(
                 "voter",
                 "不在本次表决的业主名册中 (not an owner in this vote's electorate, frozen at the announcement)",
             ));
         }
         let mut tx = self.begin().await?;
-        let current: Vec<(i64,)> = fetch_all_tx(
-            &mut tx,
-            "SELECT CAST(version AS BIGINT) FROM owner_vote_ballots WHERE vote_id = $1 AND seq = $2 AND voter = $3 AND is_current = TRUE",
-            &[vote_id.into(), seq.into(), voter.clone().into()],
-        )
-        .await?;
-        let version = match (current.first(), correction) {
-            (None, _) => 1,
-            (Some(_), false) => {
-                return Err(StoreError::Conflict {
-                    field: "ballot".into(),
-                    message:
-                        "已投过票；如需更正，请以更正方式重新提交 (already voted on this matter; send a correction)"
-                            .into(),
-                })
-            }
-            (Some((v,)), true) => {
-                exec(
-                    &mut tx,
-                    "UPDATE owner_vote_ballots SET is_current = FALSE WHERE vote_id = $1 AND seq = $2 AND voter = $3 AND is_current = TRUE",
-                    &[vote_id.into(), seq.into(), voter.clone().into()],
-                )
-                .await?;
-                v + 1
-            }
-        };
-        exec(
-            &mut tx,
-            "INSERT INTO owner_vote_ballots (id, vote_id, seq, voter, choice, version, is_current, paper, entered_by, cast_at)
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9)",
-            &[
-                new_id().into(),
-                vote_id.into(),
-                seq.into(),
-                voter.clone().into(),
-                choice.as_str().into(),
-                version.into(),
-                paper_for.is_some().into(),
-                who.user_id.into(),
-                now.into(),
-            ],
-        )
-        .await
-        .map_err(|e| match e {
+        let mut versions = Vec::new();
+        for &(seq, choice) in answers {
+            let current: Vec<(i64,)> = fetch_all_tx(
+                &mut tx,
+                "SELECT CAST(version AS BIGINT) FROM owner_vote_ballots WHERE vote_id = $1 AND seq = $2 AND voter = $3 AND is_current = TRUE",
+                &[vote_id.into(), seq.into(), voter.clone().into()],
+            )
+            .await?;
+            let version = match (current.first(), correction) {
+                (None, _) => 1,
+                (Some(_), false) => {
+                    return Err(StoreError::Conflict {
+                        field: "ballot".into(),
+                        message: format!(
+                            "第{seq}项已投过票；如需更正，请以更正方式重新提交 (already voted on matter {seq}; send a correction)"
+                        ),
+                    })
+                }
+                (Some((v,)), true) => {
+                    exec(
+                        &mut tx,
+                        "UPDATE owner_vote_ballots SET is_current = FALSE WHERE vote_id = $1 AND seq = $2 AND voter = $3 AND is_current = TRUE",
+                        &[vote_id.into(), seq.into(), voter.clone().into()],
+                    )
+                    .await?;
+                    v + 1
+                }
+            };
+            exec(
+                &mut tx,
+                "INSERT INTO owner_vote_ballots (id, vote_id, seq, voter, choice, version, is_current, paper, entered_by, cast_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9)",
+                &[
+                    new_id().into(),
+                    vote_id.into(),
+                    seq.into(),
+                    voter.clone().into(),
+                    choice.as_str().into(),
+                    version.into(),
+                    paper_for.is_some().into(),
+                    who.user_id.into(),
+                    now.into(),
+                ],
+            )
+            .await
             // Two ballots at once: the unique index lets one in.
-            StoreError::Conflict { .. } => StoreError::Conflict {
-                field: "ballot".into(),
-                message: "已投过票 (already voted on this matter)".into(),
-            },
-            e => e,
-        })?;
-        audit::append(
-            &mut tx,
-            ctx,
-            AuditEvent {
-                scope_path: &v.compound_path,
-                action: "vote.ballot",
-                object: vote_id.to_string(),
-                summary: json!({"matter": seq, "voter": voter, "choice": choice.as_str(), "version": version, "paper": paper_for.is_some()}),
-                result: "ok",
-            },
-        )
-        .await?;
+            .map_err(conflict_as("ballot", "已投过票 (already voted on this matter)"))?;
+            audit::append(
+                &mut tx,
+                ctx,
+                AuditEvent {
+                    scope_path: &v.compound_path,
+                    action: "vote.ballot",
+                    object: vote_id.to_string(),
+                    summary: json!({"matter": seq, "voter": voter, "choice": choice.as_str(), "version": version, "paper": paper_for.is_some()}),
+                    result: "ok",
+                },
+            )
+            .await?;
+            versions.push(version);
+        }
         tx.commit().await?;
-        Ok(version)
+        Ok(versions)
     }
 
     /// Records how an owner in the electorate was served the ballot (staff who run the vote),
@@ -478,13 +510,7 @@ impl Store {
             ));
         }
         let voter = voter.trim();
-        let found: Vec<(i64,)> = fetch_all(
-            &self.db,
-            "SELECT CAST(1 AS BIGINT) FROM owner_vote_parts WHERE vote_id = $1 AND voter = $2 LIMIT 1",
-            &[vote_id.into(), voter.into()],
-        )
-        .await?;
-        if found.is_empty() {
+        if !self.is_voter(vote_id, voter).await? {
             return Err(StoreError::invalid(
                 "voter",
                 "不在本次表决的业主名册中 (not an owner in this vote's electorate)",
@@ -506,13 +532,7 @@ impl Store {
             ],
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => StoreError::Conflict {
-                field: "voter".into(),
-                message: "已登记送达 (service already recorded for this owner)".into(),
-            },
-            e => e,
-        })?;
+        .map_err(conflict_as("voter", "已登记送达 (service already recorded for this owner)"))?;
         audit::append(
             &mut tx,
             ctx,
@@ -595,3 +615,6 @@ impl Store {
         Ok(out)
     }
 }
+
+mod views;
+pub use views::*;

@@ -1,0 +1,209 @@
+//! What the vote pages read: the votes a person may see, each owner's own ballots, the
+//! participation of every building while a vote is open, and the part a paper ballot names.
+
+use super::DEVELOPER;
+use crate::access::Principal;
+use crate::batch::{fetch_all, QueryParts};
+use crate::{Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+use jiayuan_domain::access::Permission;
+use uuid::Uuid;
+
+/// A vote as a list shows it.
+#[derive(Debug, Clone)]
+pub struct VoteListing {
+    pub id: Uuid,
+    pub title: String,
+    pub compound_name: String,
+    pub announced_at: DateTime<Utc>,
+    pub assembly_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl VoteListing {
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.closed_at.is_none() && now < self.closes_at
+    }
+}
+
+/// One building's turnout: parts and area in the electorate, and those whose voter has
+/// answered at least one matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildingTurnout {
+    pub building: String,
+    pub parts: i64,
+    pub area_centi: i64,
+    pub voted_parts: i64,
+    pub voted_area_centi: i64,
+}
+
+/// An owner's current answer on one matter.
+#[derive(Debug, Clone)]
+pub struct OwnBallot {
+    pub seq: i64,
+    pub choice: String,
+    pub version: i64,
+    pub paper: bool,
+    pub cast_at: DateTime<Utc>,
+}
+
+type ListingRow = (Uuid, String, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>);
+
+impl Store {
+    /// The votes `who` may see, latest deadline first: those over compounds where they run
+    /// votes, and those whose electorate names them.
+    pub async fn owner_votes_visible(&self, who: &Principal, limit: i64) -> Result<Vec<VoteListing>> {
+        let mut q = QueryParts::default();
+        let mut ors: Vec<String> = Vec::new();
+        if let Ok(scope) = who.scope(Permission::RunOwnerVotes) {
+            for s in scope.subtrees() {
+                ors.push(if s.path == "/" { "1 = 1".into() } else { s.sql(&mut q, "v.compound_path") });
+            }
+        }
+        if let Some(p) = who.person_id {
+            let ph = q.bind(p.to_string());
+            ors.push(format!("EXISTS (SELECT 1 FROM owner_vote_parts p WHERE p.vote_id = v.id AND p.voter = {ph})"));
+        }
+        if ors.is_empty() {
+            return Ok(vec![]);
+        }
+        let lim = q.bind(limit.clamp(1, 500));
+        let rows: Vec<ListingRow> = fetch_all(
+            &self.db,
+            &format!(
+                "SELECT v.id, v.title, t.name, v.announced_at, v.assembly_at, v.closes_at, v.closed_at
+                 FROM owner_votes v JOIN territories t ON t.id = v.compound_id
+                 WHERE ({}) ORDER BY v.closes_at DESC, v.id LIMIT {lim}",
+                ors.join(" OR ")
+            ),
+            &q.vals,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, compound_name, announced_at, assembly_at, closes_at, closed_at)| VoteListing {
+                id,
+                title,
+                compound_name,
+                announced_at,
+                assembly_at,
+                closes_at,
+                closed_at,
+            })
+            .collect())
+    }
+
+    /// Turnout by building, in building order, named as the territory names them.
+    pub async fn owner_vote_turnout(&self, vote_id: Uuid) -> Result<Vec<BuildingTurnout>> {
+        let rows: Vec<(String, Option<String>, i64, i64, i64, i64)> = fetch_all(
+            &self.db,
+            "SELECT p.building_path, t.name, CAST(count(*) AS BIGINT), CAST(sum(p.area_centi) AS BIGINT),
+               CAST(sum(CASE WHEN b.voter IS NULL THEN 0 ELSE 1 END) AS BIGINT),
+               CAST(sum(CASE WHEN b.voter IS NULL THEN 0 ELSE p.area_centi END) AS BIGINT)
+             FROM owner_vote_parts p
+             LEFT JOIN territories t ON t.path = p.building_path
+             LEFT JOIN (SELECT DISTINCT voter FROM owner_vote_ballots WHERE vote_id = $1 AND is_current = TRUE) b
+               ON b.voter = p.voter
+             WHERE p.vote_id = $1
+             GROUP BY p.building_path, t.name ORDER BY p.building_path",
+            &[vote_id.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(path, name, parts, area, voted, voted_area)| BuildingTurnout {
+                building: name.unwrap_or(path),
+                parts,
+                area_centi: area,
+                voted_parts: voted,
+                voted_area_centi: voted_area,
+            })
+            .collect())
+    }
+
+    /// A voter's current answers, by matter.
+    pub async fn owner_vote_ballots_of(&self, vote_id: Uuid, voter: &str) -> Result<Vec<OwnBallot>> {
+        let rows: Vec<(i64, String, i64, bool, DateTime<Utc>)> = fetch_all(
+            &self.db,
+            "SELECT CAST(seq AS BIGINT), choice, CAST(version AS BIGINT), paper, cast_at FROM owner_vote_ballots
+             WHERE vote_id = $1 AND voter = $2 AND is_current = TRUE ORDER BY seq",
+            &[vote_id.into(), voter.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, choice, version, paper, cast_at)| OwnBallot { seq, choice, version, paper, cast_at })
+            .collect())
+    }
+
+    /// The parts a voter casts for, with their area in 0.01 m², by code.
+    pub async fn owner_vote_parts_of(&self, vote_id: Uuid, voter: &str) -> Result<Vec<(String, i64)>> {
+        fetch_all(
+            &self.db,
+            "SELECT part_code, area_centi FROM owner_vote_parts WHERE vote_id = $1 AND voter = $2 ORDER BY part_code",
+            &[vote_id.into(), voter.into()],
+        )
+        .await
+    }
+
+    /// Who casts the ballot of the part a paper ballot names: its full code, or the code
+    /// after the compound's (`01-1-0302` for `C0001-01-1-0302`). A part outside the frozen
+    /// electorate is refused naming `part`.
+    pub async fn owner_vote_voter_of_part(&self, vote_id: Uuid, part: &str) -> Result<String> {
+        let part = part.trim();
+        if part.is_empty() {
+            return Err(StoreError::invalid("part", "请填写房屋编号 (the part's code is required)"));
+        }
+        let found: Vec<(String,)> = fetch_all(
+            &self.db,
+            "SELECT p.voter FROM owner_vote_parts p JOIN owner_votes v ON v.id = p.vote_id
+               JOIN territories c ON c.id = v.compound_id
+             WHERE p.vote_id = $1 AND (p.part_code = $2 OR p.part_code = c.code || '-' || $2)",
+            &[vote_id.into(), part.into()],
+        )
+        .await?;
+        match found.into_iter().next() {
+            Some((voter,)) => Ok(voter),
+            None => Err(StoreError::invalid(
+                "part",
+                format!("房屋“{part}”不在本次表决的专有部分名册中 (not a part of this vote's frozen electorate)"),
+            )),
+        }
+    }
+
+    /// How many voters the electorate has, and how many of them have been served the ballot.
+    pub async fn owner_vote_served(&self, vote_id: Uuid) -> Result<(i64, i64)> {
+        let voters: Vec<(i64,)> = fetch_all(
+            &self.db,
+            "SELECT CAST(count(DISTINCT voter) AS BIGINT) FROM owner_vote_parts WHERE vote_id = $1 AND voter <> $2",
+            &[vote_id.into(), DEVELOPER.into()],
+        )
+        .await?;
+        let served: Vec<(i64,)> = fetch_all(
+            &self.db,
+            "SELECT CAST(count(*) AS BIGINT) FROM owner_vote_service WHERE vote_id = $1",
+            &[vote_id.into()],
+        )
+        .await?;
+        Ok((voters.first().map_or(0, |r| r.0), served.first().map_or(0, |r| r.0)))
+    }
+
+    /// The first part of the electorate, written the short way a paper ballot may name it
+    /// (without the compound's code): the example beside the paper-ballot form.
+    pub async fn owner_vote_first_part(&self, vote_id: Uuid) -> Result<String> {
+        let rows: Vec<(String, String)> = fetch_all(
+            &self.db,
+            "SELECT p.part_code, c.code FROM owner_vote_parts p JOIN owner_votes v ON v.id = p.vote_id
+               JOIN territories c ON c.id = v.compound_id
+             WHERE p.vote_id = $1 ORDER BY p.part_code LIMIT 1",
+            &[vote_id.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|(part, compound)| part.strip_prefix(&format!("{compound}-")).map(str::to_string).unwrap_or(part))
+            .unwrap_or_default())
+    }
+}
