@@ -96,10 +96,12 @@ api_routes! {
     get "/notify/channels" => api::api_channels;
     post "/notify/channels" => api::api_add_channel;
     get "/notify/outbox" => api::api_outbox;
+    get "/votes" => api::api_votes;
     post "/votes" => api::api_announce_vote;
     get "/votes/{id}" => api::api_vote;
     post "/votes/{id}/ballots" => api::api_cast_ballot;
     post "/votes/{id}/service" => api::api_vote_service;
+    get "/votes/{id}/parts" => api::api_vote_parts;
 }
 
 pub fn router(state: AppState) -> Router {

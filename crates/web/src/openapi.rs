@@ -74,6 +74,8 @@ use utoipa::{Modify, OpenApi};
         api::api_vote,
         api::api_cast_ballot,
         api::api_vote_service,
+        api::api_votes,
+        api::api_vote_parts,
     ),
     components(schemas(ErrorBody)),
     modifiers(&SignIn, &CommonAnswers),

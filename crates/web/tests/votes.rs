@@ -88,6 +88,37 @@ async fn an_owner_votes_through_the_api_and_the_count_follows() {
         assert_eq!(tally["quorum_met"], false);
         let (s, _) = c1.json("/api/v1/votes/not-a-uuid").await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // The lists: the vote is in both; its electorate only for staff, owners unnamed.
+        for app in [&c1, &r1] {
+            let (s, list) = app.json("/api/v1/votes").await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(list.as_array().unwrap().iter().any(|v| v["id"] == id.as_str()), "{list}");
+        }
+        let (s, _) = bl1.json("/api/v1/votes").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = r1.json(&format!("/api/v1/votes/{id}/parts")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, parts) = c1.json(&format!("/api/v1/votes/{id}/parts")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!parts.to_string().contains(&me_id), "no owner is named");
+        let parts = parts.as_array().unwrap().clone();
+        assert!(parts.iter().any(|p| p["voted"] == true), "r1's part has voted");
+        // A paper ballot by the part it names.
+        let unvoted = parts.iter().find(|p| p["voted"] == false && p["kind"] == "residential").unwrap();
+        let by_part = json!({"matter": 1, "choice": "agree", "part": unvoted["part"]}).to_string();
+        let (s, b) = c1.call("POST", &format!("/api/v1/votes/{id}/ballots"), Some(&by_part)).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let (s, _) = r1.call("POST", &format!("/api/v1/votes/{id}/ballots"), Some(&by_part)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "an owner names no part");
+        let both = json!({"matter": 1, "choice": "agree", "part": unvoted["part"], "voter": me_id}).to_string();
+        let (s, e) = c1.call("POST", &format!("/api/v1/votes/{id}/ballots"), Some(&both)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&e).unwrap(), "part");
+        let nowhere = json!({"matter": 1, "choice": "agree", "part": "99-9-9999"}).to_string();
+        let (s, e) = c1.call("POST", &format!("/api/v1/votes/{id}/ballots"), Some(&nowhere)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&e).unwrap(), "part");
         t.finish().await;
     }
 }

@@ -48,6 +48,18 @@ pub struct OwnBallot {
     pub cast_at: DateTime<Utc>,
 }
 
+/// One exclusive part of the frozen electorate as staff reconcile paper ballots against it:
+/// which part, where, how large, and whether its voter has answered; never who owns it.
+#[derive(Debug, Clone)]
+pub struct ElectoratePart {
+    pub part: String,
+    pub building: String,
+    pub area_centi: i64,
+    pub kind: String,
+    pub delivered: bool,
+    pub voted: bool,
+}
+
 type ListingRow = (Uuid, String, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>);
 
 impl Store {
@@ -205,5 +217,33 @@ impl Store {
             .next()
             .map(|(part, compound)| part.strip_prefix(&format!("{compound}-")).map(str::to_string).unwrap_or(part))
             .unwrap_or_default())
+    }
+
+    /// The frozen electorate part by part, in code order, with whether each part's voter has
+    /// answered at least one matter.
+    pub async fn owner_vote_electorate(&self, vote_id: Uuid) -> Result<Vec<ElectoratePart>> {
+        let rows: Vec<(String, Option<String>, String, i64, String, bool, i64)> = fetch_all(
+            &self.db,
+            "SELECT p.part_code, t.name, p.building_path, p.area_centi, p.kind, p.delivered,
+               CAST(CASE WHEN b.voter IS NULL THEN 0 ELSE 1 END AS BIGINT)
+             FROM owner_vote_parts p
+             LEFT JOIN territories t ON t.path = p.building_path
+             LEFT JOIN (SELECT DISTINCT voter FROM owner_vote_ballots WHERE vote_id = $1 AND is_current = TRUE) b
+               ON b.voter = p.voter
+             WHERE p.vote_id = $1 ORDER BY p.part_code",
+            &[vote_id.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(part, name, path, area_centi, kind, delivered, voted)| ElectoratePart {
+                part,
+                building: name.unwrap_or(path),
+                area_centi,
+                kind,
+                delivered,
+                voted: voted == 1,
+            })
+            .collect())
     }
 }

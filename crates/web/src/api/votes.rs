@@ -11,7 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
+use jiayuan_domain::access::Permission;
 use jiayuan_domain::vote::{Choice, Count, Matter, Rules, Tally};
+use jiayuan_domain::Area;
 use jiayuan_store::owner_votes::{NewVote, OwnerVote, MIN_NOTICE_DAYS};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -86,6 +88,9 @@ pub struct BallotBody {
     pub choice: String,
     /// Staff entering a paper ballot: whose (an owner's person id, or `developer`)
     pub voter: Option<String>,
+    /// Staff entering a paper ballot: the part it names (its code, or the code after the
+    /// compound's), instead of `voter`
+    pub part: Option<String>,
     /// Replaces this voter's ballot on the matter (kept as the previous version)
     pub correction: Option<bool>,
 }
@@ -268,6 +273,17 @@ pub async fn api_cast_ballot(
         .ok_or_else(|| ApiError::invalid("choice", "应为 agree、oppose 或 abstain (agree, oppose or abstain)"))?;
     // Only someone who may see the vote learns anything about it.
     state.store.owner_vote_for(&auth.principal, id).await?;
+    let by_part = match b.part.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(part) => {
+            if b.voter.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+                return Err(ApiError::invalid("part", "只填 voter 或 part 之一 (give voter or part, not both)"));
+            }
+            auth.require(Permission::RunOwnerVotes)?;
+            Some(state.store.owner_vote_voter_of_part(id, part).await?)
+        }
+        None => None,
+    };
+    let paper_for = by_part.as_deref().or(b.voter.as_deref().filter(|v| !v.trim().is_empty()));
     let version = state
         .store
         .cast_owner_ballot(
@@ -276,7 +292,7 @@ pub async fn api_cast_ballot(
             id,
             b.matter,
             choice,
-            b.voter.as_deref().filter(|v| !v.trim().is_empty()),
+            paper_for,
             b.correction.unwrap_or(false),
             state.clock.now(),
         )
@@ -327,4 +343,81 @@ pub async fn api_vote_service(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VoteListView {
+    pub id: Uuid,
+    pub title: String,
+    pub compound_name: String,
+    pub announced_at: String,
+    pub assembly_at: String,
+    pub closes_at: String,
+    pub open: bool,
+}
+
+/// The votes the caller may see, latest deadline first: those over compounds where they run
+/// votes and those whose electorate names them.
+#[utoipa::path(get, path = "/api/v1/votes", tag = "votes", responses((status = 200, body = [VoteListView])))]
+pub async fn api_votes(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<VoteListView>>, ApiError> {
+    let now = state.clock.now();
+    let votes = state.store.owner_votes_visible(&auth.principal, 500).await?;
+    Ok(Json(
+        votes
+            .into_iter()
+            .map(|v| VoteListView {
+                open: v.is_open(now),
+                id: v.id,
+                title: v.title,
+                compound_name: v.compound_name,
+                announced_at: bj_time(v.announced_at),
+                assembly_at: bj_time(v.assembly_at),
+                closes_at: bj_time(v.closes_at),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ElectoratePartView {
+    /// The part's code
+    pub part: String,
+    pub building: String,
+    /// m² with two decimals
+    pub area: String,
+    /// `residential`, `commercial`, `parking` or `developer`
+    pub kind: String,
+    pub delivered: bool,
+    /// Whether the part's voter has answered at least one matter
+    pub voted: bool,
+}
+
+/// The frozen electorate part by part (staff who run the vote): what paper ballots are
+/// reconciled against. Owners are not named.
+#[utoipa::path(get, path = "/api/v1/votes/{id}/parts", tag = "votes", params(("id" = Uuid, Path)), responses((status = 200, body = [ElectoratePartView]), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_vote_parts(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ElectoratePartView>>, ApiError> {
+    let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found())?;
+    let v = state.store.owner_vote_for(&auth.principal, id).await?;
+    let scope = auth.scope(Permission::RunOwnerVotes)?;
+    if !scope.covers_path(&v.compound_path) {
+        return Err(ApiError::forbidden(Permission::RunOwnerVotes));
+    }
+    let parts = state.store.owner_vote_electorate(id).await?;
+    Ok(Json(
+        parts
+            .into_iter()
+            .map(|p| ElectoratePartView {
+                part: p.part,
+                building: p.building,
+                area: Area(p.area_centi).to_string(),
+                kind: p.kind,
+                delivered: p.delivered,
+                voted: p.voted,
+            })
+            .collect(),
+    ))
 }
