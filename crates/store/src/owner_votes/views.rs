@@ -60,6 +60,9 @@ pub struct ElectoratePart {
     pub voted: bool,
 }
 
+/// part code, building name, building path, area, kind, delivered, voted (0/1).
+type ElectorateRow = (String, Option<String>, String, i64, String, bool, i64);
+
 type ListingRow = (Uuid, String, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>);
 
 impl Store {
@@ -222,7 +225,7 @@ impl Store {
     /// The frozen electorate part by part, in code order, with whether each part's voter has
     /// answered at least one matter.
     pub async fn owner_vote_electorate(&self, vote_id: Uuid) -> Result<Vec<ElectoratePart>> {
-        let rows: Vec<(String, Option<String>, String, i64, String, bool, i64)> = fetch_all(
+        let rows: Vec<ElectorateRow> = fetch_all(
             &self.db,
             "SELECT p.part_code, t.name, p.building_path, p.area_centi, p.kind, p.delivered,
                CAST(CASE WHEN b.voter IS NULL THEN 0 ELSE 1 END AS BIGINT)
