@@ -362,6 +362,7 @@ const MAIN_PAGES = [
   ['roles', '/admin/roles'],
   ['audit', '/audit'],
   ['account', '/account'],
+  ['votes', '/votes'],
 ];
 
 // The main pages plus one appeal and one person, as the signed-in page's session sees them.
@@ -475,6 +476,112 @@ test('the report form and the appeal actions work from the keyboard alone', asyn
   await page.keyboard.press('Enter');
   await page.getByRole('status').waitFor();
   assert.match(await page.locator('h1').innerText(), /已受理/);
+});
+
+// Beijing wall-clock time `days` after `from` (ms), as a datetime-local field takes it.
+const bjLocal = (from, days) => new Date(from + days * 86400e3 + 8 * 3600e3).toISOString().slice(0, 16);
+
+async function csrfOf(page, base) {
+  return (await (await page.request.get(base + '/api/v1/auth/me')).json()).csrf_token;
+}
+
+test('owners\' vote: the secretary announces it, an owner votes on a phone, paper ballots come in, the public notice shows it passed', async (page, base) => {
+  // The server's test clock, set where this test can reckon from.
+  const t0 = Date.now() + 30 * 86400e3;
+  await signedIn(page, base, 'admin');
+  const clock = await page.request.post(base + '/api/v1/clock', { data: { now: new Date(t0).toISOString() }, headers: { 'x-csrf-token': await csrfOf(page, base) } });
+  assert.equal(clock.status(), 200, await clock.text());
+  await signOut(page);
+  // r1's compound: the first part of their home's code.
+  await signedIn(page, base, 'r1');
+  const home = (await (await page.request.get(base + '/api/v1/auth/me')).json()).grants[0].territory_code;
+  await signOut(page);
+
+  await signedIn(page, base, 'c1');
+  const compounds = await (await page.request.get(base + '/api/v1/territories?kind=compound&page_size=200')).json();
+  const compound = compounds.items.map((t) => t.code).find((c) => home.startsWith(c + '-'));
+  assert.ok(compound, `r1's compound among ${compounds.items.length}`);
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.goto(base + '/votes');
+  await page.getByRole('link', { name: '发起表决' }).click();
+  await page.goto(base + '/votes/new?at=' + encodeURIComponent(compound));
+  await page.getByLabel('表决名称').fill('关于续聘物业与筹集维修资金的表决');
+  await page.locator('select[name=matter_1]').selectOption('4');
+  await page.locator('input[name=ask_1]').fill('续聘现物业服务企业三年');
+  await page.locator('select[name=matter_2]').selectOption('6');
+  await page.locator('input[name=ask_2]').fill('按每平方米2元筹集维修资金');
+  // A mistake: the assembly only ten days away. Refused, everything typed kept.
+  await page.getByLabel('业主大会召开').fill(bjLocal(t0, 10));
+  await page.getByLabel('表决截止').fill(bjLocal(t0, 20));
+  await page.getByRole('button', { name: '发布公告并冻结业主名册' }).click();
+  assert.match(await page.getByRole('alert').first().innerText(), /assembly_at/);
+  assert.equal(await page.getByLabel('表决名称').inputValue(), '关于续聘物业与筹集维修资金的表决');
+  assert.equal(await page.locator('input[name=ask_2]').inputValue(), '按每平方米2元筹集维修资金');
+  await page.screenshot({ path: join(here, 'shots', 'vote-new-error.png'), fullPage: true });
+  await page.getByLabel('业主大会召开').fill(bjLocal(t0, 16));
+  await page.getByRole('button', { name: '发布公告并冻结业主名册' }).click();
+  await page.getByRole('heading', { name: /关于续聘物业/ }).waitFor();
+  const voteUrl = page.url();
+  const id = voteUrl.split('/votes/')[1];
+  // A paper ballot naming no part of this compound: refused, the part typed kept.
+  const paper = page.locator('form[action$="/paper"]');
+  await paper.getByLabel('房屋编号').fill('99-9-9999');
+  await paper.locator('input[name=m1][value=agree]').check();
+  await paper.getByRole('button', { name: '录入' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /part/);
+  assert.equal(await page.locator('form[action$="/paper"]').getByLabel('房屋编号').inputValue(), '99-9-9999');
+  await signOut(page);
+
+  // The owner, on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'r1');
+  // The home page names the open vote.
+  await page.getByRole('link', { name: /关于续聘物业/ }).click();
+  await page.getByRole('heading', { name: '我的选票' }).waitFor();
+  assert.doesNotMatch(await page.locator('main').innerText(), /实时计票/, 'no running count for owners');
+  await page.locator('input[name=m1][value=agree]').check();
+  await page.locator('input[name=m2][value=agree]').check();
+  await page.screenshot({ path: join(here, 'shots', 'vote-owner-390.png'), fullPage: true });
+  await page.getByRole('button', { name: '提交选票' }).click();
+  assert.match(await page.getByRole('status').innerText(), /选票已提交/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the ballot page scrolls sideways by ${overflow}px`);
+  await signOut(page);
+
+  // Staff enter the paper ballots of most other parts.
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signedIn(page, base, 'c1');
+  const csrf = await csrfOf(page, base);
+  const parts = await (await page.request.get(base + `/api/v1/votes/${id}/parts`)).json();
+  const todo = parts.filter((p) => !p.voted);
+  for (const p of todo.slice(0, Math.ceil(todo.length * 0.85))) {
+    for (const matter of [1, 2]) {
+      const r = await page.request.post(base + `/api/v1/votes/${id}/ballots`, { data: { matter, choice: 'agree', part: p.part }, headers: { 'x-csrf-token': csrf } });
+      assert.ok([201, 409].includes(r.status()), `${p.part}: ${r.status()} ${await r.text()}`);
+    }
+  }
+  await page.goto(voteUrl);
+  assert.match(await page.locator('main').innerText(), /实时计票[\s\S]*各楼栋参与情况/);
+  await page.screenshot({ path: join(here, 'shots', 'vote-staff-1366.png'), fullPage: true });
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const serious = axe.violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(serious, [], serious.join('\n'));
+  await signOut(page);
+
+  // After the close, anyone reads the result on the public notice.
+  await signedIn(page, base, 'admin');
+  const later = await page.request.post(base + '/api/v1/clock', { data: { now: new Date(t0 + 21 * 86400e3).toISOString() }, headers: { 'x-csrf-token': await csrfOf(page, base) } });
+  assert.equal(later.status(), 200);
+  await signOut(page);
+  await page.goto(base + `/votes/${id}/notice`);
+  await page.getByRole('heading', { name: '业主大会表决结果公告' }).waitFor();
+  const text = await page.locator('main').innerText();
+  assert.doesNotMatch(text, /未通过/, text);
+  assert.equal(await page.locator('.tally .chip', { hasText: /^通过$/ }).count(), 2, 'both matters passed');
+  await page.screenshot({ path: join(here, 'shots', 'vote-result-1366.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(here, 'shots', 'vote-result-390.png'), fullPage: true });
 });
 
 const { child, base } = await startServer();

@@ -383,6 +383,8 @@ struct VotePage {
     choices: Vec<(&'static str, &'static str)>,
     refused: Refused,
     done: String,
+    /// The arithmetic stands open (on the printable notice) or folded.
+    working_open: bool,
 }
 
 fn rules_list(lang: crate::i18n::Lang, r: &Rules) -> Vec<(&'static str, bool)> {
@@ -492,6 +494,7 @@ async fn vote_render(
         choices: Choice::ALL.iter().map(|c| (c.as_str(), c.label(lang.code()))).collect(),
         refused,
         done,
+        working_open: false,
         ui: ui.clone(),
     };
     render(ui, page)
@@ -668,6 +671,7 @@ struct NoticePage {
     notice_days: i64,
     rules: Vec<(&'static str, bool)>,
     matters: Vec<MatterView>,
+    working_open: bool,
 }
 
 /// `/votes/{id}/notice`: the public notice of a vote, without sign-in, printable: what is
@@ -705,6 +709,7 @@ pub async fn vote_notice(State(state): State<AppState>, ui: Ui, Path(id): Path<S
         notice_days: v.notice_days,
         rules: rules_list(lang, &v.rules),
         matters,
+        working_open: true,
         ui: ui.clone(),
     };
     render(ui, page)

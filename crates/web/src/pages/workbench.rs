@@ -86,6 +86,8 @@ struct ResidentHome {
     appeals: Vec<MyAppeal>,
     total: i64,
     record: Option<String>,
+    /// Owners' votes this resident is in: id, title, closes, open.
+    votes: Vec<(String, String, String, bool)>,
 }
 
 /// `/`: the workbench for staff, the resident's home for everyone else.
@@ -246,8 +248,18 @@ async fn resident_home(auth: &Auth, state: &AppState, ui: Ui) -> Result<Response
             p: progress(ui.lang, a.status(), a.rating.is_some()),
         })
         .collect();
+    let now = state.clock.now();
+    let votes = state
+        .store
+        .owner_votes_visible(&auth.principal, 5)
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|v| (v.id.to_string(), v.title.clone(), display(v.closes_at), v.is_open(now)))
+        .collect();
     let page = ResidentHome {
         title: ui.t("home.resident").into(),
+        votes,
         appeals,
         total: list.total,
         record: auth.principal.person_id.map(|p| format!("/people/{p}")),
