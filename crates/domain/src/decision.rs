@@ -118,7 +118,9 @@ pub fn step(s: &State, event: &Event) -> Result<State, Refusal> {
             Ok(State { stage: if *passed { Passed } else { Rejected }, round: s.round, agreed: s.agreed.clone() })
         }
         (Branch | Consultation, Event::Withdraw) => Ok(State { stage: Withdrawn, round: s.round, agreed: Vec::new() }),
-        (Branch, _) => Err(Refusal("提案在支部，须先由支部提交三方商议 (the branch must first put it to the three parties)")),
+        (Branch, _) => {
+            Err(Refusal("提案在支部，须先由支部提交三方商议 (the branch must first put it to the three parties)"))
+        }
         (Consultation, _) => Err(Refusal("三方商议尚未完成 (the tripartite consultation is not finished)")),
         (Assembly, _) => Err(Refusal("提案已提交业主大会，等待表决结果 (the proposal is before the assembly)")),
         (Passed | Rejected | Withdrawn, _) => Err(Refusal("提案已结束 (the proposal is closed)")),
@@ -169,7 +171,11 @@ mod tests {
         .unwrap();
         assert_eq!(s.stage, Stage::Branch);
         let s = step(&s, &Event::Submit).unwrap();
-        assert_eq!((s.stage, s.round, s.agreed.len()), (Stage::Consultation, 2, 0), "earlier agreement does not carry over");
+        assert_eq!(
+            (s.stage, s.round, s.agreed.len()),
+            (Stage::Consultation, 2, 0),
+            "earlier agreement does not carry over"
+        );
         let s = step(&s, &answer(Party::PropertyCompany, Answer::Object)).unwrap();
         assert_eq!(s.stage, Stage::Branch);
     }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod batch;
 pub mod calendar;
 pub mod crypto;
+pub mod decisions;
 pub mod demo;
 pub mod error;
 pub mod keys;

@@ -112,6 +112,22 @@ impl Store {
         v: &NewVote,
         now: DateTime<Utc>,
     ) -> Result<OwnerVote> {
+        let mut tx = self.begin().await?;
+        let id = self.announce_owner_vote_in(&mut tx, ctx, who, v, now).await?;
+        tx.commit().await?;
+        self.owner_vote(id).await
+    }
+
+    /// [`Store::announce_owner_vote`] inside a transaction the caller commits, with what else
+    /// it writes (a decision put to the assembly).
+    pub(crate) async fn announce_owner_vote_in(
+        &self,
+        tx: &mut crate::Tx,
+        ctx: &AuditCtx,
+        who: &Principal,
+        v: &NewVote,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid> {
         let scope = who.scope(Permission::RunOwnerVotes).map_err(|d| StoreError::Forbidden(d.0))?;
         let compound = self.territory_by_code(v.compound.trim()).await.map_err(|_| {
             StoreError::missing("compound", format!("没有小区“{}” (no such compound)", v.compound.trim()))
@@ -184,9 +200,8 @@ impl Store {
             caster.entry(*dwelling).or_insert(*person);
         }
         let id = new_id();
-        let mut tx = self.begin().await?;
         exec(
-            &mut tx,
+            tx,
             "INSERT INTO owner_votes (id, community_id, compound_id, compound_path, title, announced_at, assembly_at, closes_at,
                notice_days, multi_part_owner_once, developer_as_one, count_parking, silent_follows_majority, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -210,7 +225,7 @@ impl Store {
         .await?;
         for (i, (m, t)) in v.matters.iter().enumerate() {
             exec(
-                &mut tx,
+                tx,
                 "INSERT INTO owner_vote_matters (vote_id, seq, matter, title) VALUES ($1, $2, $3, $4)",
                 &[id.into(), (i as i64 + 1).into(), m.as_str().into(), t.trim().into()],
             )
@@ -230,7 +245,7 @@ impl Store {
                 None => (DEVELOPER.to_string(), PartKind::Developer, false),
             };
             exec(
-                &mut tx,
+                tx,
                 "INSERT INTO owner_vote_parts (vote_id, part_id, part_code, building_path, area_centi, kind, delivered, voter)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[
@@ -247,7 +262,7 @@ impl Store {
             .await?;
         }
         audit::append(
-            &mut tx,
+            tx,
             ctx,
             AuditEvent {
                 scope_path: &compound.path,
@@ -258,8 +273,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.owner_vote(id).await
+        Ok(id)
     }
 
     /// A vote as `who` may see it: staff who run votes over its compound, or an owner in its
