@@ -102,6 +102,14 @@ api_routes! {
     post "/votes/{id}/ballots" => api::api_cast_ballot;
     post "/votes/{id}/service" => api::api_vote_service;
     get "/votes/{id}/parts" => api::api_vote_parts;
+    get "/decisions" => api::api_decisions;
+    post "/decisions" => api::api_propose_decision;
+    get "/decisions/{id}" => api::api_decision;
+    post "/decisions/{id}/answers" => api::api_answer_decision;
+    post "/decisions/{id}/revise" => api::api_revise_decision;
+    post "/decisions/{id}/withdraw" => api::api_withdraw_decision;
+    post "/decisions/{id}/assembly" => api::api_decision_assembly;
+    post "/decisions/{id}/settle" => api::api_settle_decision;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -165,6 +173,10 @@ pub fn router(state: AppState) -> Router {
         .route("/votes/{id}/paper", post(pages::paper_form))
         .route("/votes/{id}/service", post(pages::service_form))
         .route("/votes/{id}/notice", get(pages::vote_notice))
+        .route("/decisions", get(pages::decisions_page).post(pages::propose_form))
+        .route("/decisions/new", get(pages::new_decision_page))
+        .route("/decisions/{id}", get(pages::decision_page))
+        .route("/decisions/{id}/{step}", post(pages::decision_step_form))
         .route("/static/{file}", get(pages::static_file))
         .fallback(pages::page_not_found)
         .layer(axum::middleware::from_fn(input::refuse_hidden_text))

@@ -151,6 +151,9 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         if p.can(Permission::ViewAppeals) {
             v.push(("nav.sys.appeals", "nav.dashboard", "/appeals/dashboard".into()));
         }
+        if staff {
+            v.push(("nav.sys.property", "decisions.title", "/decisions".into()));
+        }
         if p.can(Permission::RunOwnerVotes) {
             v.push(("nav.sys.property", "votes.title", "/votes".into()));
         }

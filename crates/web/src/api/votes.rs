@@ -19,14 +19,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A whole number as JSON Schema counts one: `2` or `2.0`.
-fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let n = serde_json::Number::deserialize(d)?;
     n.as_i64()
         .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
         .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
 }
 
-fn whole_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn whole_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     struct W(#[serde(deserialize_with = "whole")] i64);
     Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
@@ -208,7 +208,13 @@ pub async fn api_announce_vote(
     State(state): State<AppState>,
     body: Result<Json<NewVoteBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<VoteView>), ApiError> {
-    let b = json_body(body)?;
+    let new = new_vote(json_body(body)?)?;
+    let v = state.store.announce_owner_vote(&auth.audit_ctx(), &auth.principal, &new, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(vote_view(&state, &v).await?)))
+}
+
+/// A vote's announcement as the API takes it.
+pub(crate) fn new_vote(b: NewVoteBody) -> Result<NewVote, ApiError> {
     let mut matters = Vec::new();
     for m in &b.matters {
         let matter = u32::try_from(m.matter)
@@ -219,7 +225,7 @@ pub async fn api_announce_vote(
     }
     let r = b.rules.unwrap_or_default();
     let d = Rules::default();
-    let new = NewVote {
+    Ok(NewVote {
         compound: b.compound,
         title: b.title,
         matters,
@@ -232,9 +238,7 @@ pub async fn api_announce_vote(
             count_parking: r.count_parking.unwrap_or(d.count_parking),
             silent_follows_majority: r.silent_follows_majority.unwrap_or(d.silent_follows_majority),
         },
-    };
-    let v = state.store.announce_owner_vote(&auth.audit_ctx(), &auth.principal, &new, state.clock.now()).await?;
-    Ok((StatusCode::CREATED, Json(vote_view(&state, &v).await?)))
+    })
 }
 
 /// A vote with each matter's count as the ballots stand: for staff who run votes over its

@@ -90,6 +90,50 @@ pub struct AnnounceForm {
 }
 
 impl AnnounceForm {
+    /// A form as the page's fields give it (for forms that carry more than the vote).
+    pub(crate) fn from_fields(f: &std::collections::HashMap<String, String>) -> Self {
+        let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+        let opt = |k: &str| f.get(k).cloned();
+        AnnounceForm {
+            compound: get("compound"),
+            title: get("title"),
+            assembly_at: get("assembly_at"),
+            closes_at: get("closes_at"),
+            notice_days: get("notice_days"),
+            sent: opt("sent"),
+            multi_part_owner_once: opt("multi_part_owner_once"),
+            developer_as_one: opt("developer_as_one"),
+            count_parking: opt("count_parking"),
+            silent_follows_majority: opt("silent_follows_majority"),
+            rest: f
+                .iter()
+                .filter(|(k, _)| k.starts_with("matter_") || k.starts_with("ask_"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// A blank form whose vote is titled like what it decides.
+    pub(crate) fn with_title(title: &str) -> Self {
+        AnnounceForm { title: title.to_string(), ..Default::default() }
+    }
+
+    pub(crate) fn title(&self) -> &str {
+        &self.title
+    }
+
+    pub(crate) fn notice_days(&self) -> &str {
+        &self.notice_days
+    }
+
+    pub(crate) fn assembly_at(&self) -> &str {
+        &self.assembly_at
+    }
+
+    pub(crate) fn closes_at(&self) -> &str {
+        &self.closes_at
+    }
+
     fn ticked(&self, v: &Option<String>, default: bool) -> bool {
         if self.sent.is_some() {
             v.is_some()
@@ -98,7 +142,7 @@ impl AnnounceForm {
         }
     }
 
-    fn rules(&self) -> Rules {
+    pub(crate) fn rules(&self) -> Rules {
         let d = Rules::default();
         Rules {
             multi_part_owner_once: self.ticked(&self.multi_part_owner_once, d.multi_part_owner_once),
@@ -109,7 +153,7 @@ impl AnnounceForm {
     }
 
     /// The matter rows as typed: (art. 278 number, what is asked).
-    fn matter_rows(&self) -> Vec<(String, String)> {
+    pub(crate) fn matter_rows(&self) -> Vec<(String, String)> {
         (1..=MATTER_ROWS)
             .map(|i| {
                 let get = |k: String| self.rest.get(&k).cloned().unwrap_or_default();
@@ -120,7 +164,7 @@ impl AnnounceForm {
 }
 
 /// A Beijing wall-clock time from a `datetime-local` field.
-fn local_time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
+pub(crate) fn local_time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
     let s = s.trim();
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
@@ -130,7 +174,7 @@ fn local_time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
 }
 
 impl AnnounceForm {
-    fn to_vote(&self) -> Result<NewVote, ApiError> {
+    pub(crate) fn to_vote(&self) -> Result<NewVote, ApiError> {
         let mut matters = Vec::new();
         for (number, ask) in self.matter_rows() {
             if ask.trim().is_empty() {
@@ -248,6 +292,11 @@ pub async fn announce_vote_form(
             new_vote_render(&state, &auth, ui, pick, f, Some(error_text(&e)), e.status).await
         }
     }
+}
+
+/// Art. 278's matters as a form offers them: number, name, the agreement they need.
+pub(crate) fn matter_choices(lang: crate::i18n::Lang) -> Vec<(u32, &'static str, &'static str)> {
+    Matter::ALL.iter().map(|m| (m.number(), m.label(lang.code()), threshold_label(lang, m.threshold()))).collect()
 }
 
 fn threshold_label(lang: crate::i18n::Lang, t: vote::Threshold) -> &'static str {
