@@ -16,6 +16,10 @@ function init(args)
   step = tonumber(os.getenv("THREADS"))
   path = "/api/v1/votes/" .. os.getenv("VOTE") .. "/ballots"
   k = id
+  -- wrk.format replaces wrk.headers (the -H ones, Host) when given a table: keep them.
+  headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Content-Type"] = "application/json"
 end
 
 function request()
@@ -25,5 +29,5 @@ function request()
   local part = parts[(i % #parts) + 1]
   local matter = math.floor(i / #parts) + 1
   local body = string.format('{"matter":%d,"choice":"agree","part":"%s"}', matter, part)
-  return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, body)
+  return wrk.format("POST", path, headers, body)
 end

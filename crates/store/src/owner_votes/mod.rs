@@ -62,6 +62,26 @@ impl OwnerVote {
 /// has bought.
 pub const DEVELOPER: &str = "developer";
 
+/// Whose ballot is cast: the signed-in owner's own, or a paper ballot staff enter for an
+/// owner (person id or `developer`) or for the part the paper names.
+#[derive(Debug, Clone, Copy)]
+pub enum BallotFor<'a> {
+    Own,
+    Owner(&'a str),
+    Part(&'a str),
+}
+
+impl<'a> BallotFor<'a> {
+    /// From the older form: `Some(voter)` for paper, `None` for one's own.
+    pub fn paper(voter: Option<&'a str>) -> Self {
+        voter.map_or(BallotFor::Own, BallotFor::Owner)
+    }
+
+    fn is_paper(self) -> bool {
+        !matches!(self, BallotFor::Own)
+    }
+}
+
 /// A dwelling as the electorate is frozen from it: id, code, path, area, use.
 type DwellingRow = (Uuid, String, String, Option<i64>, Option<String>);
 
@@ -363,7 +383,9 @@ impl Store {
         correction: bool,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let versions = self.cast_owner_ballots(ctx, who, vote_id, &[(seq, choice)], paper_for, correction, now).await?;
+        let versions = self
+            .cast_owner_ballots(ctx, who, vote_id, &[(seq, choice)], BallotFor::paper(paper_for), correction, now)
+            .await?;
         Ok(versions.first().copied().unwrap_or(1))
     }
 
@@ -377,20 +399,22 @@ impl Store {
         who: &Principal,
         vote_id: Uuid,
         answers: &[(i64, Choice)],
-        paper_for: Option<&str>,
+        ballot_for: BallotFor<'_>,
         correction: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let v = self.owner_vote(vote_id).await?;
-        let voter = match paper_for {
-            Some(voter) => {
-                let scope = who.scope(Permission::RunOwnerVotes).map_err(|d| StoreError::Forbidden(d.0))?;
-                if !scope.covers_path(&v.compound_path) {
-                    return Err(StoreError::NotFound);
-                }
-                voter.trim().to_string()
+        if ballot_for.is_paper() {
+            // Staff who may not run this vote learn nothing of it, not even its parts.
+            let scope = who.scope(Permission::RunOwnerVotes).map_err(|d| StoreError::Forbidden(d.0))?;
+            if !scope.covers_path(&v.compound_path) {
+                return Err(StoreError::NotFound);
             }
-            None => match who.person_id {
+        }
+        let voter = match ballot_for {
+            BallotFor::Owner(voter) => voter.trim().to_string(),
+            BallotFor::Part(part) => self.owner_vote_voter_of_part(vote_id, part).await?,
+            BallotFor::Own => match who.person_id {
                 Some(p) => p.to_string(),
                 None => {
                     return Err(StoreError::invalid(
@@ -460,7 +484,7 @@ impl Store {
                     voter.clone().into(),
                     choice.as_str().into(),
                     version.into(),
-                    paper_for.is_some().into(),
+                    ballot_for.is_paper().into(),
                     who.user_id.into(),
                     now.into(),
                 ],
@@ -475,7 +499,7 @@ impl Store {
                     scope_path: &v.compound_path,
                     action: "vote.ballot",
                     object: vote_id.to_string(),
-                    summary: json!({"matter": seq, "voter": voter, "choice": choice.as_str(), "version": version, "paper": paper_for.is_some()}),
+                    summary: json!({"matter": seq, "voter": voter, "choice": choice.as_str(), "version": version, "paper": ballot_for.is_paper()}),
                     result: "ok",
                 },
             )

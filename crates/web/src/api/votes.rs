@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::vote::{Choice, Count, Matter, Rules, Tally};
 use jiayuan_domain::Area;
-use jiayuan_store::owner_votes::{NewVote, OwnerVote, MIN_NOTICE_DAYS};
+use jiayuan_store::owner_votes::{BallotFor, NewVote, OwnerVote, MIN_NOTICE_DAYS};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -275,32 +275,29 @@ pub async fn api_cast_ballot(
     let b = json_body(body)?;
     let choice = Choice::parse(b.choice.trim())
         .ok_or_else(|| ApiError::invalid("choice", "应为 agree、oppose 或 abstain (agree, oppose or abstain)"))?;
-    // Only someone who may see the vote learns anything about it.
-    state.store.owner_vote_for(&auth.principal, id).await?;
-    let by_part = match b.part.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(part) => {
-            if b.voter.as_deref().is_some_and(|v| !v.trim().is_empty()) {
-                return Err(ApiError::invalid("part", "只填 voter 或 part 之一 (give voter or part, not both)"));
-            }
-            auth.require(Permission::RunOwnerVotes)?;
-            Some(state.store.owner_vote_voter_of_part(id, part).await?)
+    let voter = b.voter.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let ballot_for = match b.part.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(_) if voter.is_some() => {
+            return Err(ApiError::invalid("part", "只填 voter 或 part 之一 (give voter or part, not both)"))
         }
-        None => None,
+        Some(part) => BallotFor::Part(part),
+        None => BallotFor::paper(voter),
     };
-    let paper_for = by_part.as_deref().or(b.voter.as_deref().filter(|v| !v.trim().is_empty()));
     let version = state
         .store
-        .cast_owner_ballot(
+        .cast_owner_ballots(
             &auth.audit_ctx(),
             &auth.principal,
             id,
-            b.matter,
-            choice,
-            paper_for,
+            &[(b.matter, choice)],
+            ballot_for,
             b.correction.unwrap_or(false),
             state.clock.now(),
         )
-        .await?;
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(1);
     Ok((StatusCode::CREATED, Json(BallotView { matter: b.matter, choice: choice.as_str().into(), version })))
 }
 

@@ -17,7 +17,7 @@ use jiayuan_domain::access::Permission;
 use jiayuan_domain::time::{display, from_beijing};
 use jiayuan_domain::vote::{self, Choice, Matter, Rules, Service, Tally};
 use jiayuan_domain::Area;
-use jiayuan_store::owner_votes::{NewVote, OwnerVote, MIN_NOTICE_DAYS};
+use jiayuan_store::owner_votes::{BallotFor, NewVote, OwnerVote, MIN_NOTICE_DAYS};
 use uuid::Uuid;
 
 /// How many matter rows the announce form offers.
@@ -636,7 +636,15 @@ pub async fn ballot_form(
         }
         state
             .store
-            .cast_owner_ballots(&auth.audit_ctx(), &auth.principal, v.id, &answers, None, correction, state.clock.now())
+            .cast_owner_ballots(
+                &auth.audit_ctx(),
+                &auth.principal,
+                v.id,
+                &answers,
+                BallotFor::Own,
+                correction,
+                state.clock.now(),
+            )
             .await?;
         Ok(())
     })
@@ -654,7 +662,6 @@ pub async fn paper_form(
     vote_action(state, auth, ui, id, "paper", fields, |state, auth, v, fields| async move {
         auth.require(Permission::RunOwnerVotes)?;
         let part = fields.get("part").cloned().unwrap_or_default();
-        let voter = state.store.owner_vote_voter_of_part(v.id, &part).await?;
         let answers = answers(&v, &fields)?;
         let correction = fields.contains_key("correction");
         state
@@ -664,7 +671,7 @@ pub async fn paper_form(
                 &auth.principal,
                 v.id,
                 &answers,
-                Some(&voter),
+                BallotFor::Part(&part),
                 correction,
                 state.clock.now(),
             )
