@@ -485,58 +485,108 @@ async function csrfOf(page, base) {
   return (await (await page.request.get(base + '/api/v1/auth/me')).json()).csrf_token;
 }
 
-test('owners\' vote: the secretary announces it, an owner votes on a phone, paper ballots come in, the public notice shows it passed', async (page, base) => {
+test('property decision: the branch proposes, the three parties agree, the assembly votes with an owner on a phone, and it passes', async (page, base) => {
   // The server's test clock, set where this test can reckon from.
   const t0 = Date.now() + 30 * 86400e3;
   await signedIn(page, base, 'admin');
-  const clock = await page.request.post(base + '/api/v1/clock', { data: { now: new Date(t0).toISOString() }, headers: { 'x-csrf-token': await csrfOf(page, base) } });
+  const admin = await csrfOf(page, base);
+  const clock = await page.request.post(base + '/api/v1/clock', { data: { now: new Date(t0).toISOString() }, headers: { 'x-csrf-token': admin } });
   assert.equal(clock.status(), 200, await clock.text());
+  // oc1 was locked by an earlier test: the administrator lifts it.
+  await page.request.post(base + '/admin/users/oc1/enable', { form: { csrf: admin } });
   await signOut(page);
-  // r1's compound: the first part of their home's code.
   await signedIn(page, base, 'r1');
   const home = (await (await page.request.get(base + '/api/v1/auth/me')).json()).grants[0].territory_code;
   await signOut(page);
 
+  // A vote announced by hand: a mistake is refused with everything typed kept.
   await signedIn(page, base, 'c1');
+  await page.setViewportSize({ width: 1366, height: 900 });
   const compounds = await (await page.request.get(base + '/api/v1/territories?kind=compound&page_size=200')).json();
   const compound = compounds.items.map((t) => t.code).find((c) => home.startsWith(c + '-'));
   assert.ok(compound, `r1's compound among ${compounds.items.length}`);
-  await page.setViewportSize({ width: 1366, height: 900 });
   await page.goto(base + '/votes');
   await page.getByRole('link', { name: '发起表决' }).click();
   await page.goto(base + '/votes/new?at=' + encodeURIComponent(compound));
-  await page.getByLabel('表决名称').fill('关于续聘物业与筹集维修资金的表决');
+  await page.getByLabel('表决名称').fill('关于续聘物业的表决');
   await page.locator('select[name=matter_1]').selectOption('4');
   await page.locator('input[name=ask_1]').fill('续聘现物业服务企业三年');
-  await page.locator('select[name=matter_2]').selectOption('6');
-  await page.locator('input[name=ask_2]').fill('按每平方米2元筹集维修资金');
-  // A mistake: the assembly only ten days away. Refused, everything typed kept.
   await page.getByLabel('业主大会召开').fill(bjLocal(t0, 10));
   await page.getByLabel('表决截止').fill(bjLocal(t0, 20));
   await page.getByRole('button', { name: '发布公告并冻结业主名册' }).click();
   assert.match(await page.getByRole('alert').first().innerText(), /assembly_at/);
-  assert.equal(await page.getByLabel('表决名称').inputValue(), '关于续聘物业与筹集维修资金的表决');
-  assert.equal(await page.locator('input[name=ask_2]').inputValue(), '按每平方米2元筹集维修资金');
+  assert.equal(await page.getByLabel('表决名称').inputValue(), '关于续聘物业的表决');
+  assert.equal(await page.locator('input[name=ask_1]').inputValue(), '续聘现物业服务企业三年');
   await page.screenshot({ path: join(here, 'shots', 'vote-new-error.png'), fullPage: true });
+  await signOut(page);
+
+  // 1. The branch proposes, with its meeting.
+  await signedIn(page, base, 'cs1');
+  await page.goto(base + '/decisions');
+  await page.getByRole('link', { name: '提出提案' }).click();
+  await page.getByLabel('提案名称').fill('更换3号楼电梯');
+  await page.getByLabel('提案内容').fill('使用维修资金约42万元更换3号楼两部电梯。');
+  await page.getByLabel('支部会议时间').fill(bjLocal(t0, -2));
+  await page.getByLabel('支部会议意见').fill('支部委员5人到会，一致同意提交三方商议。');
+  await page.getByRole('button', { name: '提交三方商议' }).click();
+  await page.getByRole('heading', { name: /更换3号楼电梯/ }).waitFor();
+  const decisionUrl = page.url();
+  await page.getByRole('radio', { name: '同意' }).check();
+  await page.getByRole('button', { name: '提交答复' }).click();
+  await page.getByRole('status').waitFor();
+  await signOut(page);
+
+  // 2. The owners' committee objects without a reason (refused, kept), then asks for an amendment.
+  await signedIn(page, base, 'oc1');
+  await page.goto(decisionUrl);
+  await page.getByRole('radio', { name: '反对' }).check();
+  await page.getByRole('button', { name: '提交答复' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /reason/);
+  assert.ok(await page.getByRole('radio', { name: '反对' }).isChecked(), 'the choice is kept');
+  await page.getByRole('radio', { name: '建议修改' }).check();
+  await page.getByLabel('理由').fill('请先公示三家报价');
+  await page.getByRole('button', { name: '提交答复' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('h1').innerText(), /支部先议/, 'back with the branch');
+  await signOut(page);
+
+  // The branch revises; all three agree in the new round.
+  await signedIn(page, base, 'cs1');
+  await page.goto(decisionUrl);
+  await page.getByLabel('提案内容').fill('三家报价已公示，选定报价最低者，约39万元。');
+  await page.getByLabel('修改说明').fill('按业委会意见公示报价');
+  await page.getByRole('button', { name: '再次提交三方商议' }).click();
+  await page.getByRole('status').waitFor();
+  for (const who of ['cs1', 'oc1', 'pm1']) {
+    if (who !== 'cs1') { await signOut(page); await signedIn(page, base, who); await page.goto(decisionUrl); }
+    await page.getByRole('radio', { name: '同意' }).check();
+    await page.getByRole('button', { name: '提交答复' }).click();
+    await page.getByRole('status').waitFor();
+  }
+  assert.match(await page.locator('h1').innerText(), /业主大会决议/);
+  await signOut(page);
+
+  // 3. The branch puts it to the owners' assembly.
+  await signedIn(page, base, 'cs1');
+  await page.goto(decisionUrl);
+  await page.locator('select[name=matter_1]').selectOption('5');
+  await page.locator('input[name=ask_1]').fill('使用维修资金更换3号楼电梯');
+  await page.locator('select[name=matter_2]').selectOption('6');
+  await page.locator('input[name=ask_2]').fill('不足部分按每平方米2元筹集');
   await page.getByLabel('业主大会召开').fill(bjLocal(t0, 16));
+  await page.getByLabel('表决截止').fill(bjLocal(t0, 20));
   await page.getByRole('button', { name: '发布公告并冻结业主名册' }).click();
-  await page.getByRole('heading', { name: /关于续聘物业/ }).waitFor();
-  const voteUrl = page.url();
+  await page.getByRole('status').waitFor();
+  await page.screenshot({ path: join(here, 'shots', 'decision-1366.png'), fullPage: true });
+  const voteUrl = base + (await page.getByRole('link', { name: '表决详情' }).getAttribute('href'));
   const id = voteUrl.split('/votes/')[1];
-  // A paper ballot naming no part of this compound: refused, the part typed kept.
-  const paper = page.locator('form[action$="/paper"]');
-  await paper.getByLabel('房屋编号').fill('99-9-9999');
-  await paper.locator('input[name=m1][value=agree]').check();
-  await paper.getByRole('button', { name: '录入' }).click();
-  assert.match(await page.getByRole('alert').innerText(), /part/);
-  assert.equal(await page.locator('form[action$="/paper"]').getByLabel('房屋编号').inputValue(), '99-9-9999');
   await signOut(page);
 
   // The owner, on a phone.
   await page.setViewportSize({ width: 390, height: 844 });
   await signedIn(page, base, 'r1');
   // The home page names the open vote.
-  await page.getByRole('link', { name: /关于续聘物业/ }).click();
+  await page.getByRole('link', { name: /更换3号楼电梯/ }).click();
   await page.getByRole('heading', { name: '我的选票' }).waitFor();
   assert.doesNotMatch(await page.locator('main').innerText(), /实时计票/, 'no running count for owners');
   await page.locator('input[name=m1][value=agree]').check();
@@ -548,9 +598,16 @@ test('owners\' vote: the secretary announces it, an owner votes on a phone, pape
   assert.ok(overflow <= 1, `the ballot page scrolls sideways by ${overflow}px`);
   await signOut(page);
 
-  // Staff enter the paper ballots of most other parts.
+  // Staff enter the paper ballots of most other parts; a part of no compound is refused.
   await page.setViewportSize({ width: 1366, height: 900 });
   await signedIn(page, base, 'c1');
+  await page.goto(voteUrl);
+  const paper = page.locator('form[action$="/paper"]');
+  await paper.getByLabel('房屋编号').fill('99-9-9999');
+  await paper.locator('input[name=m1][value=agree]').check();
+  await paper.getByRole('button', { name: '录入' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /part/);
+  assert.equal(await page.locator('form[action$="/paper"]').getByLabel('房屋编号').inputValue(), '99-9-9999');
   const csrf = await csrfOf(page, base);
   const parts = await (await page.request.get(base + `/api/v1/votes/${id}/parts`)).json();
   const todo = parts.filter((p) => !p.voted);
@@ -564,12 +621,15 @@ test('owners\' vote: the secretary announces it, an owner votes on a phone, pape
   assert.match(await page.locator('main').innerText(), /实时计票[\s\S]*各楼栋参与情况/);
   await page.screenshot({ path: join(here, 'shots', 'vote-staff-1366.png'), fullPage: true });
   const { AxeBuilder } = await import('@axe-core/playwright');
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-  const serious = axe.violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  assert.deepEqual(serious, [], serious.join('\n'));
+  for (const path of [voteUrl, decisionUrl, base + '/decisions']) {
+    await page.goto(path);
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+    const serious = axe.violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => `${path} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(serious, [], serious.join('\n'));
+  }
   await signOut(page);
 
-  // After the close, anyone reads the result on the public notice.
+  // After the close, anyone reads the result on the public notice; the branch records it.
   await signedIn(page, base, 'admin');
   const later = await page.request.post(base + '/api/v1/clock', { data: { now: new Date(t0 + 21 * 86400e3).toISOString() }, headers: { 'x-csrf-token': await csrfOf(page, base) } });
   assert.equal(later.status(), 200);
@@ -582,6 +642,15 @@ test('owners\' vote: the secretary announces it, an owner votes on a phone, pape
   await page.screenshot({ path: join(here, 'shots', 'vote-result-1366.png'), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(here, 'shots', 'vote-result-390.png'), fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signedIn(page, base, 'cs1');
+  await page.goto(decisionUrl);
+  await page.getByRole('button', { name: '登记业主大会决议结果' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('h1').innerText(), /决议通过/);
+  await page.goto(base + '/decisions');
+  assert.match(await page.locator('.lane').last().innerText(), /更换3号楼电梯/, 'on the board among the concluded');
+  await page.screenshot({ path: join(here, 'shots', 'decisions-board-1366.png'), fullPage: true });
 });
 
 const { child, base } = await startServer();

@@ -369,18 +369,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let vote_id = self.announce_owner_vote_in(&mut tx, ctx, who, &vote, now).await?;
         let seq = d.events.last().map_or(0, |e| e.seq) + 1;
-        self.record_step(
-            &mut tx,
-            id,
-            &mut state,
-            seq,
-            "assembly",
-            Some(Event::ToAssembly),
-            &vote_id.to_string(),
-            who,
-            now,
-        )
-        .await?;
+        let note = format!("表决：{}", vote.title.trim());
+        self.record_step(&mut tx, id, &mut state, seq, "assembly", Some(Event::ToAssembly), &note, who, now).await?;
         exec(
             &mut tx,
             "UPDATE decisions SET vote_id = $2, updated_at = $3 WHERE id = $1",

@@ -26,6 +26,10 @@ pub struct Stats {
     pub grids: i64,
     pub organisations: i64,
     pub assignments: i64,
+    /// Owners' assembly votes announced on compounds in the subtree.
+    pub owner_votes: i64,
+    /// Property decisions proposed by compound branches in the subtree (any stage).
+    pub property_decisions: i64,
 }
 
 impl Stats {
@@ -46,6 +50,8 @@ impl Stats {
         self.grids += o.grids;
         self.organisations += o.organisations;
         self.assignments += o.assignments;
+        self.owner_votes += o.owner_votes;
+        self.property_decisions += o.property_decisions;
     }
 }
 
@@ -175,6 +181,7 @@ impl Store {
             (subdistricts, communities, compounds, buildings, dwellings),
             (households, residents, compound_branches, building_groups, central_households),
             (party_members, social_organisations, service_stations, grids, organisations, assignments),
+            (owner_votes, property_decisions),
         ) = tokio::try_join!(
             async {
                 tokio::try_join!(
@@ -206,6 +213,12 @@ impl Store {
                     count(by_path("assignments", "target_path", "")),
                 )
             },
+            async {
+                tokio::try_join!(
+                    count(by_path("owner_votes", "compound_path", "")),
+                    count(by_path("decisions", "compound_path", "")),
+                )
+            },
         )?;
         Ok(Stats {
             subdistricts,
@@ -224,6 +237,8 @@ impl Store {
             grids,
             organisations,
             assignments,
+            owner_votes,
+            property_decisions,
         })
     }
 }

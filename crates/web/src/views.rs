@@ -214,6 +214,10 @@ pub struct StatsView {
     pub grids: i64,
     pub organisations: i64,
     pub assignments: i64,
+    /// Owners' assembly votes announced on compounds here
+    pub owner_votes: i64,
+    /// Property decisions proposed by compound branches here (any stage)
+    pub property_decisions: i64,
 }
 
 impl From<Stats> for StatsView {
@@ -235,6 +239,8 @@ impl From<Stats> for StatsView {
             grids: s.grids,
             organisations: s.organisations,
             assignments: s.assignments,
+            owner_votes: s.owner_votes,
+            property_decisions: s.property_decisions,
         }
     }
 }

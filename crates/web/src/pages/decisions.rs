@@ -278,7 +278,11 @@ async fn decision_render(
                 at: display(e.at),
                 label: step_label(lang, &e.kind, e.party, e.answer),
                 actor: e.actor_name.clone(),
-                note: e.note.clone(),
+                // A result's note leads with the word the timeline replays by; people read the rest.
+                note: match e.kind.as_str() {
+                    "settle" => e.note.split_once(": ").map_or(e.note.clone(), |(_, rest)| rest.to_string()),
+                    _ => e.note.clone(),
+                },
                 tone: match e.answer {
                     Some(Answer::Agree) => "done",
                     Some(_) => "late",
