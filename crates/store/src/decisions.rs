@@ -423,6 +423,32 @@ impl Store {
         self.advance(ctx, who, &d, "settle", Event::Resolved { passed }, &note, None, now).await
     }
 
+    /// Records the result of every proposal whose assembly vote has closed by `now`, as the
+    /// background clock does: the same step as [`Store::settle_decision`], taken by the system.
+    /// Returns how many were settled.
+    pub async fn settle_closed_decisions(&self, now: DateTime<Utc>) -> Result<usize> {
+        let due: Vec<(Uuid,)> = fetch_all(
+            &self.db,
+            "SELECT d.id FROM decisions d JOIN owner_votes v ON v.id = d.vote_id
+             WHERE d.stage = $1 AND v.closes_at <= $2 ORDER BY v.closes_at",
+            &[Stage::Assembly.as_str().into(), now.into()],
+        )
+        .await?;
+        let system =
+            Principal { display_name: "系统（表决截止后自动登记）".into(), ..Principal::operator() };
+        let ctx = AuditCtx::operator("decision settle");
+        let mut settled = 0;
+        for (id,) in due {
+            match self.settle_decision(&ctx, &system, id, now).await {
+                Ok(_) => settled += 1,
+                // Someone pressed the button meanwhile: nothing left to do.
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(settled)
+    }
+
     /// Open proposals (and those closed in the last 90 days) in `who`'s scope, optionally
     /// within one node, by stage and latest first.
     pub async fn decision_board(&self, who: &Principal, within: Option<&str>, limit: i64) -> Result<Vec<BoardCard>> {

@@ -137,6 +137,12 @@ pub async fn clock_round(state: &AppState) -> bool {
             if let Err(e) = state.store.roll_up_all_appeals().await {
                 tracing::warn!(error = %e, "appeal rollups failed");
             }
+            // A property decision before the assembly is resolved once its vote has closed.
+            match state.store.settle_closed_decisions(state.clock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(settled = n, "property decisions resolved by their votes"),
+                Err(e) => tracing::warn!(error = %e, "settling property decisions failed"),
+            }
         })
         .await;
     match ran {
