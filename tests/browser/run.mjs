@@ -602,12 +602,23 @@ test('property decision: the branch proposes, the three parties agree, the assem
   await page.setViewportSize({ width: 1366, height: 900 });
   await signedIn(page, base, 'c1');
   await page.goto(voteUrl);
-  const paper = page.locator('form[action$="/paper"]');
+  const paper = page.locator('form[action*="/paper"]');
   await paper.getByLabel('房屋编号').fill('99-9-9999');
   await paper.locator('input[name=m1][value=agree]').check();
   await paper.getByRole('button', { name: '录入' }).click();
   assert.match(await page.getByRole('alert').innerText(), /part/);
-  assert.equal(await page.locator('form[action$="/paper"]').getByLabel('房屋编号').inputValue(), '99-9-9999');
+  assert.equal(await page.locator('form[action*="/paper"]').getByLabel('房屋编号').inputValue(), '99-9-9999');
+  // One paper ballot through the form, with its scan.
+  const first = (await (await page.request.get(base + `/api/v1/votes/${id}/parts`)).json()).find((p) => !p.voted);
+  const form = page.locator('form[action*="/paper"]');
+  await form.getByLabel('房屋编号').fill(first.part);
+  await form.locator('input[name=m1][value=agree]').check();
+  await form.locator('input[name=m2][value=agree]').check();
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e00000000049454e44ae426082', 'hex');
+  await form.getByLabel('纸质选票扫描件').setInputFiles({ name: 'scan.png', mimeType: 'image/png', buffer: png });
+  await form.getByRole('button', { name: '录入' }).click();
+  assert.match(await page.getByRole('status').innerText(), /纸质选票已录入/);
+  assert.match(await page.locator('details', { hasText: '已存扫描件与凭证照片' }).innerText(), /\(1\)/);
   const csrf = await csrfOf(page, base);
   const parts = await (await page.request.get(base + `/api/v1/votes/${id}/parts`)).json();
   const todo = parts.filter((p) => !p.voted);

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_owner_votes.sql"),
     include_str!("../migrations/0011_vote_service.sql"),
     include_str!("../migrations/0012_decisions.sql"),
+    include_str!("../migrations/0013_vote_images.sql"),
 ];
 
 /// The schema version this binary writes and understands.

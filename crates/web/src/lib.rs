@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod input;
 pub mod jobs;
 pub mod map;
+pub mod media;
 pub mod notify;
 pub mod open311;
 pub mod openapi;
@@ -170,9 +171,16 @@ pub fn router(state: AppState) -> Router {
         .route("/votes/new", get(pages::new_vote_page))
         .route("/votes/{id}", get(pages::vote_page))
         .route("/votes/{id}/ballot", post(pages::ballot_form))
-        .route("/votes/{id}/paper", post(pages::paper_form))
-        .route("/votes/{id}/service", post(pages::service_form))
+        .route(
+            "/votes/{id}/paper",
+            post(pages::paper_form).layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
+        )
+        .route(
+            "/votes/{id}/service",
+            post(pages::service_form).layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
+        )
         .route("/votes/{id}/notice", get(pages::vote_notice))
+        .route("/votes/{id}/images/{image}", get(pages::vote_image))
         .route("/decisions", get(pages::decisions_page).post(pages::propose_form))
         .route("/decisions/new", get(pages::new_decision_page))
         .route("/decisions/{id}", get(pages::decision_page))

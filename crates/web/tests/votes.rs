@@ -132,6 +132,36 @@ async fn post_form(app: &App, uri: &str, fields: &[(&str, &str)]) -> common::Rep
     app.send("POST", uri, Some(("application/x-www-form-urlencoded", body))).await
 }
 
+/// A multipart form post (the staff forms that may carry an image).
+async fn post_multipart(
+    app: &App,
+    uri: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &[u8])>,
+) -> common::Reply {
+    let boundary = "jiayuan-test-boundary";
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    if let Some((name, ct, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"scan\"\r\nContent-Type: {ct}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let csrf = app.csrf.clone().unwrap_or_default();
+    app.send_bytes("POST", &format!("{uri}?csrf={csrf}"), &format!("multipart/form-data; boundary={boundary}"), body)
+        .await
+}
+
+/// The smallest PNG: what a phone's scan looks like to the sniffer.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
 #[tokio::test]
 async fn a_vote_runs_on_the_pages_from_notice_to_result() {
     for (t, state) in states().await {
@@ -221,12 +251,32 @@ async fn a_vote_runs_on_the_pages_from_notice_to_result() {
         let other = parts.iter().find(|(v, _, _)| *v != me.person_id.unwrap().to_string() && v != "developer").unwrap();
         let part = t.store.owner_vote_parts_of(id.parse().unwrap(), &other.0).await.unwrap()[0].0.clone();
         let short = part.strip_prefix(&format!("{compound}-")).unwrap().to_string();
-        let r = post_form(&c1, &format!("{at}/paper"), &[("part", "no-such-part"), ("m1", "oppose")]).await;
+        let r = post_multipart(&c1, &format!("{at}/paper"), &[("part", "no-such-part"), ("m1", "oppose")], None).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert!(r.body.contains("part:") && r.body.contains(r#"value="no-such-part""#), "the part is named and kept");
-        let r = post_form(&c1, &format!("{at}/paper"), &[("part", &short), ("m1", "oppose"), ("m2", "oppose")]).await;
+        // A scan that is no image refuses the whole paper: no ballot either.
+        let paper = [("part", short.as_str()), ("m1", "oppose"), ("m2", "oppose")];
+        let r = post_multipart(&c1, &format!("{at}/paper"), &paper, Some(("scan", "image/png", b"not an image"))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("scan:"));
+        assert!(
+            t.store.owner_vote_ballots_of(id.parse().unwrap(), &other.0).await.unwrap().is_empty(),
+            "nothing written"
+        );
+        let r = post_multipart(&c1, &format!("{at}/paper"), &paper, Some(("scan", "image/png", PNG))).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let r = post_form(&r1, &format!("{at}/paper"), &[("part", &short), ("m1", "agree")]).await;
+        let images = t.store.vote_images(id.parse().unwrap()).await.unwrap();
+        assert_eq!(images.len(), 1);
+        assert_eq!((images[0].kind.as_str(), images[0].voter.as_str()), ("paper", other.0.as_str()));
+        let img = c1.send("GET", &format!("{at}/images/{}", images[0].id), None).await;
+        assert_eq!(img.status, StatusCode::OK);
+        assert_eq!(img.headers["content-type"], "image/png");
+        assert_eq!(
+            r1.send("GET", &format!("{at}/images/{}", images[0].id), None).await.status,
+            StatusCode::NOT_FOUND,
+            "staff only"
+        );
+        let r = post_multipart(&r1, &format!("{at}/paper"), &[("part", &short), ("m1", "agree")], None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "an owner enters no paper ballot");
         // Service: recorded once.
         clock.set(start + chrono::Duration::hours(1));
@@ -234,14 +284,10 @@ async fn a_vote_runs_on_the_pages_from_notice_to_result() {
             jiayuan_domain::time::beijing(start + chrono::Duration::minutes(30)).format("%Y-%m-%dT%H:%M").to_string();
         let service =
             [("part", short.as_str()), ("how", "in_person"), ("served_at", &served), ("proof", "签收单第1页")];
-        let r = post_form(&c1, &format!("{at}/service"), &service).await;
-        assert_eq!(
-            r.status,
-            StatusCode::SEE_OTHER,
-            "{}",
-            r.body.lines().filter(|l| l.contains("error")).collect::<Vec<_>>().join("\n")
-        );
-        let r = post_form(&c1, &format!("{at}/service"), &service).await;
+        let r = post_multipart(&c1, &format!("{at}/service"), &service, Some(("proof_photo", "image/png", PNG))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(t.store.vote_images(id.parse().unwrap()).await.unwrap().len(), 2, "the proof photo is kept");
+        let r = post_multipart(&c1, &format!("{at}/service"), &service, None).await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.body.contains("签收单第1页"), "what was typed is kept");
 

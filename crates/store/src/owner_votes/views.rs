@@ -63,6 +63,17 @@ pub struct ElectoratePart {
 /// part code, building name, building path, area, kind, delivered, voted (0/1).
 type ElectorateRow = (String, Option<String>, String, i64, String, bool, i64);
 
+/// An image kept with a vote: a paper ballot's scan or the proof of service.
+#[derive(Debug, Clone)]
+pub struct VoteImage {
+    pub id: Uuid,
+    pub voter: String,
+    /// `paper` or `service`.
+    pub kind: String,
+    pub content_type: String,
+    pub created_at: DateTime<Utc>,
+}
+
 type ListingRow = (Uuid, String, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>);
 
 impl Store {
@@ -247,6 +258,82 @@ impl Store {
                 delivered,
                 voted: voted == 1,
             })
+            .collect())
+    }
+
+    /// Keeps an image with a vote (staff who run it), for one voter in its electorate: the
+    /// scan of their paper ballot (`paper`) or the proof they were served (`service`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_vote_image(
+        &self,
+        ctx: &crate::audit::AuditCtx,
+        who: &Principal,
+        vote_id: Uuid,
+        voter: &str,
+        kind: &str,
+        image: (Uuid, &str, i64, &str),
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let v = self.owner_vote(vote_id).await?;
+        let scope = who.scope(Permission::RunOwnerVotes).map_err(|d| StoreError::Forbidden(d.0))?;
+        if !scope.covers_path(&v.compound_path) {
+            return Err(StoreError::NotFound);
+        }
+        if !matches!(kind, "paper" | "service") {
+            return Err(StoreError::invalid("kind", "应为 paper 或 service (paper or service)"));
+        }
+        if !self.is_voter(vote_id, voter).await? {
+            return Err(StoreError::invalid(
+                "voter",
+                "不在本次表决的业主名册中 (not an owner in this vote's electorate)",
+            ));
+        }
+        let (id, content_type, size, sha256) = image;
+        let mut tx = self.begin().await?;
+        crate::batch::exec(
+            &mut tx,
+            "INSERT INTO owner_vote_images (id, vote_id, voter, kind, content_type, size, sha256, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                id.into(),
+                vote_id.into(),
+                voter.into(),
+                kind.into(),
+                content_type.into(),
+                size.into(),
+                sha256.into(),
+                who.user_id.into(),
+                now.into(),
+            ],
+        )
+        .await?;
+        crate::audit::append(
+            &mut tx,
+            ctx,
+            crate::audit::AuditEvent {
+                scope_path: &v.compound_path,
+                action: "vote.image",
+                object: vote_id.to_string(),
+                summary: serde_json::json!({"voter": voter, "kind": kind, "image": id, "sha256": sha256}),
+                result: "ok",
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The images kept with a vote, newest first.
+    pub async fn vote_images(&self, vote_id: Uuid) -> Result<Vec<VoteImage>> {
+        let rows: Vec<(Uuid, String, String, String, DateTime<Utc>)> = fetch_all(
+            &self.db,
+            "SELECT id, voter, kind, content_type, created_at FROM owner_vote_images WHERE vote_id = $1 ORDER BY created_at DESC, id",
+            &[vote_id.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, voter, kind, content_type, created_at)| VoteImage { id, voter, kind, content_type, created_at })
             .collect())
     }
 }

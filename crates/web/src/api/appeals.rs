@@ -20,7 +20,6 @@ use jiayuan_store::appeals::lifecycle::{open_actions, ActInput};
 use jiayuan_store::appeals::rollup::{MeasureQuery, Measures};
 use jiayuan_store::appeals::{AppealQuery, AppealRow, EventRow, NewAppeal, PhotoRow, Viewer};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// Photos larger than this are refused.
@@ -680,59 +679,10 @@ pub async fn store_photo(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<PhotoRow, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::invalid("photo", "照片为空 (empty photo)"));
-    }
-    if body.len() > PHOTO_LIMIT {
-        return Err(ApiError::invalid("photo", "照片不能超过8MB (at most 8 MiB)"));
-    }
-    let declared = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim();
-    let actual = sniff_image(body)
-        .ok_or_else(|| ApiError::invalid("photo", "只接受 JPEG、PNG 或 WebP 照片 (not a JPEG, PNG or WebP image)"))?;
-    if !declared.is_empty() && declared != actual && declared != "application/octet-stream" {
-        return Err(ApiError::invalid(
-            "photo",
-            format!("声明的类型 {declared} 与内容 {actual} 不符 (type does not match content)"),
-        ));
-    }
-    let pid = jiayuan_store::new_id();
-    let dir = state.media_dir.join("photos");
-    let write = async {
-        // Only the server's user reads photos of residents' homes: folders 0700, files 0600.
-        let mut dirs = tokio::fs::DirBuilder::new();
-        dirs.recursive(true);
-        #[cfg(unix)]
-        dirs.mode(0o700);
-        dirs.create(&dir).await?;
-        let tmp = dir.join(format!("{pid}.part"));
-        let mut open = tokio::fs::OpenOptions::new();
-        open.write(true).create_new(true);
-        #[cfg(unix)]
-        open.mode(0o600);
-        let mut f = open.open(&tmp).await?;
-        tokio::io::AsyncWriteExt::write_all(&mut f, body).await?;
-        f.sync_all().await?;
-        drop(f);
-        tokio::fs::rename(&tmp, dir.join(pid.to_string())).await
-    };
-    write.await.map_err(|e| {
-        tracing::error!(error = %e, "cannot store photo");
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: "无法保存照片 (cannot store photo)".into(),
-            field: None,
-        }
-    })?;
-    let sha: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(state.store.add_appeal_photo(ctx, a, pid, actual, body.len() as i64, &sha).await?)
+    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let img = crate::media::checked_image("photo", declared, body)?;
+    crate::media::save(state, "photos", &img).await?;
+    Ok(state.store.add_appeal_photo(ctx, a, img.id, img.content_type, img.size, &img.sha256).await?)
 }
 
 /// A photo, to those who may see its appeal.

@@ -81,6 +81,7 @@ const ACTION_LABELS: &[(&str, &str)] = &[
     ("vote.announce", "发布业主大会表决"),
     ("vote.ballot", "业主表决投票"),
     ("vote.service", "登记表决票送达"),
+    ("vote.image", "保存纸质选票扫描件或送达凭证照片"),
     ("decision.propose", "支部提出物业事项提案"),
     ("decision.revise", "支部修改提案再提交"),
     ("decision.answer", "三方商议答复"),

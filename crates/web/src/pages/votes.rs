@@ -11,7 +11,7 @@ use crate::auth::Auth;
 use crate::pages::appeals::error_text;
 use crate::pages::picker::{territory_picker, TerritoryPicker};
 use crate::state::AppState;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Multipart, State};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::time::{display, from_beijing};
@@ -427,6 +427,8 @@ struct VotePage {
     staff: bool,
     turnout: Vec<TurnoutBar>,
     served: (i64, i64),
+    /// Kept scans and proof photos: id, kind label, the part, when.
+    images: Vec<(String, &'static str, String, String)>,
     example_part: String,
     hows: Vec<(&'static str, &'static str)>,
     choices: Vec<(&'static str, &'static str)>,
@@ -498,6 +500,14 @@ async fn vote_render(
         .collect();
     let all_answered = is_voter && matters.iter().all(|m| m.mine.is_some());
     let any_answered = matters.iter().any(|m| m.mine.is_some());
+    let mut images = Vec::new();
+    if staff {
+        for i in s.vote_images(id).await.page(&ui)?.into_iter().take(30) {
+            let part = s.owner_vote_parts_of(id, &i.voter).await.page(&ui)?.into_iter().next().map(|p| p.0);
+            let kind = if i.kind == "paper" { ui.t("votes.scan") } else { ui.t("votes.proof_photo") };
+            images.push((i.id.to_string(), kind, part.unwrap_or_default(), display(i.created_at)));
+        }
+    }
     let (turnout, served, example_part) = if staff {
         let rows = s.owner_vote_turnout(id).await.page(&ui)?;
         let bars = rows
@@ -538,6 +548,7 @@ async fn vote_render(
         staff,
         turnout,
         served,
+        images,
         example_part,
         hows: Service::ALL.iter().map(|h| (h.as_str(), h.label(lang.code()))).collect(),
         choices: Choice::ALL.iter().map(|c| (c.as_str(), c.label(lang.code()))).collect(),
@@ -651,19 +662,60 @@ pub async fn ballot_form(
     .await
 }
 
-/// `POST /votes/{id}/paper`: a paper ballot entered by staff, found by the part it names.
+/// A multipart form's fields, and the image it carries (checked, not yet kept).
+async fn fields_and_image(
+    m: Multipart,
+    ui: &Ui,
+) -> Result<(std::collections::HashMap<String, String>, Option<(String, Vec<u8>)>), PageError> {
+    let (fields, file) = crate::pages::appeals::read_multipart(m).await.page(ui)?;
+    Ok((fields.into_iter().collect(), file))
+}
+
+/// Keeps the image a staff form carried with the voter of the part it names.
+async fn keep_image(
+    state: &AppState,
+    auth: &Auth,
+    vote: Uuid,
+    part: &str,
+    kind: &str,
+    img: &crate::media::Image<'_>,
+) -> Result<(), ApiError> {
+    let voter = state.store.owner_vote_voter_of_part(vote, part).await?;
+    crate::media::save(state, "votes", img).await?;
+    state
+        .store
+        .add_vote_image(
+            &auth.audit_ctx(),
+            &auth.principal,
+            vote,
+            &voter,
+            kind,
+            (img.id, img.content_type, img.size, &img.sha256),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// `POST /votes/{id}/paper`: a paper ballot entered by staff, found by the part it names, with
+/// its scan kept when one is attached (checked before anything is written).
 pub async fn paper_form(
     auth: Auth,
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
-    Form(fields): Form<std::collections::HashMap<String, String>>,
+    m: Multipart,
 ) -> Result<Response, PageError> {
+    let (fields, file) = fields_and_image(m, &ui).await?;
     vote_action(state, auth, ui, id, "paper", fields, |state, auth, v, fields| async move {
         auth.require(Permission::RunOwnerVotes)?;
         let part = fields.get("part").cloned().unwrap_or_default();
         let answers = answers(&v, &fields)?;
         let correction = fields.contains_key("correction");
+        let img = match &file {
+            Some((ct, bytes)) => Some(crate::media::checked_image("scan", ct, bytes)?),
+            None => None,
+        };
         state
             .store
             .cast_owner_ballots(
@@ -676,19 +728,24 @@ pub async fn paper_form(
                 state.clock.now(),
             )
             .await?;
+        if let Some(img) = &img {
+            keep_image(&state, &auth, v.id, &part, "paper", img).await?;
+        }
         Ok(())
     })
     .await
 }
 
-/// `POST /votes/{id}/service`: how the owner of a part was served the ballot.
+/// `POST /votes/{id}/service`: how the owner of a part was served the ballot, with a photo of
+/// the proof when one is attached.
 pub async fn service_form(
     auth: Auth,
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
-    Form(fields): Form<std::collections::HashMap<String, String>>,
+    m: Multipart,
 ) -> Result<Response, PageError> {
+    let (fields, file) = fields_and_image(m, &ui).await?;
     vote_action(state, auth, ui, id, "service", fields, |state, auth, v, fields| async move {
         auth.require(Permission::RunOwnerVotes)?;
         let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
@@ -696,6 +753,10 @@ pub async fn service_form(
         let how =
             Service::parse(get("how").trim()).ok_or_else(|| ApiError::invalid("how", "请选择送达方式 (choose how)"))?;
         let served_at = local_time("served_at", &get("served_at"))?;
+        let img = match &file {
+            Some((ct, bytes)) => Some(crate::media::checked_image("proof_photo", ct, bytes)?),
+            None => None,
+        };
         state
             .store
             .record_vote_service(
@@ -709,9 +770,38 @@ pub async fn service_form(
                 state.clock.now(),
             )
             .await?;
+        if let Some(img) = &img {
+            keep_image(&state, &auth, v.id, &get("part"), "service", img).await?;
+        }
         Ok(())
     })
     .await
+}
+
+/// `/votes/{id}/images/{image}`: a kept scan or proof photo, to staff who run the vote.
+pub async fn vote_image(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((id, image)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let vid = vote_id(&ui, &id)?;
+    let v = state.store.owner_vote_for(&auth.principal, vid).await.page(&ui)?;
+    let staff = auth.principal.scope(Permission::RunOwnerVotes).is_ok_and(|s| s.covers_path(&v.compound_path));
+    let img_id = image.parse::<Uuid>().map_err(|_| ApiError::not_found()).page(&ui)?;
+    let found = state.store.vote_images(vid).await.page(&ui)?.into_iter().find(|i| i.id == img_id);
+    let Some(img) = found.filter(|_| staff) else {
+        return Err(ApiError::not_found()).page(&ui);
+    };
+    let bytes = crate::media::read(&state, "votes", img.id).await.page(&ui)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, img.content_type),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Template)]
