@@ -5,16 +5,8 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{assert_error, states, App};
+use common::{assert_error, post_form, states, App};
 use serde_json::json;
-
-async fn post_form(app: &App, uri: &str, fields: &[(&str, &str)]) -> common::Reply {
-    let mut all: Vec<(&str, &str)> = fields.to_vec();
-    let csrf = app.csrf.clone().unwrap_or_default();
-    all.push(("csrf", &csrf));
-    let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(all).finish();
-    app.send("POST", uri, Some(("application/x-www-form-urlencoded", body))).await
-}
 
 #[tokio::test]
 async fn a_decision_from_the_branch_through_the_three_parties_to_the_assembly() {

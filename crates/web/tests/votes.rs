@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{assert_error, states, App};
+use common::{assert_error, post_form, post_multipart, states, App};
 use serde_json::json;
 
 #[tokio::test]
@@ -121,42 +121,6 @@ async fn an_owner_votes_through_the_api_and_the_count_follows() {
         assert_error(&serde_json::from_str(&e).unwrap(), "part");
         t.finish().await;
     }
-}
-
-/// A form post with the session's CSRF token, as the pages send it.
-async fn post_form(app: &App, uri: &str, fields: &[(&str, &str)]) -> common::Reply {
-    let mut all: Vec<(&str, &str)> = fields.to_vec();
-    let csrf = app.csrf.clone().unwrap_or_default();
-    all.push(("csrf", &csrf));
-    let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(all).finish();
-    app.send("POST", uri, Some(("application/x-www-form-urlencoded", body))).await
-}
-
-/// A multipart form post (the staff forms that may carry an image).
-async fn post_multipart(
-    app: &App,
-    uri: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &str, &[u8])>,
-) -> common::Reply {
-    let boundary = "jiayuan-test-boundary";
-    let mut body: Vec<u8> = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
-        );
-    }
-    if let Some((name, ct, bytes)) = file {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"scan\"\r\nContent-Type: {ct}\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let csrf = app.csrf.clone().unwrap_or_default();
-    app.send_bytes("POST", &format!("{uri}?csrf={csrf}"), &format!("multipart/form-data; boundary={boundary}"), body)
-        .await
 }
 
 /// The smallest PNG: what a phone's scan looks like to the sniffer.

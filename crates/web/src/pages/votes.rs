@@ -122,6 +122,10 @@ impl AnnounceForm {
         &self.title
     }
 
+    pub(crate) fn compound(&self) -> &str {
+        &self.compound
+    }
+
     pub(crate) fn notice_days(&self) -> &str {
         &self.notice_days
     }
@@ -209,8 +213,8 @@ struct NewVotePage {
     ui: Ui,
     title: String,
     picker: TerritoryPicker,
-    form: AnnounceForm,
-    rows: Vec<(String, String)>,
+    vote_form: AnnounceForm,
+    vote_rows: Vec<(String, String)>,
     rules: Rules,
     matters: Vec<(u32, &'static str, &'static str)>,
     error: Option<String>,
@@ -246,14 +250,14 @@ async fn new_vote_render(
     let lang = ui.lang.code();
     let page = NewVotePage {
         title: ui.t("votes.new").into(),
-        rows: form.matter_rows(),
+        vote_rows: form.matter_rows(),
         rules: form.rules(),
         matters: Matter::ALL
             .iter()
             .map(|m| (m.number(), m.label(lang), threshold_label(ui.lang, m.threshold())))
             .collect(),
         picker,
-        form,
+        vote_form: form,
         error,
         min_notice: MIN_NOTICE_DAYS,
         ui: ui.clone(),
@@ -671,6 +675,11 @@ async fn fields_and_image(
     Ok((fields.into_iter().collect(), file))
 }
 
+/// The image a form carried, checked, or none.
+fn image_of<'a>(file: &'a Option<(String, Vec<u8>)>, field: &str) -> Result<Option<crate::media::Image<'a>>, ApiError> {
+    file.as_ref().map(|(ct, bytes)| crate::media::checked_image(field, ct, bytes)).transpose()
+}
+
 /// Keeps the image a staff form carried with the voter of the part it names.
 async fn keep_image(
     state: &AppState,
@@ -712,10 +721,7 @@ pub async fn paper_form(
         let part = fields.get("part").cloned().unwrap_or_default();
         let answers = answers(&v, &fields)?;
         let correction = fields.contains_key("correction");
-        let img = match &file {
-            Some((ct, bytes)) => Some(crate::media::checked_image("scan", ct, bytes)?),
-            None => None,
-        };
+        let img = image_of(&file, "scan")?;
         state
             .store
             .cast_owner_ballots(
@@ -753,10 +759,7 @@ pub async fn service_form(
         let how =
             Service::parse(get("how").trim()).ok_or_else(|| ApiError::invalid("how", "请选择送达方式 (choose how)"))?;
         let served_at = local_time("served_at", &get("served_at"))?;
-        let img = match &file {
-            Some((ct, bytes)) => Some(crate::media::checked_image("proof_photo", ct, bytes)?),
-            None => None,
-        };
+        let img = image_of(&file, "proof_photo")?;
         state
             .store
             .record_vote_service(

@@ -139,3 +139,34 @@ impl App {
         Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
     }
 }
+
+/// A form post with the session's CSRF token, as the pages send it.
+pub async fn post_form(app: &App, uri: &str, fields: &[(&str, &str)]) -> Reply {
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    let csrf = app.csrf.clone().unwrap_or_default();
+    all.push(("csrf", &csrf));
+    let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(all).finish();
+    app.send("POST", uri, Some(("application/x-www-form-urlencoded", body))).await
+}
+
+/// A multipart form post (the staff forms that may carry an image).
+pub async fn post_multipart(app: &App, uri: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Reply {
+    let boundary = "jiayuan-test-boundary";
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    if let Some((name, ct, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"scan\"\r\nContent-Type: {ct}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let csrf = app.csrf.clone().unwrap_or_default();
+    app.send_bytes("POST", &format!("{uri}?csrf={csrf}"), &format!("multipart/form-data; boundary={boundary}"), body)
+        .await
+}
