@@ -662,6 +662,15 @@ test('property decision: the branch proposes, the three parties agree, the assem
   await page.goto(base + '/decisions');
   assert.match(await page.locator('.lane').last().innerText(), /更换3号楼电梯/, 'on the board among the concluded');
   await page.screenshot({ path: join(here, 'shots', 'decisions-board-1366.png'), fullPage: true });
+  // In English, nothing but names and what people wrote stays in Chinese.
+  await page.goto(base + '/lang/en?back=%2Fdecisions');
+  const problems = [];
+  for (const path of ['/decisions', new URL(decisionUrl).pathname, new URL(voteUrl).pathname, `/votes/${id}/notice`, '/votes']) {
+    await page.goto(base + path);
+    const found = await page.evaluate(chineseOnPage);
+    if (found.length) problems.push(`${path}: ${[...new Set(found)].slice(0, 12).join(' | ')}`);
+  }
+  assert.deepEqual(problems, [], problems.join('\n'));
 });
 
 const { child, base } = await startServer();

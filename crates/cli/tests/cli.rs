@@ -56,6 +56,9 @@ async fn demo_stats_export_import_and_errors() {
             "party_members",
             "social_organisations",
             "service_stations",
+            "owner_votes",
+            "property_decisions",
+            "property_matters_by_branch",
         ] {
             assert!(v[key].is_i64(), "stats --json lacks {key}");
         }

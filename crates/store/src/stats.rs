@@ -30,6 +30,10 @@ pub struct Stats {
     pub owner_votes: i64,
     /// Property decisions proposed by compound branches in the subtree (any stage).
     pub property_decisions: i64,
+    /// Property matters settled under a compound branch's lead: appeals of the property
+    /// categories resolved while a compound branch held them, and property decisions the
+    /// owners' assembly passed (council topics will join them when councils land).
+    pub property_matters_by_branch: i64,
 }
 
 impl Stats {
@@ -52,6 +56,7 @@ impl Stats {
         self.assignments += o.assignments;
         self.owner_votes += o.owner_votes;
         self.property_decisions += o.property_decisions;
+        self.property_matters_by_branch += o.property_matters_by_branch;
     }
 }
 
@@ -181,7 +186,7 @@ impl Store {
             (subdistricts, communities, compounds, buildings, dwellings),
             (households, residents, compound_branches, building_groups, central_households),
             (party_members, social_organisations, service_stations, grids, organisations, assignments),
-            (owner_votes, property_decisions),
+            (owner_votes, property_decisions, branch_appeals, passed_decisions),
         ) = tokio::try_join!(
             async {
                 tokio::try_join!(
@@ -217,6 +222,13 @@ impl Store {
                 tokio::try_join!(
                     count(by_path("owner_votes", "compound_path", "")),
                     count(by_path("decisions", "compound_path", "")),
+                    count(by_path(
+                        "appeals",
+                        "path",
+                        " AND (category_code = 'property' OR category_code LIKE 'property.%') \
+                          AND status IN ('resolved', 'verified', 'closed') AND handler_level = 'compound'",
+                    )),
+                    count(by_path("decisions", "compound_path", " AND stage = 'passed'")),
                 )
             },
         )?;
@@ -239,6 +251,7 @@ impl Store {
             assignments,
             owner_votes,
             property_decisions,
+            property_matters_by_branch: branch_appeals + passed_decisions,
         })
     }
 }

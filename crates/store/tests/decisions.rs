@@ -151,12 +151,21 @@ async fn a_proposal_goes_through_the_three_steps_to_a_resolution() {
             s.cast_owner_ballot(&ctx(), &c1, vote_id, 1, Choice::Agree, Some(&voter), false, now()).await.unwrap();
         }
         let later = now() + Duration::days(21);
+        let scope = c1.scope(jiayuan_domain::access::Permission::ViewTerritory).unwrap();
+        let before = s.stats(&scope).await.unwrap();
+        assert_eq!((before.owner_votes, before.property_decisions), (1, 1));
         assert_eq!(s.settle_closed_decisions(now() + Duration::days(19)).await.unwrap(), 0, "not before the close");
         assert_eq!(s.settle_closed_decisions(later).await.unwrap(), 1, "the clock resolves it once its vote closed");
         assert_eq!(s.settle_closed_decisions(later).await.unwrap(), 0, "and only once");
         let d = s.decision(d.id).await.unwrap();
         assert_eq!(d.stage, Stage::Passed);
         assert!(d.events.last().unwrap().actor_name.starts_with("系统"));
+        let after = s.stats(&scope).await.unwrap();
+        assert_eq!(
+            after.property_matters_by_branch,
+            before.property_matters_by_branch + 1,
+            "the passed decision counts"
+        );
         assert_eq!(
             d.events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
             ["propose", "submit", "answer", "answer", "submit", "answer", "answer", "answer", "assembly", "settle"]

@@ -218,6 +218,9 @@ pub struct StatsView {
     pub owner_votes: i64,
     /// Property decisions proposed by compound branches here (any stage)
     pub property_decisions: i64,
+    /// Property appeals resolved while a compound branch held them, and property decisions
+    /// the owners' assembly passed
+    pub property_matters_by_branch: i64,
 }
 
 impl From<Stats> for StatsView {
@@ -241,6 +244,7 @@ impl From<Stats> for StatsView {
             assignments: s.assignments,
             owner_votes: s.owner_votes,
             property_decisions: s.property_decisions,
+            property_matters_by_branch: s.property_matters_by_branch,
         }
     }
 }

@@ -154,6 +154,9 @@ async fn stats_households_openapi_and_health() {
             "party_members",
             "social_organisations",
             "service_stations",
+            "owner_votes",
+            "property_decisions",
+            "property_matters_by_branch",
         ] {
             assert!(st[key].is_i64(), "missing {key}");
         }
