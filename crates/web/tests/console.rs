@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{states, App};
+use common::{apps, states, App};
 use jiayuan_store::audit::AuditCtx;
 use serde_json::{json, Value};
 
@@ -568,6 +568,27 @@ async fn a_resident_account_is_linked_by_choosing_a_resident_of_the_place_not_by
         assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
         let u = t.store.user_by_name("resident-new").await.unwrap();
         assert_eq!(u.person_id.map(|p| p.to_string()).as_deref(), Some(id));
+        t.finish().await;
+    }
+}
+
+/// The appeal list's breadcrumbs name the tab that is open, not the navigation entry's label.
+#[tokio::test]
+async fn the_appeal_list_crumbs_name_the_open_tab() {
+    for (t, app) in apps().await {
+        for tab in ["todo", "all", "overdue"] {
+            let page = app.send("GET", &format!("/appeals?tab={tab}"), None).await;
+            let tabs = page.body.split("<nav class=\"tabs\">").nth(1).unwrap_or_default();
+            let on = tabs.split("aria-current=\"page\">").nth(1).and_then(|r| r.split('<').next()).unwrap_or_default();
+            assert!(!on.is_empty(), "{tab}: a tab is marked");
+            let crumbs = page
+                .body
+                .split("<nav class=\"crumbs\"")
+                .nth(1)
+                .and_then(|c| c.split("</nav>").next())
+                .unwrap_or_default();
+            assert!(crumbs.contains(&format!("<span>{on}</span>")), "{tab}: {crumbs}");
+        }
         t.finish().await;
     }
 }
