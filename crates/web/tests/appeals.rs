@@ -81,9 +81,9 @@ async fn a_resident_files_the_building_group_handles_and_the_resident_rates() {
         assert_eq!(s, StatusCode::CONFLICT, "{b}");
         assert_error(&serde_json::from_str(&b).unwrap(), "action");
         let (s, b) = bl1
-            .call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"accept","version":1}"#))
+            .call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"accept","version":1.0}"#))
             .await;
-        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(s, StatusCode::OK, "a whole number written as 1.0 is one: {b}");
         let (s, b) =
             bl1.call("POST", &format!("/api/v1/appeals/{id}/actions"), Some(r#"{"action":"start","version":1}"#)).await;
         assert_eq!(s, StatusCode::CONFLICT);

@@ -580,6 +580,7 @@ pub struct ActBody {
     pub action: Option<String>,
     /// The version last seen (409 if it changed since)
     #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "super::whole_opt")]
     pub version: Option<i64>,
     pub note: Option<String>,
     pub assignee: Option<String>,
@@ -589,6 +590,7 @@ pub struct ActBody {
     /// For a rating: 1–5 stars (4–5 count as satisfied, 3 as basically satisfied, 1–2 as
     /// unsatisfied); the rating may then be left out
     #[schema(minimum = 1, maximum = 5)]
+    #[serde(default, deserialize_with = "super::whole_opt")]
     pub stars: Option<i64>,
     pub merge_into: Option<String>,
     /// For an extension: `3wd`, `24h`, `5wh`, `30m`

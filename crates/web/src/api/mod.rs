@@ -148,3 +148,17 @@ pub fn csv_attachment(bytes: Vec<u8>, filename: &'static str) -> axum::response:
 pub async fn api_not_found() -> ApiError {
     ApiError::not_found()
 }
+
+/// A whole number as JSON Schema counts one: `2` or `2.0`.
+pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
+}
+
+pub(crate) fn whole_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "whole")] i64);
+    Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+}
