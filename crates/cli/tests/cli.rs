@@ -59,6 +59,8 @@ async fn demo_stats_export_import_and_errors() {
             "owner_votes",
             "property_decisions",
             "property_matters_by_branch",
+            "council_topics",
+            "council_topics_done",
         ] {
             assert!(v[key].is_i64(), "stats --json lacks {key}");
         }

@@ -35,6 +35,7 @@ crate::labelled_enum! {
         ManageAppeals = "manage_appeals" / "管理诉求分类、分派规则、考核公式与通知" / "Manage appeal categories, routing, formulas and notifications",
         AllAppealCategories = "all_appeal_categories" / "查看与办理各类诉求(含家庭纠纷、养老助残等敏感类别)" / "See and handle appeals of every category, sensitive ones included",
         RunOwnerVotes = "run_owner_votes" / "组织业主大会表决(公告、录入纸质票、计票)" / "Run owners' assembly votes (announce, enter paper ballots, count)",
+        RunCouncils = "run_councils" / "组织议事会(设立、议题、会议、落实)" / "Run councils (set up, topics, meetings, follow-through)",
     }
 }
 
@@ -58,6 +59,7 @@ impl Role {
                 ManageAppeals,
                 AllAppealCategories,
                 RunOwnerVotes,
+                RunCouncils,
             ],
             Role::SubdistrictOfficer | Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -72,6 +74,7 @@ impl Role {
                 HandleAppeals,
                 AllAppealCategories,
                 RunOwnerVotes,
+                RunCouncils,
             ],
             Role::CommunityWorker => &[
                 ViewTerritory,
@@ -82,6 +85,7 @@ impl Role {
                 ViewAppeals,
                 HandleAppeals,
                 AllAppealCategories,
+                RunCouncils,
             ],
             Role::CompoundSecretary => &[
                 ViewTerritory,
@@ -92,9 +96,10 @@ impl Role {
                 HandleAppeals,
                 AllAppealCategories,
                 RunOwnerVotes,
+                RunCouncils,
             ],
             Role::BuildingLeader => {
-                &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals, AllAppealCategories]
+                &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals, AllAppealCategories, RunCouncils]
             }
             // Property staff and owners' committees see the appeals of their compound except
             // sensitive categories, and property staff act only on property categories.

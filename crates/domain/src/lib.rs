@@ -7,6 +7,7 @@ pub mod access;
 pub mod appeal;
 pub mod area;
 pub mod calendar;
+pub mod council;
 pub mod decision;
 pub mod error;
 pub mod geo;

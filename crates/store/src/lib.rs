@@ -11,6 +11,7 @@ pub mod appeals;
 pub mod audit;
 pub mod batch;
 pub mod calendar;
+pub mod councils;
 pub mod crypto;
 pub mod decisions;
 pub mod demo;

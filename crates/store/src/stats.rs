@@ -31,9 +31,14 @@ pub struct Stats {
     /// Property decisions proposed by compound branches in the subtree (any stage).
     pub property_decisions: i64,
     /// Property matters settled under a compound branch's lead: appeals of the property
-    /// categories resolved while a compound branch held them, and property decisions the
-    /// owners' assembly passed (council topics will join them when councils land).
+    /// categories resolved while a compound branch held them, property decisions the owners'
+    /// assembly passed, and councils' property topics carried out by a compound branch (those
+    /// referred from an appeal are counted once, as the appeal).
     pub property_matters_by_branch: i64,
+    /// Topics raised in or referred to the councils of the subtree.
+    pub council_topics: i64,
+    /// Of those, the ones whose every outcome has been carried out.
+    pub council_topics_done: i64,
 }
 
 impl Stats {
@@ -57,6 +62,8 @@ impl Stats {
         self.owner_votes += o.owner_votes;
         self.property_decisions += o.property_decisions;
         self.property_matters_by_branch += o.property_matters_by_branch;
+        self.council_topics += o.council_topics;
+        self.council_topics_done += o.council_topics_done;
     }
 }
 
@@ -187,6 +194,7 @@ impl Store {
             (households, residents, compound_branches, building_groups, central_households),
             (party_members, social_organisations, service_stations, grids, organisations, assignments),
             (owner_votes, property_decisions, branch_appeals, passed_decisions),
+            (council_topics, council_topics_done, branch_topics),
         ) = tokio::try_join!(
             async {
                 tokio::try_join!(
@@ -231,6 +239,18 @@ impl Store {
                     count(by_path("decisions", "compound_path", " AND stage = 'passed'")),
                 )
             },
+            async {
+                tokio::try_join!(
+                    count(by_path("council_topics", "node_path", "")),
+                    count(by_path("council_topics", "node_path", " AND status = 'done'")),
+                    count(by_path(
+                        "council_topics",
+                        "node_path",
+                        " AND status = 'done' AND kind = 'property' AND appeal_id IS NULL \
+                          AND EXISTS (SELECT 1 FROM council_outcomes o WHERE o.topic_id = council_topics.id AND o.carrier_is_branch)",
+                    )),
+                )
+            },
         )?;
         Ok(Stats {
             subdistricts,
@@ -251,7 +271,9 @@ impl Store {
             assignments,
             owner_votes,
             property_decisions,
-            property_matters_by_branch: branch_appeals + passed_decisions,
+            property_matters_by_branch: branch_appeals + passed_decisions + branch_topics,
+            council_topics,
+            council_topics_done,
         })
     }
 }

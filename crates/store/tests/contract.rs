@@ -354,6 +354,15 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
+            "DROP TABLE council_progress",
+            "DROP TABLE council_outcomes",
+            "DROP TABLE council_meeting_photos",
+            "DROP TABLE council_meeting_topics",
+            "DROP TABLE council_attendance",
+            "DROP TABLE council_meetings",
+            "DROP TABLE council_topics",
+            "DROP TABLE council_members",
+            "DROP TABLE councils",
             "DROP TABLE owner_vote_images",
             "DROP TABLE decision_events",
             "DROP TABLE decisions",

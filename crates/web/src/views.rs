@@ -218,9 +218,13 @@ pub struct StatsView {
     pub owner_votes: i64,
     /// Property decisions proposed by compound branches here (any stage)
     pub property_decisions: i64,
-    /// Property appeals resolved while a compound branch held them, and property decisions
-    /// the owners' assembly passed
+    /// Property appeals resolved while a compound branch held them, property decisions the
+    /// owners' assembly passed, and councils' property topics a compound branch carried out
     pub property_matters_by_branch: i64,
+    /// Topics raised in or referred to the councils here
+    pub council_topics: i64,
+    /// Council topics whose every outcome has been carried out
+    pub council_topics_done: i64,
 }
 
 impl From<Stats> for StatsView {
@@ -245,6 +249,8 @@ impl From<Stats> for StatsView {
             owner_votes: s.owner_votes,
             property_decisions: s.property_decisions,
             property_matters_by_branch: s.property_matters_by_branch,
+            council_topics: s.council_topics,
+            council_topics_done: s.council_topics_done,
         }
     }
 }

@@ -157,6 +157,8 @@ async fn stats_households_openapi_and_health() {
             "owner_votes",
             "property_decisions",
             "property_matters_by_branch",
+            "council_topics",
+            "council_topics_done",
         ] {
             assert!(st[key].is_i64(), "missing {key}");
         }

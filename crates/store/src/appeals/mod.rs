@@ -13,6 +13,7 @@ pub mod outbox;
 mod photos;
 pub mod pickers;
 mod queue;
+mod referral;
 pub mod rollup;
 mod rows;
 pub mod seal;
