@@ -85,6 +85,15 @@ pub struct CouncilListing {
     pub done_topics: i64,
 }
 
+/// An appeal handed to a council: which council, and optionally what kind of topic it makes
+/// (from the appeal's category when left out) and its title (from the appeal's).
+#[derive(Debug, Clone)]
+pub struct Referral {
+    pub council: Uuid,
+    pub kind: Option<TopicKind>,
+    pub title: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewTopic {
     pub kind: TopicKind,
@@ -228,6 +237,9 @@ fn text(field: &str, value: &str, max: usize) -> Result<String> {
 }
 
 type CouncilRow = (Uuid, String, String, String, String, String, DateTime<Utc>);
+type ListingRow = (Uuid, String, String, String, String, i64, i64, i64);
+type MeetingRow = (Uuid, Uuid, String, String, DateTime<Utc>, String, String, String, i64);
+type CardRow = (Uuid, Uuid, String, String, String, String, Option<Uuid>, DateTime<Utc>, Option<DateTime<Utc>>);
 type MemberRow = (Uuid, String, String, Option<Uuid>, NaiveDate, NaiveDate);
 type TopicRow = (
     Uuid,
@@ -387,7 +399,7 @@ impl Store {
             let node = self.territory_in(&scope, code).await?;
             wheres.push(Subtree::of(&node.path).sql(&mut q, "c.node_path"));
         }
-        let rows: Vec<(Uuid, String, String, String, String, i64, i64, i64)> = fetch_all(
+        let rows: Vec<ListingRow> = fetch_all(
             &self.db,
             &format!(
                 "SELECT c.id, c.kind, c.name, t.name, c.node_path,
@@ -521,11 +533,10 @@ impl Store {
         ctx: &AuditCtx,
         who: &Principal,
         appeal: &str,
-        council_id: Uuid,
-        kind: Option<TopicKind>,
-        title: Option<&str>,
+        referral: &Referral,
         now: DateTime<Utc>,
     ) -> Result<Topic> {
+        let Referral { council: council_id, kind, title } = referral.clone();
         let viewer = Viewer::of(who);
         let a = self
             .appeal(&viewer, appeal)
@@ -561,14 +572,15 @@ impl Store {
         } else {
             TopicKind::Livelihood
         });
-        let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        let title = match title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => text("title", t, 200)?,
             None => format!("诉求{}：{}", a.number, a.title.chars().take(80).collect::<String>()),
         };
         let id = new_id();
         let mut tx = self.begin().await?;
         insert_topic(&mut tx, id, &c, kind, &title, &a.description, None, Some(a.id), who, now).await?;
-        self.note_referral_in(&mut tx, &viewer, &a, &c.name, id, &title, now).await?;
+        let note = format!("提交“{}”议事：{title}", c.name);
+        self.note_referral_in(&mut tx, &viewer, &a, id, &note, now).await?;
         audit_in(&mut tx, ctx, &c.node_path, "council.refer", id, json!({"appeal": a.number, "council": c.id})).await?;
         tx.commit().await?;
         self.topic(id).await
@@ -728,17 +740,7 @@ impl Store {
 
     async fn topic_cards(&self, q: &mut QueryParts, filter: &str, limit: i64) -> Result<Vec<TopicCard>> {
         let lim = q.bind(limit.clamp(1, 2000));
-        let rows: Vec<(
-            Uuid,
-            Uuid,
-            String,
-            String,
-            String,
-            String,
-            Option<Uuid>,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-        )> = fetch_all(
+        let rows: Vec<CardRow> = fetch_all(
             &self.db,
             &format!(
                 "SELECT x.id, x.council_id, c.name, x.kind, x.title, x.status, x.appeal_id, x.created_at,
@@ -873,7 +875,7 @@ impl Store {
     }
 
     async fn meeting(&self, id: Uuid) -> Result<Meeting> {
-        let row: Option<(Uuid, Uuid, String, String, DateTime<Utc>, String, String, String, i64)> = fetch_optional(
+        let row: Option<MeetingRow> = fetch_optional(
             &self.db,
             "SELECT g.id, g.council_id, c.name, c.node_path, g.held_at, g.place, g.agenda, g.minutes, CAST(g.guests AS BIGINT)
              FROM council_meetings g JOIN councils c ON c.id = g.council_id WHERE g.id = $1",

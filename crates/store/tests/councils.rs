@@ -11,7 +11,7 @@ use jiayuan_store::access::Principal;
 use jiayuan_store::appeals::lifecycle::ActInput;
 use jiayuan_store::appeals::{NewAppeal, Viewer};
 use jiayuan_store::audit::AuditCtx;
-use jiayuan_store::councils::{NewCouncil, NewMeeting, NewMember, NewOutcome, NewTopic};
+use jiayuan_store::councils::{NewCouncil, NewMeeting, NewMember, NewOutcome, NewTopic, Referral};
 use jiayuan_store::demo::Scale;
 use jiayuan_store::{testing, Store, StoreError};
 
@@ -146,14 +146,15 @@ async fn a_building_council_settles_a_referred_appeal_and_its_own_topic() {
             .unwrap()
             .appeal;
         let number = filed.number.to_string();
-        let e = s.refer_appeal(&ctx(), &bl1, &number, c.id, None, None, now()).await.unwrap_err();
+        let refer = Referral { council: c.id, kind: None, title: None };
+        let e = s.refer_appeal(&ctx(), &bl1, &number, &refer, now()).await.unwrap_err();
         assert_eq!(field_of(e), "appeal", "a new appeal is accepted before it is referred");
         let accept = ActInput { action: Some(Action::Accept), version: filed.version, ..Default::default() };
         s.act_on_appeal(&Viewer::of(&bl1), &ctx(), &number, &accept, now()).await.unwrap();
-        let referred = s.refer_appeal(&ctx(), &bl1, &number, c.id, None, None, now()).await.unwrap();
+        let referred = s.refer_appeal(&ctx(), &bl1, &number, &refer, now()).await.unwrap();
         assert_eq!(referred.kind, TopicKind::Livelihood);
         assert_eq!(referred.appeal.as_ref().map(|a| a.0), Some(filed.id));
-        let e = s.refer_appeal(&ctx(), &bl1, &number, c.id, None, None, now()).await.unwrap_err();
+        let e = s.refer_appeal(&ctx(), &bl1, &number, &refer, now()).await.unwrap_err();
         assert!(matches!(e, StoreError::Conflict { .. }), "one council at a time: {e:?}");
         let a = s.appeal(&Viewer::of(&bl1), &number).await.unwrap();
         let timeline = s.appeal_timeline(&a).await.unwrap();

@@ -42,16 +42,14 @@ impl Store {
         tx: &mut Tx,
         who: &Viewer,
         a: &AppealRow,
-        council: &str,
         topic_id: Uuid,
-        title: &str,
+        note: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let cfg = self.appeal_config().await?;
         let mut c = super::effects::Changes::default();
         c.data.insert("council_topic".into(), json!(topic_id));
-        let note = format!("提交“{council}”议事：{title}");
-        self.write_transition(tx, &cfg, a, Action::Comment, a.status(), c, who.user_id, &who.name, &note, now).await
+        self.write_transition(tx, &cfg, a, Action::Comment, a.status(), c, who.user_id, &who.name, note, now).await
     }
 
     /// The council's outcome carried out: the appeal is resolved with the outcome's text when
