@@ -111,6 +111,21 @@ api_routes! {
     post "/decisions/{id}/withdraw" => api::api_withdraw_decision;
     post "/decisions/{id}/assembly" => api::api_decision_assembly;
     post "/decisions/{id}/settle" => api::api_settle_decision;
+    get "/councils" => api::api_councils;
+    post "/councils" => api::api_create_council;
+    get "/councils/{id}" => api::api_council;
+    post "/councils/{id}/members" => api::api_add_council_member;
+    post "/councils/{id}/topics" => api::api_raise_topic;
+    post "/councils/{id}/meetings" => api::api_record_meeting;
+    get "/topics" => api::api_topics;
+    get "/topics/{id}" => api::api_topic;
+    post "/topics/{id}/outcomes" => api::api_decide_outcome;
+    post "/topics/{id}/drop" => api::api_drop_topic;
+    post "/council-outcomes/{id}/progress" => api::api_record_progress;
+    get "/council-meetings/{id}" => api::api_meeting;
+    post "/council-meetings/{id}/photos" => api::api_add_meeting_photo, limit api::PHOTO_LIMIT;
+    get "/council-meetings/{id}/photos/{photo}" => api::api_meeting_photo;
+    post "/appeals/{id}/referral" => api::api_refer_appeal;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -155,6 +170,7 @@ pub fn router(state: AppState) -> Router {
         .route("/appeals/clock", post(pages::clock_form))
         .route("/appeals/{id}", get(pages::appeal_page))
         .route("/appeals/{id}/act", post(pages::act_form))
+        .route("/appeals/{id}/referral", post(pages::refer_form))
         .route(
             "/appeals/{id}/photos",
             post(pages::photo_form).layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
@@ -185,6 +201,17 @@ pub fn router(state: AppState) -> Router {
         .route("/decisions/new", get(pages::new_decision_page))
         .route("/decisions/{id}", get(pages::decision_page))
         .route("/decisions/{id}/{step}", post(pages::decision_step_form))
+        .route("/councils", get(pages::councils_page).post(pages::create_council_form))
+        .route("/councils/{id}", get(pages::council_page))
+        .route("/councils/{id}/{step}", post(pages::council_step_form))
+        .route("/topics/{id}", get(pages::topic_page))
+        .route("/topics/{id}/{step}", post(pages::topic_step_form))
+        .route("/council-meetings/{id}", get(pages::meeting_page))
+        .route(
+            "/council-meetings/{id}/photos",
+            post(pages::meeting_photo_form).layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
+        )
+        .route("/council-meetings/{id}/photos/{photo}", get(pages::meeting_photo))
         .route("/static/{file}", get(pages::static_file))
         .fallback(pages::page_not_found)
         .layer(axum::middleware::from_fn(input::refuse_hidden_text))

@@ -153,6 +153,7 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         }
         if staff {
             v.push(("nav.sys.property", "decisions.title", "/decisions".into()));
+            v.push(("nav.sys.property", "councils.title", "/councils".into()));
         }
         if p.can(Permission::RunOwnerVotes) {
             v.push(("nav.sys.property", "votes.title", "/votes".into()));
@@ -167,6 +168,7 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
                 v.push(("nav.sys.me", "nav.my_record", format!("/people/{id}")));
                 v.push(("nav.sys.me", "votes.mine", "/votes".into()));
             }
+            v.push(("nav.sys.me", "councils.mine", "/councils".into()));
         }
         if p.can(Permission::ManageUsers) {
             v.push(("nav.sys.admin", "nav.users", "/admin/users".into()));

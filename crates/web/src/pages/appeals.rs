@@ -349,6 +349,10 @@ struct AppealPage {
     photo_action: String,
     stars: Vec<(i64, &'static str)>,
     limits: Vec<(&'static str, &'static str)>,
+    /// Council topics this appeal was referred to: id, title, status.
+    topics: Vec<(String, String, &'static str)>,
+    /// Councils the viewer runs over the appeal's place, to refer it to: id, name.
+    councils: Vec<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -537,7 +541,28 @@ pub async fn appeal_page(
         }
         None => String::new(),
     };
+    let referred = s.topics_of_appeal(a.id).await.page(&ui)?;
+    // One council at a time: no second referral while one is open.
+    let before_council = referred.iter().any(|t| t.status.is_open());
+    let topics: Vec<(String, String, &'static str)> =
+        referred.into_iter().map(|t| (t.id.to_string(), t.title, t.status.label(lang.code()))).collect();
+    let councils = if actions.contains(&Action::Resolve) && !before_council {
+        s.councils_visible(&auth.principal, None)
+            .await
+            .page(&ui)?
+            .into_iter()
+            .filter(|c| {
+                jiayuan_store::subtree::Subtree::of(&c.node_path).covers(&a.path)
+                    && jiayuan_store::councils::runs_council(&auth.principal, &c.node_path)
+            })
+            .map(|c| (c.id.to_string(), format!("{} · {}", c.name, c.kind.label(lang.code()))))
+            .collect()
+    } else {
+        vec![]
+    };
     let page = AppealPage {
+        topics,
+        councils,
         title: format!("#{} {}", d.appeal.number, d.appeal.title),
         status: a.status().label(lang.code()),
         tone: status_tone(&a),
@@ -595,6 +620,31 @@ pub fn stars_of(v: Option<&str>) -> Option<i64> {
 fn back_with(id: &str, key: &str, msg: &str) -> Response {
     let enc: String = form_urlencoded::byte_serialize(msg.as_bytes()).collect();
     crate::redirect::to(&format!("/appeals/{id}?{key}={enc}"))
+}
+
+/// `POST /appeals/{id}/referral`: refers the appeal to a council and opens the new topic.
+pub async fn refer_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let r = async {
+        let council = f
+            .get("council")
+            .and_then(|c| c.trim().parse::<uuid::Uuid>().ok())
+            .ok_or_else(|| ApiError::invalid("council", "请选择议事会 (choose a council)"))?;
+        let title = f.get("title").cloned();
+        let referral = jiayuan_store::councils::Referral { council, kind: None, title };
+        Ok::<_, ApiError>(
+            state.store.refer_appeal(&auth.audit_ctx(), &auth.principal, &id, &referral, state.clock.now()).await?,
+        )
+    }
+    .await;
+    match r {
+        Ok(t) => crate::redirect::to(&format!("/topics/{}?done=referred", t.id)),
+        Err(e) => back_with(&id, "error", &error_text(&e)),
+    }
 }
 
 pub(crate) fn error_text(e: &ApiError) -> String {

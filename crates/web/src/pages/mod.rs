@@ -5,6 +5,7 @@
 mod account;
 pub(crate) mod appeals;
 mod audit;
+mod councils;
 mod dashboard;
 mod decisions;
 mod people;
@@ -18,6 +19,7 @@ mod workbench;
 pub use account::*;
 pub use appeals::*;
 pub use audit::*;
+pub use councils::*;
 pub use dashboard::*;
 pub use decisions::*;
 pub use people::*;
