@@ -673,6 +673,123 @@ test('property decision: the branch proposes, the three parties agree, the assem
   assert.deepEqual(problems, [], problems.join('\n'));
 });
 
+test('council: a building meeting takes a referred appeal, meets, carries out its outcome and the appeal is resolved; the resident reads it on a phone', async (page, base) => {
+  await signedIn(page, base, 'bl1');
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const building = me.grants[0].territory_code;
+  // Setting up: a kind at the wrong level is refused with the name kept.
+  await page.goto(base + '/councils');
+  await page.getByText('设立议事会').click();
+  await page.getByLabel('类型').selectOption('tripartite');
+  await page.getByLabel('所在区域（编码）').fill(building);
+  await page.getByLabel('名称').fill('本楼一楼见');
+  await page.getByRole('button', { name: '设立', exact: true }).click();
+  assert.match(await page.getByRole('alert').innerText(), /kind/);
+  assert.equal(await page.getByLabel('名称').inputValue(), '本楼一楼见');
+  await page.getByLabel('类型').selectOption('building_meeting');
+  await page.getByRole('button', { name: '设立', exact: true }).click();
+  await page.getByRole('heading', { name: /本楼一楼见/ }).waitFor();
+  const councilUrl = page.url();
+  const councilId = councilUrl.split('/councils/')[1];
+  // Members: one through the form, two more through the API.
+  await page.getByText('增加成员').click();
+  await page.getByLabel('姓名').fill('王建国');
+  await page.getByLabel('身份').selectOption('building_leader');
+  await page.getByLabel('本人账号（可选，用于本人提出议题）').fill('bl1');
+  await page.getByLabel('任期结束').fill('2028-12-31');
+  await page.getByRole('button', { name: '增加', exact: true }).click();
+  await page.getByRole('status').waitFor();
+  const csrf = await csrfOf(page, base);
+  for (const [name, seat] of [['李秀英', 'resident_rep'], ['周管家', 'property_steward']]) {
+    const r = await page.request.post(base + `/api/v1/councils/${councilId}/members`, { data: { name, seat, term_from: '2026-01-01', term_to: '2028-12-31' }, headers: { 'x-csrf-token': csrf } });
+    assert.equal(r.status(), 201, await r.text());
+  }
+  await signOut(page);
+
+  // A resident's appeal about the building; the building group accepts it and refers it.
+  await signedIn(page, base, 'r1');
+  const filed = await page.request.post(base + '/api/v1/appeals', { data: { category: 'neighbour.noise', territory: building, description: '楼上每晚十二点后装修噪音' }, headers: { 'x-csrf-token': await csrfOf(page, base) } });
+  assert.equal(filed.status(), 201, await filed.text());
+  const appeal = (await filed.json()).appeal;
+  await signOut(page);
+  await signedIn(page, base, 'bl1');
+  const acc = await page.request.post(base + `/api/v1/appeals/${appeal.id}/actions`, { data: { action: 'accept', version: appeal.version }, headers: { 'x-csrf-token': await csrfOf(page, base) } });
+  assert.equal(acc.status(), 200, await acc.text());
+  await page.goto(base + `/appeals/${appeal.id}`);
+  await page.getByText('提交议事会', { exact: true }).first().click();
+  await page.getByRole('button', { name: '提交议事会' }).click();
+  await page.locator('h1', { hasText: /诉求\d+：/ }).waitFor();
+  const topicUrl = page.url().split('?')[0];
+
+  // The meeting: forgetting who came is refused with the minutes kept; then recorded.
+  await page.goto(councilUrl);
+  await page.getByText('登记会议').first().click();
+  await page.getByLabel('地点').fill('3号楼一楼大厅');
+  await page.getByLabel('议程').fill('夜间装修噪音');
+  await page.locator('input[name=topics]').first().check();
+  await page.getByLabel('列席群众（人数）').fill('6');
+  await page.getByLabel('会议纪要').fill('到会3人，群众6人列席。议定：装修时间限于8:00至20:00。');
+  await page.getByRole('button', { name: '登记会议' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /attendees/);
+  assert.match(await page.getByLabel('会议纪要').inputValue(), /群众6人列席/);
+  for (const box of await page.locator('input[name=attendees]').all()) await box.check();
+  await page.getByRole('button', { name: '登记会议' }).click();
+  await page.getByRole('heading', { name: /本楼一楼见/ }).waitFor();
+  assert.match(await page.locator('main').innerText(), /到会3人/);
+  await page.screenshot({ path: join(here, 'shots', 'council-meeting-1366.png'), fullPage: true });
+
+  // The outcome, carried by the branch by default, then carried out: the appeal is resolved.
+  await page.goto(topicUrl);
+  await page.getByLabel('议定内容').fill('装修时间限于8:00至20:00，楼长每晚巡查');
+  await page.getByLabel('落实期限（工作日）').fill('3');
+  await page.getByRole('button', { name: '登记议定事项' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('main').innerText(), /党支部/);
+  await page.getByLabel('落实进展').fill('连续三晚巡查无噪音');
+  await page.getByLabel('已全部落实（办结）').check();
+  await page.getByRole('button', { name: '登记进展' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.locator('h1').innerText(), /已办结/);
+  await page.screenshot({ path: join(here, 'shots', 'council-topic-1366.png'), fullPage: true });
+  await page.goto(base + `/appeals/${appeal.id}`);
+  assert.match(await page.locator('main').innerText(), /连续三晚巡查无噪音/);
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  for (const path of [councilUrl, topicUrl, base + '/councils']) {
+    await page.goto(path);
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+    const serious = axe.violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => `${path} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(serious, [], serious.join('\n'));
+  }
+  await page.screenshot({ path: join(here, 'shots', 'councils-1366.png'), fullPage: true });
+  // In English, nothing but names and what people wrote stays in Chinese.
+  await page.goto(base + '/lang/en?back=%2Fcouncils');
+  const problems = [];
+  for (const path of ['/councils', new URL(councilUrl).pathname, new URL(topicUrl).pathname]) {
+    await page.goto(base + path);
+    const found = await page.evaluate(chineseOnPage);
+    if (found.length) problems.push(`${path}: ${[...new Set(found)].slice(0, 12).join(' | ')}`);
+  }
+  assert.deepEqual(problems, [], problems.join('\n'));
+  await page.goto(base + '/lang/zh?back=%2Fcouncils');
+  await signOut(page);
+
+  // The resident, on a phone: the council over their home, names of residents masked.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'r1');
+  await page.goto(base + '/councils');
+  await page.getByRole('link', { name: '本楼一楼见' }).click();
+  const text = await page.locator('main').innerText();
+  assert.match(text, /李\*\*/);
+  assert.doesNotMatch(text, /李秀英/);
+  assert.equal(await page.getByText('登记会议').count(), 0, 'residents read, they do not record');
+  await page.screenshot({ path: join(here, 'shots', 'council-390.png'), fullPage: true });
+  await page.goto(topicUrl);
+  assert.match(await page.locator('main').innerText(), /连续三晚巡查无噪音/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the topic page scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(here, 'shots', 'council-topic-390.png'), fullPage: true });
+});
+
 const { child, base } = await startServer();
 let browser;
 try {

@@ -7,9 +7,9 @@ use crate::TerritoryKind;
 crate::labelled_enum! {
     /// The kinds of council in the district, each held at the levels [`CouncilKind::levels`] names.
     CouncilKind {
-        BuildingMeeting = "building_meeting" / "一楼见" / "Building meeting (一楼见)",
+        BuildingMeeting = "building_meeting" / "一楼见" / "Building meeting (yi lou jian)",
         BuildingCouncil = "building_council" / "楼栋议事团" / "Building council",
-        Dumpling = "dumpling" / "饺子议事会" / "Dumpling council (饺子议事会)",
+        Dumpling = "dumpling" / "饺子议事会" / "Dumpling council",
         Tripartite = "tripartite" / "三方办" / "Tripartite office (branch, owners' committee, property company)",
         EnvironmentProperty = "environment_property" / "环境和物业管理委员会" / "Environment and property management committee",
         PropertyJointMeeting = "property_joint_meeting" / "红心物业党建联席会议" / "Red-heart property joint meeting",

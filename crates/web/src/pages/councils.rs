@@ -63,6 +63,11 @@ fn ids(pairs: &[(String, String)], key: &str) -> Result<Vec<Uuid>, ApiError> {
         .collect()
 }
 
+/// A topic in a list as the pages show it: the status in the page's language.
+fn card(c: &jiayuan_store::councils::TopicCard, now: chrono::DateTime<chrono::Utc>, lang: &str) -> TopicCardView {
+    TopicCardView { status_name: c.status.label(lang).into(), ..card_view(c, now) }
+}
+
 fn uuid_of(ui: &Ui, id: &str) -> Result<Uuid, PageError> {
     id.trim().parse::<Uuid>().map_err(|_| ApiError::not_found()).page(ui)
 }
@@ -89,8 +94,8 @@ async fn councils_render(state: &AppState, auth: &Auth, ui: Ui, typed: Typed) ->
         title: ui.t("councils.title").into(),
         councils,
         kinds: CouncilKind::ALL.iter().map(|k| (k.as_str(), k.label(lang))).collect(),
-        overdue: overdue.iter().map(|c| card_view(c, now)).collect(),
-        recent: recent.iter().map(|c| card_view(c, now)).collect(),
+        overdue: overdue.iter().map(|c| card(c, now, lang)).collect(),
+        recent: recent.iter().map(|c| card(c, now, lang)).collect(),
         can_create: who.can(Permission::RunCouncils),
         typed,
         ui: ui.clone(),
@@ -193,7 +198,7 @@ async fn council_render(
             })
             .collect(),
         open_topics: topics.iter().filter(|t| t.status.is_open()).map(|t| (t.id, t.title.clone())).collect(),
-        topics: topics.iter().map(|t| card_view(t, now)).collect(),
+        topics: topics.iter().map(|t| card(t, now, lang)).collect(),
         meetings,
         seats: Seat::ALL.iter().map(|s| (s.as_str(), s.label(lang))).collect(),
         topic_kinds: TopicKind::ALL.iter().map(|k| (k.as_str(), k.label(lang))).collect(),
