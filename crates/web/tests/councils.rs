@@ -241,6 +241,8 @@ async fn a_council_settles_a_referred_appeal_through_api_and_pages() {
         assert_eq!(s, StatusCode::FORBIDDEN);
         let (_, topics) = r1.json(&format!("/api/v1/topics?council={id}")).await;
         assert_eq!(topics.as_array().unwrap().len(), 2);
+        let (s, _) = r1.call("GET", "/api/v1/topics?status=", None).await;
+        assert_eq!(s, StatusCode::OK, "an empty parameter counts as not given, as everywhere in the API");
         let (s, e) = r1.call("GET", "/api/v1/topics?status=nope", None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert_error(&parse(&e), "status");

@@ -137,8 +137,17 @@ pub struct NewCouncilBody {
     pub name: String,
 }
 
-fn field<T>(parsed: Result<T, jiayuan_domain::FieldError>) -> Result<T, ApiError> {
-    parsed.map_err(|e| ApiError::invalid(&e.field, e.message))
+/// A code exactly as the schema's pattern has it (no labels, no blank space); a refusal lists
+/// the accepted codes.
+fn code<T: TryFrom<String>>(
+    s: &str,
+    name: &str,
+    parse_field: impl Fn(&str, &str) -> Result<T, jiayuan_domain::FieldError>,
+) -> Result<T, ApiError> {
+    T::try_from(s.to_string()).or_else(|_| match parse_field("", name) {
+        Err(e) => Err(ApiError::invalid(&e.field, e.message)),
+        Ok(_) => Err(ApiError::invalid(name, "无效的值 (not a valid value)")),
+    })
 }
 
 /// Sets up a council at a node the caller runs councils over.
@@ -149,7 +158,7 @@ pub async fn api_create_council(
     body: Result<Json<NewCouncilBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CouncilView>), ApiError> {
     let b = json_body(body)?;
-    let new = NewCouncil { node: b.node, kind: field(CouncilKind::parse_field(&b.kind, "kind"))?, name: b.name };
+    let new = NewCouncil { node: b.node, kind: code(&b.kind, "kind", CouncilKind::parse_field)?, name: b.name };
     let c = state.store.create_council(&auth.audit_ctx(), &auth.principal, &new, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(council_view(&c, &auth.principal))))
 }
@@ -205,7 +214,7 @@ pub async fn api_add_council_member(
     let b = json_body(body)?;
     let m = NewMember {
         name: b.name,
-        seat: field(Seat::parse_field(&b.seat, "seat"))?,
+        seat: code(&b.seat, "seat", Seat::parse_field)?,
         username: b.username,
         term_from: day("term_from", &b.term_from)?,
         term_to: day("term_to", &b.term_to)?,
@@ -253,7 +262,7 @@ pub struct TopicParams {
     /// Only topics of this council
     pub council: Option<Uuid>,
     /// `raised`, `decided`, `done` or `dropped`
-    #[param(pattern = "^(raised|decided|done|dropped)$")]
+    #[param(pattern = "^(raised|decided|done|dropped)?$")]
     pub status: Option<String>,
     /// Only those with an outcome past its due time
     pub overdue: Option<bool>,
@@ -267,8 +276,9 @@ pub async fn api_topics(
     Query(p): Query<TopicParams>,
 ) -> Result<Json<Vec<TopicCardView>>, ApiError> {
     let now = state.clock.now();
-    let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Some(field(TopicStatus::parse_field(s, "status"))?),
+    // Given, it must name a status: an empty one is a mistake, not "any".
+    let status = match p.status.as_deref() {
+        Some(s) => Some(code(s, "status", TopicStatus::parse_field)?),
         None => None,
     };
     let cards = if p.overdue == Some(true) {
@@ -407,7 +417,7 @@ pub async fn api_raise_topic(
     let id = id_of(&id)?;
     let b = json_body(body)?;
     let t = NewTopic {
-        kind: field(TopicKind::parse_field(&b.kind, "kind"))?,
+        kind: code(&b.kind, "kind", TopicKind::parse_field)?,
         title: b.title,
         body: b.body,
         raised_by: b.raised_by,
@@ -439,8 +449,8 @@ pub async fn api_refer_appeal(
     body: Result<Json<ReferralBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TopicView>), ApiError> {
     let b = json_body(body)?;
-    let kind = match b.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(k) => Some(field(TopicKind::parse_field(k, "kind"))?),
+    let kind = match b.kind.as_deref() {
+        Some(k) => Some(code(k, "kind", TopicKind::parse_field)?),
         None => None,
     };
     let now = state.clock.now();
