@@ -259,13 +259,13 @@ pub(crate) fn card_view(c: &TopicCard, now: chrono::DateTime<chrono::Utc>) -> To
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct TopicParams {
-    /// Only topics of this council
-    pub council: Option<Uuid>,
+    /// Only topics of this council (its id)
+    pub council: Option<String>,
     /// `raised`, `decided`, `done` or `dropped`
     #[param(pattern = "^(raised|decided|done|dropped)?$")]
     pub status: Option<String>,
-    /// Only those with an outcome past its due time
-    pub overdue: Option<bool>,
+    /// `true`: only those with an outcome past its due time
+    pub overdue: Option<String>,
 }
 
 /// Topics of the councils the caller sees, latest first (or the overdue ones, most overdue first).
@@ -281,10 +281,16 @@ pub async fn api_topics(
         Some(s) => Some(code(s, "status", TopicStatus::parse_field)?),
         None => None,
     };
-    let cards = if p.overdue == Some(true) {
+    let council = match p.council.as_deref() {
+        Some(c) => {
+            Some(c.parse::<Uuid>().map_err(|_| ApiError::invalid("council", "应为议事会的编号 (a council's id)"))?)
+        }
+        None => None,
+    };
+    let cards = if flag(&p.overdue, "overdue")? {
         state.store.overdue_outcomes(&auth.principal, now, 500).await?
     } else {
-        state.store.topics_visible(&auth.principal, p.council, status, 500).await?
+        state.store.topics_visible(&auth.principal, council, status, 500).await?
     };
     Ok(Json(cards.iter().map(|c| card_view(c, now)).collect()))
 }

@@ -267,6 +267,10 @@ pub async fn territory(
                 ("stats.party_members", st.party_members, TerritoryKind::Dwelling),
                 ("stats.social_organisations", st.social_organisations, TerritoryKind::Community),
                 ("stats.service_stations", st.service_stations, TerritoryKind::Compound),
+                ("stats.owner_votes", st.owner_votes, TerritoryKind::Compound),
+                ("stats.property_matters_by_branch", st.property_matters_by_branch, TerritoryKind::Compound),
+                ("stats.council_topics", st.council_topics, TerritoryKind::Building),
+                ("stats.council_topics_done", st.council_topics_done, TerritoryKind::Building),
             ];
             for (key, v, deepest) in all {
                 if kind.depth() <= deepest.depth() {

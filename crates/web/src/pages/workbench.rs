@@ -88,6 +88,8 @@ struct ResidentHome {
     record: Option<String>,
     /// Owners' votes this resident is in: id, title, closes, open.
     votes: Vec<(String, String, String, bool)>,
+    /// The latest topics of the councils over their home: id, title, status, open.
+    topics: Vec<(String, String, &'static str, bool)>,
 }
 
 /// `/`: the workbench for staff, the resident's home for everyone else.
@@ -134,6 +136,10 @@ pub async fn home(
             Count { label: ui.t("appeals.overdue"), value: overdue, href: "/appeals?tab=overdue", tone: "missed" },
             Count { label: ui.t("appeals.help"), value: helping, href: "/appeals?tab=help", tone: "near" },
         ];
+        if p.can(Permission::RunCouncils) {
+            let late = s.overdue_outcomes(p, now, 500).await.page(&ui)?.len() as i64;
+            counts.push(Count { label: ui.t("councils.overdue"), value: late, href: "/councils", tone: "missed" });
+        }
         let list = s.list_appeals(&who, None, &mine, Page { page: 1, page_size: 6 }).await.page(&ui)?;
         todo_total = list.total;
         todos = list
@@ -257,9 +263,19 @@ async fn resident_home(auth: &Auth, state: &AppState, ui: Ui) -> Result<Response
         .into_iter()
         .map(|v| (v.id.to_string(), v.title.clone(), display(v.closes_at), v.is_open(now)))
         .collect();
+    // What the councils over their home are deciding and carrying out (民事民议).
+    let topics = state
+        .store
+        .topics_visible(&auth.principal, None, None, 5)
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|t| (t.id.to_string(), t.title, t.status.label(ui.lang.code()), t.status.is_open()))
+        .collect();
     let page = ResidentHome {
         title: ui.t("home.resident").into(),
         votes,
+        topics,
         appeals,
         total: list.total,
         record: auth.principal.person_id.map(|p| format!("/people/{p}")),
