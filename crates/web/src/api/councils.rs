@@ -144,9 +144,9 @@ fn code<T: TryFrom<String>>(
     name: &str,
     parse_field: impl Fn(&str, &str) -> Result<T, jiayuan_domain::FieldError>,
 ) -> Result<T, ApiError> {
-    T::try_from(s.to_string()).or_else(|_| match parse_field("", name) {
-        Err(e) => Err(ApiError::invalid(&e.field, e.message)),
-        Ok(_) => Err(ApiError::invalid(name, "无效的值 (not a valid value)")),
+    T::try_from(s.to_string()).map_err(|_| match parse_field("", name) {
+        Err(e) => ApiError::invalid(&e.field, e.message),
+        Ok(_) => ApiError::invalid(name, "无效的值 (not a valid value)"),
     })
 }
 
