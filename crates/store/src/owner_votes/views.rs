@@ -72,6 +72,8 @@ pub struct VoteImage {
     pub kind: String,
     pub content_type: String,
     pub created_at: DateTime<Utc>,
+    /// The voter's first part, as a page names the image (read with it, not once per image).
+    pub first_part: Option<String>,
 }
 
 type ListingRow = (Uuid, String, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>);
@@ -325,15 +327,24 @@ impl Store {
 
     /// The images kept with a vote, newest first.
     pub async fn vote_images(&self, vote_id: Uuid) -> Result<Vec<VoteImage>> {
-        let rows: Vec<(Uuid, String, String, String, DateTime<Utc>)> = fetch_all(
+        let rows: Vec<(Uuid, String, String, String, DateTime<Utc>, Option<String>)> = fetch_all(
             &self.db,
-            "SELECT id, voter, kind, content_type, created_at FROM owner_vote_images WHERE vote_id = $1 ORDER BY created_at DESC, id",
+            "SELECT i.id, i.voter, i.kind, i.content_type, i.created_at,
+               (SELECT min(p.part_code) FROM owner_vote_parts p WHERE p.vote_id = i.vote_id AND p.voter = i.voter)
+             FROM owner_vote_images i WHERE i.vote_id = $1 ORDER BY i.created_at DESC, i.id",
             &[vote_id.into()],
         )
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, voter, kind, content_type, created_at)| VoteImage { id, voter, kind, content_type, created_at })
+            .map(|(id, voter, kind, content_type, created_at, first_part)| VoteImage {
+                id,
+                voter,
+                kind,
+                content_type,
+                created_at,
+                first_part,
+            })
             .collect())
     }
 }

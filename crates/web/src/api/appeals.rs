@@ -314,7 +314,7 @@ pub struct AppealParams {
 
 /// A yes/no parameter as written, not trimmed: blank space is not "not given" (schemathesis
 /// found `reported=%0D` taken as false).
-pub(crate) fn flag(v: &Option<String>, field: &str) -> Result<bool, ApiError> {
+fn flag(v: &Option<String>, field: &str) -> Result<bool, ApiError> {
     match v.as_deref().unwrap_or("") {
         "" | "false" | "0" => Ok(false),
         "true" | "1" | "on" => Ok(true),

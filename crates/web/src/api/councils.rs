@@ -260,11 +260,13 @@ pub(crate) fn card_view(c: &TopicCard, now: chrono::DateTime<chrono::Utc>) -> To
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct TopicParams {
     /// Only topics of this council (its id)
+    #[param(pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$")]
     pub council: Option<String>,
     /// `raised`, `decided`, `done` or `dropped`
     #[param(pattern = "^(raised|decided|done|dropped)?$")]
     pub status: Option<String>,
     /// `true`: only those with an outcome past its due time
+    #[param(pattern = "^(true|false)?$")]
     pub overdue: Option<String>,
 }
 
@@ -287,7 +289,12 @@ pub async fn api_topics(
         }
         None => None,
     };
-    let cards = if flag(&p.overdue, "overdue")? {
+    let overdue = match p.overdue.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::invalid("overdue", "应为 true 或 false (true or false)")),
+    };
+    let cards = if overdue {
         state.store.overdue_outcomes(&auth.principal, now, 500).await?
     } else {
         state.store.topics_visible(&auth.principal, council, status, 500).await?

@@ -507,9 +507,8 @@ async fn vote_render(
     let mut images = Vec::new();
     if staff {
         for i in s.vote_images(id).await.page(&ui)?.into_iter().take(30) {
-            let part = s.owner_vote_parts_of(id, &i.voter).await.page(&ui)?.into_iter().next().map(|p| p.0);
             let kind = if i.kind == "paper" { ui.t("votes.scan") } else { ui.t("votes.proof_photo") };
-            images.push((i.id.to_string(), kind, part.unwrap_or_default(), display(i.created_at)));
+            images.push((i.id.to_string(), kind, i.first_part.unwrap_or_default(), display(i.created_at)));
         }
     }
     let (turnout, served, example_part) = if staff {
