@@ -63,6 +63,8 @@ pub struct ElectoratePart {
 /// part code, building name, building path, area, kind, delivered, voted (0/1).
 type ElectorateRow = (String, Option<String>, String, i64, String, bool, i64);
 
+type ImageRow = (Uuid, String, String, String, DateTime<Utc>, Option<String>);
+
 /// An image kept with a vote: a paper ballot's scan or the proof of service.
 #[derive(Debug, Clone)]
 pub struct VoteImage {
@@ -327,7 +329,7 @@ impl Store {
 
     /// The images kept with a vote, newest first.
     pub async fn vote_images(&self, vote_id: Uuid) -> Result<Vec<VoteImage>> {
-        let rows: Vec<(Uuid, String, String, String, DateTime<Utc>, Option<String>)> = fetch_all(
+        let rows: Vec<ImageRow> = fetch_all(
             &self.db,
             "SELECT i.id, i.voter, i.kind, i.content_type, i.created_at,
                (SELECT min(p.part_code) FROM owner_vote_parts p WHERE p.vote_id = i.vote_id AND p.voter = i.voter)
