@@ -65,6 +65,14 @@ async fn demo_stats_export_import_and_errors() {
             assert!(v[key].is_i64(), "stats --json lacks {key}");
         }
         assert_eq!(v["compound_branches"], 9);
+        // By period: what stands is the same, what happened is counted in the period; one end
+        // alone is refused with a non-zero exit.
+        let y = jiayuan(&db, &["stats", "--year", "2020", "--json"]);
+        assert!(y.status.success(), "{}", String::from_utf8_lossy(&y.stderr));
+        let yv: serde_json::Value = serde_json::from_slice(&y.stdout).unwrap();
+        assert_eq!((yv["compound_branches"].clone(), yv["council_topics"].clone()), (9.into(), 0.into()));
+        assert!(!jiayuan(&db, &["stats", "--from", "2020-01-01"]).status.success());
+        assert!(!jiayuan(&db, &["stats", "--from", "2020-05-01", "--to", "2020-01-01"]).status.success());
         let o = jiayuan(&db, &["stats", "--territory", "370612001001", "--json"]);
         let sub: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(sub["communities"], 1);

@@ -4,6 +4,8 @@ use crate::access::Scope;
 use crate::batch::fetch_i64;
 use crate::territory::{within_sql, Subtree};
 use crate::{Result, Store};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use jiayuan_domain::time::from_beijing;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -142,6 +144,73 @@ impl Store {
         .await?;
         self.counts.put("residents", &within.path, generation, &Stats { residents, ..Default::default() });
         Ok(residents)
+    }
+
+    /// The figures of a scope with those that are things happening — votes announced,
+    /// proposals made, property matters settled under a branch's lead, council topics raised
+    /// and done — counted within a period (Beijing days `from` to `to`, both included) instead
+    /// of over all time. What stands (nodes, people, organisations) is counted as it stands.
+    pub async fn stats_in_period(&self, scope: &Scope, from: NaiveDate, to: NaiveDate) -> Result<Stats> {
+        let mut total = self.stats(scope).await?;
+        let start = from_beijing(from.and_time(NaiveTime::MIN));
+        let end = from_beijing(to.succ_opt().unwrap_or(to).and_time(NaiveTime::MIN));
+        let mut happened = Stats::default();
+        for s in scope.subtrees() {
+            happened.add(&self.happened_in(s, start, end).await?);
+        }
+        total.owner_votes = happened.owner_votes;
+        total.property_decisions = happened.property_decisions;
+        total.property_matters_by_branch = happened.property_matters_by_branch;
+        total.council_topics = happened.council_topics;
+        total.council_topics_done = happened.council_topics_done;
+        Ok(total)
+    }
+
+    async fn happened_in(&self, within: &Subtree, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Stats> {
+        let [lo, hi] = within.bounds();
+        let vals = [lo, hi, start.into(), end.into()];
+        let count = |table: &str, col: &str, when: &str, extra: &str| {
+            let sql = format!(
+                "SELECT count(*) FROM {table} WHERE {} AND {when} >= $3 AND {when} < $4{extra}",
+                within_sql(col, "$1", "$2")
+            );
+            let vals = vals.clone();
+            async move { fetch_i64(&self.db, &sql, &vals).await }
+        };
+        let (owner_votes, property_decisions, branch_appeals, passed_decisions, topics, topics_done, branch_topics) = tokio::try_join!(
+            count("owner_votes", "compound_path", "announced_at", ""),
+            count("decisions", "compound_path", "created_at", ""),
+            count(
+                "appeals",
+                "path",
+                "resolved_at",
+                " AND (category_code = 'property' OR category_code LIKE 'property.%') \
+                  AND status IN ('resolved', 'verified', 'closed') AND handler_level = 'compound'",
+            ),
+            count(
+                "decisions",
+                "compound_path",
+                "updated_at",
+                " AND stage = 'passed'",
+            ),
+            count("council_topics", "node_path", "created_at", ""),
+            count("council_topics", "node_path", "done_at", " AND status = 'done'"),
+            count(
+                "council_topics",
+                "node_path",
+                "done_at",
+                " AND status = 'done' AND kind = 'property' AND appeal_id IS NULL \
+                  AND EXISTS (SELECT 1 FROM council_outcomes o WHERE o.topic_id = council_topics.id AND o.carrier_is_branch)",
+            ),
+        )?;
+        Ok(Stats {
+            owner_votes,
+            property_decisions,
+            property_matters_by_branch: branch_appeals + passed_decisions + branch_topics,
+            council_topics: topics,
+            council_topics_done: topics_done,
+            ..Default::default()
+        })
     }
 
     /// The figures of a scope, summed over its subtrees (which never overlap).

@@ -305,6 +305,21 @@ async fn a_property_topic_carried_out_by_the_branch_counts_as_settled_under_its_
         s.record_progress(&ctx(), &cs1, topic.outcomes[0].id, "已完成防水维修", true, now()).await.unwrap();
         let after = s.stats(&testing::everything()).await.unwrap();
         assert_eq!(after.property_matters_by_branch, before.property_matters_by_branch + 1, "{}", t.name);
+        // By period: the day it happened holds it (Beijing days), a year before holds none of it,
+        // and what stands is counted as it stands either way.
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let that_day = s.stats_in_period(&testing::everything(), day, day).await.unwrap();
+        assert_eq!((that_day.council_topics, that_day.council_topics_done), (1, 1), "{}", t.name);
+        assert_eq!(that_day.property_matters_by_branch, 1);
+        let year_before = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let before_year = s
+            .stats_in_period(&testing::everything(), year_before, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap())
+            .await
+            .unwrap();
+        assert_eq!((before_year.council_topics, before_year.property_matters_by_branch), (0, 0));
+        assert_eq!(before_year.residents, after.residents);
+        let next_day = day.succ_opt().unwrap();
+        assert_eq!(s.stats_in_period(&testing::everything(), next_day, next_day).await.unwrap().council_topics, 0);
         t.finish().await;
     }
 }

@@ -110,6 +110,14 @@ pub struct AllianceList {
 pub struct StatsQuery {
     /// Territory code or id: figures of that subtree (default: everything the caller sees)
     within: Option<String>,
+    /// First day of a period (with `to`): the figures of things that happen — `owner_votes`,
+    /// `property_decisions`, `property_matters_by_branch`, `council_topics`,
+    /// `council_topics_done` — count only those of the period
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    from: Option<String>,
+    /// Last day of the period, inclusive (with `from`)
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    to: Option<String>,
 }
 
 /// `GET /api/v1/audit` and its CSV

@@ -136,9 +136,33 @@ pub async fn stats(
     auth: Auth,
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
+    Query(period): Query<PeriodParams>,
 ) -> Result<Json<StatsView>, ApiError> {
     let scope = p.within(&state, auth.scope(Permission::ViewTerritory)?).await?;
-    Ok(Json(state.store.stats(&scope).await?.into()))
+    let stats = match period.days()? {
+        Some((from, to)) => state.store.stats_in_period(&scope, from, to).await?,
+        None => state.store.stats(&scope).await?,
+    };
+    Ok(Json(stats.into()))
+}
+
+/// A period of whole days, both ends given or neither.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PeriodParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl PeriodParams {
+    pub fn days(&self) -> Result<Option<(chrono::NaiveDate, chrono::NaiveDate)>, ApiError> {
+        match (optional_day(&self.from, "from")?, optional_day(&self.to, "to")?) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ApiError::invalid("to", "请同时给出 from 和 to (give both ends of the period)")),
+            (None, Some(_)) => Err(ApiError::invalid("from", "请同时给出 from 和 to (give both ends of the period)")),
+            (Some(f), Some(t)) if t < f => Err(ApiError::invalid("to", "结束日不能早于开始日 (to is before from)")),
+            (Some(f), Some(t)) => Ok(Some((f, t))),
+        }
+    }
 }
 
 /// Coverage gaps of 一联双包 under a node.
