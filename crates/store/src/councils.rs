@@ -8,6 +8,7 @@ use crate::access::Principal;
 use crate::appeals::{from_beijing, Viewer};
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_all_tx, fetch_optional, QueryParts, Value};
+use crate::error::conflict_as;
 use crate::subtree::Subtree;
 use crate::{new_id, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -336,13 +337,7 @@ impl Store {
             ],
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => StoreError::Conflict {
-                field: "name".into(),
-                message: format!("“{}”已有同名议事会 (a council of this name exists here)", node.name),
-            },
-            e => e,
-        })?;
+        .map_err(conflict_as("name", format!("“{}”已有同名议事会 (a council of this name exists here)", node.name)))?;
         audit_in(&mut tx, ctx, &node.path, "council.create", id, json!({"kind": c.kind, "name": name})).await?;
         tx.commit().await?;
         self.council_for(who, id).await
@@ -1107,13 +1102,10 @@ impl Store {
             ],
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => StoreError::Conflict {
-                field: "note".into(),
-                message: "刚有他人登记了进展，请刷新后重试 (someone recorded progress meanwhile; reload)".into(),
-            },
-            e => e,
-        })?;
+        .map_err(conflict_as(
+            "note",
+            "刚有他人登记了进展，请刷新后重试 (someone recorded progress meanwhile; reload)",
+        ))?;
         if done {
             exec(
                 &mut tx,

@@ -8,6 +8,7 @@
 use crate::access::Principal;
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_all_tx, fetch_optional, QueryParts};
+use crate::error::conflict_as;
 use crate::owner_votes::NewVote;
 use crate::subtree::Subtree;
 use crate::{new_id, Result, Store, StoreError, Tx};
@@ -590,13 +591,7 @@ impl Store {
             ],
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => StoreError::Conflict {
-                field: "stage".into(),
-                message: "提案刚被他人推进，请刷新后重试 (someone moved it on meanwhile; reload)".into(),
-            },
-            e => e,
-        })?;
+        .map_err(conflict_as("stage", "提案刚被他人推进，请刷新后重试 (someone moved it on meanwhile; reload)"))?;
         Ok(())
     }
 

@@ -101,3 +101,13 @@ pub struct RowError {
     pub column: String,
     pub message: String,
 }
+
+/// Turns a unique key's conflict into one that names the field and says what it means to the
+/// person who tried (`.map_err(conflict_as("ballot", "已投过票 …"))`); other errors pass.
+pub(crate) fn conflict_as(field: &'static str, message: impl Into<String>) -> impl Fn(StoreError) -> StoreError {
+    let message = message.into();
+    move |e| match e {
+        StoreError::Conflict { .. } => StoreError::Conflict { field: field.into(), message: message.clone() },
+        e => e,
+    }
+}

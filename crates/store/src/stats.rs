@@ -10,6 +10,15 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// `property_matters_by_branch`, defined once for the standing count and the period's: appeals
+/// of the property categories resolved while a compound branch held them…
+const BRANCH_PROPERTY_APPEAL: &str = " AND (category_code = 'property' OR category_code LIKE 'property.%') \
+     AND status IN ('resolved', 'verified', 'closed') AND handler_level = 'compound'";
+/// …proposals the owners' assembly passed (`stage = 'passed'`), and councils' property topics
+/// carried out by a compound branch, a referred one left to its appeal.
+const BRANCH_PROPERTY_TOPIC: &str = " AND status = 'done' AND kind = 'property' AND appeal_id IS NULL \
+     AND EXISTS (SELECT 1 FROM council_outcomes o WHERE o.topic_id = council_topics.id AND o.carrier_is_branch)";
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
 pub struct Stats {
     pub subdistricts: i64,
@@ -180,28 +189,11 @@ impl Store {
         let (owner_votes, property_decisions, branch_appeals, passed_decisions, topics, topics_done, branch_topics) = tokio::try_join!(
             count("owner_votes", "compound_path", "announced_at", ""),
             count("decisions", "compound_path", "created_at", ""),
-            count(
-                "appeals",
-                "path",
-                "resolved_at",
-                " AND (category_code = 'property' OR category_code LIKE 'property.%') \
-                  AND status IN ('resolved', 'verified', 'closed') AND handler_level = 'compound'",
-            ),
-            count(
-                "decisions",
-                "compound_path",
-                "updated_at",
-                " AND stage = 'passed'",
-            ),
+            count("appeals", "path", "resolved_at", BRANCH_PROPERTY_APPEAL,),
+            count("decisions", "compound_path", "updated_at", " AND stage = 'passed'",),
             count("council_topics", "node_path", "created_at", ""),
             count("council_topics", "node_path", "done_at", " AND status = 'done'"),
-            count(
-                "council_topics",
-                "node_path",
-                "done_at",
-                " AND status = 'done' AND kind = 'property' AND appeal_id IS NULL \
-                  AND EXISTS (SELECT 1 FROM council_outcomes o WHERE o.topic_id = council_topics.id AND o.carrier_is_branch)",
-            ),
+            count("council_topics", "node_path", "done_at", BRANCH_PROPERTY_TOPIC,),
         )?;
         Ok(Stats {
             owner_votes,
@@ -299,12 +291,7 @@ impl Store {
                 tokio::try_join!(
                     count(by_path("owner_votes", "compound_path", "")),
                     count(by_path("decisions", "compound_path", "")),
-                    count(by_path(
-                        "appeals",
-                        "path",
-                        " AND (category_code = 'property' OR category_code LIKE 'property.%') \
-                          AND status IN ('resolved', 'verified', 'closed') AND handler_level = 'compound'",
-                    )),
+                    count(by_path("appeals", "path", BRANCH_PROPERTY_APPEAL,)),
                     count(by_path("decisions", "compound_path", " AND stage = 'passed'")),
                 )
             },
@@ -312,12 +299,7 @@ impl Store {
                 tokio::try_join!(
                     count(by_path("council_topics", "node_path", "")),
                     count(by_path("council_topics", "node_path", " AND status = 'done'")),
-                    count(by_path(
-                        "council_topics",
-                        "node_path",
-                        " AND status = 'done' AND kind = 'property' AND appeal_id IS NULL \
-                          AND EXISTS (SELECT 1 FROM council_outcomes o WHERE o.topic_id = council_topics.id AND o.carrier_is_branch)",
-                    )),
+                    count(by_path("council_topics", "node_path", BRANCH_PROPERTY_TOPIC,)),
                 )
             },
         )?;

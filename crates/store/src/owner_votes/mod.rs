@@ -7,6 +7,7 @@
 use crate::access::Principal;
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_all_tx, fetch_optional};
+use crate::error::conflict_as;
 use crate::territory::{within_sql, Subtree};
 use crate::{new_id, Result, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -99,14 +100,6 @@ type VoteRow = (
     bool,
     Option<DateTime<Utc>>,
 );
-
-/// A unique key's refusal, said in this module's words.
-fn conflict_as(field: &'static str, message: &'static str) -> impl Fn(StoreError) -> StoreError {
-    move |e| match e {
-        StoreError::Conflict { .. } => StoreError::Conflict { field: field.into(), message: message.into() },
-        e => e,
-    }
-}
 
 impl Store {
     /// Whether `voter` (a person id, or `developer`) casts a ballot in the vote's frozen
