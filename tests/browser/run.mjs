@@ -722,6 +722,7 @@ test('council: a building meeting takes a referred appeal, meets, carries out it
   assert.equal(acc.status(), 200, await acc.text());
   await page.goto(base + `/appeals/${appeal.id}`);
   await page.getByText('提交议事会', { exact: true }).first().click();
+  await page.locator('select[name=council]').selectOption({ label: '本楼一楼见 · 一楼见' });
   await page.getByRole('button', { name: '提交议事会' }).click();
   await page.locator('h1', { hasText: /诉求\d+：/ }).waitFor();
   const topicUrl = page.url().split('?')[0];

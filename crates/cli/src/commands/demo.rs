@@ -35,6 +35,8 @@ async fn write(store: &Store, scale: Scale, seed: u64) -> Result<()> {
         })
         .await?;
     pb.finish_and_clear();
+    // A few councils at work, through the same calls people use.
+    store.generate_demo_councils().await?;
     eprintln!(
         "演示数据已生成 demo district written: {} people in {} communities, {:.1}s",
         summary.people,
