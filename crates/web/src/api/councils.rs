@@ -30,7 +30,7 @@ pub(crate) fn staff_over(who: &Principal, path: &str) -> bool {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct MemberView {
+pub struct CouncilMemberView {
     pub id: Uuid,
     /// In full for staff; a resident member's name masked for residents
     pub name: String,
@@ -42,8 +42,8 @@ pub struct MemberView {
     pub has_account: bool,
 }
 
-pub(crate) fn member_view(m: &Member, staff: bool) -> MemberView {
-    MemberView {
+pub(crate) fn member_view(m: &Member, staff: bool) -> CouncilMemberView {
+    CouncilMemberView {
         id: m.id,
         name: if staff { m.name.clone() } else { m.public_name() },
         seat: m.seat.as_str().into(),
@@ -63,7 +63,7 @@ pub struct CouncilView {
     pub kind_name: String,
     pub node: String,
     pub node_code: String,
-    pub members: Vec<MemberView>,
+    pub members: Vec<CouncilMemberView>,
     /// Whether the caller runs this council (seats members, records meetings and outcomes)
     pub runs: bool,
 }
@@ -339,7 +339,7 @@ pub struct TopicView {
     pub title: String,
     /// The topic's text; for residents, empty on a topic referred from an appeal
     pub body: String,
-    pub raised_by: Option<MemberView>,
+    pub raised_by: Option<CouncilMemberView>,
     /// The appeal it was referred from (staff only)
     pub appeal_number: Option<i64>,
     pub from_appeal: bool,
@@ -581,7 +581,7 @@ pub struct MeetingView {
     pub minutes: String,
     /// Others present, counted without names
     pub guests: i64,
-    pub attendees: Vec<MemberView>,
+    pub attendees: Vec<CouncilMemberView>,
     pub topics: Vec<MeetingTopicView>,
     /// The photos' addresses
     pub photos: Vec<String>,
