@@ -789,6 +789,14 @@ test('council: a building meeting takes a referred appeal, meets, carries out it
   assert.doesNotMatch(text, /李秀英/);
   assert.equal(await page.getByText('登记会议').count(), 0, 'residents read, they do not record');
   await page.screenshot({ path: join(here, 'shots', 'council-390.png'), fullPage: true });
+  // In English the seats' names are longer: the members' table scrolls in its box, not the page.
+  const councilPath = new URL(page.url()).pathname;
+  await page.goto(base + '/lang/en?back=' + encodeURIComponent(councilPath));
+  await page.goto(base + councilPath);
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(wide <= 1, `the council page in English scrolls sideways by ${wide}px`);
+  await page.screenshot({ path: join(here, 'shots', 'council-en-390.png'), fullPage: true });
+  await page.goto(base + '/lang/zh?back=' + encodeURIComponent(councilPath));
   await page.goto(topicUrl);
   assert.match(await page.locator('main').innerText(), /连续三晚巡查无噪音/);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
