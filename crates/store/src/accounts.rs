@@ -660,8 +660,10 @@ impl Store {
         name: &str,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<(String, ApiToken)> {
+        // Counted as sent, as the schema's maxLength counts it; then trimmed.
+        let too_long = name.chars().count() > 60;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 60 {
+        if name.is_empty() || too_long {
             return Err(StoreError::invalid("name", "令牌名称不能为空且不超过60字 (1–60 characters)"));
         }
         if let Some(e) = expires_at {
