@@ -348,6 +348,20 @@ fn yes_no(s: &str) -> Option<bool> {
     }
 }
 
+/// Who casts a part's ballot among its owners (`(owner, share)`, in any order): the co-owner
+/// the owners named, while they still own the part; otherwise the one with the largest
+/// share, the lowest-ordered owner among equal shares, so that the choice never depends on
+/// the order the register lists them in. `None` only for a part without owners (the
+/// developer's).
+pub fn ballot_caster<'a, P: Ord>(owners: &'a [(P, i64)], named: Option<&P>) -> Option<&'a P> {
+    if let Some(n) = named {
+        if let Some((p, _)) = owners.iter().find(|(p, _)| p == n) {
+            return Some(p);
+        }
+    }
+    owners.iter().max_by(|(a, sa), (b, sb)| sa.cmp(sb).then_with(|| b.cmp(a))).map(|(p, _)| p)
+}
+
 /// Reads a paper-vote sheet (header row first) into parts. Every bad row is reported, and
 /// then nothing is counted. On paper every owner in the sheet is taken as served (the sheet
 /// is the compound's own record of who was asked).
@@ -855,7 +869,29 @@ mod tests {
         })
     }
 
+    #[test]
+    fn the_named_co_owner_casts_while_they_own_the_part() {
+        let owners = [("wang", 5000), ("li", 3000), ("zhao", 2000)];
+        assert_eq!(ballot_caster(&owners, None), Some(&"wang"), "the largest share by default");
+        assert_eq!(ballot_caster(&owners, Some(&"zhao")), Some(&"zhao"), "the one named");
+        assert_eq!(ballot_caster(&owners, Some(&"sun")), Some(&"wang"), "a name no longer an owner is passed over");
+        assert_eq!(ballot_caster(&[("b", 5000), ("a", 5000)], None), Some(&"a"), "equal shares: the lower id");
+        assert_eq!(ballot_caster::<&str>(&[], None), None, "no owners: the developer's");
+    }
+
     proptest! {
+        #[test]
+        fn the_caster_is_an_owner_whatever_the_order(owners in proptest::collection::vec((0u8..8, 1i64..10_000), 1..6), named in proptest::option::of(0u8..10), seed in any::<u64>()) {
+            let c = ballot_caster(&owners, named.as_ref()).copied();
+            prop_assert!(c.is_some_and(|c| owners.iter().any(|(p, _)| *p == c)));
+            if let Some(n) = named.filter(|n| owners.iter().any(|(p, _)| p == n)) {
+                prop_assert_eq!(c, Some(n));
+            }
+            let mut shuffled = owners.clone();
+            shuffled.rotate_left(seed as usize % owners.len());
+            prop_assert_eq!(ballot_caster(&shuffled, named.as_ref()).copied(), c);
+        }
+
         #[test]
         fn the_count_does_not_depend_on_the_order_of_the_rows(parts in arb_parts(), rules in arb_rules(), seed in any::<u64>()) {
             let mut shuffled = parts.clone();

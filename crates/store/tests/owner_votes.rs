@@ -189,3 +189,113 @@ async fn silent_owners_follow_the_majority_only_when_the_rules_say_and_only_once
         t.finish().await;
     }
 }
+
+/// Co-owners of one part answer with one voice: the one they name casts it (by default the
+/// largest share), the others see the vote and who answers for them but cannot cast; a
+/// parking space is in the electorate as a parking space, counted only where the rules say.
+#[tokio::test]
+async fn co_owners_name_who_casts_and_parking_counts_only_where_the_rules_say() {
+    use jiayuan_store::territory::NewTerritory;
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let c1 = principal(s, "c1").await;
+        let bl1 = principal(s, "bl1").await;
+        let building = s.territory_by_code(&bl1.grants[0].territory_code).await.unwrap();
+        let compound = s.territory(building.parent_id.unwrap()).await.unwrap();
+        let shared: Vec<uuid::Uuid> = jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query_scalar::<_, uuid::Uuid>(
+            "SELECT o.dwelling_id FROM owners o JOIN territories t ON t.id = o.dwelling_id WHERE t.path LIKE $1
+             GROUP BY o.dwelling_id HAVING count(*) = 2 ORDER BY o.dwelling_id"
+        )
+        .bind(format!("{}%", compound.path))
+        .fetch_all(p)
+        .await)
+        .unwrap();
+        let part = s.territory(shared[0]).await.unwrap();
+
+        // By default the larger share casts; with equal shares, one of them, always the same.
+        let before = s.dwelling_owners(&c1, part.id).await.unwrap();
+        assert_eq!(before.len(), 2, "{}", t.name);
+        assert_eq!(before.iter().filter(|o| o.casts).count(), 1);
+        assert!(before.iter().all(|o| !o.named));
+        let (default_caster, other) =
+            (before.iter().find(|o| o.casts).unwrap().person_id, before.iter().find(|o| !o.casts).unwrap().person_id);
+
+        // Naming: staff who run votes only, and only an owner of the part.
+        let r1 = principal(s, "r1").await;
+        assert!(matches!(
+            s.name_ballot_caster(&ctx(), &r1, part.id, other, now()).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        match s
+            .name_ballot_caster(&ctx(), &c1, part.id, "01a00000-0000-7000-8000-000000000000".parse().unwrap(), now())
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field, "person_id"),
+            other => panic!("{other:?}"),
+        }
+        match s.name_ballot_caster(&ctx(), &c1, building.id, other, now()).await {
+            Err(StoreError::Missing(e)) => assert_eq!(e.field, "dwelling"),
+            other => panic!("{other:?}"),
+        }
+        // Two people naming at once leave one name, neither an error.
+        let audit = ctx();
+        let (a, b) = tokio::join!(
+            s.name_ballot_caster(&audit, &c1, part.id, other, now()),
+            s.name_ballot_caster(&audit, &c1, part.id, other, now())
+        );
+        a.unwrap();
+        let after = b.unwrap();
+        let named = after.iter().find(|o| o.casts).unwrap();
+        assert_eq!((named.person_id, named.named), (other, true), "{}", t.name);
+
+        // A parking space, bought by nobody yet, in the same entrance.
+        let space = s
+            .create_territory(
+                &testing::everything(),
+                &ctx(),
+                &NewTerritory {
+                    parent_code: Some(s.territory(part.parent_id.unwrap()).await.unwrap().code),
+                    kind: "dwelling".into(),
+                    code: format!("{}-P01", s.territory(part.parent_id.unwrap()).await.unwrap().code),
+                    name: "P01车位".into(),
+                    geometry: None,
+                    area: Some("12.50".into()),
+                    dwelling_use: Some("parking".into()),
+                },
+            )
+            .await
+            .unwrap();
+
+        let plain = s.announce_owner_vote(&ctx(), &c1, &vote(&compound.code), now()).await.unwrap();
+        let with_parking = NewVote { rules: Rules { count_parking: true, ..Rules::default() }, ..vote(&compound.code) };
+        let with_parking = s.announce_owner_vote(&ctx(), &c1, &with_parking, now()).await.unwrap();
+
+        // The named co-owner casts; the other sees the vote and who answers for them.
+        assert!(s.is_voter(plain.id, &other.to_string()).await.unwrap());
+        assert!(!s.is_voter(plain.id, &default_caster.to_string()).await.unwrap());
+        let me = owner(&default_caster.to_string());
+        s.owner_vote_for(&me, plain.id).await.expect("a co-owner sees the vote");
+        assert!(s.owner_votes_visible(&me, 50).await.unwrap().iter().any(|v| v.id == plain.id));
+        let answered = s.answered_for(plain.id, default_caster).await.unwrap();
+        assert_eq!(answered.len(), 1, "{answered:?}");
+        assert_eq!(answered[0].0, part.code);
+        assert!(answered[0].1.contains('*'), "the caster's name masked: {answered:?}");
+        match s.cast_owner_ballot(&ctx(), &me, plain.id, 1, Choice::Agree, None, false, now()).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field, "voter"),
+            other => panic!("a co-owner who does not cast: {other:?}"),
+        }
+        s.cast_owner_ballot(&ctx(), &owner(&other.to_string()), plain.id, 1, Choice::Agree, None, false, now())
+            .await
+            .unwrap();
+
+        // The space is in both electorates as parking, held by the developer, and counts only
+        // where the rules count parking.
+        let (_, _, left_out) = &s.tally_owner_vote(plain.id).await.unwrap()[0];
+        let (_, _, counted) = &s.tally_owner_vote(with_parking.id).await.unwrap()[0];
+        assert_eq!(counted.total.area.0 - left_out.total.area.0, 1250, "{}", t.name);
+        let parts = s.owner_vote_voter_of_part(plain.id, &space.code).await.unwrap();
+        assert_eq!(parts, DEVELOPER);
+        t.finish().await;
+    }
+}

@@ -103,6 +103,8 @@ api_routes! {
     post "/votes/{id}/ballots" => api::api_cast_ballot;
     post "/votes/{id}/service" => api::api_vote_service;
     get "/votes/{id}/parts" => api::api_vote_parts;
+    get "/territories/{id}/owners" => api::api_dwelling_owners;
+    post "/territories/{id}/ballot-caster" => api::api_name_ballot_caster;
     get "/decisions" => api::api_decisions;
     post "/decisions" => api::api_propose_decision;
     get "/decisions/{id}" => api::api_decision;
@@ -138,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/territories", get(pages::territories_root))
         .route("/territories/{id}", get(pages::territory))
+        .route("/territories/{id}/ballot-caster", post(pages::ballot_caster_form))
         .route("/people", get(pages::people))
         .route("/people/{id}", get(pages::person))
         .route("/people/{id}/reveal", post(pages::reveal_person))

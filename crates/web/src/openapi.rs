@@ -76,6 +76,8 @@ use utoipa::{Modify, OpenApi};
         api::api_vote_service,
         api::api_votes,
         api::api_vote_parts,
+        api::api_dwelling_owners,
+        api::api_name_ballot_caster,
         api::api_decisions,
         api::api_propose_decision,
         api::api_decision,

@@ -277,3 +277,90 @@ async fn a_vote_runs_on_the_pages_from_notice_to_result() {
         t.finish().await;
     }
 }
+
+/// Co-owners name who casts their dwelling's ballot: on the API and on the dwelling's page
+/// (a refusal said on the page), and the other co-owner's vote page says who answers for them.
+#[tokio::test]
+async fn co_owners_name_their_voter_on_the_api_and_the_dwelling_page() {
+    for (t, state) in states().await {
+        let s = &t.store;
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let me = s.principal_of(&s.user_by_name("r1").await.unwrap()).await.unwrap();
+        let home = s.territory_by_code(&me.grants[0].territory_code).await.unwrap();
+        let compound_path = jiayuan_store::appeals::path_prefixes(&home.path)[3].clone();
+        let compound = s.territory_code_at(&compound_path).await.unwrap();
+        let shared: Vec<uuid::Uuid> = jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query_scalar::<_, uuid::Uuid>(
+            "SELECT o.dwelling_id FROM owners o JOIN territories t ON t.id = o.dwelling_id WHERE t.path LIKE $1
+             GROUP BY o.dwelling_id HAVING count(*) = 2 ORDER BY o.dwelling_id"
+        )
+        .bind(format!("{compound_path}%"))
+        .fetch_all(p)
+        .await)
+        .unwrap();
+        let part = s.territory(shared[0]).await.unwrap();
+
+        let (st, owners) = c1.json(&format!("/api/v1/territories/{}/owners", part.code)).await;
+        assert_eq!(st, StatusCode::OK, "{owners}");
+        let owners = owners.as_array().unwrap().clone();
+        assert_eq!(owners.len(), 2);
+        let caster = owners.iter().find(|o| o["casts"] == true).unwrap()["person_id"].as_str().unwrap().to_string();
+        let other = owners.iter().find(|o| o["casts"] == false).unwrap()["person_id"].as_str().unwrap().to_string();
+
+        // Bad input named; a resident names nobody.
+        let url = format!("/api/v1/territories/{}/ballot-caster", part.code);
+        let (st, e) = c1.call("POST", &url, Some(r#"{"person_id":"01a00000-0000-7000-8000-000000000000"}"#)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+        assert_error(&serde_json::from_str(&e).unwrap(), "person_id");
+        let (st, _) = c1.call("POST", &url, Some(r#"{"person_id":"nobody"}"#)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        let (st, _) = r1.call("POST", &url, Some(&json!({ "person_id": other }).to_string())).await;
+        assert!(st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND, "{st}");
+
+        // On the dwelling's page: the owners, a button for the other; a refusal said there.
+        let page = format!("/territories/{}", part.id);
+        let r = c1.send("GET", &page, None).await;
+        assert!(r.body.contains("改由此人投票") && r.body.contains(&other), "{}", r.body);
+        let r =
+            post_form(&c1, &format!("{page}/ballot-caster"), &[("person_id", "01a00000-0000-7000-8000-000000000000")])
+                .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("不是这处房屋的业主") && r.body.contains("role=\"alert\""), "{}", r.body);
+        let r = post_form(&c1, &format!("{page}/ballot-caster"), &[("person_id", &other)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = c1.send("GET", &format!("{page}?done=caster"), None).await;
+        assert!(r.body.contains("已记录共有人推举的投票人"), "{}", r.body);
+        let (_, owners) = c1.json(&format!("/api/v1/territories/{}/owners", part.code)).await;
+        let named = owners.as_array().unwrap().iter().find(|o| o["casts"] == true).unwrap().clone();
+        assert_eq!((named["person_id"].as_str().unwrap(), &named["named"]), (other.as_str(), &json!(true)));
+
+        // A vote now: the first owner sees it and who answers for the dwelling, and casts nothing.
+        let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+        let body = json!({"compound": compound, "title": "关于续聘物业的表决", "matters": [{"matter": 4, "title": "续聘现物业服务企业"}],
+                          "assembly_at": at(16), "closes_at": at(20), "notice_days": 15});
+        let (st, v) = c1.call("POST", "/api/v1/votes", Some(&body.to_string())).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let id = serde_json::from_str::<serde_json::Value>(&v).unwrap()["id"].as_str().unwrap().to_string();
+        let by = s.principal_of(&s.user_by_name("c1").await.unwrap()).await.unwrap();
+        let account = jiayuan_store::accounts::NewUser {
+            username: "coowner1".into(),
+            display_name: "共有人".into(),
+            password: "Gongyou-Zhuhu-2026".into(),
+            role: jiayuan_domain::access::Role::Resident,
+            scope: part.code.clone(),
+            person_id: Some(caster.parse().unwrap()),
+        };
+        s.create_user(&jiayuan_store::audit::AuditCtx::operator("test"), &by, &account, false).await.unwrap();
+        let co = App::signed_in_with(state.clone(), "coowner1", "Gongyou-Zhuhu-2026").await;
+        let (st, mine) = co.json(&format!("/api/v1/votes/{id}")).await;
+        assert_eq!(st, StatusCode::OK, "{mine}");
+        assert_eq!(mine["cast_for_me"][0]["part"], part.code.as_str(), "{mine}");
+        assert!(mine["cast_for_me"][0]["caster"].as_str().unwrap().contains('*'), "masked: {mine}");
+        let r = co.send("GET", &format!("/votes/{id}"), None).await;
+        assert!(r.body.contains("共有房屋的投票") && !r.body.contains("ballot-form"), "{}", r.body);
+        let (st, e) =
+            co.call("POST", &format!("/api/v1/votes/{id}/ballots"), Some(r#"{"matter":1,"choice":"agree"}"#)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+        assert_error(&serde_json::from_str(&e).unwrap(), "voter");
+    }
+}

@@ -114,9 +114,10 @@ impl Store {
         Ok(!found.is_empty())
     }
 
-    /// Announces a vote on a compound and freezes its electorate: every dwelling with its
-    /// registered area, and who casts its ballot (the owner with the largest share; a
-    /// dwelling without owners is the developer's). Refused with less notice than the rules
+    /// Announces a vote on a compound and freezes its electorate: every dwelling (parking
+    /// spaces included, as such) with its registered area, and who casts its ballot (the
+    /// co-owner named to, or the owner with the largest share; a dwelling without owners is
+    /// the developer's), and the other co-owners of each part. Refused with less notice than the rules
     /// require, or than 15 days.
     pub async fn announce_owner_vote(
         &self,
@@ -208,10 +209,30 @@ impl Store {
             &within.bounds(),
         )
         .await?;
-        let mut caster: std::collections::HashMap<Uuid, Uuid> = std::collections::HashMap::new();
-        for (dwelling, person, _) in &owners {
-            caster.entry(*dwelling).or_insert(*person);
+        let named: Vec<(Uuid, Uuid)> = fetch_all(
+            &self.db,
+            &format!(
+                "SELECT c.dwelling_id, c.person_id FROM ballot_casters c JOIN territories t ON t.id = c.dwelling_id WHERE {}",
+                within_sql("t.path", "$1", "$2")
+            ),
+            &within.bounds(),
+        )
+        .await?;
+        let named: std::collections::HashMap<Uuid, Uuid> = named.into_iter().collect();
+        let mut owners_by_part: std::collections::HashMap<Uuid, Vec<(Uuid, i64)>> = std::collections::HashMap::new();
+        for (dwelling, person, share) in &owners {
+            owners_by_part.entry(*dwelling).or_default().push((*person, *share));
         }
+        // Each part's caster, and its other co-owners (who see the vote, not cast in it).
+        let mut caster: std::collections::HashMap<Uuid, Uuid> = std::collections::HashMap::new();
+        let mut co_owners: Vec<(Uuid, Uuid)> = Vec::new();
+        for (part, all) in &owners_by_part {
+            if let Some(c) = vote::ballot_caster(all, named.get(part)) {
+                caster.insert(*part, *c);
+                co_owners.extend(all.iter().filter(|(p, _)| p != c).map(|(p, _)| (*part, *p)));
+            }
+        }
+        co_owners.sort();
         let id = new_id();
         exec(
             tx,
@@ -246,15 +267,16 @@ impl Store {
         }
         for (part, code, path, area, use_) in &parts {
             let building = crate::appeals::path_prefixes(path).get(4).cloned().unwrap_or_else(|| path.clone());
+            let kind = match use_.as_deref() {
+                Some("commercial") => PartKind::Commercial,
+                Some("parking") => PartKind::Parking,
+                _ => PartKind::Residential,
+            };
+            // A part nobody has bought is the developer's, not delivered. A parking space
+            // stays a parking space, so that it is left out where the rules leave parking out.
             let (voter, kind, delivered) = match caster.get(part) {
-                Some(p) => {
-                    let kind = if use_.as_deref() == Some("commercial") {
-                        PartKind::Commercial
-                    } else {
-                        PartKind::Residential
-                    };
-                    (p.to_string(), kind, true)
-                }
+                Some(p) => (p.to_string(), kind, true),
+                None if kind == PartKind::Parking => (DEVELOPER.to_string(), kind, false),
                 None => (DEVELOPER.to_string(), PartKind::Developer, false),
             };
             exec(
@@ -274,6 +296,14 @@ impl Store {
             )
             .await?;
         }
+        for (part, person) in &co_owners {
+            exec(
+                tx,
+                "INSERT INTO owner_vote_co_owners (vote_id, person_id, part_id) VALUES ($1, $2, $3)",
+                &[id.into(), person.to_string().into(), (*part).into()],
+            )
+            .await?;
+        }
         audit::append(
             tx,
             ctx,
@@ -290,12 +320,12 @@ impl Store {
     }
 
     /// A vote as `who` may see it: staff who run votes over its compound, or an owner in its
-    /// electorate; anyone else finds nothing, as if there were no such vote.
+    /// electorate (a co-owner too, who sees who answers for them); anyone else finds nothing, as if there were no such vote.
     pub async fn owner_vote_for(&self, who: &Principal, id: Uuid) -> Result<OwnerVote> {
         let v = self.owner_vote(id).await?;
         let staff = who.scope(Permission::RunOwnerVotes).is_ok_and(|s| s.covers_path(&v.compound_path));
         let voter = match who.person_id {
-            Some(p) => self.is_voter(id, &p.to_string()).await?,
+            Some(p) => self.is_voter(id, &p.to_string()).await? || !self.answered_for(id, p).await?.is_empty(),
             None => false,
         };
         if staff || voter {
@@ -647,5 +677,7 @@ impl Store {
     }
 }
 
+mod casters;
 mod views;
+pub use casters::PartOwner;
 pub use views::*;

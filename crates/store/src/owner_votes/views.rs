@@ -94,6 +94,9 @@ impl Store {
         if let Some(p) = who.person_id {
             let ph = q.bind(p.to_string());
             ors.push(format!("EXISTS (SELECT 1 FROM owner_vote_parts p WHERE p.vote_id = v.id AND p.voter = {ph})"));
+            ors.push(format!(
+                "EXISTS (SELECT 1 FROM owner_vote_co_owners c WHERE c.vote_id = v.id AND c.person_id = {ph})"
+            ));
         }
         if ors.is_empty() {
             return Ok(vec![]);
@@ -165,6 +168,28 @@ impl Store {
             .into_iter()
             .map(|(seq, choice, version, paper, cast_at)| OwnBallot { seq, choice, version, paper, cast_at })
             .collect())
+    }
+
+    /// The parts `person` co-owns in the vote's electorate without casting their ballot, by
+    /// code, each with its caster's name masked (as a neighbour's name is on residents' pages).
+    pub async fn answered_for(&self, vote_id: Uuid, person: Uuid) -> Result<Vec<(String, String)>> {
+        let rows: Vec<(String, String)> = fetch_all(
+            &self.db,
+            "SELECT p.part_code, p.voter FROM owner_vote_co_owners c
+             JOIN owner_vote_parts p ON p.vote_id = c.vote_id AND p.part_id = c.part_id
+             WHERE c.vote_id = $1 AND c.person_id = $2 ORDER BY p.part_code",
+            &[vote_id.into(), person.to_string().into()],
+        )
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (code, voter) in rows {
+            let name = match Uuid::parse_str(&voter) {
+                Ok(v) => jiayuan_domain::names::mask_name(&self.person(v).await?.name),
+                Err(_) => String::new(),
+            };
+            out.push((code, name));
+        }
+        Ok(out)
     }
 
     /// The parts a voter casts for, with their area in 0.01 m², by code.

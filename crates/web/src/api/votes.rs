@@ -149,6 +149,16 @@ pub struct VoteView {
     pub count_parking: bool,
     pub silent_follows_majority: bool,
     pub matters: Vec<VoteMatterView>,
+    /// Parts the signed-in owner co-owns whose ballot another co-owner casts
+    pub cast_for_me: Vec<CastForMeView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CastForMeView {
+    /// The part's code
+    pub part: String,
+    /// The co-owner who casts its ballot, name masked
+    pub caster: String,
 }
 
 fn time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
@@ -157,8 +167,12 @@ fn time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
         .map_err(|_| ApiError::invalid(field, "应为带时区的时间，如 2027-01-10T19:00:00+08:00 (RFC 3339 with offset)"))
 }
 
-async fn vote_view(state: &AppState, v: &OwnerVote) -> Result<VoteView, ApiError> {
+async fn vote_view(state: &AppState, auth: &Auth, v: &OwnerVote) -> Result<VoteView, ApiError> {
     let counts = state.store.tally_owner_vote(v.id).await?;
+    let cast_for_me = match auth.principal.person_id {
+        Some(p) => state.store.answered_for(v.id, p).await?,
+        None => vec![],
+    };
     let now = state.clock.now();
     Ok(VoteView {
         id: v.id,
@@ -184,6 +198,7 @@ async fn vote_view(state: &AppState, v: &OwnerVote) -> Result<VoteView, ApiError
                 tally: t.into(),
             })
             .collect(),
+        cast_for_me: cast_for_me.into_iter().map(|(part, caster)| CastForMeView { part, caster }).collect(),
     })
 }
 
@@ -196,7 +211,7 @@ pub async fn api_announce_vote(
 ) -> Result<(StatusCode, Json<VoteView>), ApiError> {
     let new = new_vote(json_body(body)?)?;
     let v = state.store.announce_owner_vote(&auth.audit_ctx(), &auth.principal, &new, state.clock.now()).await?;
-    Ok((StatusCode::CREATED, Json(vote_view(&state, &v).await?)))
+    Ok((StatusCode::CREATED, Json(vote_view(&state, &auth, &v).await?)))
 }
 
 /// A vote's announcement as the API takes it.
@@ -237,7 +252,7 @@ pub async fn api_vote(
 ) -> Result<Json<VoteView>, ApiError> {
     let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found())?;
     let v = state.store.owner_vote_for(&auth.principal, id).await?;
-    Ok(Json(vote_view(&state, &v).await?))
+    Ok(Json(vote_view(&state, &auth, &v).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -407,4 +422,60 @@ pub async fn api_vote_parts(
             })
             .collect(),
     ))
+}
+
+/// One owner of a dwelling, and whether they cast its ballot in owners' votes.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PartOwnerView {
+    pub person_id: Uuid,
+    pub name: String,
+    /// Share in basis points (10000 = the whole dwelling)
+    pub share_bp: i64,
+    /// Casts the dwelling's ballot in votes announced from now on
+    pub casts: bool,
+    /// Named by the co-owners (otherwise the largest share casts)
+    pub named: bool,
+}
+
+impl From<jiayuan_store::owner_votes::PartOwner> for PartOwnerView {
+    fn from(o: jiayuan_store::owner_votes::PartOwner) -> Self {
+        PartOwnerView { person_id: o.person_id, name: o.name, share_bp: o.share_bp, casts: o.casts, named: o.named }
+    }
+}
+
+/// The owners of a dwelling with who casts its ballot (those who see residents over it).
+#[utoipa::path(get, path = "/api/v1/territories/{id}/owners", tag = "votes", params(("id" = String, Path, description = "The dwelling's id or code")), responses((status = 200, body = Vec<PartOwnerView>), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_dwelling_owners(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PartOwnerView>>, ApiError> {
+    let d = state.store.territory_in(&auth.scope(Permission::ViewTerritory)?, &id).await?;
+    let owners = state.store.dwelling_owners(&auth.principal, d.id).await?;
+    Ok(Json(owners.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BallotCasterBody {
+    /// The co-owner the owners named to cast the dwelling's ballot
+    pub person_id: Uuid,
+}
+
+/// Records which co-owner casts a dwelling's ballot (staff who run votes over it). Votes
+/// already announced keep the electorate they froze.
+#[utoipa::path(post, path = "/api/v1/territories/{id}/ballot-caster", tag = "votes", params(("id" = String, Path, description = "The dwelling's id or code")), request_body = BallotCasterBody, responses((status = 200, body = Vec<PartOwnerView>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_name_ballot_caster(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<BallotCasterBody>, JsonRejection>,
+) -> Result<Json<Vec<PartOwnerView>>, ApiError> {
+    let d = state.store.territory_in(&auth.scope(Permission::ViewTerritory)?, &id).await?;
+    let b = json_body(body)?;
+    let owners = state
+        .store
+        .name_ballot_caster(&auth.audit_ctx(), &auth.principal, d.id, b.person_id, state.clock.now())
+        .await?;
+    Ok(Json(owners.into_iter().map(Into::into).collect()))
 }

@@ -117,6 +117,12 @@ struct TerritoryPage {
     appeals_total: i64,
     can_people: bool,
     can_orgs: bool,
+    /// A dwelling's owners: (person id, name, share shown, casts, named).
+    owners: Vec<(String, String, String, bool, bool)>,
+    /// Staff who run votes over a co-owned dwelling may name who casts its ballot.
+    can_name_caster: bool,
+    owners_error: Option<String>,
+    owners_done: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -127,6 +133,8 @@ pub struct TerritoryParams {
     /// The assignments' page on the organisations tab.
     apage: Option<String>,
     gap: Option<String>,
+    /// What was just done, to say so.
+    done: Option<String>,
     /// The map's view: zoom, and centre in map units.
     zoom: Option<String>,
     x: Option<String>,
@@ -143,9 +151,49 @@ pub async fn territory(
     Path(id): Path<String>,
     Query(p): Query<TerritoryParams>,
 ) -> Result<Response, PageError> {
+    territory_render(&state, &auth, ui, &id, p, None).await
+}
+
+/// `POST /territories/{id}/ballot-caster`: the co-owners of a dwelling named who casts its
+/// ballot (staff who run votes over it). Refused, the page says why on the owners' card.
+pub async fn ballot_caster_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    axum::extract::Form(f): axum::extract::Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let s = &state.store;
+    let node = s.territory_in(&auth.scope(Permission::ViewTerritory).page(&ui)?, &id).await.page(&ui)?;
+    let r: Result<_, ApiError> = async {
+        let person = f.get("person_id").map(|v| v.trim()).unwrap_or("");
+        let person = person
+            .parse::<uuid::Uuid>()
+            .map_err(|_| ApiError::invalid("person_id", "请选择一位业主 (choose an owner)"))?;
+        Ok(s.name_ballot_caster(&auth.audit_ctx(), &auth.principal, node.id, person, state.clock.now()).await?)
+    }
+    .await;
+    match r {
+        Ok(_) => Ok(crate::redirect::to(&format!("/territories/{}?done=caster", node.id))),
+        Err(e) => {
+            let status = e.status;
+            let page = territory_render(&state, &auth, ui, &id, TerritoryParams::default(), Some(e.message)).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+async fn territory_render(
+    state: &AppState,
+    auth: &Auth,
+    ui: Ui,
+    id: &str,
+    p: TerritoryParams,
+    owners_error: Option<String>,
+) -> Result<Response, PageError> {
     let s = &state.store;
     let scope = auth.scope(Permission::ViewTerritory).page(&ui)?;
-    let node = s.territory_in(&scope, &id).await.page(&ui)?;
+    let node = s.territory_in(&scope, id).await.page(&ui)?;
     let lang = ui.lang;
     let kind = TerritoryKind::parse(&node.kind).unwrap_or(TerritoryKind::District);
     // Ancestors outside the scope are shown as names only, not links.
@@ -218,6 +266,10 @@ pub async fn territory(
         appeals_total: 0,
         can_people: people_scope.is_some(),
         can_orgs: org_scope.is_some(),
+        owners: vec![],
+        can_name_caster: false,
+        owners_done: owners_error.is_none() && p.done.as_deref() == Some("caster"),
+        owners_error,
         node: node.clone(),
         ui: ui.clone(),
     };
@@ -286,6 +338,21 @@ pub async fn territory(
                 for b in &mut tpl.chart {
                     b.percent = b.value * 100 / max;
                 }
+            }
+            if let (true, Some(_)) = (kind == TerritoryKind::Dwelling, &people_scope) {
+                let owners = s.dwelling_owners(&auth.principal, node.id).await.page(&ui)?;
+                tpl.can_name_caster = owners.len() > 1
+                    && auth.principal.scope(Permission::RunOwnerVotes).is_ok_and(|sc| sc.covers(&node));
+                tpl.owners = owners
+                    .into_iter()
+                    .map(|o| {
+                        let share = match o.share_bp % 100 {
+                            0 => format!("{}%", o.share_bp / 100),
+                            r => format!("{}.{r:02}%", o.share_bp / 100),
+                        };
+                        (o.person_id.to_string(), o.name, share, o.casts, o.named)
+                    })
+                    .collect();
             }
             if let (true, Some(ps)) = (kind == TerritoryKind::Dwelling, &people_scope) {
                 tpl.households = s
@@ -392,7 +459,7 @@ pub async fn territory(
         "grids" => {
             let grids = s.grids_in(&node).await.page(&ui)?;
             let view = map::View::from_query(p.zoom.as_deref(), p.x.as_deref(), p.y.as_deref());
-            let (shapes, pins) = map_of(&state, &auth, &node, kind, &within, &grids).await.page(&ui)?;
+            let (shapes, pins) = map_of(state, auth, &node, kind, &within, &grids).await.page(&ui)?;
             tpl.map_svg = map::draw(
                 &shapes,
                 &pins,

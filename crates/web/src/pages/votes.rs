@@ -425,6 +425,9 @@ struct VotePage {
     /// The signed-in owner's parts (code, m²), when they are in the electorate.
     my_parts: Vec<(String, String)>,
     is_voter: bool,
+    /// Parts the signed-in owner co-owns whose ballot another co-owner casts (code, caster
+    /// masked).
+    cast_for_me: Vec<(String, String)>,
     /// Every matter answered by this owner, and any.
     all_answered: bool,
     any_answered: bool,
@@ -479,6 +482,10 @@ async fn vote_render(
         _ => (vec![], None),
     };
     let is_voter = mine.is_some();
+    let cast_for_me = match auth.principal.person_id {
+        Some(p) => s.answered_for(id, p).await.page(&ui)?,
+        None => vec![],
+    };
     let counts = if staff || !open { s.tally_owner_vote(id).await.page(&ui)? } else { vec![] };
     let matters: Vec<MatterView> = v
         .matters
@@ -546,6 +553,7 @@ async fn vote_render(
         matters,
         my_parts: my_parts.into_iter().map(|(c, a)| (c, Area(a).to_string())).collect(),
         is_voter,
+        cast_for_me,
         all_answered,
         any_answered,
         staff,

@@ -35,8 +35,13 @@ impl App {
 
     /// Signs in through the JSON API and keeps the cookie and CSRF token.
     pub async fn signed_in(state: AppState, username: &str) -> Self {
+        Self::signed_in_with(state, username, DEMO_PASSWORD).await
+    }
+
+    /// Signs in with a password of its own (an account a test made).
+    pub async fn signed_in_with(state: AppState, username: &str, password: &str) -> Self {
         let mut app = Self::anonymous(state);
-        let body = format!(r#"{{"username":"{username}","password":"{DEMO_PASSWORD}"}}"#);
+        let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
         let r = app.send("POST", "/api/v1/auth/login", Some(("application/json", body))).await;
         assert_eq!(r.status, StatusCode::OK, "login as {username}: {}", r.body);
         let cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
