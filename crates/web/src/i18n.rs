@@ -482,6 +482,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("stats.service_stations", "小区党群服务站", "Compound service stations"),
     ("stats.grids", "网格", "Grids"),
     ("stats.owner_votes", "业主大会表决", "Owners' assembly votes"),
+    ("dash.governance", "自治与物业", "Self-governance and property"),
+    ("dash.governance_hint", "同一地区、同一时段：公告的业主大会表决、小区党支部主导解决的物业问题、议事会议题及其办结（不受诉求类别和层级筛选影响）。", "Same place and period: owners' votes announced, property matters settled under a compound branch's lead, council topics raised and done (the appeals' category and level filters do not apply)."),
     ("stats.property_matters_by_branch", "小区党支部主导解决物业问题", "Property matters settled under a branch's lead"),
     ("stats.council_topics", "议事会议题", "Council topics"),
     ("stats.council_topics_done", "议事会议题已办结", "Council topics done"),

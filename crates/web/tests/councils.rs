@@ -263,5 +263,16 @@ async fn a_council_settles_a_referred_appeal_through_api_and_pages() {
             st["council_topics"].as_i64().unwrap() >= 2 && st["council_topics_done"].as_i64().unwrap() >= 1,
             "{st}"
         );
+        // The appeals dashboard shows the same place's council figures for its period.
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let today = chrono::Utc::now().date_naive();
+        let (from, to) = (today - chrono::Duration::days(3), today + chrono::Duration::days(1));
+        let (_, st) = c1.json(&format!("/api/v1/stats?from={from}&to={to}")).await;
+        let topics = st["council_topics"].as_i64().unwrap();
+        assert!(topics >= 2, "{st}");
+        let dash = c1.send("GET", &format!("/appeals/dashboard?period=custom&from={from}&to={to}"), None).await;
+        assert_eq!(dash.status, StatusCode::OK);
+        let card = dash.body.split("id=\"governance-h\"").nth(1).expect("the self-governance card");
+        assert!(card.contains(&format!("<b>{topics}</b><span>议事会议题</span>")), "{card}");
     }
 }

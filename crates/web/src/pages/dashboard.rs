@@ -69,6 +69,9 @@ pub struct Ranked {
 struct DashboardPage {
     ui: Ui,
     title: String,
+    /// Self-governance in the same place and period: owners' votes, property matters
+    /// settled under a branch's lead, council topics raised and done.
+    governance: Vec<Figure>,
     /// The heading around the place's name: "诉求办理看板 · " 牟平区 " · 本月 (…)".
     heading_before: String,
     heading_place: String,
@@ -234,6 +237,27 @@ pub async fn dashboard(
         ));
     }
 
+    // Self-governance figures of the same place and period (the category and level filters
+    // are the appeals'; these are counted from councils, votes and settled matters).
+    let mut governance = Vec::new();
+    if let Ok(stats_scope) = auth.scope(Permission::ViewTerritory) {
+        let here = match &node {
+            Some(n) => stats_scope.narrow(n).ok(),
+            None => Some(stats_scope),
+        };
+        if let Some(here) = here {
+            let st = s.stats_in_period(&here, from, to).await.page(&ui)?;
+            for (key, n) in [
+                ("stats.owner_votes", st.owner_votes),
+                ("stats.property_matters_by_branch", st.property_matters_by_branch),
+                ("stats.council_topics", st.council_topics),
+                ("stats.council_topics_done", st.council_topics_done),
+            ] {
+                governance.push(plain(ui.t(key), thousands(n), String::new()));
+            }
+        }
+    }
+
     let mut cats: Vec<(String, i64)> = m
         .by_category
         .iter()
@@ -356,6 +380,7 @@ pub async fn dashboard(
         levels: Level::ALL.iter().map(|l| (l.as_str(), l.label(lang.code()))).collect(),
         error,
         figures,
+        governance,
         by_category: bars(cats),
         settled,
         trend_svg,
