@@ -7,6 +7,10 @@
 //! event that does not belong to the stage a proposal is in is refused, so no stage is ever
 //! skipped. An amendment or an objection from any party returns the proposal to the branch;
 //! only all three agreeing in the same round moves it to the assembly.
+//!
+//! The stages are configurable as a [`Process`]: which parties consult, and whether the
+//! owners' assembly resolves or the consultation settles the matter (a minor matter the
+//! compound's rules leave to the three parties). The property template is built in.
 
 crate::labelled_enum! {
     /// Where a proposal stands.
@@ -46,6 +50,50 @@ impl Stage {
 
     /// The three steps in order, for showing where a proposal stands.
     pub const STEPS: [Stage; 3] = [Stage::Branch, Stage::Consultation, Stage::Assembly];
+}
+
+/// A decision process: the parties that consult, in order, and whether the owners'
+/// assembly resolves after them. The stages are always branch → consultation → (assembly),
+/// so none can be skipped; what is configured is who consults and whether the assembly is
+/// one of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    parties: Vec<Party>,
+    assembly: bool,
+}
+
+impl Process {
+    /// The built-in property template: the three parties consult, the assembly resolves.
+    pub fn property() -> Self {
+        Process { parties: Party::ALL.to_vec(), assembly: true }
+    }
+
+    /// A process with these parties consulting (at least one; each once, kept in the
+    /// canonical order), and the assembly resolving or not.
+    pub fn new(parties: &[Party], assembly: bool) -> Result<Self, Refusal> {
+        let parties: Vec<Party> = Party::ALL.iter().copied().filter(|p| parties.contains(p)).collect();
+        if parties.is_empty() {
+            return Err(Refusal("商议至少需要一方参加 (at least one party consults)"));
+        }
+        Ok(Process { parties, assembly })
+    }
+
+    pub fn parties(&self) -> &[Party] {
+        &self.parties
+    }
+
+    pub fn assembly(&self) -> bool {
+        self.assembly
+    }
+
+    /// The stages a proposal goes through, in order, for showing where it stands.
+    pub fn steps(&self) -> Vec<Stage> {
+        let mut v = vec![Stage::Branch, Stage::Consultation];
+        if self.assembly {
+            v.push(Stage::Assembly);
+        }
+        v
+    }
 }
 
 /// What happens to a proposal.
@@ -90,11 +138,14 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub &'static str);
 
-/// The state after `event`, or why it cannot happen now.
-pub fn step(s: &State, event: &Event) -> Result<State, Refusal> {
+/// The state after `event` in `process`, or why it cannot happen now.
+pub fn step(process: &Process, s: &State, event: &Event) -> Result<State, Refusal> {
     use Stage::*;
     match (s.stage, event) {
         (Branch, Event::Submit) => Ok(State { stage: Consultation, round: s.round + 1, agreed: Vec::new() }),
+        (Consultation, Event::Answer { party, .. }) if !process.parties.contains(party) => {
+            Err(Refusal("这一方不参加此类事项的商议 (this party does not consult on this kind of matter)"))
+        }
         (Consultation, Event::Answer { party, answer }) => {
             if s.agreed.contains(party) {
                 return Err(Refusal("本轮已答复 (this party has already answered in this round)"));
@@ -103,8 +154,10 @@ pub fn step(s: &State, event: &Event) -> Result<State, Refusal> {
                 Answer::Agree => {
                     let mut agreed = s.agreed.clone();
                     agreed.push(*party);
-                    if Party::ALL.iter().all(|p| agreed.contains(p)) {
-                        Ok(State { stage: Assembly, round: s.round, agreed })
+                    if process.parties.iter().all(|p| agreed.contains(p)) {
+                        // All agreed: to the assembly, or settled where no assembly is asked.
+                        let stage = if process.assembly { Assembly } else { Passed };
+                        Ok(State { stage, round: s.round, agreed })
                     } else {
                         Ok(State { stage: Consultation, round: s.round, agreed })
                     }
@@ -128,10 +181,10 @@ pub fn step(s: &State, event: &Event) -> Result<State, Refusal> {
 }
 
 /// Replays events from a new proposal: the state a stored timeline stands at.
-pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<State, (usize, Refusal)> {
+pub fn replay<'a>(process: &Process, events: impl IntoIterator<Item = &'a Event>) -> Result<State, (usize, Refusal)> {
     let mut s = State::new();
     for (i, e) in events.into_iter().enumerate() {
-        s = step(&s, e).map_err(|r| (i, r))?;
+        s = step(process, &s, e).map_err(|r| (i, r))?;
     }
     Ok(s)
 }
@@ -147,54 +200,81 @@ mod tests {
 
     #[test]
     fn three_agreements_move_the_proposal_to_the_assembly() {
-        let s = replay(&[
-            Event::Submit,
-            answer(Party::Branch, Answer::Agree),
-            answer(Party::PropertyCompany, Answer::Agree),
-            answer(Party::OwnersCommittee, Answer::Agree),
-        ])
+        let s = replay(
+            &Process::property(),
+            &[
+                Event::Submit,
+                answer(Party::Branch, Answer::Agree),
+                answer(Party::PropertyCompany, Answer::Agree),
+                answer(Party::OwnersCommittee, Answer::Agree),
+            ],
+        )
         .unwrap();
         assert_eq!(s.stage, Stage::Assembly);
         assert_eq!(s.round, 1);
-        let done = step(&s, &Event::Resolved { passed: true }).unwrap();
+        let done = step(&Process::property(), &s, &Event::Resolved { passed: true }).unwrap();
         assert_eq!(done.stage, Stage::Passed);
-        assert_eq!(step(&s, &Event::Resolved { passed: false }).unwrap().stage, Stage::Rejected);
+        assert_eq!(step(&Process::property(), &s, &Event::Resolved { passed: false }).unwrap().stage, Stage::Rejected);
     }
 
     #[test]
     fn an_amendment_returns_it_to_the_branch_and_a_new_round_starts_afresh() {
-        let s = replay(&[
-            Event::Submit,
-            answer(Party::Branch, Answer::Agree),
-            answer(Party::OwnersCommittee, Answer::Amend),
-        ])
+        let s = replay(
+            &Process::property(),
+            &[Event::Submit, answer(Party::Branch, Answer::Agree), answer(Party::OwnersCommittee, Answer::Amend)],
+        )
         .unwrap();
         assert_eq!(s.stage, Stage::Branch);
-        let s = step(&s, &Event::Submit).unwrap();
+        let s = step(&Process::property(), &s, &Event::Submit).unwrap();
         assert_eq!(
             (s.stage, s.round, s.agreed.len()),
             (Stage::Consultation, 2, 0),
             "earlier agreement does not carry over"
         );
-        let s = step(&s, &answer(Party::PropertyCompany, Answer::Object)).unwrap();
+        let s = step(&Process::property(), &s, &answer(Party::PropertyCompany, Answer::Object)).unwrap();
         assert_eq!(s.stage, Stage::Branch);
     }
 
     #[test]
     fn no_stage_is_skipped() {
         let fresh = State::new();
-        assert!(step(&fresh, &answer(Party::Branch, Answer::Agree)).is_err(), "no answers before it is submitted");
-        assert!(step(&fresh, &Event::ToAssembly).is_err(), "not straight to the assembly");
-        assert!(step(&fresh, &Event::Resolved { passed: true }).is_err());
-        let consulting = step(&fresh, &Event::Submit).unwrap();
-        assert!(step(&consulting, &Event::ToAssembly).is_err(), "not before all three agree");
-        assert!(step(&consulting, &Event::Submit).is_err());
-        let once = step(&consulting, &answer(Party::Branch, Answer::Agree)).unwrap();
-        assert!(step(&once, &answer(Party::Branch, Answer::Agree)).is_err(), "one answer per party per round");
+        assert!(
+            step(&Process::property(), &fresh, &answer(Party::Branch, Answer::Agree)).is_err(),
+            "no answers before it is submitted"
+        );
+        assert!(step(&Process::property(), &fresh, &Event::ToAssembly).is_err(), "not straight to the assembly");
+        assert!(step(&Process::property(), &fresh, &Event::Resolved { passed: true }).is_err());
+        let consulting = step(&Process::property(), &fresh, &Event::Submit).unwrap();
+        assert!(step(&Process::property(), &consulting, &Event::ToAssembly).is_err(), "not before all three agree");
+        assert!(step(&Process::property(), &consulting, &Event::Submit).is_err());
+        let once = step(&Process::property(), &consulting, &answer(Party::Branch, Answer::Agree)).unwrap();
+        assert!(
+            step(&Process::property(), &once, &answer(Party::Branch, Answer::Agree)).is_err(),
+            "one answer per party per round"
+        );
         let closed = State { stage: Stage::Passed, round: 1, agreed: vec![] };
         for e in [Event::Submit, Event::Withdraw, Event::ToAssembly] {
-            assert!(step(&closed, &e).is_err());
+            assert!(step(&Process::property(), &closed, &e).is_err());
         }
+    }
+
+    #[test]
+    fn a_process_without_the_assembly_is_settled_by_its_parties() {
+        let two = Process::new(&[Party::PropertyCompany, Party::Branch, Party::Branch], false).unwrap();
+        assert_eq!(two.parties(), &[Party::Branch, Party::PropertyCompany], "each once, in order");
+        assert_eq!(two.steps(), vec![Stage::Branch, Stage::Consultation]);
+        assert!(Process::new(&[], true).is_err(), "someone must consult");
+        let s = step(&two, &State::new(), &Event::Submit).unwrap();
+        assert!(
+            step(&two, &s, &answer(Party::OwnersCommittee, Answer::Agree)).is_err(),
+            "a party not in the process does not answer"
+        );
+        let s = step(&two, &s, &answer(Party::Branch, Answer::Agree)).unwrap();
+        assert_eq!(s.stage, Stage::Consultation);
+        let s = step(&two, &s, &answer(Party::PropertyCompany, Answer::Agree)).unwrap();
+        assert_eq!(s.stage, Stage::Passed, "settled without an assembly");
+        assert!(step(&two, &s, &Event::ToAssembly).is_err());
+        assert_eq!(Process::property().steps(), Stage::STEPS.to_vec());
     }
 
     fn any_event() -> impl Strategy<Value = Event> {
@@ -214,16 +294,54 @@ mod tests {
         /// which all three parties agreed, and is resolved only from the assembly.
         #[test]
         fn the_assembly_is_reached_only_through_three_agreements(events in prop::collection::vec(any_event(), 0..40)) {
+            let process = Process::property();
             let mut s = State::new();
             let mut round_agreed: Vec<Party> = Vec::new();
             for e in &events {
                 let before = s.clone();
-                if let Ok(next) = step(&s, e) {
+                if let Ok(next) = step(&process, &s, e) {
                     if next.stage == Stage::Assembly && before.stage != Stage::Assembly {
                         if let Event::Answer { party, .. } = e { round_agreed.push(*party); }
-                        prop_assert!(Party::ALL.iter().all(|p| round_agreed.contains(p)));
+                        prop_assert!(process.parties().iter().all(|p| round_agreed.contains(p)));
                     }
                     if matches!(next.stage, Stage::Passed | Stage::Rejected) && before.stage != next.stage {
+                        prop_assert_eq!(before.stage, Stage::Assembly);
+                    }
+                    if let Event::Answer { party, answer: Answer::Agree } = e {
+                        if next.stage == Stage::Consultation { round_agreed.push(*party); }
+                    }
+                    if next.stage == Stage::Branch || next.round != before.round { round_agreed.clear(); }
+                    s = next;
+                }
+            }
+        }
+
+        /// In any configured process, a proposal is settled, or put to the assembly, only
+        /// after a round in which every party of that process agreed, and only a process with
+        /// the assembly ever reaches it.
+        #[test]
+        fn any_process_moves_on_only_when_all_its_parties_agree(
+            parties in prop::collection::vec(prop::sample::select(Party::ALL.to_vec()), 1..4),
+            assembly in any::<bool>(),
+            events in prop::collection::vec(any_event(), 0..40),
+        ) {
+            let process = Process::new(&parties, assembly).unwrap();
+            let mut s = State::new();
+            let mut round_agreed: Vec<Party> = Vec::new();
+            for e in &events {
+                let before = s.clone();
+                if let Ok(next) = step(&process, &s, e) {
+                    if next.stage == Stage::Assembly && before.stage != Stage::Assembly {
+                        if let Event::Answer { party, .. } = e { round_agreed.push(*party); }
+                        prop_assert!(process.parties().iter().all(|p| round_agreed.contains(p)));
+                    }
+                    if next.stage == Stage::Assembly { prop_assert!(process.assembly()); }
+                    if next.stage == Stage::Passed && before.stage == Stage::Consultation {
+                        prop_assert!(!process.assembly());
+                        if let Event::Answer { party, .. } = e { round_agreed.push(*party); }
+                        prop_assert!(process.parties().iter().all(|p| round_agreed.contains(p)));
+                    }
+                    if next.stage == Stage::Rejected && before.stage != next.stage {
                         prop_assert_eq!(before.stage, Stage::Assembly);
                     }
                     if let Event::Answer { party, answer: Answer::Agree } = e {

@@ -8,6 +8,7 @@
 use crate::access::Principal;
 use crate::audit::{self, AuditCtx, AuditEvent};
 use crate::batch::{exec, fetch_all, fetch_all_tx, fetch_optional, QueryParts};
+use crate::decision_processes::{ProcessDef, PROPERTY};
 use crate::error::conflict_as;
 use crate::owner_votes::NewVote;
 use crate::subtree::Subtree;
@@ -28,6 +29,8 @@ pub struct NewDecision {
     /// When the branch met on it, and what the meeting decided (its minutes in short).
     pub branch_meeting_at: DateTime<Utc>,
     pub branch_meeting: String,
+    /// The process's key (the built-in property template when none is given).
+    pub process: Option<String>,
 }
 
 /// A decision with its timeline.
@@ -46,6 +49,8 @@ pub struct Decision {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub events: Vec<DecisionEvent>,
+    /// The process it was proposed under: who consults, and whether the assembly resolves.
+    pub process: ProcessDef,
 }
 
 impl Decision {
@@ -123,6 +128,7 @@ type DecisionRow = (
     Option<Uuid>,
     DateTime<Utc>,
     DateTime<Utc>,
+    String,
 );
 
 type EventRow = (i64, String, i64, Option<String>, Option<String>, String, String, DateTime<Utc>);
@@ -160,6 +166,8 @@ impl Store {
                 "只有本小区党支部可以提出提案 (only the compound's party branch proposes)",
             ));
         }
+        let process =
+            self.decision_process(d.process.as_deref().filter(|k| !k.trim().is_empty()).unwrap_or(PROPERTY)).await?;
         let title = text("title", &d.title, 200)?;
         let body = text("body", &d.body, 5000)?;
         let meeting = text("branch_meeting", &d.branch_meeting, 2000)?;
@@ -174,8 +182,8 @@ impl Store {
         exec(
             &mut tx,
             "INSERT INTO decisions (id, community_id, compound_id, compound_path, title, body, branch_meeting_at, branch_meeting,
-               stage, round, vote_id, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, NULL, $10, $11, $11)",
+               stage, round, vote_id, created_by, created_at, updated_at, process)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, NULL, $10, $11, $11, $12)",
             &[
                 id.into(),
                 compound.community_id.into(),
@@ -188,12 +196,14 @@ impl Store {
                 Stage::Branch.as_str().into(),
                 who.user_id.into(),
                 now.into(),
+                process.key.clone().into(),
             ],
         )
         .await?;
         let mut state = decision::State::new();
-        self.record_step(&mut tx, id, &mut state, 0, "propose", None, &meeting, who, now).await?;
-        self.record_step(&mut tx, id, &mut state, 1, "submit", Some(Event::Submit), "", who, now).await?;
+        let p = &process.process;
+        self.record_step(&mut tx, id, p, &mut state, 0, "propose", None, &meeting, who, now).await?;
+        self.record_step(&mut tx, id, p, &mut state, 1, "submit", Some(Event::Submit), "", who, now).await?;
         self.save_stage(&mut tx, id, &state, now).await?;
         audit::append(
             &mut tx,
@@ -202,7 +212,7 @@ impl Store {
                 scope_path: &compound.path,
                 action: "decision.propose",
                 object: id.to_string(),
-                summary: json!({"title": title}),
+                summary: json!({"title": title, "process": process.key}),
                 result: "ok",
             },
         )
@@ -225,7 +235,7 @@ impl Store {
         let row: Option<DecisionRow> = fetch_optional(
             &self.db,
             "SELECT d.id, d.compound_path, t.name, d.title, d.body, d.branch_meeting_at, d.branch_meeting, d.stage,
-               CAST(d.round AS BIGINT), d.vote_id, d.created_at, d.updated_at
+               CAST(d.round AS BIGINT), d.vote_id, d.created_at, d.updated_at, d.process
              FROM decisions d JOIN territories t ON t.id = d.compound_id WHERE d.id = $1",
             &[id.into()],
         )
@@ -243,10 +253,12 @@ impl Store {
             vote_id,
             created,
             updated,
+            process,
         )) = row
         else {
             return Err(StoreError::NotFound);
         };
+        let process = self.decision_process(&process).await?;
         let events: Vec<EventRow> = fetch_all(
             &self.db,
             "SELECT CAST(seq AS BIGINT), kind, CAST(round AS BIGINT), party, answer, note, actor_name, at
@@ -280,6 +292,7 @@ impl Store {
                     at,
                 })
                 .collect(),
+            process,
         })
     }
 
@@ -301,6 +314,16 @@ impl Store {
                 "只有小区党支部、业主委员会和物业服务企业参与三方商议 (only the branch, the owners' committee and the property company answer)",
             ));
         };
+        if !d.process.process.parties().contains(&party) {
+            return Err(StoreError::invalid(
+                "party",
+                format!(
+                    "{}不参加“{}”的商议 (this party does not consult in this process)",
+                    party.label_zh(),
+                    d.process.name
+                ),
+            ));
+        }
         let reason = reason.trim();
         if answer != Answer::Agree && reason.is_empty() {
             return Err(StoreError::invalid(
@@ -364,14 +387,15 @@ impl Store {
             });
         }
         let mut state = self.state_of(&d)?;
-        decision::step(&state, &Event::ToAssembly).map_err(refused)?;
+        decision::step(&d.process.process, &state, &Event::ToAssembly).map_err(refused)?;
         let code = self.territory_code_at(&d.compound_path).await?;
         let vote = NewVote { compound: code, ..vote.clone() };
         let mut tx = self.begin().await?;
         let vote_id = self.announce_owner_vote_in(&mut tx, ctx, who, &vote, now).await?;
         let seq = d.events.last().map_or(0, |e| e.seq) + 1;
         let note = format!("表决：{}", vote.title.trim());
-        self.record_step(&mut tx, id, &mut state, seq, "assembly", Some(Event::ToAssembly), &note, who, now).await?;
+        let p = &d.process.process;
+        self.record_step(&mut tx, id, p, &mut state, seq, "assembly", Some(Event::ToAssembly), &note, who, now).await?;
         exec(
             &mut tx,
             "UPDATE decisions SET vote_id = $2, updated_at = $3 WHERE id = $1",
@@ -496,7 +520,7 @@ impl Store {
     /// Where the stored timeline stands, replayed by the domain's rules.
     fn state_of(&self, d: &Decision) -> Result<decision::State> {
         let events: Vec<Event> = d.events.iter().filter_map(DecisionEvent::as_domain).collect();
-        decision::replay(&events).map_err(|(i, r)| {
+        decision::replay(&d.process.process, &events).map_err(|(i, r)| {
             StoreError::Other(anyhow::anyhow!(
                 "decision {} has a timeline that does not replay at step {i}: {}",
                 d.id,
@@ -536,7 +560,7 @@ impl Store {
                 message: "提案刚被他人推进，请刷新后重试 (someone moved it on meanwhile; reload)".into(),
             });
         }
-        self.record_step(&mut tx, d.id, &mut state, seq, kind, Some(event), note, who, now).await?;
+        self.record_step(&mut tx, d.id, &d.process.process, &mut state, seq, kind, Some(event), note, who, now).await?;
         self.save_stage(&mut tx, d.id, &state, now).await?;
         if let Some(body) = new_body {
             exec(&mut tx, "UPDATE decisions SET body = $2 WHERE id = $1", &[d.id.into(), body.into()]).await?;
@@ -558,6 +582,7 @@ impl Store {
         &self,
         tx: &mut Tx,
         id: Uuid,
+        process: &decision::Process,
         state: &mut decision::State,
         seq: i64,
         kind: &str,
@@ -571,7 +596,7 @@ impl Store {
             _ => (None, None),
         };
         if let Some(e) = &event {
-            *state = decision::step(state, e).map_err(refused)?;
+            *state = decision::step(process, state, e).map_err(refused)?;
         }
         exec(
             tx,

@@ -13,6 +13,7 @@ pub mod batch;
 pub mod calendar;
 pub mod councils;
 pub mod crypto;
+pub mod decision_processes;
 pub mod decisions;
 pub mod demo;
 pub mod error;

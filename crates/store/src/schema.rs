@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_vote_images.sql"),
     include_str!("../migrations/0014_councils.sql"),
     include_str!("../migrations/0015_ballot_casters.sql"),
+    include_str!("../migrations/0016_decision_processes.sql"),
 ];
 
 /// The schema version this binary writes and understands.

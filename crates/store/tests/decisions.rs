@@ -59,6 +59,7 @@ async fn a_proposal_goes_through_the_three_steps_to_a_resolution() {
             body: "使用维修资金约42万元更换3号楼两部电梯。".into(),
             branch_meeting_at: now() - Duration::days(2),
             branch_meeting: "支部委员会5人到会，一致同意提交三方商议。".into(),
+            process: None,
         };
         // Only the branch proposes; its meeting must have been held.
         assert_eq!(field_of(s.propose_decision(&ctx(), &oc1, &new, now()).await.unwrap_err()), "compound");
@@ -197,12 +198,74 @@ async fn a_withdrawn_proposal_takes_no_further_step() {
             body: "地面车位每月收取管理费60元。".into(),
             branch_meeting_at: now() - Duration::days(1),
             branch_meeting: "支部会议讨论通过。".into(),
+            process: None,
         };
         let d = s.propose_decision(&ctx(), &cs1, &new, now()).await.unwrap();
         assert_eq!(field_of(s.withdraw_decision(&ctx(), &pm1, d.id, "x", now()).await.unwrap_err()), "party");
         let d = s.withdraw_decision(&ctx(), &cs1, d.id, "居民意见分歧较大，暂缓", now()).await.unwrap();
         assert_eq!(d.stage, Stage::Withdrawn);
         assert!(s.answer_decision(&ctx(), &pm1, d.id, Answer::Agree, "", now()).await.is_err());
+        t.finish().await;
+    }
+}
+
+/// A process configured without the assembly and with two parties: only those two answer,
+/// and their agreement settles the matter; keys are checked and unique; only district
+/// administrators define one.
+#[tokio::test]
+async fn a_configured_process_settles_with_its_own_parties() {
+    use jiayuan_store::decision_processes::NewProcess;
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 2, &|_, _| {}).await.unwrap();
+        let (admin, cs1, pm1, oc1) = (
+            principal(s, "admin").await,
+            principal(s, "cs1").await,
+            principal(s, "pm1").await,
+            principal(s, "oc1").await,
+        );
+        let all = s.decision_processes().await.unwrap();
+        assert_eq!(all.len(), 1, "the property template is built in");
+        assert!(all[0].built_in && all[0].process.assembly() && all[0].process.parties().len() == 3);
+
+        let minor = NewProcess {
+            key: "minor_repair".into(),
+            name: "小额维修：支部与物业商定".into(),
+            parties: vec![Party::PropertyCompany, Party::Branch],
+            assembly: false,
+        };
+        assert!(matches!(s.define_decision_process(&ctx(), &cs1, &minor).await, Err(StoreError::Forbidden(_))));
+        for (bad, field) in [
+            (NewProcess { key: "Minor Repair".into(), ..minor.clone() }, "key"),
+            (NewProcess { name: " ".into(), ..minor.clone() }, "name"),
+            (NewProcess { parties: vec![], ..minor.clone() }, "parties"),
+        ] {
+            assert_eq!(field_of(s.define_decision_process(&ctx(), &admin, &bad).await.unwrap_err()), field);
+        }
+        let defined = s.define_decision_process(&ctx(), &admin, &minor).await.unwrap();
+        assert_eq!(defined.process.parties(), &[Party::Branch, Party::PropertyCompany]);
+        assert!(matches!(s.define_decision_process(&ctx(), &admin, &minor).await, Err(StoreError::Conflict { .. })));
+
+        let new = NewDecision {
+            compound: cs1.grants[0].territory_code.clone(),
+            title: "单元门禁维修".into(),
+            body: "更换3号楼1单元门禁，费用从公共收益列支。".into(),
+            branch_meeting_at: now() - Duration::days(1),
+            branch_meeting: "支部会议讨论通过。".into(),
+            process: Some("no_such".into()),
+        };
+        assert_eq!(field_of(s.propose_decision(&ctx(), &cs1, &new, now()).await.unwrap_err()), "process");
+        let new = NewDecision { process: Some("minor_repair".into()), ..new };
+        let d = s.propose_decision(&ctx(), &cs1, &new, now()).await.unwrap();
+        assert_eq!(d.process.key, "minor_repair");
+        // The owners' committee is not a party to this process: refused, naming the party.
+        let e = s.answer_decision(&ctx(), &oc1, d.id, Answer::Agree, "", now()).await.unwrap_err();
+        assert_eq!(field_of(e), "party");
+        s.answer_decision(&ctx(), &cs1, d.id, Answer::Agree, "", now()).await.unwrap();
+        let d = s.answer_decision(&ctx(), &pm1, d.id, Answer::Agree, "", now()).await.unwrap();
+        assert_eq!(d.stage, Stage::Passed, "settled by its two parties, no assembly: {}", t.name);
+        let d = s.decision_for(&cs1, d.id).await.unwrap();
+        assert_eq!((d.stage, d.process.key.as_str()), (Stage::Passed, "minor_repair"), "replayed as stored");
         t.finish().await;
     }
 }

@@ -458,6 +458,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("area", "面积(㎡)", "Area (m²)"),
     ("use", "用途", "Use"),
     ("owners", "业主", "Owners"),
+    ("decisions.process", "决策流程", "Decision process"),
     ("votes.cast_for_me", "共有房屋的投票", "Your co-owned parts"),
     ("votes.cast_by", "由共有人投票：", "ballot cast by co-owner"),
     ("votes.cast_for_me_hint", "共有房屋只投一票，由共有人推举的一人投票。如需更改，请在表决公告前联系社区。", "A co-owned part has one ballot, cast by the co-owner you named. To change who, ask the community before a vote is announced."),

@@ -106,6 +106,8 @@ api_routes! {
     get "/territories/{id}/owners" => api::api_dwelling_owners;
     post "/territories/{id}/ballot-caster" => api::api_name_ballot_caster;
     get "/decisions" => api::api_decisions;
+    get "/decision-processes" => api::api_decision_processes;
+    post "/decision-processes" => api::api_define_decision_process;
     post "/decisions" => api::api_propose_decision;
     get "/decisions/{id}" => api::api_decision;
     post "/decisions/{id}/answers" => api::api_answer_decision;

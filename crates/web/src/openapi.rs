@@ -79,6 +79,8 @@ use utoipa::{Modify, OpenApi};
         api::api_dwelling_owners,
         api::api_name_ballot_caster,
         api::api_decisions,
+        api::api_decision_processes,
+        api::api_define_decision_process,
         api::api_propose_decision,
         api::api_decision,
         api::api_answer_decision,

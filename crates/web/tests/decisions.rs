@@ -139,3 +139,80 @@ async fn a_decision_from_the_branch_through_the_three_parties_to_the_assembly() 
         t.finish().await;
     }
 }
+
+/// A process defined by the administrator, without the assembly: chosen on the proposal
+/// page (a refusal keeps the choice), answered only by its own parties, settled by them.
+#[tokio::test]
+async fn a_configured_process_is_chosen_on_the_page_and_settled_by_its_parties() {
+    for (_t, state) in states().await {
+        let [admin, cs1, oc1, pm1] = ["admin", "cs1", "oc1", "pm1"].map(|u| (state.clone(), u));
+        let (admin, cs1, oc1, pm1) = (
+            App::signed_in(admin.0, admin.1).await,
+            App::signed_in(cs1.0, cs1.1).await,
+            App::signed_in(oc1.0, oc1.1).await,
+            App::signed_in(pm1.0, pm1.1).await,
+        );
+        let body = |key: &str, parties: serde_json::Value| {
+            json!({"key": key, "name": "小额维修：支部与物业商定", "parties": parties, "assembly": false}).to_string()
+        };
+        let (s, e) = admin.call("POST", "/api/v1/decision-processes", Some(&body("Minor", json!(["branch"])))).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&e).unwrap(), "key");
+        let (s, e) = admin.call("POST", "/api/v1/decision-processes", Some(&body("minor", json!(["landlord"])))).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&serde_json::from_str(&e).unwrap(), "parties");
+        let (s, _) = cs1.call("POST", "/api/v1/decision-processes", Some(&body("minor", json!(["branch"])))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let two = json!(["property_company", "branch"]);
+        let (s, p) = admin.call("POST", "/api/v1/decision-processes", Some(&body("minor", two.clone()))).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let p: serde_json::Value = serde_json::from_str(&p).unwrap();
+        assert_eq!(p["stages"], json!(["branch", "consultation"]));
+        let (s, _) = admin.call("POST", "/api/v1/decision-processes", Some(&body("minor", two))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (_, all) = cs1.json("/api/v1/decision-processes").await;
+        assert_eq!(all.as_array().unwrap().len(), 2);
+
+        // The page offers both; a refused proposal keeps the process chosen.
+        let page = cs1.send("GET", "/decisions/new", None).await;
+        assert!(page.body.contains("value=\"minor\"") && page.body.contains("小额维修"), "{}", page.body);
+        let (_, me) = cs1.json("/api/v1/auth/me").await;
+        let compound = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let yesterday = jiayuan_domain::time::beijing(chrono::Utc::now() - chrono::Duration::days(1))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
+        let mut fields = vec![
+            ("compound", compound.as_str()),
+            ("process", "minor"),
+            ("title", ""),
+            ("body", "更换1单元门禁"),
+            ("branch_meeting_at", yesterday.as_str()),
+            ("branch_meeting", "支部会议同意"),
+        ];
+        let r = post_form(&cs1, "/decisions", &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains(r#"value="minor" checked"#), "the choice kept");
+        fields[2] = ("title", "单元门禁维修");
+        let r = post_form(&cs1, "/decisions", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let at = r.headers["location"].to_str().unwrap().to_string();
+        let id = at.trim_start_matches("/decisions/").to_string();
+        let (_, d) = cs1.json(&format!("/api/v1/decisions/{id}")).await;
+        assert_eq!(d["process"]["key"], "minor");
+
+        // The owners' committee is no party here; the two parties' agreement settles it.
+        let page = oc1.send("GET", &at, None).await;
+        assert!(!page.body.contains(&format!("{at}/answer\"")), "no answer form for a non-party");
+        let r = post_form(&oc1, &format!("{at}/answer"), &[("answer", "agree"), ("reason", "")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("不参加"), "{}", r.body);
+        for who in [&cs1, &pm1] {
+            let r = post_form(who, &format!("{at}/answer"), &[("answer", "agree"), ("reason", "")]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let (_, d) = cs1.json(&format!("/api/v1/decisions/{id}")).await;
+        assert_eq!(d["stage"], "passed", "{d}");
+        let page = cs1.send("GET", &at, None).await;
+        assert!(page.body.contains("小额维修：支部与物业商定"));
+    }
+}

@@ -49,6 +49,35 @@ pub struct DecisionView {
     /// The party the caller answers for over this compound, if any
     pub my_party: Option<String>,
     pub events: Vec<DecisionEventView>,
+    /// The process it was proposed under
+    pub process: ProcessView,
+}
+
+/// A decision process: who consults, and whether the owners' assembly resolves after them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProcessView {
+    pub key: String,
+    pub name: String,
+    /// The consulting parties: `branch`, `owners_committee`, `property_company`
+    pub parties: Vec<String>,
+    /// The owners' general assembly resolves after the consultation
+    pub assembly: bool,
+    /// The stages in order: `branch`, `consultation` and, with the assembly, `assembly`
+    pub stages: Vec<String>,
+    pub built_in: bool,
+}
+
+impl From<&jiayuan_store::decision_processes::ProcessDef> for ProcessView {
+    fn from(p: &jiayuan_store::decision_processes::ProcessDef) -> Self {
+        ProcessView {
+            key: p.key.clone(),
+            name: p.name.clone(),
+            parties: p.process.parties().iter().map(|x| x.as_str().to_string()).collect(),
+            assembly: p.process.assembly(),
+            stages: p.process.steps().iter().map(|x| x.as_str().to_string()).collect(),
+            built_in: p.built_in,
+        }
+    }
 }
 
 pub(crate) fn decision_view(d: &Decision, who: &jiayuan_store::access::Principal) -> DecisionView {
@@ -79,6 +108,7 @@ pub(crate) fn decision_view(d: &Decision, who: &jiayuan_store::access::Principal
                 at: bj_time(e.at),
             })
             .collect(),
+        process: (&d.process).into(),
     }
 }
 
@@ -134,6 +164,9 @@ pub struct ProposeBody {
     pub branch_meeting_at: String,
     /// What the branch meeting decided
     pub branch_meeting: String,
+    /// The decision process's key (default `property`: the three parties, then the assembly)
+    #[schema(pattern = "^[a-z0-9_]{0,32}$")]
+    pub process: Option<String>,
 }
 
 fn rfc3339(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
@@ -156,6 +189,7 @@ pub async fn api_propose_decision(
         body: b.body,
         branch_meeting_at: rfc3339("branch_meeting_at", &b.branch_meeting_at)?,
         branch_meeting: b.branch_meeting,
+        process: b.process,
     };
     let d = state.store.propose_decision(&auth.audit_ctx(), &auth.principal, &new, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(decision_view(&d, &auth.principal))))
@@ -319,4 +353,48 @@ pub async fn api_settle_decision(
     let id = id_of(&id)?;
     let d = state.store.settle_decision(&auth.audit_ctx(), &auth.principal, id, state.clock.now()).await?;
     Ok(Json(decision_view(&d, &auth.principal)))
+}
+
+/// The decision processes defined: the built-in property template first.
+#[utoipa::path(get, path = "/api/v1/decision-processes", tag = "decisions", responses((status = 200, body = [ProcessView])))]
+pub async fn api_decision_processes(
+    _auth: Auth,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ProcessView>>, ApiError> {
+    Ok(Json(state.store.decision_processes().await?.iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessBody {
+    /// 2–32 of a–z, 0–9 and `_`
+    #[schema(pattern = "^[a-z0-9_]{2,32}$")]
+    pub key: String,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    pub name: String,
+    /// The consulting parties (at least one): `branch`, `owners_committee`, `property_company`
+    #[schema(min_items = 1)]
+    pub parties: Vec<String>,
+    /// The owners' general assembly resolves after the consultation
+    pub assembly: bool,
+}
+
+/// Defines a decision process (district administrators); a key already defined is 409.
+#[utoipa::path(post, path = "/api/v1/decision-processes", tag = "decisions", request_body = ProcessBody, responses((status = 201, body = ProcessView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_define_decision_process(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<ProcessBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<ProcessView>), ApiError> {
+    let b = json_body(body)?;
+    let mut parties = Vec::new();
+    for p in &b.parties {
+        parties.push(
+            jiayuan_domain::decision::Party::parse(p.trim())
+                .ok_or_else(|| ApiError::invalid("parties", "应为 branch、owners_committee 或 property_company"))?,
+        );
+    }
+    let new = jiayuan_store::decision_processes::NewProcess { key: b.key, name: b.name, parties, assembly: b.assembly };
+    let p = state.store.define_decision_process(&auth.audit_ctx(), &auth.principal, &new).await?;
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }

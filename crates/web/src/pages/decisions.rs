@@ -88,6 +88,8 @@ pub struct ProposeForm {
     branch_meeting_at: String,
     #[serde(default)]
     branch_meeting: String,
+    #[serde(default)]
+    process: String,
 }
 
 #[derive(Template)]
@@ -97,8 +99,18 @@ struct ProposePage {
     title: String,
     /// The compounds where the signed-in person speaks for the branch: code, name.
     compounds: Vec<(String, String)>,
+    /// The decision processes to choose from: key, name, stages in words.
+    processes: Vec<(String, String, String)>,
     form: ProposeForm,
     error: Option<String>,
+}
+
+fn lang_sep(lang: &str) -> &'static str {
+    if lang == "en" {
+        ", "
+    } else {
+        "、"
+    }
 }
 
 fn branch_compounds(auth: &Auth) -> Vec<(String, String)> {
@@ -111,6 +123,7 @@ fn branch_compounds(auth: &Auth) -> Vec<(String, String)> {
 }
 
 async fn propose_render(
+    state: &AppState,
     auth: &Auth,
     ui: Ui,
     form: ProposeForm,
@@ -125,13 +138,29 @@ async fn propose_render(
         ))
         .page(&ui);
     }
-    let page = ProposePage { title: ui.t("decisions.new").into(), compounds, form, error, ui: ui.clone() };
+    let lang = ui.lang.code();
+    let processes = state
+        .store
+        .decision_processes()
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|p| {
+            let parties: Vec<&str> = p.process.parties().iter().map(|x| x.label(lang)).collect();
+            let mut stages = vec![Stage::Branch.label(lang).to_string(), parties.join(lang_sep(lang))];
+            if p.process.assembly() {
+                stages.push(Stage::Assembly.label(lang).into());
+            }
+            (p.key, p.name, stages.join(" → "))
+        })
+        .collect();
+    let page = ProposePage { title: ui.t("decisions.new").into(), compounds, processes, form, error, ui: ui.clone() };
     Ok((status, render(ui, page)?).into_response())
 }
 
 /// `/decisions/new`: the branch's proposal with its meeting.
-pub async fn new_decision_page(auth: Auth, ui: Ui) -> Result<Response, PageError> {
-    propose_render(&auth, ui, ProposeForm::default(), None, StatusCode::OK).await
+pub async fn new_decision_page(auth: Auth, State(state): State<AppState>, ui: Ui) -> Result<Response, PageError> {
+    propose_render(&state, &auth, ui, ProposeForm::default(), None, StatusCode::OK).await
 }
 
 /// `POST /decisions`: proposes and opens the proposal; a refusal keeps what was typed.
@@ -148,6 +177,7 @@ pub async fn propose_form(
             body: f.body.clone(),
             branch_meeting_at: crate::pages::votes::local_time("branch_meeting_at", &f.branch_meeting_at)?,
             branch_meeting: f.branch_meeting.clone(),
+            process: Some(f.process.clone()),
         };
         let d = state.store.propose_decision(&auth.audit_ctx(), &auth.principal, &new, state.clock.now()).await?;
         Ok::<_, ApiError>(d.id)
@@ -155,7 +185,7 @@ pub async fn propose_form(
     .await;
     match r {
         Ok(id) => Ok(crate::redirect::to(&format!("/decisions/{id}"))),
-        Err(e) => propose_render(&auth, ui, f, Some(error_text(&e)), e.status).await,
+        Err(e) => propose_render(&state, &auth, ui, f, Some(error_text(&e)), e.status).await,
     }
 }
 
@@ -239,8 +269,9 @@ async fn decision_render(
         .filter(|e| e.kind == "answer" && e.round == d.round && d.stage == Stage::Consultation)
         .filter_map(|e| e.party)
         .collect();
-    let current = Stage::STEPS.iter().position(|s| *s == d.stage);
-    let steps_p = Stage::STEPS
+    let stages = d.process.process.steps();
+    let current = stages.iter().position(|s| *s == d.stage);
+    let steps_p = stages
         .iter()
         .enumerate()
         .map(|(i, s)| {
@@ -290,7 +321,10 @@ async fn decision_render(
                 },
             })
             .collect(),
-        parties: Party::ALL
+        parties: d
+            .process
+            .process
+            .parties()
             .iter()
             .map(|p| {
                 let said = if agreed.contains(p) {
@@ -304,7 +338,8 @@ async fn decision_render(
             })
             .collect(),
         my_party: party.map(|p| p.label(lang)),
-        can_answer: d.stage == Stage::Consultation && party.is_some_and(|p| !answered_now.contains(&p)),
+        can_answer: d.stage == Stage::Consultation
+            && party.is_some_and(|p| d.process.process.parties().contains(&p) && !answered_now.contains(&p)),
         is_branch,
         can_assemble: d.stage == Stage::Assembly && d.vote_id.is_none() && (is_branch || staff_votes),
         can_settle: d.stage == Stage::Assembly && vote_closed && (is_branch || staff_votes),
