@@ -364,6 +364,16 @@ pub async fn api_decision_processes(
     Ok(Json(state.store.decision_processes().await?.iter().map(Into::into).collect()))
 }
 
+/// A consulting party's code (for the document: the body reads the codes exactly).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PartyCode {
+    Branch,
+    OwnersCommittee,
+    PropertyCompany,
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessBody {
@@ -373,7 +383,7 @@ pub struct ProcessBody {
     #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
     /// The consulting parties (at least one): `branch`, `owners_committee`, `property_company`
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, value_type = Vec<PartyCode>)]
     pub parties: Vec<String>,
     /// The owners' general assembly resolves after the consultation
     pub assembly: bool,
