@@ -804,6 +804,31 @@ test('council: a building meeting takes a referred appeal, meets, carries out it
   await page.screenshot({ path: join(here, 'shots', 'council-topic-390.png'), fullPage: true });
 });
 
+test('co-owners: the community secretary names who casts a co-owned dwelling\'s ballot, on a phone', async (page, base) => {
+  await signedIn(page, base, 'c1');
+  await page.setViewportSize({ width: 390, height: 844 });
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const community = me.grants[0].territory_code;
+  // The first co-owned dwelling of the community's first compounds.
+  let found = null;
+  search: for (const c of ['01', '02']) for (const b of ['01', '02']) for (const f of ['01', '02', '03', '04']) for (const u of ['01', '02']) {
+    const code = `${community}-${c}-${b}-1-${f}${u}`;
+    const r = await page.request.get(`${base}/api/v1/territories/${code}/owners`);
+    if (r.ok() && (await r.json()).length === 2) { found = code; break search; }
+  }
+  assert.ok(found, 'a co-owned dwelling in the demo');
+  await page.goto(`${base}/territories/${found}`);
+  await page.getByRole('heading', { name: '业主' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /业主大会投票人/, 'who casts is shown');
+  await page.getByRole('button', { name: '改由此人投票' }).click();
+  assert.match(await page.getByRole('status').innerText(), /已记录共有人推举的投票人/);
+  assert.match(await page.locator('main').innerText(), /共有人推举/);
+  assert.equal(await page.getByRole('button', { name: '改由此人投票' }).count(), 1, 'the other owner may now be named instead');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the dwelling page scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(here, 'shots', 'dwelling-owners-390.png'), fullPage: true });
+});
+
 const { child, base } = await startServer();
 let browser;
 try {

@@ -459,6 +459,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("use", "用途", "Use"),
     ("owners", "业主", "Owners"),
     ("decisions.process", "决策流程", "Decision process"),
+    ("decisions.process_property", "物业重大事项：支部先议、三方商议、业主大会决议", "Major property matter: the branch proposes, the three parties consult, the owners' assembly resolves"),
     ("votes.cast_for_me", "共有房屋的投票", "Your co-owned parts"),
     ("votes.cast_by", "由共有人投票：", "ballot cast by co-owner"),
     ("votes.cast_for_me_hint", "共有房屋只投一票，由共有人推举的一人投票。如需更改，请在表决公告前联系社区。", "A co-owned part has one ballot, cast by the co-owner you named. To change who, ask the community before a vote is announced."),

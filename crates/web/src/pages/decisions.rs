@@ -99,8 +99,9 @@ struct ProposePage {
     title: String,
     /// The compounds where the signed-in person speaks for the branch: code, name.
     compounds: Vec<(String, String)>,
-    /// The decision processes to choose from: key, name, stages in words.
-    processes: Vec<(String, String, String)>,
+    /// The decision processes to choose from: key, name, stages in words, built in (its
+    /// name then in the page's language).
+    processes: Vec<(String, String, String, bool)>,
     form: ProposeForm,
     error: Option<String>,
 }
@@ -151,7 +152,7 @@ async fn propose_render(
             if p.process.assembly() {
                 stages.push(Stage::Assembly.label(lang).into());
             }
-            (p.key, p.name, stages.join(" → "))
+            (p.key, p.name, stages.join(" → "), p.built_in)
         })
         .collect();
     let page = ProposePage { title: ui.t("decisions.new").into(), compounds, processes, form, error, ui: ui.clone() };
