@@ -103,6 +103,9 @@ api_routes! {
     post "/votes/{id}/ballots" => api::api_cast_ballot;
     post "/votes/{id}/service" => api::api_vote_service;
     get "/votes/{id}/parts" => api::api_vote_parts;
+    get "/votes/{id}/images" => api::api_vote_images;
+    post "/votes/{id}/images" => api::api_add_vote_image, limit api::PHOTO_LIMIT;
+    get "/votes/{id}/images/{image}" => api::api_vote_image;
     get "/territories/{id}/owners" => api::api_dwelling_owners;
     post "/territories/{id}/ballot-caster" => api::api_name_ballot_caster;
     get "/decisions" => api::api_decisions;

@@ -364,3 +364,52 @@ async fn co_owners_name_their_voter_on_the_api_and_the_dwelling_page() {
         assert_error(&serde_json::from_str(&e).unwrap(), "voter");
     }
 }
+
+/// A vote's images through the API: staff who run it keep a scan or a proof for the voter
+/// of a part (bad input named, nothing kept), list them and read one; others find nothing.
+#[tokio::test]
+async fn a_votes_images_through_the_api() {
+    for (t, state) in states().await {
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let r1 = App::signed_in(state.clone(), "r1").await;
+        let me = t.store.principal_of(&t.store.user_by_name("r1").await.unwrap()).await.unwrap();
+        let dwelling = t.store.territory_by_code(&me.grants[0].territory_code).await.unwrap();
+        let compound_path = jiayuan_store::appeals::path_prefixes(&dwelling.path)[3].clone();
+        let compound = t.store.territory_code_at(&compound_path).await.unwrap();
+        let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+        let body = json!({"compound": compound, "title": "关于续聘物业的表决", "matters": [{"matter": 4, "title": "续聘"}],
+                          "assembly_at": at(16), "closes_at": at(20), "notice_days": 15});
+        let (s, v) = c1.call("POST", "/api/v1/votes", Some(&body.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = serde_json::from_str::<serde_json::Value>(&v).unwrap()["id"].as_str().unwrap().to_string();
+        let (_, parts) = c1.json(&format!("/api/v1/votes/{id}/parts")).await;
+        let part = parts[0]["part"].as_str().unwrap().to_string();
+        let url = |part: &str, kind: &str| format!("/api/v1/votes/{id}/images?part={part}&kind={kind}");
+
+        for (uri, ct, bytes, field) in [
+            (url(&part, "selfie"), "image/png", PNG.to_vec(), "kind"),
+            (url(&part, "paper"), "image/png", b"not an image".to_vec(), "image"),
+            (url("NO-SUCH-PART", "paper"), "image/png", PNG.to_vec(), "part"),
+        ] {
+            let r = c1.send_bytes("POST", &uri, ct, bytes).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{field}: {}", r.body);
+            assert_error(&serde_json::from_str(&r.body).unwrap(), field);
+        }
+        let (_, none) = c1.json(&format!("/api/v1/votes/{id}/images")).await;
+        assert_eq!(none.as_array().unwrap().len(), 0, "nothing kept from refused requests");
+        let r = r1.send_bytes("POST", &url(&part, "paper"), "image/png", PNG.to_vec()).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "an owner keeps no image: {}", r.body);
+
+        let r = c1.send_bytes("POST", &url(&part, "paper"), "image/png", PNG.to_vec()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let kept: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!((kept["kind"].as_str(), kept["content_type"].as_str()), (Some("paper"), Some("image/png")));
+        let (_, list) = c1.json(&format!("/api/v1/votes/{id}/images")).await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        let img = c1.send("GET", &format!("/api/v1/votes/{id}/images/{}", kept["id"].as_str().unwrap()), None).await;
+        assert_eq!(img.status, StatusCode::OK);
+        assert_eq!(img.headers["content-type"], "image/png");
+        let (s, _) = r1.json(&format!("/api/v1/votes/{id}/images")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+}

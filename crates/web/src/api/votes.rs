@@ -7,7 +7,7 @@ use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -478,4 +478,123 @@ pub async fn api_name_ballot_caster(
         .name_ballot_caster(&auth.audit_ctx(), &auth.principal, d.id, b.person_id, state.clock.now())
         .await?;
     Ok(Json(owners.into_iter().map(Into::into).collect()))
+}
+
+/// An image kept with a vote: a paper ballot's scan or the proof an owner was served.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VoteImageView {
+    pub id: Uuid,
+    /// The first part its voter casts for
+    pub part: Option<String>,
+    /// `paper` or `service`
+    pub kind: String,
+    pub content_type: String,
+    pub created_at: String,
+}
+
+impl From<jiayuan_store::owner_votes::VoteImage> for VoteImageView {
+    fn from(i: jiayuan_store::owner_votes::VoteImage) -> Self {
+        VoteImageView {
+            id: i.id,
+            part: i.first_part,
+            kind: i.kind,
+            content_type: i.content_type,
+            created_at: bj_time(i.created_at),
+        }
+    }
+}
+
+/// A vote `who` runs (staff who run votes over its compound); to anyone else, not found.
+async fn vote_run_by(state: &AppState, auth: &Auth, id: &str) -> Result<OwnerVote, ApiError> {
+    let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found())?;
+    let v = state.store.owner_vote_for(&auth.principal, id).await?;
+    let staff = auth.principal.scope(Permission::RunOwnerVotes).is_ok_and(|s| s.covers_path(&v.compound_path));
+    if staff {
+        Ok(v)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// The images kept with a vote, latest first (staff who run it).
+#[utoipa::path(get, path = "/api/v1/votes/{id}/images", tag = "votes", params(("id" = Uuid, Path)), responses((status = 200, body = [VoteImageView]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_vote_images(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<VoteImageView>>, ApiError> {
+    let v = vote_run_by(&state, &auth, &id).await?;
+    Ok(Json(state.store.vote_images(v.id).await?.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VoteImageParams {
+    /// The part whose voter the image is of (its code)
+    #[param(pattern = "\\S")]
+    pub part: String,
+    /// `paper` (a paper ballot's scan) or `service` (the proof the owner was served)
+    #[param(pattern = "^(paper|service)$")]
+    pub kind: String,
+}
+
+/// Keeps an image with a vote (staff who run it): the raw image as the body,
+/// `Content-Type: image/jpeg|png|webp`, at most 8 MiB, for the voter of `part`.
+#[utoipa::path(post, path = "/api/v1/votes/{id}/images", tag = "votes", params(("id" = Uuid, Path), VoteImageParams), request_body(content = Vec<u8>, content_type = "image/jpeg"), responses((status = 201, body = VoteImageView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
+pub async fn api_add_vote_image(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(p): Query<VoteImageParams>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<VoteImageView>), ApiError> {
+    let v = vote_run_by(&state, &auth, &id).await?;
+    if !matches!(p.kind.as_str(), "paper" | "service") {
+        return Err(ApiError::invalid("kind", "应为 paper 或 service (paper or service)"));
+    }
+    // Everything is checked before the file is written.
+    let voter = state.store.owner_vote_voter_of_part(v.id, p.part.trim()).await?;
+    let declared = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let img = crate::media::checked_image("image", declared, &body)?;
+    crate::media::save(&state, "votes", &img).await?;
+    let now = state.clock.now();
+    let image = (img.id, img.content_type, img.size, img.sha256.as_str());
+    state.store.add_vote_image(&auth.audit_ctx(), &auth.principal, v.id, &voter, &p.kind, image, now).await?;
+    let kept =
+        state.store.vote_images(v.id).await?.into_iter().find(|i| i.id == img.id).ok_or_else(ApiError::not_found)?;
+    Ok((StatusCode::CREATED, Json(kept.into())))
+}
+
+/// One kept image's bytes, to staff who run the vote.
+#[utoipa::path(get, path = "/api/v1/votes/{id}/images/{image}", tag = "votes", params(("id" = Uuid, Path), ("image" = Uuid, Path)), responses((status = 200, description = "The image", content_type = "image/jpeg"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_vote_image(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path((id, image)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    vote_image_file(&state, &auth, &id, &image).await
+}
+
+/// A kept image of a vote as its bytes with its type (the API and the page both serve it).
+pub(crate) async fn vote_image_file(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    image: &str,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let v = vote_run_by(state, auth, id).await?;
+    let img_id = image.parse::<Uuid>().map_err(|_| ApiError::not_found())?;
+    let found = state.store.vote_images(v.id).await?.into_iter().find(|i| i.id == img_id);
+    let img = found.ok_or_else(ApiError::not_found)?;
+    let bytes = crate::media::read(state, "votes", img.id).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, img.content_type),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -795,23 +795,7 @@ pub async fn vote_image(
     ui: Ui,
     Path((id, image)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let vid = vote_id(&ui, &id)?;
-    let v = state.store.owner_vote_for(&auth.principal, vid).await.page(&ui)?;
-    let staff = auth.principal.scope(Permission::RunOwnerVotes).is_ok_and(|s| s.covers_path(&v.compound_path));
-    let img_id = image.parse::<Uuid>().map_err(|_| ApiError::not_found()).page(&ui)?;
-    let found = state.store.vote_images(vid).await.page(&ui)?.into_iter().find(|i| i.id == img_id);
-    let Some(img) = found.filter(|_| staff) else {
-        return Err(ApiError::not_found()).page(&ui);
-    };
-    let bytes = crate::media::read(&state, "votes", img.id).await.page(&ui)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, img.content_type),
-            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::api::vote_image_file(&state, &auth, &id, &image).await.page(&ui)
 }
 
 #[derive(Template)]
