@@ -207,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         .route("/votes/{id}/images/{image}", get(pages::vote_image))
         .route("/decisions", get(pages::decisions_page).post(pages::propose_form))
         .route("/decisions/new", get(pages::new_decision_page))
+        .route("/decisions/processes", get(pages::decision_processes_page).post(pages::define_process_form))
         .route("/decisions/{id}", get(pages::decision_page))
         .route("/decisions/{id}/{step}", post(pages::decision_step_form))
         .route("/councils", get(pages::councils_page).post(pages::create_council_form))

@@ -216,3 +216,41 @@ async fn a_configured_process_is_chosen_on_the_page_and_settled_by_its_parties()
         assert!(page.body.contains("小额维修：支部与物业商定"));
     }
 }
+
+/// The processes page: everyone on the board reads it; the administrator defines one there,
+/// a refusal naming the field and keeping what was typed and ticked.
+#[tokio::test]
+async fn the_processes_page_lists_and_defines() {
+    for (_t, state) in states().await {
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let cs1 = App::signed_in(state.clone(), "cs1").await;
+        let r = cs1.send("GET", "/decisions/processes", None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("<code>property</code>") && !r.body.contains("action=\"/decisions/processes\""));
+        let r = admin.send("GET", "/decisions/processes", None).await;
+        assert!(r.body.contains("action=\"/decisions/processes\""));
+        let typed = [("key", "Bad Key"), ("name", "小额维修"), ("parties", "branch"), ("parties", "property_company")];
+        let r = post_form(&admin, "/decisions/processes", &typed).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.body.contains("key:") && r.body.contains("value=\"Bad Key\"") && r.body.contains("value=\"小额维修\"")
+        );
+        assert!(r.body.contains(r#"value="property_company" checked"#));
+        assert!(!r.body.contains(r#"value="owners_committee" checked"#), "an unticked party stays unticked");
+        assert!(!r.body.contains(r#"name="assembly" value="1" checked"#), "the assembly box stays as it was");
+        let r =
+            post_form(&cs1, "/decisions/processes", &[("key", "minor"), ("name", "x"), ("parties", "branch")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let ok = [("key", "minor"), ("name", "小额维修"), ("parties", "branch"), ("parties", "property_company")];
+        let r = post_form(&admin, "/decisions/processes", &ok).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = admin.send("GET", "/decisions/processes?done=defined", None).await;
+        assert!(r.body.contains("<code>minor</code>") && r.body.contains("role=\"status\""));
+        let (_, all) = cs1.json("/api/v1/decision-processes").await;
+        let minor = all.as_array().unwrap().iter().find(|p| p["key"] == "minor").unwrap().clone();
+        assert_eq!(
+            (minor["assembly"].clone(), minor["parties"].clone()),
+            (json!(false), json!(["branch", "property_company"]))
+        );
+    }
+}
