@@ -8,6 +8,15 @@ use axum::http::StatusCode;
 use common::{assert_error, post_form, post_multipart, states, App};
 use serde_json::json;
 
+/// r1's principal and their compound: (path, code), as the vote tests set up.
+async fn r1_compound(s: &jiayuan_store::Store) -> (jiayuan_store::access::Principal, String, String) {
+    let me = s.principal_of(&s.user_by_name("r1").await.unwrap()).await.unwrap();
+    let home = s.territory_by_code(&me.grants[0].territory_code).await.unwrap();
+    let path = jiayuan_store::appeals::path_prefixes(&home.path)[3].clone();
+    let code = s.territory_code_at(&path).await.unwrap();
+    (me, path, code)
+}
+
 #[tokio::test]
 async fn an_owner_votes_through_the_api_and_the_count_follows() {
     for (t, state) in states().await {
@@ -15,10 +24,7 @@ async fn an_owner_votes_through_the_api_and_the_count_follows() {
         let r1 = App::signed_in(state.clone(), "r1").await;
         let bl1 = App::signed_in(state.clone(), "bl1").await;
         // r1's compound: their dwelling's path, three levels up.
-        let me = t.store.principal_of(&t.store.user_by_name("r1").await.unwrap()).await.unwrap();
-        let dwelling = t.store.territory_by_code(&me.grants[0].territory_code).await.unwrap();
-        let compound_path = jiayuan_store::appeals::path_prefixes(&dwelling.path)[3].clone();
-        let compound = t.store.territory_code_at(&compound_path).await.unwrap();
+        let (me, _, compound) = r1_compound(&t.store).await;
         let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
         let body = |notice: i64, matter: u32| {
             json!({"compound": compound, "title": "关于续聘物业的表决", "matters": [{"matter": matter, "title": "续聘现物业服务企业"}],
@@ -135,10 +141,7 @@ async fn a_vote_runs_on_the_pages_from_notice_to_result() {
         let state = jiayuan_web::AppState { clock: clock.clone(), ..state };
         let c1 = App::signed_in(state.clone(), "c1").await;
         let r1 = App::signed_in(state.clone(), "r1").await;
-        let me = t.store.principal_of(&t.store.user_by_name("r1").await.unwrap()).await.unwrap();
-        let dwelling = t.store.territory_by_code(&me.grants[0].territory_code).await.unwrap();
-        let compound_path = jiayuan_store::appeals::path_prefixes(&dwelling.path)[3].clone();
-        let compound = t.store.territory_code_at(&compound_path).await.unwrap();
+        let (me, _, compound) = r1_compound(&t.store).await;
         let local = |days: i64| {
             jiayuan_domain::time::beijing(start + chrono::Duration::days(days)).format("%Y-%m-%dT%H:%M").to_string()
         };
@@ -286,10 +289,7 @@ async fn co_owners_name_their_voter_on_the_api_and_the_dwelling_page() {
         let s = &t.store;
         let c1 = App::signed_in(state.clone(), "c1").await;
         let r1 = App::signed_in(state.clone(), "r1").await;
-        let me = s.principal_of(&s.user_by_name("r1").await.unwrap()).await.unwrap();
-        let home = s.territory_by_code(&me.grants[0].territory_code).await.unwrap();
-        let compound_path = jiayuan_store::appeals::path_prefixes(&home.path)[3].clone();
-        let compound = s.territory_code_at(&compound_path).await.unwrap();
+        let (_, compound_path, compound) = r1_compound(s).await;
         let shared: Vec<uuid::Uuid> = jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query_scalar::<_, uuid::Uuid>(
             "SELECT o.dwelling_id FROM owners o JOIN territories t ON t.id = o.dwelling_id WHERE t.path LIKE $1
              GROUP BY o.dwelling_id HAVING count(*) = 2 ORDER BY o.dwelling_id"
@@ -372,10 +372,7 @@ async fn a_votes_images_through_the_api() {
     for (t, state) in states().await {
         let c1 = App::signed_in(state.clone(), "c1").await;
         let r1 = App::signed_in(state.clone(), "r1").await;
-        let me = t.store.principal_of(&t.store.user_by_name("r1").await.unwrap()).await.unwrap();
-        let dwelling = t.store.territory_by_code(&me.grants[0].territory_code).await.unwrap();
-        let compound_path = jiayuan_store::appeals::path_prefixes(&dwelling.path)[3].clone();
-        let compound = t.store.territory_code_at(&compound_path).await.unwrap();
+        let (_, _, compound) = r1_compound(&t.store).await;
         let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
         let body = json!({"compound": compound, "title": "关于续聘物业的表决", "matters": [{"matter": 4, "title": "续聘"}],
                           "assembly_at": at(16), "closes_at": at(20), "notice_days": 15});

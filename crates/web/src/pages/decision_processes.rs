@@ -33,6 +33,16 @@ struct ProcessesPage {
     done: bool,
 }
 
+/// A process's steps in words: "支部先议 → 小区党支部 + 物业服务企业 → 业主大会决议".
+pub(crate) fn steps_in_words(lang: &str, p: &jiayuan_domain::decision::Process) -> String {
+    let parties: Vec<&str> = p.parties().iter().map(|x| x.label(lang)).collect();
+    let mut stages = vec![Stage::Branch.label(lang).to_string(), parties.join(" + ")];
+    if p.assembly() {
+        stages.push(Stage::Assembly.label(lang).into());
+    }
+    stages.join(" → ")
+}
+
 fn is_admin(auth: &Auth) -> bool {
     auth.principal.grants.iter().any(|g| g.role == Role::DistrictAdmin)
 }
@@ -53,14 +63,7 @@ async fn processes_render(
         .await
         .page(&ui)?
         .into_iter()
-        .map(|p| {
-            let parties: Vec<&str> = p.process.parties().iter().map(|x| x.label(lang)).collect();
-            let mut stages = vec![Stage::Branch.label(lang).to_string(), parties.join(" + ")];
-            if p.process.assembly() {
-                stages.push(Stage::Assembly.label(lang).into());
-            }
-            Row { key: p.key, name: p.name, built_in: p.built_in, stages: stages.join(" → ") }
-        })
+        .map(|p| Row { stages: steps_in_words(lang, &p.process), key: p.key, name: p.name, built_in: p.built_in })
         .collect();
     let get = |k: &str| typed.and_then(|t| t.iter().find(|(n, _)| n == k)).map(|(_, v)| v.clone());
     let ticked = |k: &str| typed.is_some_and(|t| t.iter().any(|(n, v)| n == "parties" && v == k));

@@ -106,14 +106,6 @@ struct ProposePage {
     error: Option<String>,
 }
 
-fn lang_sep(lang: &str) -> &'static str {
-    if lang == "en" {
-        ", "
-    } else {
-        "、"
-    }
-}
-
 fn branch_compounds(auth: &Auth) -> Vec<(String, String)> {
     auth.principal
         .grants
@@ -146,14 +138,7 @@ async fn propose_render(
         .await
         .page(&ui)?
         .into_iter()
-        .map(|p| {
-            let parties: Vec<&str> = p.process.parties().iter().map(|x| x.label(lang)).collect();
-            let mut stages = vec![Stage::Branch.label(lang).to_string(), parties.join(lang_sep(lang))];
-            if p.process.assembly() {
-                stages.push(Stage::Assembly.label(lang).into());
-            }
-            (p.key, p.name, stages.join(" → "), p.built_in)
-        })
+        .map(|p| (p.key, p.name, super::decision_processes::steps_in_words(lang, &p.process), p.built_in))
         .collect();
     let page = ProposePage { title: ui.t("decisions.new").into(), compounds, processes, form, error, ui: ui.clone() };
     Ok((status, render(ui, page)?).into_response())
