@@ -52,6 +52,7 @@ async fn an_owner_votes_through_the_api_and_the_count_follows() {
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, mine) = r1.json(&format!("/api/v1/votes/{id}")).await;
         assert_eq!(s, StatusCode::OK, "r1 owns their home: {mine}");
+        assert!(mine["matters"][0]["tally"].is_null(), "no running count for an owner: {mine}");
 
         let ballot = |choice: &str, correction: bool| {
             json!({"matter": 1, "choice": choice, "correction": correction}).to_string()

@@ -131,8 +131,9 @@ pub struct VoteMatterView {
     pub matter: u32,
     pub matter_name: String,
     pub title: String,
-    /// As the ballots stand (final once closed)
-    pub tally: TallyView,
+    /// As the ballots stand, final once closed. While the vote is open only staff who run it
+    /// see it; owners get `null` (as on the page), so that a running count sways nobody.
+    pub tally: Option<TallyView>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -169,6 +170,8 @@ fn time(field: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
 
 async fn vote_view(state: &AppState, auth: &Auth, v: &OwnerVote) -> Result<VoteView, ApiError> {
     let counts = state.store.tally_owner_vote(v.id).await?;
+    let staff = auth.principal.scope(Permission::RunOwnerVotes).is_ok_and(|s| s.covers_path(&v.compound_path));
+    let show_count = staff || !v.is_open(state.clock.now());
     let cast_for_me = match auth.principal.person_id {
         Some(p) => state.store.answered_for(v.id, p).await?,
         None => vec![],
@@ -195,7 +198,7 @@ async fn vote_view(state: &AppState, auth: &Auth, v: &OwnerVote) -> Result<VoteV
                 matter: m.number(),
                 matter_name: m.label_zh().into(),
                 title: title.clone(),
-                tally: t.into(),
+                tally: show_count.then(|| t.into()),
             })
             .collect(),
         cast_for_me: cast_for_me.into_iter().map(|(part, caster)| CastForMeView { part, caster }).collect(),
