@@ -294,8 +294,8 @@ async fn co_owners_name_who_casts_and_parking_counts_only_where_the_rules_say() 
         let (_, _, left_out) = &s.tally_owner_vote(plain.id).await.unwrap()[0];
         let (_, _, counted) = &s.tally_owner_vote(with_parking.id).await.unwrap()[0];
         assert_eq!(counted.total.area.0 - left_out.total.area.0, 1250, "{}", t.name);
-        let parts = s.owner_vote_voter_of_part(plain.id, &space.code).await.unwrap();
-        assert_eq!(parts, DEVELOPER);
+        let holder = s.owner_vote_voter_of_part(plain.id, &space.code).await.unwrap();
+        assert_eq!(holder, DEVELOPER);
         t.finish().await;
     }
 }

@@ -206,6 +206,8 @@ async fn a_configured_process_is_chosen_on_the_page_and_settled_by_its_parties()
         let r = post_form(&oc1, &format!("{at}/answer"), &[("answer", "agree"), ("reason", "")]).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert!(r.body.contains("不参加"), "{}", r.body);
+        let page = pm1.send("GET", &at, None).await;
+        assert!(page.body.contains(&format!("{at}/answer\"")), "the property company answers here");
         for who in [&cs1, &pm1] {
             let r = post_form(who, &format!("{at}/answer"), &[("answer", "agree"), ("reason", "")]).await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// One owner of a dwelling, and whether they cast its ballot in owners' votes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartOwner {
     pub person_id: Uuid,
     pub name: String,
