@@ -36,6 +36,8 @@ crate::labelled_enum! {
         AllAppealCategories = "all_appeal_categories" / "查看与办理各类诉求(含家庭纠纷、养老助残等敏感类别)" / "See and handle appeals of every category, sensitive ones included",
         RunOwnerVotes = "run_owner_votes" / "组织业主大会表决(公告、录入纸质票、计票)" / "Run owners' assembly votes (announce, enter paper ballots, count)",
         RunCouncils = "run_councils" / "组织议事会(设立、议题、会议、落实)" / "Run councils (set up, topics, meetings, follow-through)",
+        ServeDesk = "serve_desk" / "窗口办件(收件、一次性告知、受理、办结、咨询登记、预约)" / "Serve at the window (tickets, one-time notices, consultations, bookings)",
+        ManageService = "manage_service" / "管理服务事项目录、服务点办公时间与值班表" / "Manage the service catalogue, service points' hours and duty rosters",
     }
 }
 
@@ -60,6 +62,8 @@ impl Role {
                 AllAppealCategories,
                 RunOwnerVotes,
                 RunCouncils,
+                ServeDesk,
+                ManageService,
             ],
             Role::SubdistrictOfficer | Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -75,6 +79,8 @@ impl Role {
                 AllAppealCategories,
                 RunOwnerVotes,
                 RunCouncils,
+                ServeDesk,
+                ManageService,
             ],
             Role::CommunityWorker => &[
                 ViewTerritory,
@@ -86,6 +92,7 @@ impl Role {
                 HandleAppeals,
                 AllAppealCategories,
                 RunCouncils,
+                ServeDesk,
             ],
             Role::CompoundSecretary => &[
                 ViewTerritory,
@@ -97,6 +104,7 @@ impl Role {
                 AllAppealCategories,
                 RunOwnerVotes,
                 RunCouncils,
+                ServeDesk,
             ],
             Role::BuildingLeader => {
                 &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals, AllAppealCategories, RunCouncils]

@@ -194,6 +194,14 @@ impl WorkCalendar {
         })
     }
 
+    /// Whether `d` is an announced public holiday (not an ordinary weekend).
+    pub fn is_holiday(&self, d: NaiveDate) -> Result<bool, CalendarError> {
+        if !self.years.contains(&d.year()) {
+            return Err(CalendarError::NoData(d.year()));
+        }
+        Ok(matches!(self.days.get(&d), Some((DayKind::Holiday, _))))
+    }
+
     /// The date `n` working days after `d` (`d` itself does not count; `n = 0` gives `d`).
     pub fn add_workdays(&self, d: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         let mut day = d;

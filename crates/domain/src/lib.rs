@@ -16,6 +16,7 @@ pub mod org;
 pub mod person;
 pub mod phone;
 pub mod resident_id;
+pub mod service;
 pub mod spreadsheet;
 pub mod territory;
 pub mod text;
