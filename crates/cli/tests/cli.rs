@@ -61,10 +61,25 @@ async fn demo_stats_export_import_and_errors() {
             "property_matters_by_branch",
             "council_topics",
             "council_topics_done",
+            "service_tickets",
+            "matters_outside_hours",
+            "consultations",
+            "consultations_outside_hours",
         ] {
             assert!(v[key].is_i64(), "stats --json lacks {key}");
         }
         assert_eq!(v["compound_branches"], 9);
+        // The catalogue the seed describes: 4 categories with 43 items at the stations, 61
+        // services under 5 areas in the centres.
+        assert_eq!(
+            (
+                v["service_categories"].clone(),
+                v["service_items"].clone(),
+                v["centre_service_areas"].clone(),
+                v["centre_services"].clone()
+            ),
+            (4.into(), 43.into(), 5.into(), 61.into())
+        );
         // By period: what stands is the same, what happened is counted in the period; one end
         // alone is refused with a non-zero exit.
         let y = jiayuan(&db, &["stats", "--year", "2020", "--json"]);

@@ -26,6 +26,7 @@ pub mod owner_votes;
 pub mod people;
 pub mod report;
 pub mod schema;
+pub mod service;
 pub mod stats;
 pub mod subtree;
 pub mod territory;

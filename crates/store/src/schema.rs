@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_councils.sql"),
     include_str!("../migrations/0015_ballot_casters.sql"),
     include_str!("../migrations/0016_decision_processes.sql"),
+    include_str!("../migrations/0017_service.sql"),
 ];
 
 /// The schema version this binary writes and understands.
@@ -112,6 +113,9 @@ impl Store {
             // Rows a migration derives in Rust rather than in SQL.
             if version == 9 {
                 crate::people::backfill_name_keys(&mut tx).await?;
+            }
+            if version == 17 {
+                crate::service::seed_bundled(&mut tx).await?;
             }
             crate::on_tx!(&mut tx, |c| {
                 sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(version.to_string()).execute(c).await.map(|_| ())

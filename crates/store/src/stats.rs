@@ -50,6 +50,22 @@ pub struct Stats {
     pub council_topics: i64,
     /// Of those, the ones whose every outcome has been carried out.
     pub council_topics_done: i64,
+    /// Desk categories of the service catalogue (the seed's 4), district-wide.
+    pub service_categories: i64,
+    /// Government service items handled at the desk (the seed's 43), district-wide.
+    pub service_items: i64,
+    /// The centre's function areas (the seed's 5), district-wide.
+    pub centre_service_areas: i64,
+    /// Services integrated in the community centres (the seed's 61), district-wide.
+    pub centre_services: i64,
+    /// Tickets (办件) received at the points of the subtree.
+    pub service_tickets: i64,
+    /// Of those, received outside regular hours (the seed's 354 "matters handled").
+    pub matters_outside_hours: i64,
+    /// Consultations answered at the points of the subtree.
+    pub consultations: i64,
+    /// Of those, answered outside regular hours (the seed's 265).
+    pub consultations_outside_hours: i64,
 }
 
 impl Stats {
@@ -75,6 +91,10 @@ impl Stats {
         self.property_matters_by_branch += o.property_matters_by_branch;
         self.council_topics += o.council_topics;
         self.council_topics_done += o.council_topics_done;
+        self.service_tickets += o.service_tickets;
+        self.matters_outside_hours += o.matters_outside_hours;
+        self.consultations += o.consultations;
+        self.consultations_outside_hours += o.consultations_outside_hours;
     }
 }
 
@@ -172,6 +192,10 @@ impl Store {
         total.property_matters_by_branch = happened.property_matters_by_branch;
         total.council_topics = happened.council_topics;
         total.council_topics_done = happened.council_topics_done;
+        total.service_tickets = happened.service_tickets;
+        total.matters_outside_hours = happened.matters_outside_hours;
+        total.consultations = happened.consultations;
+        total.consultations_outside_hours = happened.consultations_outside_hours;
         Ok(total)
     }
 
@@ -186,6 +210,12 @@ impl Store {
             let vals = vals.clone();
             async move { fetch_i64(&self.db, &sql, &vals).await }
         };
+        let (tickets, tickets_outside, consultations, consultations_outside) = tokio::try_join!(
+            count("service_tickets", "path", "received_at", ""),
+            count("service_tickets", "path", "received_at", " AND outside_hours = TRUE"),
+            count("service_consultations", "path", "at", ""),
+            count("service_consultations", "path", "at", " AND outside_hours = TRUE"),
+        )?;
         let (owner_votes, property_decisions, branch_appeals, passed_decisions, topics, topics_done, branch_topics) = tokio::try_join!(
             count("owner_votes", "compound_path", "announced_at", ""),
             count("decisions", "compound_path", "created_at", ""),
@@ -201,6 +231,10 @@ impl Store {
             property_matters_by_branch: branch_appeals + passed_decisions + branch_topics,
             council_topics: topics,
             council_topics_done: topics_done,
+            service_tickets: tickets,
+            matters_outside_hours: tickets_outside,
+            consultations,
+            consultations_outside_hours: consultations_outside,
             ..Default::default()
         })
     }
@@ -210,6 +244,21 @@ impl Store {
         let mut total = Stats::default();
         for s in scope.subtrees() {
             total.add(&self.stats_in(s).await?);
+        }
+        // The catalogue is one for the district, whatever the scope.
+        let catalogue: Vec<(String, i64, i64)> = crate::batch::fetch_all(
+            &self.db,
+            "SELECT c.kind, CAST(count(DISTINCT c.code) AS BIGINT), CAST(count(i.code) AS BIGINT)
+             FROM service_categories c LEFT JOIN service_items i ON i.category = c.code GROUP BY c.kind",
+            &[],
+        )
+        .await?;
+        for (kind, categories, items) in catalogue {
+            if kind == "desk" {
+                (total.service_categories, total.service_items) = (categories, items);
+            } else {
+                (total.centre_service_areas, total.centre_services) = (categories, items);
+            }
         }
         Ok(total)
     }
@@ -256,6 +305,7 @@ impl Store {
             (party_members, social_organisations, service_stations, grids, organisations, assignments),
             (owner_votes, property_decisions, branch_appeals, passed_decisions),
             (council_topics, council_topics_done, branch_topics),
+            (service_tickets, matters_outside_hours, consultations, consultations_outside_hours),
         ) = tokio::try_join!(
             async {
                 tokio::try_join!(
@@ -302,6 +352,14 @@ impl Store {
                     count(by_path("council_topics", "node_path", BRANCH_PROPERTY_TOPIC,)),
                 )
             },
+            async {
+                tokio::try_join!(
+                    count(by_path("service_tickets", "path", "")),
+                    count(by_path("service_tickets", "path", " AND outside_hours = TRUE")),
+                    count(by_path("service_consultations", "path", "")),
+                    count(by_path("service_consultations", "path", " AND outside_hours = TRUE")),
+                )
+            },
         )?;
         Ok(Stats {
             subdistricts,
@@ -325,6 +383,11 @@ impl Store {
             property_matters_by_branch: branch_appeals + passed_decisions + branch_topics,
             council_topics,
             council_topics_done,
+            service_tickets,
+            matters_outside_hours,
+            consultations,
+            consultations_outside_hours,
+            ..Default::default()
         })
     }
 }

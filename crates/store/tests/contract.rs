@@ -354,6 +354,21 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
+            "DROP TABLE service_follow_ups",
+            "DROP TABLE service_ratings",
+            "DROP TABLE service_appointments",
+            "DROP TABLE service_slots",
+            "DROP TABLE service_consultations",
+            "DROP TABLE service_notices",
+            "DROP TABLE service_ticket_events",
+            "DROP TABLE service_ticket_materials",
+            "DROP TABLE service_tickets",
+            "DROP TABLE service_duty_shifts",
+            "DROP TABLE service_point_exclusions",
+            "DROP TABLE service_points",
+            "DROP TABLE service_item_versions",
+            "DROP TABLE service_items",
+            "DROP TABLE service_categories",
             "DROP TABLE decision_processes",
             "DROP TABLE owner_vote_co_owners",
             "DROP TABLE ballot_casters",

@@ -225,6 +225,22 @@ pub struct StatsView {
     pub council_topics: i64,
     /// Council topics whose every outcome has been carried out
     pub council_topics_done: i64,
+    /// Desk categories of the service catalogue, district-wide
+    pub service_categories: i64,
+    /// Government service items handled at the desk, district-wide
+    pub service_items: i64,
+    /// Function areas of the community centres, district-wide
+    pub centre_service_areas: i64,
+    /// Services integrated in the community centres, district-wide
+    pub centre_services: i64,
+    /// Tickets received at the service points here
+    pub service_tickets: i64,
+    /// Tickets received outside regular hours (extended, weekend or holiday duty)
+    pub matters_outside_hours: i64,
+    /// Consultations answered at the service points here
+    pub consultations: i64,
+    /// Consultations answered outside regular hours
+    pub consultations_outside_hours: i64,
 }
 
 impl From<Stats> for StatsView {
@@ -251,6 +267,14 @@ impl From<Stats> for StatsView {
             property_matters_by_branch: s.property_matters_by_branch,
             council_topics: s.council_topics,
             council_topics_done: s.council_topics_done,
+            service_categories: s.service_categories,
+            service_items: s.service_items,
+            centre_service_areas: s.centre_service_areas,
+            centre_services: s.centre_services,
+            service_tickets: s.service_tickets,
+            matters_outside_hours: s.matters_outside_hours,
+            consultations: s.consultations,
+            consultations_outside_hours: s.consultations_outside_hours,
         }
     }
 }

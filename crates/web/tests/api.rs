@@ -159,9 +159,16 @@ async fn stats_households_openapi_and_health() {
             "property_matters_by_branch",
             "council_topics",
             "council_topics_done",
+            "service_categories",
+            "service_items",
+            "centre_services",
+            "service_tickets",
+            "matters_outside_hours",
+            "consultations_outside_hours",
         ] {
             assert!(st[key].is_i64(), "missing {key}");
         }
+        assert_eq!((st["service_categories"].clone(), st["service_items"].clone()), (4.into(), 43.into()));
         let (_, h) = app.json("/api/v1/households?page_size=3").await;
         let hid = h["items"][0]["id"].as_str().unwrap();
         let (s, hd) = app.json(&format!("/api/v1/households/{hid}")).await;

@@ -369,6 +369,8 @@ impl Store {
         if let crate::Tx::Sqlite(t, ..) = &mut tx {
             sqlx::query("PRAGMA cache_size = -32000").execute(&mut **t).await?;
         }
+        // Every community's centre and every compound station is a service point.
+        crate::service::open_points_everywhere(&mut tx).await?;
         tx.commit().await?;
         self.create_demo_users().await?;
         // 牟平区's extent, so that a reported point far away (Sydney) is refused.
