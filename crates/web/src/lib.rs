@@ -10,6 +10,7 @@ pub mod input;
 pub mod jobs;
 pub mod map;
 pub mod media;
+pub mod notice;
 pub mod notify;
 pub mod open311;
 pub mod openapi;
@@ -133,6 +134,34 @@ api_routes! {
     post "/council-meetings/{id}/photos" => api::api_add_meeting_photo, limit api::PHOTO_LIMIT;
     get "/council-meetings/{id}/photos/{photo}" => api::api_meeting_photo;
     post "/appeals/{id}/referral" => api::api_refer_appeal;
+    get "/service-categories" => api::api_service_categories;
+    get "/service-items" => api::api_service_items;
+    post "/service-items" => api::api_save_service_item;
+    get "/service-items/{code}" => api::api_service_item;
+    get "/service-points" => api::api_service_points;
+    post "/service-points" => api::api_open_service_point;
+    get "/service-points/{code}" => api::api_service_point;
+    post "/service-points/{code}/hours" => api::api_set_point_hours;
+    post "/service-points/{code}/roster" => api::api_add_shift;
+    delete "/service-points/{code}/roster/{shift}" => api::api_remove_shift;
+    get "/service-points/{code}/roster.ics" => api::api_roster_ics;
+    get "/service-points/{code}/slots" => api::api_point_slots;
+    get "/service-points/{code}/bookings" => api::api_point_bookings;
+    get "/appointments" => api::api_my_bookings;
+    post "/appointments" => api::api_book;
+    post "/appointments/{id}/status" => api::api_booking_status;
+    get "/service-tickets" => api::api_tickets;
+    post "/service-tickets" => api::api_receive_ticket;
+    get "/service-tickets/{id}" => api::api_ticket;
+    post "/service-tickets/{id}/steps" => api::api_ticket_step;
+    post "/service-tickets/{id}/hand-off" => api::api_hand_off;
+    get "/service-tickets/{id}/notice.pdf" => api::api_notice_pdf;
+    get "/consultations" => api::api_consultations;
+    post "/consultations" => api::api_log_consultation;
+    get "/service-ratings" => api::api_ratings;
+    post "/service-ratings" => api::api_rate;
+    post "/service-ratings/{id}/follow-ups" => api::api_follow_up;
+    get "/service-figures" => api::api_service_figures;
 }
 
 pub fn router(state: AppState) -> Router {

@@ -213,6 +213,10 @@ type CardRow = (
     bool,
 );
 
+type MaterialRow = (i64, String, String, i64, bool, Option<DateTime<Utc>>);
+type EventRow = (i64, String, String, Option<String>, String, DateTime<Utc>);
+type NoticeRow = (Uuid, DateTime<Utc>, String, String, Option<DateTime<Utc>>);
+
 fn names_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
@@ -430,19 +434,19 @@ impl Store {
             fetch_optional(&self.db, &format!("SELECT {TICKET_COLS} FROM {TICKET_FROM} WHERE k.id = $1"), &[id.into()])
                 .await?;
         let Some(r) = row else { return Err(StoreError::NotFound) };
-        let materials: Vec<(i64, String, String, i64, bool, Option<DateTime<Utc>>)> = fetch_all(
+        let materials: Vec<MaterialRow> = fetch_all(
             &self.db,
             "SELECT CAST(seq AS BIGINT), name, form, CAST(copies AS BIGINT), provided, provided_at FROM service_ticket_materials WHERE ticket_id = $1 ORDER BY seq",
             &[id.into()],
         )
         .await?;
-        let events: Vec<(i64, String, String, Option<String>, String, DateTime<Utc>)> = fetch_all(
+        let events: Vec<EventRow> = fetch_all(
             &self.db,
             "SELECT CAST(seq AS BIGINT), action, actor_name, to_name, note, at FROM service_ticket_events WHERE ticket_id = $1 ORDER BY seq",
             &[id.into()],
         )
         .await?;
-        let notices: Vec<(Uuid, DateTime<Utc>, String, String, Option<DateTime<Utc>>)> = fetch_all(
+        let notices: Vec<NoticeRow> = fetch_all(
             &self.db,
             "SELECT id, issued_at, issued_by_name, missing, resolved_at FROM service_notices WHERE ticket_id = $1 ORDER BY issued_at, id",
             &[id.into()],

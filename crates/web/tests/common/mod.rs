@@ -26,6 +26,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (for files: PDFs, images).
+    pub bytes: Vec<u8>,
 }
 
 impl App {
@@ -86,7 +88,7 @@ impl App {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string(), bytes: bytes.to_vec() }
     }
 
     pub async fn call(&self, method: &str, uri: &str, body: Option<&str>) -> (StatusCode, String) {
@@ -141,7 +143,7 @@ impl App {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string(), bytes: bytes.to_vec() }
     }
 }
 

@@ -1,0 +1,239 @@
+//! The service system through the API on every backend: the public catalogue and points, a
+//! ticket with two missing materials told in one notice (and its PDF), completed after they
+//! arrive, rated 不满意 by the resident and followed up to closed; an appointment booked
+//! and a full slot refused; the roster's iCalendar feed; bad input named, nothing written.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{assert_error, states, App};
+use jiayuan_web::clock::AppClock;
+use jiayuan_web::AppState;
+use serde_json::{json, Value};
+
+fn parse(b: &str) -> Value {
+    serde_json::from_str(b).unwrap_or(Value::Null)
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn a_ticket_an_appointment_and_a_rating_through_the_api() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        // Monday 30 November 2026, 10:00 in Beijing.
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let [w1, r1, c2, anon] = ["w1", "r1", "c2", ""].map(|u| (state.clone(), u));
+        let (w1, r1, c2, anon) = (
+            App::signed_in(w1.0, w1.1).await,
+            App::signed_in(r1.0, r1.1).await,
+            App::signed_in(c2.0, c2.1).await,
+            App::anonymous(anon.0),
+        );
+        let (_, me) = w1.json("/api/v1/auth/me").await;
+        let community = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let r1_person = state.store.user_by_name("r1").await.unwrap().person_id.map(|p| p.to_string());
+
+        // The catalogue and the points are public.
+        let (s, items) = anon.json("/api/v1/service-items").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(items.as_array().unwrap().len(), 43);
+        let (_, centre) = anon.json("/api/v1/service-items?kind=centre").await;
+        assert_eq!(centre.as_array().unwrap().len(), 61);
+        let (_, social) = anon.json("/api/v1/service-items?category=SB").await;
+        assert_eq!(social.as_array().unwrap().len(), 12);
+        let (s, e) = anon.json("/api/v1/service-items?kind=moon").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&e, "kind");
+        let (_, cats) = anon.json("/api/v1/service-categories").await;
+        assert_eq!(cats.as_array().unwrap().iter().filter(|c| c["kind"] == "desk").count(), 4);
+        let (s, points) = anon.json(&format!("/api/v1/service-points?within={community}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let centre_point = points.as_array().unwrap().iter().find(|p| p["kind"] == "centre").unwrap().clone();
+        assert_eq!(
+            (centre_point["open_now"].clone(), centre_point["open_as"].clone()),
+            (json!(true), json!("regular"))
+        );
+        let (_, night) = anon.json(&format!("/api/v1/service-points?within={community}&at=2026-11-30T21:00")).await;
+        let c = night.as_array().unwrap().iter().find(|p| p["kind"] == "centre").unwrap();
+        assert_eq!((c["open_now"].clone(), c["next_open"].clone()), (json!(false), json!("2026-12-01T08:30")));
+        let point = centre_point["code"].as_str().unwrap().to_string();
+
+        // A ticket with both materials of the senior card missing; bad input first.
+        let body = |item: &str, provided: Value| {
+            json!({"point": point, "item": item, "channel": "window", "applicant_name": "王秀英",
+                   "applicant_phone": "13912345678", "provided": provided, "person_id": r1_person})
+            .to_string()
+        };
+        for (item, provided, field, status) in [
+            ("XX99", json!([]), "item", StatusCode::NOT_FOUND),
+            ("MZ01", json!(["户口簿"]), "provided", StatusCode::BAD_REQUEST),
+        ] {
+            let (s, e) = w1.call("POST", "/api/v1/service-tickets", Some(&body(item, provided))).await;
+            assert_eq!(s, status, "{e}");
+            assert_error(&parse(&e), field);
+        }
+        let (s, e) = w1
+            .call(
+                "POST",
+                "/api/v1/service-tickets",
+                Some(&json!({"point": point, "item": "MZ01", "channel": "fax"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&parse(&e), "channel");
+        let (s, e) = c2.call("POST", "/api/v1/service-tickets", Some(&body("MZ01", json!([])))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "another community's secretary: {e}");
+        let (_, list) = w1.json("/api/v1/service-tickets").await;
+        assert_eq!(list["total"], 0, "nothing half-written");
+
+        let (s, k) = w1.call("POST", "/api/v1/service-tickets", Some(&body("MZ01", json!([])))).await;
+        assert_eq!(s, StatusCode::CREATED, "{k}");
+        let k = parse(&k);
+        let id = k["id"].as_str().unwrap().to_string();
+        assert_eq!((k["status"].clone(), k["applicant_phone"].clone()), (json!("received"), json!("139****5678")));
+        assert_eq!(k["due_at"], "2026-12-08T00:00:00+08:00");
+        let step = |s: &str, extra: Value| {
+            let mut b = json!({"step": s});
+            b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            b.to_string()
+        };
+        let (s, e) =
+            w1.call("POST", &format!("/api/v1/service-tickets/{id}/steps"), Some(&step("accept", json!({})))).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&parse(&e), "materials");
+        let (s, k) =
+            w1.call("POST", &format!("/api/v1/service-tickets/{id}/steps"), Some(&step("notify", json!({})))).await;
+        assert_eq!(s, StatusCode::OK, "{k}");
+        let k = parse(&k);
+        assert_eq!(k["notices"][0]["missing"], json!(["居民身份证", "近期免冠一寸照片"]), "one notice lists both");
+        assert_eq!(k["due_at"], Value::Null);
+        let pdf = w1.send("GET", &format!("/api/v1/service-tickets/{id}/notice.pdf"), None).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        assert!(pdf.bytes.starts_with(b"%PDF-") && pdf.bytes.len() > 1000);
+        // The material names are in the PDF as UCS-2 codes (written as a hex string).
+        let hex: String = "免冠".encode_utf16().map(|u| format!("{u:04X}")).collect();
+        assert!(pdf.body.to_uppercase().contains(&hex), "{hex} not in the notice");
+        let (s, _) = c2.call("GET", &format!("/api/v1/service-tickets/{id}/notice.pdf"), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // The materials arrive on Thursday; the clock ran 1 working day before the notice.
+        clock.set(at("2026-12-03T15:00:00+08:00"));
+        let (s, k) =
+            w1.call("POST", &format!("/api/v1/service-tickets/{id}/steps"), Some(&step("supplement", json!({})))).await;
+        assert_eq!(s, StatusCode::OK, "{k}");
+        assert_eq!(parse(&k)["due_at"], "2026-12-11T00:00:00+08:00");
+        let (s, e) = w1
+            .call(
+                "POST",
+                &format!("/api/v1/service-tickets/{id}/hand-off"),
+                Some(&json!({"to": "c2", "reason": "请协助"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&parse(&e), "to");
+        for st in ["accept", "complete"] {
+            let (s, k) =
+                w1.call("POST", &format!("/api/v1/service-tickets/{id}/steps"), Some(&step(st, json!({})))).await;
+            assert_eq!(s, StatusCode::OK, "{st}: {k}");
+        }
+
+        // The resident sees their ticket and rates it 不满意, once.
+        let (s, mine) = r1.json("/api/v1/service-tickets").await;
+        assert_eq!((s, mine["total"].clone()), (StatusCode::OK, json!(1)));
+        let rate = json!({"ticket_id": id, "level": "dissatisfied", "comment": "排队太久"}).to_string();
+        let (s, r) = r1.call("POST", "/api/v1/service-ratings", Some(&rate)).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let r = parse(&r);
+        assert_eq!(
+            (r["next_step"].clone(), r["follow_up_due"].clone()),
+            (json!("revisit"), json!("2026-12-11T00:00:00+08:00"))
+        );
+        let (s, e) = r1.call("POST", "/api/v1/service-ratings", Some(&rate)).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error(&parse(&e), "rating");
+        let rid = r["id"].as_str().unwrap();
+        let (s, e) = w1
+            .call(
+                "POST",
+                &format!("/api/v1/service-ratings/{rid}/follow-ups"),
+                Some(&json!({"step": "feedback", "note": "已反馈"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error(&parse(&e), "step");
+        for (st, note) in
+            [("revisit", "电话回访"), ("verify", "核实属实"), ("rectify", "增开窗口"), ("feedback", "已告知")]
+        {
+            let (s, r) = w1
+                .call(
+                    "POST",
+                    &format!("/api/v1/service-ratings/{rid}/follow-ups"),
+                    Some(&json!({"step": st, "note": note}).to_string()),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{st}: {r}");
+        }
+        let (_, k) = w1.json(&format!("/api/v1/service-tickets/{id}")).await;
+        assert!(k["rating"]["follow_up_closed_at"].is_string());
+        let (s, f) = w1.json("/api/v1/service-figures?from=2026-11-01&to=2026-12-31").await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        assert_eq!((f["figures"]["tickets_completed"].clone(), f["revisit_rate"].clone()), (json!(1), json!(100.0)));
+
+        // An appointment at the centre; a slot taken by its capacity is refused.
+        let hours = json!({"regular_hours": "08:30-12:00,13:30-17:30", "extended_hours": "", "staggered_hours": "",
+                           "slot_minutes": 30, "slot_capacity": 1});
+        let (s, e) = c2.call("POST", &format!("/api/v1/service-points/{point}/hours"), Some(&hours.to_string())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let (s, e) = c1.call("POST", &format!("/api/v1/service-points/{point}/hours"), Some(&hours.to_string())).await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        let book = json!({"point": point, "item": "MZ01", "starts_at": "2026-12-04T09:00"}).to_string();
+        let (s, b) = r1.call("POST", "/api/v1/appointments", Some(&book)).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let (s, e) = c1
+            .call(
+                "POST",
+                "/api/v1/appointments",
+                Some(
+                    &json!({"point": point, "item": "MZ01", "starts_at": "2026-12-04T09:00", "person_id": null})
+                        .to_string(),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        let (_, slots) = anon.json(&format!("/api/v1/service-points/{point}/slots?day=2026-12-04")).await;
+        let nine = slots.as_array().unwrap().iter().find(|x| x["starts_at"] == "2026-12-04T09:00").unwrap();
+        assert_eq!(nine["left"], 0);
+        let (s, e) = r1
+            .call(
+                "POST",
+                "/api/v1/appointments",
+                Some(&json!({"point": point, "item": "MZ01", "starts_at": "2026-12-04T20:00"}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&parse(&e), "starts_at");
+        let (_, day) = c1.json(&format!("/api/v1/service-points/{point}/bookings?day=2026-12-04")).await;
+        assert_eq!(day.as_array().unwrap().len(), 1);
+
+        // The duty roster as a feed a phone calendar subscribes to, without signing in.
+        let shift =
+            json!({"starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00", "staff": "w1", "note": "周六值班"});
+        let (s, e) = c1.call("POST", &format!("/api/v1/service-points/{point}/roster"), Some(&shift.to_string())).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}");
+        let feed = anon.send("GET", &format!("/api/v1/service-points/{point}/roster.ics"), None).await;
+        assert_eq!(feed.status, StatusCode::OK);
+        assert!(feed.headers["content-type"].to_str().unwrap().starts_with("text/calendar"));
+        let text = feed.body.clone();
+        assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.contains("DTSTART:20261205T010000Z"), "{text}");
+        let bad = json!({"starts_at": "2026-12-05 09:00", "ends_at": "2026-12-05T12:00", "staff": "w1"});
+        let (s, e) = c1.call("POST", &format!("/api/v1/service-points/{point}/roster"), Some(&bad.to_string())).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&parse(&e), "starts_at");
+    }
+}
