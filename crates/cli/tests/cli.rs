@@ -107,6 +107,26 @@ async fn demo_stats_export_import_and_errors() {
         assert!(o.status.success(), "{}", text(&o));
         assert!(text(&o).contains(" 0 created, 0 updated"), "{}", text(&o));
 
+        // The service catalogue round-trips through Excel: the same file changes nothing, an
+        // edited limit makes a new version of that item only, a broken cell names its row.
+        let cat = d.join("service-items.xlsx");
+        let o = jiayuan(&db, &["export", "service-items", cat.to_str().unwrap()]);
+        assert!(o.status.success() && text(&o).contains("104 service items"), "{}", text(&o));
+        let o = jiayuan(&db, &["import", "service-items", cat.to_str().unwrap()]);
+        assert!(o.status.success() && text(&o).contains("0 new or changed"), "{}", text(&o));
+        let csv = d.join("service-items.csv");
+        assert!(jiayuan(&db, &["export", "service-items", csv.to_str().unwrap()]).status.success());
+        let body = std::fs::read_to_string(&csv).unwrap();
+        let edited =
+            body.replacen("老年人优待证（老年证）办理,区民政局,5,", "老年人优待证（老年证）办理,区民政局,3,", 1);
+        assert_ne!(body, edited, "the senior card's row is in the export");
+        std::fs::write(&csv, &edited).unwrap();
+        let o = jiayuan(&db, &["import", "service-items", csv.to_str().unwrap()]);
+        assert!(o.status.success() && text(&o).contains("1 new or changed"), "{}", text(&o));
+        std::fs::write(&csv, edited.replacen(",区民政局,3,", ",区民政局,三天,", 1)).unwrap();
+        let o = jiayuan(&db, &["import", "service-items", csv.to_str().unwrap()]);
+        assert!(!o.status.success() && text(&o).contains("办结时限"), "{}", text(&o));
+
         // Bad input: non-zero exit and a message naming the problem.
         let bad = d.join("bad.csv");
         std::fs::write(&bad, "姓名,身份证号\n张三,110105194912310021\n").unwrap();

@@ -1,7 +1,6 @@
 //! `jiayuan import` and `jiayuan export`: the ledgers as CSV or XLSX (by extension).
 
 use crate::support::{operator_audit, progress_bar, territory, Target};
-use crate::values::one_of;
 use anyhow::Result;
 use indicatif::ProgressBar;
 use jiayuan_store::ledger::LedgerKind;
@@ -9,17 +8,41 @@ use jiayuan_store::territory::Subtree;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// What a file holds: a ledger of the territory, or the service catalogue.
+#[derive(Clone, Copy, Debug)]
+pub enum Table {
+    Ledger(LedgerKind),
+    ServiceItems,
+}
+
+const SERVICE_ITEMS: &str = "service-items";
+
+fn table_parser() -> impl clap::builder::TypedValueParser<Value = Table> {
+    use clap::builder::TypedValueParser;
+    let mut names: Vec<&'static str> = LedgerKind::ALL.iter().map(|k| k.as_str()).collect();
+    names.push(SERVICE_ITEMS);
+    clap::builder::PossibleValuesParser::new(names).try_map(|s: String| {
+        if s == SERVICE_ITEMS {
+            Ok(Table::ServiceItems)
+        } else {
+            LedgerKind::parse(&s).map(Table::Ledger).ok_or("not one of the listed values")
+        }
+    })
+}
+
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    #[arg(value_parser = one_of(LedgerKind::ALL, LedgerKind::as_str))]
-    kind: LedgerKind,
+    /// A ledger kind, or `service-items` for the service catalogue
+    #[arg(value_parser = table_parser())]
+    kind: Table,
     file: PathBuf,
 }
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    #[arg(value_parser = one_of(LedgerKind::ALL, LedgerKind::as_str))]
-    kind: LedgerKind,
+    /// A ledger kind, or `service-items` for the service catalogue
+    #[arg(value_parser = table_parser())]
+    kind: Table,
     file: PathBuf,
     /// Only this subtree
     #[arg(long)]
@@ -30,6 +53,18 @@ pub async fn import(target: &Target, args: ImportArgs) -> Result<()> {
     let ImportArgs { kind, file } = args;
     let store = target.open().await?;
     store.migrate().await?;
+    let kind = match kind {
+        Table::Ledger(k) => k,
+        Table::ServiceItems => {
+            let ctx = jiayuan_store::audit::AuditCtx::operator("import");
+            let who = jiayuan_store::access::Principal::operator();
+            let (categories, items, changed) = store.import_service_catalogue_file(&ctx, &who, &file).await?;
+            println!(
+                "导入完成 imported service-items: {categories} categories, {items} items read, {changed} new or changed (a new version each)"
+            );
+            return Ok(());
+        }
+    };
     let started = Instant::now();
     let pb = progress_bar(0, "导入 import");
     let report = store
@@ -62,6 +97,17 @@ pub async fn export(target: &Target, args: ExportArgs) -> Result<()> {
     let ExportArgs { kind, file, territory: code } = args;
     let store = target.open().await?;
     store.check_schema().await?;
+    let kind = match kind {
+        Table::Ledger(k) => k,
+        Table::ServiceItems => {
+            if code.is_some() {
+                anyhow::bail!("--territory: 服务事项目录不分区域 (the catalogue is one for the district)");
+            }
+            let n = store.export_service_catalogue(&file).await?;
+            println!("导出完成 exported {n} service items to {}", file.display());
+            return Ok(());
+        }
+    };
     let within = match code {
         Some(code) => Subtree::of(&territory(&store, "--territory", &code).await?.path),
         None => Subtree::all(),

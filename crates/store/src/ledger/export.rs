@@ -11,7 +11,7 @@ use jiayuan_domain::{Area, TerritoryKind};
 type OrgExportRow = (String, String, String, Option<String>, Option<String>, Option<String>);
 
 /// Writes a header and rows as CSV (UTF-8 with BOM, so Excel opens it in Chinese) or XLSX.
-fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
+pub(crate) fn write_table(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "csv" => {

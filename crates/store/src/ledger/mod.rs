@@ -19,6 +19,7 @@ mod export;
 mod import_orgs;
 mod import_places;
 mod sheet;
+pub(crate) use export::write_table;
 pub use sheet::read_table;
 
 use sheet::Sheet;

@@ -359,6 +359,29 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes the catalogue to a CSV or XLSX file (by extension); returns the item count.
+    pub async fn export_service_catalogue(&self, path: &std::path::Path) -> Result<usize> {
+        let rows = catalogue_table(&self.service_catalogue().await?);
+        crate::ledger::write_table(path, CATALOGUE_HEADERS, &rows)?;
+        Ok(rows.len())
+    }
+
+    /// Reads a catalogue file (CSV or XLSX) and writes it over the kept catalogue; every bad
+    /// cell is reported and nothing is written from a file with any.
+    pub async fn import_service_catalogue_file(
+        &self,
+        ctx: &AuditCtx,
+        who: &Principal,
+        path: &std::path::Path,
+    ) -> Result<(usize, usize, usize)> {
+        let rows = crate::ledger::read_table(path)?;
+        let c = catalogue_from_table(&rows)?;
+        let (categories, changed) = self.import_service_catalogue(ctx, who, &c).await?;
+        Ok((categories, c.items.len(), changed))
+    }
+}
+
 /// The columns of the catalogue table (one row per item; materials one per line).
 pub const CATALOGUE_HEADERS: &[&str] = &[
     "类别代码",
