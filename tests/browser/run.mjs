@@ -363,6 +363,13 @@ const MAIN_PAGES = [
   ['audit', '/audit'],
   ['account', '/account'],
   ['votes', '/votes'],
+  ['service', '/service'],
+  ['service-new', '/service/tickets/new?item=MZ01'],
+  ['service-points', '/service/points'],
+  ['service-point', '/service/points/370612001001'],
+  ['service-catalogue', '/service/catalogue'],
+  ['service-book', '/service/book?point=370612001001&item=MZ01'],
+  ['service-stats', '/service/stats'],
 ];
 
 // The main pages plus one appeal and one person, as the signed-in page's session sees them.
@@ -827,6 +834,100 @@ test('co-owners: the community secretary names who casts a co-owned dwelling\'s 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the dwelling page scrolls sideways by ${overflow}px`);
   await page.screenshot({ path: join(here, 'shots', 'dwelling-owners-390.png'), fullPage: true });
+});
+
+async function setClock(page, base, iso) {
+  const r = await page.request.post(base + '/api/v1/clock', { data: { now: iso }, headers: { 'x-csrf-token': await csrfOf(page, base) } });
+  assert.equal(r.status(), 200, await r.text());
+}
+
+test('service: a ticket with two missing materials gets one notice, completes after they arrive, is rated 不满意 and the follow-up closes; a resident books on a phone', async (page, base) => {
+  // Monday 30 November 2026, 10:00 in Beijing: deadlines are reckoned on a known calendar.
+  await signedIn(page, base, 'admin');
+  await setClock(page, base, '2026-11-30T10:00:00+08:00');
+  await signOut(page);
+  await signedIn(page, base, 'w1');
+  await page.goto(base + '/service');
+  await page.getByRole('link', { name: '新建办件' }).click();
+  await page.getByLabel('事项').selectOption({ label: '老年人优待证（老年证）办理' });
+  await page.getByRole('button', { name: '显示材料清单' }).click();
+  const checklist = await page.locator('fieldset.choices').first().innerText();
+  assert.match(checklist, /居民身份证[\s\S]*近期免冠一寸照片/, 'the checklist comes from the item');
+  // A mistake first: a phone number that is not one. Nothing typed is lost.
+  await page.getByLabel('申请人').fill('王秀英');
+  await page.getByLabel('联系电话').fill('12345');
+  await page.getByLabel('备注').fill('老人行动不便，家属代办');
+  await page.getByRole('button', { name: '收件' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /applicant_phone/);
+  assert.equal(await page.getByLabel('申请人').inputValue(), '王秀英');
+  assert.equal(await page.getByLabel('备注').inputValue(), '老人行动不便，家属代办');
+  await page.getByLabel('联系电话').fill('13912345678');
+  await page.getByRole('button', { name: '收件' }).click();
+  await page.waitForURL(/\/service\/tickets\/[0-9a-f-]+\?done=received/);
+  const ticket = page.url().split('?')[0];
+  assert.match(await page.locator('dl.kv').innerText(), /139\*\*\*\*5678/, 'the phone is masked');
+  // Both materials missing: one notice lists them both, printable and as a PDF.
+  await page.getByRole('button', { name: '一次性告知缺少的材料' }).click();
+  await page.waitForURL(/done=step/);
+  assert.match(await page.locator('h1').innerText(), /待补正/);
+  assert.match(await page.locator('dl.kv').innerText(), /补正中，计时暂停/);
+  await page.getByRole('link', { name: '打印一次性告知书' }).click();
+  const notice = await page.locator('article.notice-sheet').innerText();
+  assert.match(notice, /一次性告知书[\s\S]*居民身份证[\s\S]*近期免冠一寸照片/, 'one notice lists both');
+  const pdf = await page.request.get(ticket.replace('/service/tickets/', '/api/v1/service-tickets/') + '/notice.pdf');
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  assert.ok((await pdf.body()).subarray(0, 5).toString() === '%PDF-');
+  await page.screenshot({ path: join(here, 'shots', 'service-notice-1366.png'), fullPage: true });
+  // Thursday: both arrive; the clock runs again, then accepted and completed.
+  await signOut(page);
+  await signedIn(page, base, 'admin');
+  await setClock(page, base, '2026-12-03T15:00:00+08:00');
+  await signOut(page);
+  await signedIn(page, base, 'w1');
+  await page.goto(ticket);
+  await page.getByLabel('居民身份证').check();
+  await page.getByLabel('近期免冠一寸照片').check();
+  await page.getByRole('button', { name: '材料已补齐' }).click();
+  await page.waitForURL(/done=step/);
+  assert.match(await page.locator('dl.kv').innerText(), /2026-12-11 00:00/, 'due after the working days the wait did not count');
+  await page.getByRole('button', { name: '受理' }).click();
+  await page.waitForURL(/done=step/);
+  await page.getByRole('button', { name: '办结' }).click();
+  await page.waitForURL(/done=step/);
+  assert.match(await page.locator('h1').innerText(), /已办结/);
+  // Rated 不满意 at the window: a bad rating needs a comment; the follow-up runs in order.
+  await page.getByLabel('不满意', { exact: true }).check();
+  await page.getByRole('button', { name: '提交评价' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /comment/);
+  assert.ok(await page.getByLabel('不满意', { exact: true }).isChecked(), 'the choice is kept');
+  await page.getByLabel('评价意见').fill('等候时间太长');
+  await page.getByRole('button', { name: '提交评价' }).click();
+  await page.waitForURL(/done=rated/);
+  for (const [step, note] of [['回访', '电话回访申请人家属'], ['核实', '当日仅开一个窗口'], ['整改', '高峰时段增开窗口'], ['反馈', '已告知整改情况']]) {
+    await page.getByLabel(step, { exact: true }).fill(note);
+    await page.getByRole('button', { name: `记录 ${step}` }).click();
+    await page.waitForURL(/done=followed/);
+  }
+  assert.match(await page.locator('main').innerText(), /回访整改: 已办结|回访整改：已办结|已办结/);
+  assert.equal(await page.getByRole('button', { name: /记录/ }).count(), 0, 'nothing left to record');
+  await page.screenshot({ path: join(here, 'shots', 'service-ticket-1366.png'), fullPage: true });
+  const stats = await (await page.request.get(base + '/api/v1/service-figures?from=2026-11-01&to=2026-12-31')).json();
+  assert.equal(stats.revisit_rate, 100);
+
+  // A resident books the senior card at the centre on a phone.
+  await signOut(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'r1');
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const community = me.grants[0].territory_code.slice(0, 12);
+  await page.goto(`${base}/service/book?point=${community}&item=MZ01&day=2026-12-04`);
+  await page.getByLabel(/09:00/).check();
+  await page.getByRole('button', { name: '确认预约' }).click();
+  await page.waitForURL(/\/service\?done=booked/);
+  assert.match(await page.locator('main').innerText(), /2026-12-04 09:00[\s\S]*老年人优待证/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the service page scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(here, 'shots', 'service-resident-390.png'), fullPage: true });
 });
 
 const { child, base } = await startServer();

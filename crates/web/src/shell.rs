@@ -158,8 +158,18 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         if p.can(Permission::RunOwnerVotes) {
             v.push(("nav.sys.property", "votes.title", "/votes".into()));
         }
+        if p.can(Permission::ServeDesk) {
+            v.push(("nav.sys.service", "svc.desk", "/service".into()));
+            v.push(("nav.sys.service", "svc.points", "/service/points".into()));
+            v.push(("nav.sys.service", "svc.catalogue", "/service/catalogue".into()));
+            v.push(("nav.sys.service", "svc.stats", "/service/stats".into()));
+        } else if p.person_id.is_some() {
+            v.push(("nav.sys.service", "svc.my_service", "/service".into()));
+            v.push(("nav.sys.service", "svc.book", "/service/book".into()));
+            v.push(("nav.sys.service", "svc.catalogue", "/service/catalogue".into()));
+        }
         if staff {
-            for sys in ["nav.sys.service", "nav.sys.life", "nav.sys.support"] {
+            for sys in ["nav.sys.life", "nav.sys.support"] {
                 v.push(("nav.sys.soon", sys, String::new()));
             }
         }

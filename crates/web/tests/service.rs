@@ -237,3 +237,81 @@ async fn a_ticket_an_appointment_and_a_rating_through_the_api() {
         assert_error(&parse(&e), "starts_at");
     }
 }
+
+#[tokio::test]
+async fn service_pages_keep_what_was_typed_when_refused() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let w1 = App::signed_in(state.clone(), "w1").await;
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let anon = App::anonymous(state.clone());
+        let (_, me) = w1.json("/api/v1/auth/me").await;
+        let point = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+
+        // Public pages answer without signing in; the desk does not.
+        for path in [
+            "/service/catalogue",
+            "/service/catalogue?kind=centre",
+            "/service/points",
+            &format!("/service/points/{point}"),
+        ] {
+            let r = anon.send("GET", path, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+        }
+        let r = anon.send("GET", "/service", None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "the desk needs a sign-in");
+
+        // A bad phone: 400, the name, the ticked material and the note kept.
+        let typed = [
+            ("point", point.as_str()),
+            ("item", "MZ01"),
+            ("channel", "window"),
+            ("provided", "居民身份证"),
+            ("applicant_name", "王秀英"),
+            ("applicant_phone", "12345"),
+            ("note", "家属代办"),
+        ];
+        let r = common::post_form(&w1, "/service/tickets", &typed).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("applicant_phone"), "{}", r.body);
+        assert!(r.body.contains(r#"value="王秀英""#) && r.body.contains("家属代办"), "typed kept");
+        assert!(r.body.contains(r#"value="居民身份证" checked"#), "ticked kept");
+        let (_, list) = w1.json("/api/v1/service-tickets").await;
+        assert_eq!(list["total"], 0, "nothing written");
+
+        // Bad hours: 400 naming the field, what was typed stays in the form.
+        let r = common::post_form(
+            &c1,
+            &format!("/service/points/{point}/hours"),
+            &[
+                ("regular", "8点到12点"),
+                ("extended", "17:30-19:00"),
+                ("staggered", ""),
+                ("slot_minutes", "30"),
+                ("slot_capacity", "2"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("regular:") && r.body.contains(r#"value="8点到12点""#), "{}", r.body);
+        // A grid worker who does not manage the point: 403 on the page.
+        let r = common::post_form(
+            &w1,
+            &format!("/service/points/{point}/roster"),
+            &[("starts_at", "2026-12-05T09:00"), ("ends_at", "2026-12-05T12:00"), ("staff", "w1")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // A shift ending before it starts: refused, the times kept.
+        let r = common::post_form(
+            &c1,
+            &format!("/service/points/{point}/roster"),
+            &[("starts_at", "2026-12-05T12:00"), ("ends_at", "2026-12-05T09:00"), ("staff", "w1"), ("note", "周六")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains(r#"value="2026-12-05T12:00""#) && r.body.contains(r#"value="周六""#), "{}", r.body);
+    }
+}
