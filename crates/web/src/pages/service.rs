@@ -324,12 +324,15 @@ struct NewTicketPage {
     title: String,
     points: Vec<(String, String, bool)>,
     /// (category, [(code, name, chosen)])
-    items: Vec<(String, Vec<(String, String, bool)>)>,
+    items: Vec<ItemGroup>,
     chosen: Option<ChosenItem>,
     channels: Vec<(&'static str, &'static str, bool)>,
     typed: Typed,
     error: Option<String>,
 }
+
+/// A category's items on the picker: (category, [(code, name, chosen)]).
+type ItemGroup = (String, Vec<(String, String, bool)>);
 
 struct ChosenItem {
     point: String,
@@ -369,7 +372,7 @@ async fn new_ticket_render(
         })
         .await
         .page(&ui)?;
-    let mut items: Vec<(String, Vec<(String, String, bool)>)> = Vec::new();
+    let mut items: Vec<ItemGroup> = Vec::new();
     for s in &offered {
         let entry = (s.item.code.clone(), s.item.name.clone(), s.item.code == item);
         match items.last_mut() {
@@ -924,6 +927,7 @@ pub struct PointQuery {
     done: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn point_render(
     state: &AppState,
     auth: Option<&Auth>,
