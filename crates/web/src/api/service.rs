@@ -122,7 +122,7 @@ pub struct ServiceCategoryView {
 }
 
 /// The catalogue's categories: the desk's (4 bundled) and the centre's function areas (5).
-#[utoipa::path(get, path = "/api/v1/service-categories", tag = "service", responses((status = 200, body = [ServiceCategoryView])))]
+#[utoipa::path(get, path = "/api/v1/service-categories", tag = "service", security(()), responses((status = 200, body = [ServiceCategoryView])))]
 pub async fn api_service_categories(State(state): State<AppState>) -> Result<Json<Vec<ServiceCategoryView>>, ApiError> {
     let rows = state.store.service_categories().await?;
     Ok(Json(
@@ -136,7 +136,7 @@ pub async fn api_service_categories(State(state): State<AppState>) -> Result<Jso
 #[into_params(parameter_in = Query)]
 pub struct ItemParams {
     /// `desk` (default: the government service items) or `centre`
-    #[param(pattern = "^(desk|centre)$")]
+    #[param(pattern = "^(desk|centre)?$")]
     pub kind: Option<String>,
     /// A category code
     pub category: Option<String>,
@@ -145,13 +145,13 @@ pub struct ItemParams {
 }
 
 /// The catalogue's items: by default the desk's government service items (43 bundled).
-#[utoipa::path(get, path = "/api/v1/service-items", tag = "service", params(ItemParams), responses((status = 200, body = [ServiceItemView]), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/service-items", tag = "service", security(()), params(ItemParams), responses((status = 200, body = [ServiceItemView]), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_service_items(
     State(state): State<AppState>,
     Query(p): Query<ItemParams>,
 ) -> Result<Json<Vec<ServiceItemView>>, ApiError> {
     let kind = match p.kind.as_deref() {
-        None | Some("") => CatalogueKind::Desk,
+        None => CatalogueKind::Desk,
         Some(k) => code(k, "kind", CatalogueKind::parse_field)?,
     };
     let point = match p.point.as_deref().filter(|s| !s.is_empty()) {
@@ -164,7 +164,7 @@ pub async fn api_service_items(
 }
 
 /// One item of the catalogue.
-#[utoipa::path(get, path = "/api/v1/service-items/{code}", tag = "service", params(("code" = String, Path)), responses((status = 200, body = ServiceItemView), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/service-items/{code}", tag = "service", security(()), params(("code" = String, Path)), responses((status = 200, body = ServiceItemView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_service_item(
     State(state): State<AppState>,
     Path(c): Path<String>,
@@ -309,16 +309,17 @@ pub struct PointParams {
     /// A territory code: only points under it
     pub within: Option<String>,
     /// When to answer "open" for, Beijing time `YYYY-MM-DDTHH:MM` (default now)
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})?$")]
     pub at: Option<String>,
 }
 
 /// The service points with whether each is open now (or at `at`) and when it next opens.
-#[utoipa::path(get, path = "/api/v1/service-points", tag = "service", params(PointParams), responses((status = 200, body = [ServicePointView]), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/service-points", tag = "service", security(()), params(PointParams), responses((status = 200, body = [ServicePointView]), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_service_points(
     State(state): State<AppState>,
     Query(p): Query<PointParams>,
 ) -> Result<Json<Vec<ServicePointView>>, ApiError> {
-    let at = match p.at.as_deref().filter(|s| !s.is_empty()) {
+    let at = match p.at.as_deref() {
         None => state.clock.now(),
         Some(s) => jiayuan_store::service::at_beijing(bj_minute("at", s)?),
     };
@@ -356,7 +357,7 @@ pub struct ServicePointDetailView {
 }
 
 /// One point: hours, open now, the coming duty roster.
-#[utoipa::path(get, path = "/api/v1/service-points/{code}", tag = "service", params(("code" = String, Path)), responses((status = 200, body = ServicePointDetailView), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/service-points/{code}", tag = "service", security(()), params(("code" = String, Path)), responses((status = 200, body = ServicePointDetailView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_service_point(
     State(state): State<AppState>,
     Path(c): Path<String>,
@@ -489,7 +490,7 @@ pub async fn api_remove_shift(
 
 /// The point's duty roster as an iCalendar (RFC 5545) feed: public, so that a phone's
 /// calendar can subscribe without signing in.
-#[utoipa::path(get, path = "/api/v1/service-points/{code}/roster.ics", tag = "service", params(("code" = String, Path)), responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/service-points/{code}/roster.ics", tag = "service", security(()), params(("code" = String, Path)), responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_roster_ics(State(state): State<AppState>, Path(c): Path<String>) -> Result<Response, ApiError> {
     let p = state.store.service_point_by_code(&c).await?;
     let body = state.store.point_ical(p.id, state.clock.now()).await?;
@@ -513,7 +514,7 @@ pub struct SlotView {
 }
 
 /// The bookable slots of a day at a point, with the places left.
-#[utoipa::path(get, path = "/api/v1/service-points/{code}/slots", tag = "service", params(("code" = String, Path), DayParams), responses((status = 200, body = [SlotView]), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/service-points/{code}/slots", tag = "service", security(()), params(("code" = String, Path), DayParams), responses((status = 200, body = [SlotView]), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn api_point_slots(
     State(state): State<AppState>,
     Path(c): Path<String>,
@@ -693,20 +694,20 @@ pub struct TicketPageView {
 #[into_params(parameter_in = Query)]
 pub struct TicketParams {
     /// `true`: only those the caller holds or answers for
-    #[param(value_type = Option<bool>)]
+    #[param(pattern = "^(true|false)?$")]
     pub mine: Option<String>,
     /// `true`: only open ones
-    #[param(value_type = Option<bool>)]
+    #[param(pattern = "^(true|false)?$")]
     pub open: Option<String>,
     /// `true`: only overdue ones
-    #[param(value_type = Option<bool>)]
+    #[param(pattern = "^(true|false)?$")]
     pub overdue: Option<String>,
-    #[param(pattern = "^(received|awaiting_materials|accepted|in_progress|completed|refused)$")]
+    #[param(pattern = "^(received|awaiting_materials|accepted|in_progress|completed|refused)?$")]
     pub status: Option<String>,
     /// A point's territory code
     pub point: Option<String>,
     pub item: Option<String>,
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub page_size: Option<String>,
@@ -714,7 +715,7 @@ pub struct TicketParams {
 
 fn flag(v: &Option<String>, field: &str) -> Result<bool, ApiError> {
     match v.as_deref() {
-        None | Some("") | Some("false") => Ok(false),
+        None | Some("false") => Ok(false),
         Some("true") => Ok(true),
         Some(o) => Err(ApiError::invalid(field, format!("“{o}”应为 true 或 false"))),
     }
@@ -738,7 +739,7 @@ pub async fn api_tickets(
     let f = TicketFilter {
         mine: flag(&p.mine, "mine")?,
         open: flag(&p.open, "open")?,
-        status: match p.status.as_deref().filter(|s| !s.is_empty()) {
+        status: match p.status.as_deref() {
             None => None,
             Some(s) => Some(code(s, "status", TicketStatus::parse_field)?),
         },
@@ -1215,7 +1216,7 @@ pub async fn api_rate(
 #[into_params(parameter_in = Query)]
 pub struct RatingParams {
     /// `true`: only bad ratings (不满意, 非常不满意)
-    #[param(value_type = Option<bool>)]
+    #[param(pattern = "^(true|false)?$")]
     pub bad: Option<String>,
 }
 
@@ -1261,10 +1262,10 @@ pub struct FigureParams {
     /// A territory code (default: the caller's whole scope's first root)
     pub within: Option<String>,
     /// First day, `YYYY-MM-DD` (default: 1 January this year)
-    #[param(format = Date)]
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
     /// Last day, included (default: today)
-    #[param(format = Date)]
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub to: Option<String>,
 }
 
@@ -1299,11 +1300,11 @@ pub async fn api_service_figures(
     let root = scope.single().cloned().or_else(|| scope.subtrees().first().cloned()).ok_or_else(ApiError::not_found)?;
     let now = state.clock.now();
     let today = jiayuan_domain::time::beijing(now).date();
-    let from = match p.from.as_deref().filter(|s| !s.is_empty()) {
+    let from = match p.from.as_deref() {
         None => NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today),
         Some(s) => day_param("from", s)?,
     };
-    let to = match p.to.as_deref().filter(|s| !s.is_empty()) {
+    let to = match p.to.as_deref() {
         None => today,
         Some(s) => day_param("to", s)?,
     };
