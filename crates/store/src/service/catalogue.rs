@@ -5,7 +5,7 @@
 use super::audit_in;
 use crate::access::Principal;
 use crate::audit::AuditCtx;
-use crate::batch::{exec, fetch_all, fetch_all_tx, fetch_optional, QueryParts};
+use crate::batch::{exec, fetch_all, fetch_optional, QueryParts};
 use crate::{Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use jiayuan_domain::access::Permission;
@@ -99,62 +99,35 @@ pub struct ItemFilter {
 
 /// Writes one item (new or a new version), its version record, in `tx`.
 async fn put_item(tx: &mut Tx, item: &Item, position: i64, by: &str, now: DateTime<Utc>) -> Result<i64> {
-    let current: Vec<(i64,)> = fetch_all_tx(
-        tx,
-        "SELECT CAST(version AS BIGINT) FROM service_items WHERE code = $1",
-        &[item.code.clone().into()],
-    )
-    .await?;
     let places = cat::places_code(&item.places);
     let materials = materials_json(&item.materials);
-    let version = match current.first() {
-        Some((v,)) => {
-            exec(
-                tx,
-                "UPDATE service_items SET category = $2, name = $3, department = $4, limit_workdays = $5, legal_basis = $6,
-                   fee_fen = $7, places = $8, appointment = $9, materials = $10, version = $11, updated_at = $12 WHERE code = $1",
-                &[
-                    item.code.clone().into(),
-                    item.category.clone().into(),
-                    item.name.clone().into(),
-                    item.department.clone().into(),
-                    i64::from(item.limit_workdays).into(),
-                    item.legal_basis.clone().into(),
-                    item.fee_fen.into(),
-                    places.clone().into(),
-                    item.appointment.into(),
-                    materials.clone().into(),
-                    (v + 1).into(),
-                    now.into(),
-                ],
-            )
-            .await?;
-            v + 1
-        }
-        None => {
-            exec(
-                tx,
-                "INSERT INTO service_items (code, category, name, department, limit_workdays, legal_basis, fee_fen, places,
-                   appointment, materials, version, position, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)",
-                &[
-                    item.code.clone().into(),
-                    item.category.clone().into(),
-                    item.name.clone().into(),
-                    item.department.clone().into(),
-                    i64::from(item.limit_workdays).into(),
-                    item.legal_basis.clone().into(),
-                    item.fee_fen.into(),
-                    places.clone().into(),
-                    item.appointment.into(),
-                    materials.clone().into(),
-                    position.into(),
-                    now.into(),
-                ],
-            )
-            .await?;
-            1
-        }
-    };
+    // One statement for a new item (version 1) and a new version of a known one.
+    let limit = i64::from(item.limit_workdays);
+    let version: i64 = crate::on_tx!(tx, |c| {
+        sqlx::query_scalar(
+        "INSERT INTO service_items (code, category, name, department, limit_workdays, legal_basis, fee_fen, places,
+           appointment, materials, version, position, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)
+         ON CONFLICT (code) DO UPDATE SET category = excluded.category, name = excluded.name, department = excluded.department,
+           limit_workdays = excluded.limit_workdays, legal_basis = excluded.legal_basis, fee_fen = excluded.fee_fen,
+           places = excluded.places, appointment = excluded.appointment, materials = excluded.materials,
+           version = service_items.version + 1, updated_at = excluded.updated_at
+         RETURNING CAST(version AS BIGINT)"
+    )
+    .bind(&item.code)
+    .bind(&item.category)
+    .bind(&item.name)
+    .bind(&item.department)
+    .bind(limit)
+    .bind(&item.legal_basis)
+    .bind(item.fee_fen)
+    .bind(&places)
+    .bind(item.appointment)
+    .bind(&materials)
+    .bind(position)
+    .bind(now)
+    .fetch_one(c)
+    .await?
+    });
     let body = json!({
         "code": item.code, "category": item.category, "name": item.name, "department": item.department,
         "limit_workdays": item.limit_workdays, "legal_basis": item.legal_basis, "fee_fen": item.fee_fen,

@@ -1,6 +1,7 @@
 //! Appeals: categories, filing, the queue, one appeal with its timeline and the actions
 //! open to the caller, actions, photos and measures.
 
+use super::flag;
 use crate::api::ListParams;
 use crate::auth::Auth;
 use crate::error::{json_body, ApiError};
@@ -310,16 +311,6 @@ pub struct AppealParams {
     pub q: Option<String>,
     pub page: Option<String>,
     pub page_size: Option<String>,
-}
-
-/// A yes/no parameter as written, not trimmed: blank space is not "not given" (schemathesis
-/// found `reported=%0D` taken as false).
-fn flag(v: &Option<String>, field: &str) -> Result<bool, ApiError> {
-    match v.as_deref().unwrap_or("") {
-        "" | "false" | "0" => Ok(false),
-        "true" | "1" | "on" => Ok(true),
-        other => Err(ApiError::invalid(field, format!("“{}”应为 true 或 false", other.escape_debug()))),
-    }
 }
 
 impl AppealParams {

@@ -137,19 +137,6 @@ pub struct NewCouncilBody {
     pub name: String,
 }
 
-/// A code exactly as the schema's pattern has it (no labels, no blank space); a refusal lists
-/// the accepted codes.
-fn code<T: TryFrom<String>>(
-    s: &str,
-    name: &str,
-    parse_field: impl Fn(&str, &str) -> Result<T, jiayuan_domain::FieldError>,
-) -> Result<T, ApiError> {
-    T::try_from(s.to_string()).map_err(|_| match parse_field("", name) {
-        Err(e) => ApiError::invalid(&e.field, e.message),
-        Ok(_) => ApiError::invalid(name, "无效的值 (not a valid value)"),
-    })
-}
-
 /// Sets up a council at a node the caller runs councils over.
 #[utoipa::path(post, path = "/api/v1/councils", tag = "councils", request_body = NewCouncilBody, responses((status = 201, body = CouncilView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn api_create_council(

@@ -27,18 +27,6 @@ use jiayuan_store::service::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A code exactly as the schema's pattern has it; a refusal lists the accepted codes.
-fn code<T: TryFrom<String>>(
-    s: &str,
-    name: &str,
-    parse_field: impl Fn(&str, &str) -> Result<T, jiayuan_domain::FieldError>,
-) -> Result<T, ApiError> {
-    T::try_from(s.to_string()).map_err(|_| match parse_field("", name) {
-        Err(e) => ApiError::invalid(&e.field, e.message),
-        Ok(_) => ApiError::invalid(name, "无效的值 (not a valid value)"),
-    })
-}
-
 fn bj_minute(field: &str, s: &str) -> Result<NaiveDateTime, ApiError> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .map_err(|_| ApiError::invalid(field, "应为北京时间，如 2026-12-08T09:30 (YYYY-MM-DDTHH:MM, Beijing time)"))
@@ -711,14 +699,6 @@ pub struct TicketParams {
     pub page: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub page_size: Option<String>,
-}
-
-fn flag(v: &Option<String>, field: &str) -> Result<bool, ApiError> {
-    match v.as_deref() {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(o) => Err(ApiError::invalid(field, format!("“{o}”应为 true 或 false"))),
-    }
 }
 
 /// Tickets the caller sees (staff: their desk's; a resident: their own), open ones by

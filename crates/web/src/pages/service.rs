@@ -110,6 +110,15 @@ fn ticket_row(ui: &Ui, c: &TicketCard, now: DateTime<Utc>) -> TicketRow {
     }
 }
 
+/// The point a form names (its territory code); a refusal names `point`.
+async fn point_of_form(state: &AppState, pairs: &Pairs) -> Result<ServicePoint, ApiError> {
+    state
+        .store
+        .service_point_by_code(get(pairs, "point"))
+        .await
+        .map_err(|_| ApiError::invalid("point", "请选择服务点 (choose a point)"))
+}
+
 /// The points where `who` serves the desk.
 async fn desk_points(state: &AppState, who: &Principal) -> Result<Vec<ServicePoint>, ApiError> {
     Ok(state.store.service_points(None).await?.into_iter().filter(|p| serves_at(who, &p.path)).collect())
@@ -287,11 +296,7 @@ pub async fn svc_consultation_form(
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
     let result = async {
-        let point = state
-            .store
-            .service_point_by_code(get(&pairs, "point"))
-            .await
-            .map_err(|_| ApiError::invalid("point", "请选择服务点 (choose a point)"))?;
+        let point = point_of_form(&state, &pairs).await?;
         let channel = Channel::parse_field(get(&pairs, "channel"), "channel")?;
         let c = NewConsultation {
             point: point.id,
@@ -439,11 +444,7 @@ pub async fn svc_receive_form(
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
     let result = async {
-        let point = state
-            .store
-            .service_point_by_code(get(&pairs, "point"))
-            .await
-            .map_err(|_| ApiError::invalid("point", "请选择服务点 (choose a point)"))?;
+        let point = point_of_form(&state, &pairs).await?;
         let t = NewTicket {
             point: point.id,
             item: get(&pairs, "item").into(),
@@ -1191,11 +1192,7 @@ pub async fn svc_book_form(
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
     let result = async {
-        let p = state
-            .store
-            .service_point_by_code(get(&pairs, "point"))
-            .await
-            .map_err(|_| ApiError::invalid("point", "请选择服务点 (choose a point)"))?;
+        let p = point_of_form(&state, &pairs).await?;
         let b = NewBooking {
             point: p.id,
             item: get(&pairs, "item").into(),
