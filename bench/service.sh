@@ -23,11 +23,11 @@ echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{printf "%.0
 "$bin" --db "sqlite://$work/seed.db" demo --scale seed | tail -1
 
 start=$(date +%s.%N)
-sqlite3 "$work/seed.db" <<'SQL'
+sqlite3 -bail "$work/seed.db" <<'SQL'
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 CREATE TEMP TABLE p AS SELECT row_number() OVER (ORDER BY path) - 1 AS k, id, path FROM service_points;
-CREATE TEMP TABLE it AS SELECT row_number() OVER (ORDER BY code) - 1 AS k, code, name, limit_workdays, materials
+CREATE TEMP TABLE it AS SELECT row_number() OVER (ORDER BY i.code) - 1 AS k, i.code, i.name, i.limit_workdays, i.materials
   FROM service_items i JOIN service_categories c ON c.code = i.category WHERE c.kind = 'desk';
 CREATE TEMP TABLE staff AS SELECT
   (SELECT id FROM users WHERE username = 'w1') AS w1,
