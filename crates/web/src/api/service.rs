@@ -682,13 +682,13 @@ pub struct TicketPageView {
 #[into_params(parameter_in = Query)]
 pub struct TicketParams {
     /// `true`: only those the caller holds or answers for
-    #[param(pattern = "^(true|false)?$")]
+    #[param(pattern = "^(true|false|1|0|on)?$")]
     pub mine: Option<String>,
     /// `true`: only open ones
-    #[param(pattern = "^(true|false)?$")]
+    #[param(pattern = "^(true|false|1|0|on)?$")]
     pub open: Option<String>,
     /// `true`: only overdue ones
-    #[param(pattern = "^(true|false)?$")]
+    #[param(pattern = "^(true|false|1|0|on)?$")]
     pub overdue: Option<String>,
     #[param(pattern = "^(received|awaiting_materials|accepted|in_progress|completed|refused)?$")]
     pub status: Option<String>,
@@ -1196,7 +1196,7 @@ pub async fn api_rate(
 #[into_params(parameter_in = Query)]
 pub struct RatingParams {
     /// `true`: only bad ratings (不满意, 非常不满意)
-    #[param(pattern = "^(true|false)?$")]
+    #[param(pattern = "^(true|false|1|0|on)?$")]
     pub bad: Option<String>,
 }
 
