@@ -8,18 +8,21 @@
 # materials), with their materials and a tenth of the completed ones rated. Every page is then
 # fetched N times in a row by one signed-in client on loopback; the figures are curl's total
 # time (server time plus a loopback transfer): median and 90th percentile.
-#   bash bench/service.sh [times]        (BIN=path/to/jiayuan to use a binary already built)
+#   bash bench/service.sh [times]        (BIN=path/to/jiayuan to use a binary already built;
+#                                         KEEP=dir to keep the loaded database there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-30}
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 command (apt-get install sqlite3)"; exit 1; }
 if [ -z "${BIN:-}" ]; then cargo build --release --bin jiayuan -p jiayuan >/dev/null 2>&1; fi
 bin=${BIN:-$PWD/target/release/jiayuan}
-work=$(mktemp -d)
+work=${KEEP:-$(mktemp -d)}
+mkdir -p "$work"
 server=
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export JIAYUAN_KEY=0707070707070707070707070707070707070707070707070707070707070707
 echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{printf "%.0f GiB", $2/1048576}'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+if [ -f "$work/seed.db" ]; then echo "reusing $work/seed.db"; else
 "$bin" --db "sqlite://$work/seed.db" demo --scale seed | tail -1
 
 start=$(date +%s.%N)
@@ -76,12 +79,34 @@ SELECT randomblob(16), id, NULL, point_id, path,
   CASE WHEN number % 50 = 0 THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', closed_at, '+7 days') END,
   CASE WHEN number % 50 = 0 AND number % 7 <> 0 THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', closed_at, '+3 days') END
 FROM service_tickets WHERE status = 'completed' AND number % 10 = 0;
+-- What the store writes with every ticket and rating (crates/store/src/service/rollup.rs):
+-- the desk order and the monthly counts per point and item.
+UPDATE service_tickets SET desk_order = CASE
+  WHEN status IN ('completed', 'refused') THEN '2' || printf('%014d', 99999999999999 - CAST(strftime('%Y%m%d%H%M%S', closed_at) AS INTEGER)) || printf('%012d', 999999999999 - number)
+  WHEN due_at IS NULL THEN '1' || strftime('%Y%m%d%H%M%S', received_at) || printf('%012d', number)
+  ELSE '0' || strftime('%Y%m%d%H%M%S', due_at) || printf('%012d', number) END;
+INSERT INTO service_rollups (point_id, item, month, path, received, completed, completed_on_time, refused, outside_hours)
+SELECT point_id, item, strftime('%Y-%m-01', received_at, '+8 hours'), path, count(*), sum(status = 'completed'),
+  sum(status = 'completed' AND due_at IS NOT NULL AND closed_at <= due_at), sum(status = 'refused'), sum(outside_hours)
+FROM service_tickets WHERE 1 GROUP BY point_id, item, strftime('%Y-%m-01', received_at, '+8 hours'), path
+ON CONFLICT (path, item, month) DO UPDATE SET received = received + excluded.received,
+  completed = completed + excluded.completed, completed_on_time = completed_on_time + excluded.completed_on_time,
+  refused = refused + excluded.refused, outside_hours = outside_hours + excluded.outside_hours;
+INSERT INTO service_rollups (point_id, item, month, path, ratings, very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied)
+SELECT g.point_id, k.item, strftime('%Y-%m-01', g.at, '+8 hours'), g.path, count(*), sum(g.level = 'very_satisfied'),
+  sum(g.level = 'satisfied'), sum(g.level = 'basically_satisfied'), sum(g.level = 'dissatisfied'), sum(g.level = 'very_dissatisfied')
+FROM service_ratings g JOIN service_tickets k ON k.id = g.ticket_id WHERE 1 GROUP BY g.point_id, k.item, strftime('%Y-%m-01', g.at, '+8 hours'), g.path
+ON CONFLICT (path, item, month) DO UPDATE SET ratings = ratings + excluded.ratings,
+  very_satisfied = very_satisfied + excluded.very_satisfied, satisfied = satisfied + excluded.satisfied,
+  basically_satisfied = basically_satisfied + excluded.basically_satisfied,
+  dissatisfied = dissatisfied + excluded.dissatisfied, very_dissatisfied = very_dissatisfied + excluded.very_dissatisfied;
 INSERT INTO counters (name, value) VALUES ('service_ticket', 1000000)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 COMMIT;
 ANALYZE;
 SQL
 echo "bulk load: $(sqlite3 "$work/seed.db" 'SELECT count(*) FROM service_tickets') tickets, $(sqlite3 "$work/seed.db" 'SELECT count(*) FROM service_ticket_materials') materials, $(sqlite3 "$work/seed.db" 'SELECT count(*) FROM service_ratings') ratings in $(echo "$(date +%s.%N) - $start" | bc) s"
+fi
 
 port=18091
 base="http://127.0.0.1:$port"
@@ -116,4 +141,6 @@ time_page w1 "/service/catalogue"
 time_page w1 "/api/v1/service-points"
 time_page w1 "/service/stats"
 time_page admin "/service/stats"
+# A past period whose edges (10 and 20 days) are read from the records.
+time_page admin "/service/stats?from=2026-03-10&to=2026-06-20"
 echo "server resident memory: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$server/status)"

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_ballot_casters.sql"),
     include_str!("../migrations/0016_decision_processes.sql"),
     include_str!("../migrations/0017_service.sql"),
+    include_str!("../migrations/0018_service_rollups.sql"),
 ];
 
 /// The schema version this binary writes and understands.
@@ -116,6 +117,9 @@ impl Store {
             }
             if version == 17 {
                 crate::service::seed_bundled(&mut tx).await?;
+            }
+            if version == 18 {
+                Store::rebuild_service_rollups_in(&mut tx).await?;
             }
             crate::on_tx!(&mut tx, |c| {
                 sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(version.to_string()).execute(c).await.map(|_| ())

@@ -476,3 +476,136 @@ async fn appointments_never_overfill_a_slot() {
         t.finish().await;
     }
 }
+
+/// A ticket as the model keeps it: received, closed status, on time, outside hours, rated at.
+type Modelled = (DateTime<Utc>, TicketStatus, bool, bool, Option<DateTime<Utc>>);
+
+/// The figures read monthly rollups and the records at a period's edges; the desk list reads
+/// its order key. Both must agree with the records exactly: a model of what was done is
+/// kept here, and every period (whole months, mid-month edges, a few days) is checked against
+/// it, as is the order and the count of every desk list.
+#[tokio::test]
+async fn figures_and_desk_lists_agree_with_the_records_over_any_period() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let (c1, w1) = (principal(s, "c1").await, principal(s, "w1").await);
+        let centre = s.service_point_by_code(&c1.grants[0].territory_code).await.unwrap();
+        let mut model: Vec<Modelled> = Vec::new();
+        let mut seed: u64 = 20261206;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for i in 0..36 {
+            // Spread over June to November 2026, at any hour (some outside the window's hours).
+            let at = bj(2026, 6 + (i % 6) as u32, 1 + next(28) as u32, next(24) as u32, next(60) as u32);
+            let item = ["MZ01", "SB01", "SB03"][next(3) as usize];
+            let k = s.receive_ticket(&ctx(), &w1, &ticket(centre.id, item, &[]), at).await.unwrap();
+            let k = if k.missing().is_empty() {
+                k
+            } else {
+                let all = TicketStepInput {
+                    provided: k.missing().iter().map(|m| m.name.clone()).collect(),
+                    note: String::new(),
+                };
+                s.ticket_step(&ctx(), &w1, k.id, TicketStep::Notify, &Default::default(), at).await.unwrap();
+                s.ticket_step(&ctx(), &w1, k.id, TicketStep::Supplement, &all, at).await.unwrap()
+            };
+            let outcome = next(4);
+            let (status, on_time, rated) = match outcome {
+                0 => (TicketStatus::Received, false, None),
+                1 => {
+                    let when = at + Duration::days(1);
+                    s.ticket_step(
+                        &ctx(),
+                        &w1,
+                        k.id,
+                        TicketStep::Refuse,
+                        &TicketStepInput { provided: vec![], note: "不符合条件".into() },
+                        when,
+                    )
+                    .await
+                    .unwrap();
+                    (TicketStatus::Refused, false, None)
+                }
+                _ => {
+                    // Some finish within the limit, some a month late.
+                    let when = at + Duration::days(if outcome == 2 { 1 } else { 30 });
+                    for step in [TicketStep::Accept, TicketStep::Complete] {
+                        s.ticket_step(&ctx(), &w1, k.id, step, &Default::default(), when).await.unwrap();
+                    }
+                    let level = Rating::ALL[next(3) as usize];
+                    let rate = NewRating { target: RatingTarget::Ticket(k.id), level, comment: String::new() };
+                    s.rate_service(&ctx(), &w1, &rate, when).await.unwrap();
+                    (TicketStatus::Completed, when <= k.due_at.unwrap(), Some(when))
+                }
+            };
+            model.push((at, status, on_time, k.outside_hours, rated));
+        }
+        assert!(model.iter().any(|m| m.3) && model.iter().any(|m| !m.3), "both inside and outside hours");
+        let everything = Subtree::all();
+        let day = |m: u32, d: u32| bj(2026, m, d, 0, 0);
+        let periods = [
+            (day(6, 1), day(12, 1)),
+            (day(6, 1), day(12, 7)),
+            (day(6, 17), day(9, 4)),
+            (day(7, 2), day(7, 29)),
+            (day(8, 10), day(8, 13)),
+            (day(5, 20), day(11, 25)),
+            (day(9, 1), day(10, 1)),
+        ];
+        let now = day(12, 6);
+        for rebuilt in [false, true] {
+            if rebuilt {
+                // Rebuilt from the records alone (the migration's way), the figures are the same.
+                s.rebuild_service_rollups().await.unwrap();
+            }
+            for (from, to) in periods {
+                let f = s.service_figures(&everything, from, to, now).await.unwrap();
+                let got = model.iter().filter(|m| m.0 >= from && m.0 < to).collect::<Vec<_>>();
+                let n = |p: &dyn Fn(&&Modelled) -> bool| {
+                    got.iter().filter(|m| p(m)).count() as i64
+                };
+                let ctx = format!("{}: {from} .. {to}", t.name);
+                assert_eq!(f.tickets, got.len() as i64, "{ctx}");
+                assert_eq!(f.tickets_completed, n(&|m| m.1 == TicketStatus::Completed), "{ctx}");
+                assert_eq!(f.tickets_completed_on_time, n(&|m| m.1 == TicketStatus::Completed && m.2), "{ctx}");
+                assert_eq!(f.tickets_open, n(&|m| m.1 == TicketStatus::Received), "{ctx}");
+                assert_eq!(f.tickets_outside_hours, n(&|m| m.3), "{ctx}");
+                let rated = model.iter().filter(|m| m.4.is_some_and(|r| r >= from && r < to)).count() as i64;
+                assert_eq!(f.ratings, rated, "ratings count in the month they were given: {ctx}");
+                assert_eq!(f.ratings_by_level.iter().map(|l| l.1).sum::<i64>(), rated, "{ctx}");
+                assert_eq!(f.by_point.iter().map(|p| p.1).sum::<i64>(), got.len() as i64, "{ctx}");
+                assert_eq!(f.by_item.iter().map(|p| p.1).sum::<i64>(), got.len() as i64, "{ctx}");
+            }
+        }
+
+        // The desk: open ones by deadline first, closed ones the latest closed first, and the
+        // counts agree with the lists.
+        let c1 = &c1;
+        let all_pages = |f: jiayuan_store::service::TicketFilter| async move {
+            s.tickets(c1, &f, Page { page: 1, page_size: 200 }).await.unwrap()
+        };
+        let all = all_pages(Default::default()).await;
+        assert_eq!(all.total, model.len() as i64);
+        assert_eq!(all.items.len(), model.len());
+        let first_closed = all.items.iter().position(|k| !k.status.is_open()).unwrap();
+        assert!(all.items[first_closed..].iter().all(|k| !k.status.is_open()), "open ones first");
+        assert!(all.items[..first_closed].windows(2).all(|w| w[0].due_at <= w[1].due_at), "by deadline");
+        assert!(all.items[first_closed..].windows(2).all(|w| w[0].closed_at >= w[1].closed_at), "latest closed first");
+        let open = all_pages(jiayuan_store::service::TicketFilter { open: true, ..Default::default() }).await;
+        assert_eq!(open.total, first_closed as i64);
+        for (status, n) in [
+            (TicketStatus::Completed, model.iter().filter(|m| m.1 == TicketStatus::Completed).count()),
+            (TicketStatus::Refused, model.iter().filter(|m| m.1 == TicketStatus::Refused).count()),
+        ] {
+            let l =
+                all_pages(jiayuan_store::service::TicketFilter { status: Some(status), ..Default::default() }).await;
+            assert_eq!((l.total, l.items.len()), (n as i64, n), "{status:?}");
+        }
+        let one =
+            all_pages(jiayuan_store::service::TicketFilter { item: Some("MZ01".into()), ..Default::default() }).await;
+        assert_eq!(one.total as usize, one.items.len());
+    }
+}

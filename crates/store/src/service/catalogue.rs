@@ -168,6 +168,12 @@ pub(crate) async fn seed_bundled(tx: &mut Tx) -> Result<()> {
 
 /// Only a district administrator edits the catalogue and the district's service settings:
 /// one catalogue serves every point.
+/// Whether `who` may edit the catalogue (the district administrators: one catalogue serves
+/// the whole district).
+pub fn may_edit_catalogue(who: &Principal) -> bool {
+    edits_catalogue(who).is_ok()
+}
+
 pub(crate) fn edits_catalogue(who: &Principal) -> Result<()> {
     if who.grants.iter().any(|g| g.role == jiayuan_domain::access::Role::DistrictAdmin) {
         Ok(())
@@ -177,7 +183,7 @@ pub(crate) fn edits_catalogue(who: &Principal) -> Result<()> {
 }
 
 /// Whether an item of `places` is offered at a point of `kind`.
-pub(crate) fn offered_by(kind: PointKind, places: &[Place]) -> bool {
+pub fn offered_by(kind: PointKind, places: &[Place]) -> bool {
     places.contains(&match kind {
         PointKind::Centre => Place::Centre,
         PointKind::Station => Place::Station,

@@ -8,14 +8,18 @@ mod appointments;
 mod catalogue;
 mod points;
 mod ratings;
+mod rollup;
 mod tickets;
 
 pub use appointments::{Booking, NewBooking};
 pub(crate) use catalogue::seed_bundled;
-pub use catalogue::{catalogue_from_table, catalogue_table, ItemFilter, StoredItem, CATALOGUE_HEADERS};
+pub use catalogue::{
+    catalogue_from_table, catalogue_table, may_edit_catalogue, offered_by, ItemFilter, StoredItem, CATALOGUE_HEADERS,
+};
 pub(crate) use points::open_points_everywhere;
 pub use points::{at_beijing, ical, NewShift, PointState, ServicePoint, ShiftRow};
 pub use ratings::{Consultation, NewConsultation, NewRating, RatingRow, RatingTarget, ServiceFigures};
+pub use rollup::desk_order;
 pub use tickets::{NewTicket, Notice, Ticket, TicketCard, TicketEvent, TicketFilter, TicketMaterial, TicketStepInput};
 
 use crate::access::Principal;

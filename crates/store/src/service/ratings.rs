@@ -2,10 +2,11 @@
 //! ticket and consultation, the follow-up of each bad one (revisit, verify, rectify,
 //! feedback) by a working-day limit, and the service figures counted from these records.
 
+use super::rollup::Measure;
 use super::{audit_in, serves_at, text};
 use crate::access::Principal;
 use crate::audit::AuditCtx;
-use crate::batch::{exec, fetch_all, fetch_i64, fetch_optional, QueryParts, Value};
+use crate::batch::{exec, fetch_all, fetch_i64, fetch_optional, fetch_text_ints, QueryParts};
 use crate::error::conflict_as;
 use crate::subtree::Subtree;
 use crate::{new_id, Result, Store, StoreError};
@@ -14,6 +15,7 @@ use jiayuan_domain::access::Permission;
 use jiayuan_domain::service::{self, Channel, FollowUpStep, Rating, TicketStatus};
 use jiayuan_domain::time::{beijing, from_beijing};
 use serde_json::json;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -334,7 +336,7 @@ impl Store {
         if r.level.is_bad() && comment.chars().count() < 2 {
             return Err(StoreError::invalid("comment", "差评请写明不满意的地方，便于回访整改 (say what was wrong)"));
         }
-        let (ticket_id, consultation_id, point_id, path, person_id, real_name) = match r.target {
+        let (ticket_id, consultation_id, point_id, path, person_id, real_name, item) = match r.target {
             RatingTarget::Ticket(id) => {
                 let t = self.ticket_for(who, id).await?;
                 if t.status != TicketStatus::Completed && t.status != TicketStatus::Refused {
@@ -343,11 +345,12 @@ impl Store {
                         message: format!("“{}”的办件还不能评价，办结后再评 (rate when done)", t.status.label_zh()),
                     });
                 }
-                (Some(id), None, t.point_id, t.path, t.person_id, t.person_id.is_some() || t.applicant_phone.is_some())
+                let real_name = t.person_id.is_some() || t.applicant_phone.is_some();
+                (Some(id), None, t.point_id, t.path, t.person_id, real_name, t.item)
             }
             RatingTarget::Consultation(id) => {
                 let c = self.consultation_for(who, id).await?;
-                (None, Some(id), c.point_id, c.path, c.person_id, c.person_id.is_some())
+                (None, Some(id), c.point_id, c.path, c.person_id, c.person_id.is_some(), String::new())
             }
         };
         let is_applicant = person_id.is_some() && person_id == who.person_id;
@@ -386,6 +389,7 @@ impl Store {
         )
         .await
         .map_err(conflict_as("rating", "已经评价过了，一事一评 (already rated: one rating per service)"))?;
+        super::rollup::bump(&mut tx, point_id, &path, &item, now, &[Measure::Ratings, Measure::Level(r.level)]).await?;
         audit_in(
             &mut tx,
             ctx,
@@ -470,6 +474,36 @@ impl Store {
             &vals,
         )
         .await?;
+        self.with_steps(rows).await
+    }
+
+    /// The bad ratings `who` sees still being followed up, the soonest due first (the desk's
+    /// list: their own index, however many ratings there are).
+    pub async fn open_follow_ups(&self, who: &Principal, limit: i64) -> Result<Vec<RatingRow>> {
+        let scope = who.scope(Permission::ServeDesk).map_err(|d| StoreError::Forbidden(d.0))?;
+        let mut q = QueryParts::default();
+        scope.restrict(&mut q, "g.path", None);
+        q.cond("g.follow_up_due IS NOT NULL AND g.follow_up_closed_at IS NULL".into());
+        // SQLite would read the subtree's ratings by place and sort them.
+        let hint = if self.backend() == crate::Backend::Sqlite { " INDEXED BY service_ratings_follow_up" } else { "" };
+        let mut vals = q.vals.clone();
+        vals.push(limit.clamp(1, 500).into());
+        let rows: Vec<RatingTuple> = fetch_all(
+            &self.db,
+            &format!(
+                "SELECT {RATING_COLS} FROM service_ratings g{hint} JOIN service_points p ON p.id = g.point_id {}
+                 ORDER BY g.follow_up_due, g.id LIMIT ${}",
+                q.where_clause(),
+                vals.len()
+            ),
+            &vals,
+        )
+        .await?;
+        self.with_steps(rows).await
+    }
+
+    /// Ratings with their follow-up steps.
+    async fn with_steps(&self, rows: Vec<RatingTuple>) -> Result<Vec<RatingRow>> {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id = r.0;
@@ -545,79 +579,97 @@ impl Store {
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<ServiceFigures> {
-        let base = |table: &str, alias: &str, at: &str| {
+        use super::rollup::Measure as M;
+        let mut f = ServiceFigures::default();
+        let period = |alias: &str, at: &str| {
             let mut q = QueryParts::default();
             within.restrict(&mut q, &format!("{alias}.path"));
             q.cond_bind(&format!("{alias}.{at} >= {{}}"), from);
             q.cond_bind(&format!("{alias}.{at} < {{}}"), to);
-            (format!("FROM {table} {alias}"), q)
+            q
         };
-        let count = |extra: &str, table: &str, alias: &str, at: &str| {
-            let (from_sql, mut q) = base(table, alias, at);
-            if !extra.is_empty() {
-                q.cond(extra.to_string());
+        let flag = |cond: &str| format!("CAST(sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT)");
+        let names = |sql: &'static str| async move {
+            let rows: Vec<(String, String)> = fetch_all(&self.db, sql, &[]).await?;
+            Ok::<BTreeMap<String, String>, StoreError>(rows.into_iter().collect())
+        };
+        // Overdue now: the open tickets alone (their own index).
+        let mut overdue = period("k", "received_at");
+        overdue.cond("k.status NOT IN ('completed', 'refused')".into());
+        overdue.cond_bind("k.due_at <= {}", now);
+        let overdue_sql = format!("SELECT count(*) FROM service_tickets k{}", overdue.where_clause());
+        // Bad ratings alone (their own index), for the follow-up.
+        let mut bad = period("g", "at");
+        bad.cond("g.level IN ('dissatisfied', 'very_dissatisfied')".into());
+        let bad_sql = format!(
+            "SELECT 'bad', count(*), {}, {}, {} FROM service_ratings g{}",
+            flag("g.follow_up_closed_at IS NULL"),
+            flag("g.real_name = TRUE"),
+            flag("g.real_name = TRUE AND EXISTS (SELECT 1 FROM service_follow_ups u WHERE u.rating_id = g.id AND u.step = 'revisit')"),
+            bad.where_clause()
+        );
+        let consulted = period("c", "at");
+        let consulted_sql = format!(
+            "SELECT 'c', count(*), {} FROM service_consultations c{}",
+            flag("c.outside_hours = TRUE"),
+            consulted.where_clause()
+        );
+        let booked = period("a", "starts_at");
+        let booked_sql = format!(
+            "SELECT 'a', {}, {} FROM service_appointments a{}",
+            flag("a.status <> 'cancelled'"),
+            flag("a.status = 'no_show'"),
+            booked.where_clause()
+        );
+        // Independent reads, taken side by side (the pool has a connection for each).
+        let (tallies, point_names, item_names, overdue, bad, consulted, booked) = tokio::try_join!(
+            // Tickets and ratings: monthly rollups, and the records for the edges of the period.
+            self.service_tallies(within, from, to, now),
+            names("SELECT path, name FROM service_points"),
+            names("SELECT code, name FROM service_items"),
+            fetch_i64(&self.db, &overdue_sql, &overdue.vals),
+            fetch_text_ints(&self.db, &bad_sql, &bad.vals, 1),
+            fetch_text_ints(&self.db, &consulted_sql, &consulted.vals, 1),
+            fetch_text_ints(&self.db, &booked_sql, &booked.vals, 1),
+        )?;
+        let mut by_point: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut by_item: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut levels = [0i64; 5];
+        for ((path, item), t) in &tallies {
+            f.tickets += t.get(M::Received);
+            f.tickets_completed += t.get(M::Completed);
+            f.tickets_completed_on_time += t.get(M::CompletedOnTime);
+            f.tickets_open += t.get(M::Received) - t.get(M::Completed) - t.get(M::Refused);
+            f.tickets_outside_hours += t.get(M::OutsideHours);
+            f.ratings += t.get(M::Ratings);
+            for (slot, level) in levels.iter_mut().zip(Rating::ALL) {
+                *slot += t.get(M::Level(*level));
             }
-            (format!("SELECT count(*) {from_sql} {}", q.where_clause()), q.vals)
+            if t.get(M::Received) > 0 {
+                *by_point.entry(path).or_default() += t.get(M::Received);
+                *by_item.entry(item).or_default() += t.get(M::Received);
+            }
+        }
+        f.ratings_by_level = Rating::ALL.iter().zip(levels).map(|(l, n)| (l.as_str().to_string(), n)).collect();
+        let top = |m: BTreeMap<&str, i64>, names: &BTreeMap<String, String>| {
+            let mut v: Vec<(String, i64)> =
+                m.into_iter().map(|(k, n)| (names.get(k).cloned().unwrap_or_else(|| k.to_string()), n)).collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v.truncate(10);
+            v
         };
-        let mut f = ServiceFigures::default();
-        let n = |(sql, vals): (String, Vec<Value>)| async move { fetch_i64(&self.db, &sql, &vals).await };
-        f.tickets = n(count("", "service_tickets", "k", "received_at")).await?;
-        f.tickets_completed = n(count("k.status = 'completed'", "service_tickets", "k", "received_at")).await?;
-        f.tickets_completed_on_time = n(count(
-            "k.status = 'completed' AND k.due_at IS NOT NULL AND k.closed_at <= k.due_at",
-            "service_tickets",
-            "k",
-            "received_at",
-        ))
-        .await?;
-        f.tickets_open =
-            n(count("k.status NOT IN ('completed', 'refused')", "service_tickets", "k", "received_at")).await?;
-        {
-            let (sql, mut vals) = count(
-                "k.status NOT IN ('completed', 'refused') AND k.due_at IS NOT NULL",
-                "service_tickets",
-                "k",
-                "received_at",
-            );
-            vals.push(now.into());
-            let sql = format!("{sql} AND k.due_at <= ${}", vals.len());
-            f.tickets_overdue = fetch_i64(&self.db, &sql, &vals).await?;
+        f.by_point = top(by_point, &point_names);
+        f.by_item = top(by_item, &item_names);
+        f.tickets_overdue = overdue;
+        if let Some((_, n)) = bad.into_iter().next() {
+            (f.bad_ratings, f.bad_ratings_open, f.real_name_bad_ratings, f.real_name_bad_ratings_revisited) =
+                (n[0], n[1], n[2], n[3]);
         }
-        f.tickets_outside_hours = n(count("k.outside_hours = TRUE", "service_tickets", "k", "received_at")).await?;
-        f.consultations = n(count("", "service_consultations", "c", "at")).await?;
-        f.consultations_outside_hours = n(count("c.outside_hours = TRUE", "service_consultations", "c", "at")).await?;
-        f.ratings = n(count("", "service_ratings", "g", "at")).await?;
-        for level in Rating::ALL {
-            let c = n(count(&format!("g.level = '{}'", level.as_str()), "service_ratings", "g", "at")).await?;
-            f.ratings_by_level.push((level.as_str().to_string(), c));
+        if let Some((_, n)) = consulted.into_iter().next() {
+            (f.consultations, f.consultations_outside_hours) = (n[0], n[1]);
         }
-        let bad = "g.level IN ('dissatisfied', 'very_dissatisfied')";
-        f.bad_ratings = n(count(bad, "service_ratings", "g", "at")).await?;
-        f.bad_ratings_open =
-            n(count(&format!("{bad} AND g.follow_up_closed_at IS NULL"), "service_ratings", "g", "at")).await?;
-        f.real_name_bad_ratings =
-            n(count(&format!("{bad} AND g.real_name = TRUE"), "service_ratings", "g", "at")).await?;
-        f.real_name_bad_ratings_revisited = n(count(
-            &format!("{bad} AND g.real_name = TRUE AND EXISTS (SELECT 1 FROM service_follow_ups u WHERE u.rating_id = g.id AND u.step = 'revisit')"),
-            "service_ratings",
-            "g",
-            "at",
-        ))
-        .await?;
-        f.appointments = n(count("a.status <> 'cancelled'", "service_appointments", "a", "starts_at")).await?;
-        f.no_shows = n(count("a.status = 'no_show'", "service_appointments", "a", "starts_at")).await?;
-        for (col, out) in [("k.item_name", &mut f.by_item), ("p.name", &mut f.by_point)] {
-            let (_, q) = base("service_tickets", "k", "received_at");
-            let rows: Vec<(String, i64)> = fetch_all(
-                &self.db,
-                &format!(
-                    "SELECT {col}, count(*) FROM service_tickets k JOIN service_points p ON p.id = k.point_id {} GROUP BY {col} ORDER BY count(*) DESC, {col} LIMIT 10",
-                    q.where_clause()
-                ),
-                &q.vals,
-            )
-            .await?;
-            *out = rows;
+        if let Some((_, n)) = booked.into_iter().next() {
+            (f.appointments, f.no_shows) = (n[0], n[1]);
         }
         Ok(f)
     }

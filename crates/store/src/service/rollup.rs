@@ -1,0 +1,422 @@
+//! What keeps the desk fast at a million tickets: the desk order of each ticket, and the
+//! monthly counts per point and item (`service_rollups`, migration 18) that the figures read.
+//!
+//! Both are written in the transaction that changes what they describe, so they never
+//! disagree with the records. A period's figures take whole months from the rollups and the
+//! days at its edges from the records, whichever of "the days themselves" or "the month less
+//! the other days" is shorter (`edge_plan`).
+
+use crate::batch::{exec, fetch_all_tx, fetch_text_ints, QueryParts};
+use crate::subtree::Subtree;
+use crate::{Result, Store, Tx};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use jiayuan_domain::service::{Rating, TicketStatus};
+use jiayuan_domain::time::{beijing, from_beijing};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The desk's sort key: open tickets by deadline, then those waiting for materials by when
+/// they came, then closed ones, the most recently closed first; the number breaks ties.
+pub fn desk_order(
+    status: TicketStatus,
+    due_at: Option<DateTime<Utc>>,
+    received_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+    number: i64,
+) -> String {
+    let stamp = |t: DateTime<Utc>| t.format("%Y%m%d%H%M%S").to_string();
+    let number = number.clamp(0, 999_999_999_999);
+    if !status.is_open() {
+        let closed: i64 = closed_at.unwrap_or(received_at).format("%Y%m%d%H%M%S").to_string().parse().unwrap_or(0);
+        return format!("2{:014}{:012}", 99_999_999_999_999 - closed, 999_999_999_999 - number);
+    }
+    match due_at {
+        Some(due) => format!("0{}{number:012}", stamp(due)),
+        None => format!("1{}{number:012}", stamp(received_at)),
+    }
+}
+
+/// Rewrites a ticket's desk order from its row, after a change of status or deadline.
+pub(crate) async fn reorder(tx: &mut Tx, id: Uuid) -> Result<()> {
+    type Row = (String, Option<DateTime<Utc>>, DateTime<Utc>, Option<DateTime<Utc>>, i64);
+    let rows: Vec<Row> = fetch_all_tx(
+        tx,
+        "SELECT status, due_at, received_at, closed_at, number FROM service_tickets WHERE id = $1",
+        &[id.into()],
+    )
+    .await?;
+    if let Some((status, due, received, closed, number)) = rows.into_iter().next() {
+        let status = TicketStatus::parse(&status).unwrap_or(TicketStatus::Received);
+        exec(
+            tx,
+            "UPDATE service_tickets SET desk_order = $2 WHERE id = $1",
+            &[id.into(), desk_order(status, due, received, closed, number).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The counted measures, in the order of the rollup's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Measure {
+    Received,
+    Completed,
+    CompletedOnTime,
+    Refused,
+    OutsideHours,
+    Ratings,
+    Level(Rating),
+}
+
+const COLUMNS: [&str; 11] = [
+    "received",
+    "completed",
+    "completed_on_time",
+    "refused",
+    "outside_hours",
+    "ratings",
+    "very_satisfied",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "very_dissatisfied",
+];
+
+impl Measure {
+    fn index(self) -> usize {
+        match self {
+            Measure::Received => 0,
+            Measure::Completed => 1,
+            Measure::CompletedOnTime => 2,
+            Measure::Refused => 3,
+            Measure::OutsideHours => 4,
+            Measure::Ratings => 5,
+            Measure::Level(r) => 6 + Rating::ALL.iter().position(|x| *x == r).unwrap_or(0),
+        }
+    }
+}
+
+/// One row of counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally(pub [i64; 11]);
+
+impl Tally {
+    pub fn get(&self, m: Measure) -> i64 {
+        self.0[m.index()]
+    }
+
+    fn add(&mut self, other: &Tally, sign: i64) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += sign * b;
+        }
+    }
+}
+
+/// The first day of the Beijing month an instant falls in.
+pub(crate) fn month_of(at: DateTime<Utc>) -> NaiveDate {
+    let d = beijing(at).date();
+    d.with_day(1).unwrap_or(d)
+}
+
+fn month_start(m: NaiveDate) -> DateTime<Utc> {
+    from_beijing(m.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+fn next_month(m: NaiveDate) -> NaiveDate {
+    let (y, mo) = if m.month() == 12 { (m.year() + 1, 1) } else { (m.year(), m.month() + 1) };
+    NaiveDate::from_ymd_opt(y, mo, 1).unwrap_or(m)
+}
+
+/// Adds one to each measure in the rollup row of a point, item and month.
+pub(crate) async fn bump(
+    tx: &mut Tx,
+    point_id: Uuid,
+    path: &str,
+    item: &str,
+    at: DateTime<Utc>,
+    measures: &[Measure],
+) -> Result<()> {
+    if measures.is_empty() {
+        return Ok(());
+    }
+    let cols: Vec<&str> = measures.iter().map(|m| COLUMNS[m.index()]).collect();
+    let ones = vec!["1"; cols.len()].join(", ");
+    let sets: Vec<String> = cols.iter().map(|c| format!("{c} = service_rollups.{c} + 1")).collect();
+    exec(
+        tx,
+        &format!(
+            "INSERT INTO service_rollups (point_id, item, month, path, {}) VALUES ($1, $2, $3, $4, {ones})
+             ON CONFLICT (path, item, month) DO UPDATE SET {}",
+            cols.join(", "),
+            sets.join(", ")
+        ),
+        &[point_id.into(), item.into(), month_of(at).into(), path.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// What to read for `[from, to)`: whole months from the rollups, and for each edge month
+/// either its days inside the period from the records (`+`) or the month's rollup less its
+/// days outside the period (`-`), whichever reads fewer days. Days after `now` hold no
+/// records yet and cost nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EdgePlan {
+    /// Months read whole from the rollups: `[first, end)`.
+    pub months: Option<(NaiveDate, NaiveDate)>,
+    /// Record ranges to add (`1`) or subtract (`-1`).
+    pub records: Vec<(DateTime<Utc>, DateTime<Utc>, i64)>,
+}
+
+pub(crate) fn edge_plan(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> EdgePlan {
+    let mut plan = EdgePlan { months: None, records: Vec::new() };
+    if from >= to {
+        return plan;
+    }
+    let cost = |a: DateTime<Utc>, b: DateTime<Utc>| (b.min(now.max(a)) - a).num_seconds().max(0);
+    let mut whole: Vec<NaiveDate> = Vec::new();
+    let mut m = month_of(from);
+    while month_start(m) < to {
+        let (lo, hi) = (month_start(m), month_start(next_month(m)));
+        let (a, b) = (lo.max(from), hi.min(to));
+        if (a, b) == (lo, hi) {
+            whole.push(m);
+        } else if cost(a, b) <= cost(lo, a) + cost(b, hi) {
+            plan.records.push((a, b, 1));
+        } else {
+            whole.push(m);
+            if lo < a {
+                plan.records.push((lo, a, -1));
+            }
+            if b < hi {
+                plan.records.push((b, hi, -1));
+            }
+        }
+        m = next_month(m);
+    }
+    if let (Some(first), Some(last)) = (whole.first(), whole.last()) {
+        // The months read whole are contiguous: only the first and last month can be edges.
+        plan.months = Some((*first, next_month(*last)));
+    }
+    plan
+}
+
+impl Store {
+    /// Counts per (point path, item) over `[from, to)` within a subtree: rollups for whole
+    /// months, records for the edges.
+    pub(crate) async fn service_tallies(
+        &self,
+        within: &Subtree,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<BTreeMap<(String, String), Tally>> {
+        let plan = edge_plan(from, to, now);
+        let mut out: BTreeMap<(String, String), Tally> = BTreeMap::new();
+        let mut add = |rows: Vec<(Vec<String>, Vec<i64>)>, sign: i64| {
+            for (k, v) in rows {
+                let mut t = Tally::default();
+                for (slot, x) in t.0.iter_mut().zip(v) {
+                    *slot = x;
+                }
+                out.entry((k[0].clone(), k[1].clone())).or_default().add(&t, sign);
+            }
+        };
+        if let Some((first, end)) = plan.months {
+            let mut q = QueryParts::default();
+            within.restrict(&mut q, "r.path");
+            q.cond_bind("r.month >= {}", first);
+            q.cond_bind("r.month < {}", end);
+            let sums: Vec<String> = COLUMNS.iter().map(|c| format!("CAST(sum(r.{c}) AS BIGINT)")).collect();
+            let sql = format!(
+                "SELECT r.path, r.item, {} FROM service_rollups r{} GROUP BY r.path, r.item",
+                sums.join(", "),
+                q.where_clause()
+            );
+            add(fetch_text_ints(&self.db, &sql, &q.vals, 2).await?, 1);
+        }
+        for (a, b, sign) in plan.records {
+            add(self.tallies_from_records(within, a, b).await?, sign);
+        }
+        out.retain(|_, t| t.0.iter().any(|x| *x != 0));
+        Ok(out)
+    }
+
+    /// The same counts as the rollups hold, read from the records of `[a, b)`.
+    async fn tallies_from_records(
+        &self,
+        within: &Subtree,
+        a: DateTime<Utc>,
+        b: DateTime<Utc>,
+    ) -> Result<Vec<(Vec<String>, Vec<i64>)>> {
+        let flag = |cond: &str| format!("CAST(sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT)");
+        // A bare 0 is a 32-bit integer on PostgreSQL; the columns are read as 64-bit.
+        let z = "CAST(0 AS BIGINT)";
+        // An edge is a few days, so its records are read by time. SQLite cannot tell that a
+        // place range is less selective than a time range and would read a whole subtree by
+        // place (a second for a district at a million tickets), so it is told.
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let by_time = |index: &str| if sqlite { format!(" INDEXED BY {index}") } else { String::new() };
+        let mut q = QueryParts::default();
+        within.restrict(&mut q, "k.path");
+        q.cond_bind("k.received_at >= {}", a);
+        q.cond_bind("k.received_at < {}", b);
+        let tickets = format!(
+            "SELECT k.path, k.item, count(*), {}, {}, {}, {}, {z}, {z}, {z}, {z}, {z}, {z} FROM service_tickets k{}{} GROUP BY k.path, k.item",
+            flag("k.status = 'completed'"),
+            flag("k.status = 'completed' AND k.due_at IS NOT NULL AND k.closed_at <= k.due_at"),
+            flag("k.status = 'refused'"),
+            flag("k.outside_hours = TRUE"),
+            by_time("service_tickets_received"),
+            q.where_clause()
+        );
+        let mut rows = fetch_text_ints(&self.db, &tickets, &q.vals, 2).await?;
+        let mut q = QueryParts::default();
+        within.restrict(&mut q, "g.path");
+        q.cond_bind("g.at >= {}", a);
+        q.cond_bind("g.at < {}", b);
+        let levels: Vec<String> = Rating::ALL.iter().map(|l| flag(&format!("g.level = '{}'", l.as_str()))).collect();
+        let ratings = format!(
+            "SELECT g.path, COALESCE(k.item, ''), {z}, {z}, {z}, {z}, {z}, count(*), {} FROM service_ratings g{}
+             LEFT JOIN service_tickets k ON k.id = g.ticket_id{} GROUP BY g.path, COALESCE(k.item, '')",
+            levels.join(", "),
+            by_time("service_ratings_at"),
+            q.where_clause()
+        );
+        rows.extend(fetch_text_ints(&self.db, &ratings, &q.vals, 2).await?);
+        Ok(rows)
+    }
+
+    /// Rebuilds every rollup row and desk order from the records: a repair that reads
+    /// only records, so it can be trusted whatever the rollups held.
+    pub async fn rebuild_service_rollups(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        Self::rebuild_service_rollups_in(&mut tx).await?;
+        tx.commit().await
+    }
+
+    /// The rebuild inside a transaction (also the migration that introduced the rollups).
+    pub(crate) async fn rebuild_service_rollups_in(tx: &mut Tx) -> Result<()> {
+        exec(tx, "DELETE FROM service_rollups", &[]).await?;
+        type Row = (
+            Uuid,
+            Uuid,
+            String,
+            String,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            bool,
+            i64,
+        );
+        let tickets: Vec<Row> = fetch_all_tx(
+            tx,
+            "SELECT id, point_id, path, item, status, received_at, due_at, closed_at, outside_hours, number FROM service_tickets",
+            &[],
+        )
+        .await?;
+        for (id, point, path, item, status, received, due, closed, outside, number) in tickets {
+            let status = TicketStatus::parse(&status).unwrap_or(TicketStatus::Received);
+            let mut m = vec![Measure::Received];
+            if outside {
+                m.push(Measure::OutsideHours);
+            }
+            m.extend(closing_measures(status, due, closed));
+            bump(tx, point, &path, &item, received, &m).await?;
+            exec(
+                tx,
+                "UPDATE service_tickets SET desk_order = $2 WHERE id = $1",
+                &[id.into(), desk_order(status, due, received, closed, number).into()],
+            )
+            .await?;
+        }
+        type RatingRow = (Uuid, String, Option<String>, String, DateTime<Utc>);
+        let ratings: Vec<RatingRow> = fetch_all_tx(
+            tx,
+            "SELECT g.point_id, g.path, k.item, g.level, g.at FROM service_ratings g LEFT JOIN service_tickets k ON k.id = g.ticket_id",
+            &[],
+        )
+        .await?;
+        for (point, path, item, level, at) in ratings {
+            let level = Rating::parse(&level).unwrap_or(Rating::Basic);
+            bump(tx, point, &path, item.as_deref().unwrap_or(""), at, &[Measure::Ratings, Measure::Level(level)])
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a ticket's close adds to its received month's row.
+pub(crate) fn closing_measures(
+    status: TicketStatus,
+    due_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+) -> Vec<Measure> {
+    match status {
+        TicketStatus::Completed => {
+            let on_time = matches!((due_at, closed_at), (Some(d), Some(c)) if c <= d);
+            if on_time {
+                vec![Measure::Completed, Measure::CompletedOnTime]
+            } else {
+                vec![Measure::Completed]
+            }
+        }
+        TicketStatus::Refused => vec![Measure::Refused],
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        from_beijing(NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn the_desk_sorts_open_by_deadline_then_waiting_then_newest_closed() {
+        let r = Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, 0).unwrap();
+        let soon = desk_order(TicketStatus::Accepted, Some(t(2026, 3, 5)), r, None, 9);
+        let later = desk_order(TicketStatus::Received, Some(t(2026, 3, 9)), r, None, 1);
+        let waiting = desk_order(TicketStatus::AwaitingMaterials, None, r, None, 2);
+        let closed_old = desk_order(TicketStatus::Completed, Some(t(2026, 3, 9)), r, Some(t(2026, 3, 2)), 3);
+        let closed_new = desk_order(TicketStatus::Refused, None, r, Some(t(2026, 3, 4)), 4);
+        let mut v = vec![&closed_old, &waiting, &later, &closed_new, &soon];
+        v.sort();
+        assert_eq!(v, vec![&soon, &later, &waiting, &closed_new, &closed_old]);
+        // Same closing second: the higher number first, as it came later.
+        let a = desk_order(TicketStatus::Completed, None, r, Some(t(2026, 3, 4)), 10);
+        let b = desk_order(TicketStatus::Completed, None, r, Some(t(2026, 3, 4)), 11);
+        assert!(b < a);
+    }
+
+    #[test]
+    fn a_period_reads_whole_months_and_the_cheaper_side_of_each_edge() {
+        let now = t(2026, 12, 6);
+        // The year so far: eleven whole months; December is the month less nothing (no
+        // records after now), so it is read whole too.
+        let p = edge_plan(t(2026, 1, 1), t(2026, 12, 7), now);
+        assert_eq!(
+            p.months,
+            Some((NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()))
+        );
+        assert_eq!(p.records, vec![(t(2026, 12, 7), t(2027, 1, 1), -1)]);
+        // A few days inside one month: the days themselves.
+        let p = edge_plan(t(2026, 5, 3), t(2026, 5, 9), now);
+        assert_eq!(p.months, None);
+        assert_eq!(p.records, vec![(t(2026, 5, 3), t(2026, 5, 9), 1)]);
+        // Mid-month to mid-month: the late start reads its days, the late end subtracts.
+        let p = edge_plan(t(2026, 2, 25), t(2026, 6, 28), now);
+        assert_eq!(
+            p.months,
+            Some((NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()))
+        );
+        assert_eq!(p.records, vec![(t(2026, 2, 25), t(2026, 3, 1), 1), (t(2026, 6, 28), t(2026, 7, 1), -1)]);
+        // Nothing for an empty period.
+        assert_eq!(edge_plan(t(2026, 5, 3), t(2026, 5, 3), now), EdgePlan { months: None, records: vec![] });
+    }
+}
