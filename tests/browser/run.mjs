@@ -930,6 +930,55 @@ test('service: a ticket with two missing materials gets one notice, completes af
   await page.screenshot({ path: join(here, 'shots', 'service-resident-390.png'), fullPage: true });
 });
 
+test('service: the district changes an item on a phone (a bad fee keeps what was typed); a worker receives for a resident found by name; a centre switches an item off', async (page, base) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'admin');
+  await page.goto(base + '/service/catalogue');
+  await page.locator('a[href="/service/catalogue/MZ01/edit"]').click();
+  await page.locator('input[name=department]').fill('区民政局老龄科');
+  await page.getByLabel(/收费/).fill('十元');
+  await page.getByRole('button', { name: /保存/ }).click();
+  assert.match(await page.getByRole('alert').innerText(), /fee/);
+  assert.equal(await page.locator('input[name=department]').inputValue(), '区民政局老龄科', 'the department typed is kept');
+  assert.equal(await page.getByLabel(/收费/).inputValue(), '十元');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the item form scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(here, 'shots', 'service-item-edit-390.png'), fullPage: true });
+  await page.getByLabel(/收费/).fill('0');
+  await page.getByRole('button', { name: /保存/ }).click();
+  await page.waitForURL(/\/service\/catalogue\?kind=desk/);
+  assert.match(await page.locator('main').innerText(), /区民政局老龄科/);
+  await signOut(page);
+
+  // A worker finds a registered resident by name and receives the ticket for them.
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signedIn(page, base, 'w1');
+  const people = await (await page.request.get(base + '/api/v1/people?page_size=1')).json();
+  const name = people.items[0].name;
+  await page.goto(base + '/service/tickets/new');
+  await page.getByLabel('事项', { exact: true }).selectOption({ label: '老年人优待证（老年证）办理' });
+  await page.getByLabel(/查找已登记居民/).fill(name);
+  await page.getByRole('button', { name: '显示材料清单' }).click();
+  await page.getByLabel(new RegExp(`${name} · `)).first().check();
+  await page.getByRole('button', { name: '收件' }).click();
+  await page.waitForURL(/\/service\/tickets\/[0-9a-f-]+\?done=received/);
+  assert.match(await page.locator('dl.kv').innerText(), new RegExp(name));
+  await signOut(page);
+
+  // The community's secretary switches the senior card off at the centre.
+  await signedIn(page, base, 'c1');
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const centre = me.grants[0].territory_code;
+  await page.goto(`${base}/service/points/${centre}`);
+  await page.getByLabel('老年人优待证（老年证）办理').uncheck();
+  await page.locator('form[action$="/items"] button').click();
+  await page.waitForURL(/done=items/);
+  assert.equal(await page.getByLabel('老年人优待证（老年证）办理').isChecked(), false);
+  await page.screenshot({ path: join(here, 'shots', 'service-point-items-1366.png'), fullPage: true });
+  const offered = await (await page.request.get(`${base}/api/v1/service-items?point=${centre}`)).json();
+  assert.ok(!offered.some((i) => i.code === 'MZ01'), 'no longer offered at the centre');
+});
+
 const { child, base } = await startServer();
 let browser;
 try {

@@ -315,3 +315,194 @@ async fn service_pages_keep_what_was_typed_when_refused() {
         assert!(r.body.contains(r#"value="2026-12-05T12:00""#) && r.body.contains(r#"value="周六""#), "{}", r.body);
     }
 }
+
+#[tokio::test]
+async fn the_desk_pages_pick_a_resident_rate_a_consultation_and_edit_the_catalogue() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let w1 = App::signed_in(state.clone(), "w1").await;
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, me) = w1.json("/api/v1/auth/me").await;
+        let point = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+
+        // The applicant picker finds a registered resident by name, ID masked, and the
+        // ticket is received for that person.
+        let (s, people) = w1.json("/api/v1/people?page_size=1").await;
+        assert_eq!(s, StatusCode::OK);
+        let person = people["items"][0].clone();
+        let (pid, name) = (person["id"].as_str().unwrap().to_string(), person["name"].as_str().unwrap().to_string());
+        let who: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        let r = w1.send("GET", &format!("/service/tickets/new?point={point}&item=MZ01&who={who}"), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains(&format!(r#"value="{pid}""#)), "the resident is offered: {}", r.body);
+        assert!(r.body.contains("****"), "the ID number is masked");
+        let base = [("point", point.as_str()), ("item", "MZ01"), ("channel", "window"), ("who", name.as_str())];
+        let mut bad = base.to_vec();
+        bad.push(("person_id", "not-a-person"));
+        let r = common::post_form(&w1, "/service/tickets", &bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("person_id"), "{}", r.body);
+        assert!(r.body.contains(&format!(r#"value="{name}""#)), "the search is kept");
+        let mut good = base.to_vec();
+        good.push(("person_id", pid.as_str()));
+        let r = common::post_form(&w1, "/service/tickets", &good).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, list) = w1.json("/api/v1/service-tickets").await;
+        let ticket = list["items"][0]["id"].as_str().unwrap().to_string();
+        let (_, ticket) = w1.json(&format!("/api/v1/service-tickets/{ticket}")).await;
+        assert_eq!(ticket["person_id"], json!(pid), "{ticket}");
+        assert_eq!(ticket["applicant_name"], json!(name));
+
+        // A consultation is logged, then rated from the desk: a bad level is refused with
+        // the comment kept; a good one shows as a chip; a second rating is a conflict.
+        let r = common::post_form(
+            &w1,
+            "/service/consultations",
+            &[
+                ("point", &point),
+                ("channel", "phone"),
+                ("topic", "低保怎么申请"),
+                ("answer", "带身份证户口本来中心"),
+                ("person_name", "张大爷"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, consultations) = w1.json("/api/v1/consultations").await;
+        let cid = consultations[0]["id"].as_str().unwrap().to_string();
+        let rate = format!("/service/consultations/{cid}/rate");
+        let r = common::post_form(&w1, &rate, &[("consultation", &cid), ("level", "moon"), ("comment", "讲得很清楚")])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("level") && r.body.contains(r#"value="讲得很清楚""#), "{}", r.body);
+        let (_, ratings) = w1.json("/api/v1/service-ratings").await;
+        let before = ratings.as_array().map_or(0, Vec::len);
+        let fields = [("consultation", cid.as_str()), ("level", "very_satisfied"), ("comment", "讲得很清楚")];
+        let r = common::post_form(&w1, &rate, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = w1.send("GET", "/service", None).await;
+        assert!(!r.body.contains(&format!(r#"action="{rate}""#)), "rated: no form any more");
+        let r = common::post_form(&w1, &rate, &fields).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        let (_, ratings) = w1.json("/api/v1/service-ratings").await;
+        assert_eq!(ratings.as_array().map_or(0, Vec::len), before + 1, "one rating written");
+
+        // A consultation rated 不满意 is followed up from the desk: out of order is refused
+        // with the note kept, the four steps in order close it.
+        let r = common::post_form(
+            &w1,
+            "/service/consultations",
+            &[
+                ("point", &point),
+                ("channel", "window"),
+                ("topic", "养老补贴"),
+                ("answer", "请下周再来"),
+                ("person_name", "李阿姨"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, consultations) = w1.json("/api/v1/consultations").await;
+        let bad_one = consultations[0]["id"].as_str().unwrap().to_string();
+        assert_ne!(bad_one, cid);
+        let rated = [("consultation", bad_one.as_str()), ("level", "dissatisfied"), ("comment", "没说清楚要什么材料")];
+        let r = common::post_form(&w1, &format!("/service/consultations/{bad_one}/rate"), &rated).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let follow = format!("/service/consultations/{bad_one}/follow-up");
+        let r = w1.send("GET", "/service", None).await;
+        assert!(
+            r.body.contains(&format!(r#"action="{follow}""#)) && r.body.contains("没说清楚要什么材料"),
+            "{}",
+            r.body
+        );
+        let r = common::post_form(&w1, &follow, &[("follow", &bad_one), ("step", "verify"), ("note", "电话核实情况")])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert!(r.body.contains("step") && r.body.contains("电话核实情况"), "the note is kept");
+        for step in ["revisit", "verify", "rectify", "feedback"] {
+            let r = common::post_form(&w1, &follow, &[("follow", &bad_one), ("step", step), ("note", "已处理")]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{step}: {}", r.body);
+        }
+        let r = w1.send("GET", "/service", None).await;
+        assert!(!r.body.contains(&format!(r#"action="{follow}""#)), "closed: off the list");
+
+        // Those who manage the point switch an item off on its page; others may not.
+        let items_of = |app: &App, point: String| {
+            let app = app.clone();
+            async move {
+                let (_, items) = app.json(&format!("/api/v1/service-items?point={point}")).await;
+                items.as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            }
+        };
+        let offered = items_of(&c1, point.clone()).await;
+        assert!(offered.contains(&"MZ01".to_string()));
+        let r = c1.send("GET", &format!("/service/points/{point}"), None).await;
+        assert!(r.body.contains(r#"name="offered" value="MZ01" checked"#), "{}", r.body);
+        let keep: Vec<(&str, &str)> =
+            offered.iter().filter(|c| *c != "MZ01").map(|c| ("offered", c.as_str())).collect();
+        let mut bad = keep.clone();
+        bad.extend([("offered", "ZZ99"), ("offer_form", "1")]);
+        let r = common::post_form(&c1, &format!("/service/points/{point}/items"), &bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("offered") && r.body.contains("ZZ99"), "{}", r.body);
+        assert!(!r.body.contains(r#"name="offered" value="MZ01" checked"#), "the ticks sent are kept");
+        assert_eq!(items_of(&c1, point.clone()).await.len(), offered.len(), "nothing written");
+        let r = common::post_form(&w1, &format!("/service/points/{point}/items"), &keep).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = common::post_form(&c1, &format!("/service/points/{point}/items"), &keep).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let now_offered = items_of(&c1, point.clone()).await;
+        assert_eq!(now_offered.len(), offered.len() - 1);
+        assert!(!now_offered.contains(&"MZ01".to_string()));
+        let r = w1.send("GET", &format!("/service/tickets/new?point={point}"), None).await;
+        assert!(!r.body.contains(r#"value="MZ01""#), "no longer received here");
+
+        // The catalogue is edited by the district only.
+        let r = c1.send("GET", "/service/catalogue/MZ01/edit", None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = admin.send("GET", "/service/catalogue", None).await;
+        assert!(r.body.contains("/service/catalogue/MZ01/edit"), "the district sees edit links");
+        let r = admin.send("GET", "/service/catalogue/MZ01/edit", None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let (_, item) = admin.json("/api/v1/service-items/MZ01").await;
+        let version = item["version"].as_i64().unwrap();
+        let edit = |fee: &'static str, materials: &'static str| {
+            vec![
+                ("editing", "MZ01"),
+                ("category", "MZ"),
+                ("name", "最低生活保障申请"),
+                ("department", "区民政局"),
+                ("limit_workdays", "20"),
+                ("legal_basis", "《社会救助暂行办法》"),
+                ("fee", fee),
+                ("places", "centre"),
+                ("materials", materials),
+            ]
+        };
+        let r = common::post_form(&admin, "/service/catalogue", &edit("十元", "居民身份证|original|1")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("fee") && r.body.contains(r#"value="十元""#), "{}", r.body);
+        assert!(r.body.contains("《社会救助暂行办法》"), "typed kept");
+        let r = common::post_form(&admin, "/service/catalogue", &edit("0", "居民身份证|sideways|1")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("materials") && r.body.contains("sideways"), "{}", r.body);
+        let (_, same) = admin.json("/api/v1/service-items/MZ01").await;
+        assert_eq!(same["version"].as_i64(), Some(version), "nothing written");
+        let r =
+            common::post_form(&admin, "/service/catalogue", &edit("0", "居民身份证|original|1\n户口簿|copy|2")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, saved) = admin.json("/api/v1/service-items/MZ01").await;
+        assert_eq!(saved["version"].as_i64(), Some(version + 1));
+        assert_eq!(saved["materials"].as_array().map(Vec::len), Some(2));
+        // A new item under a code that exists: 409 naming the code.
+        let mut new = edit("0", "居民身份证|original|1");
+        new[0] = ("editing", "");
+        new.push(("code", "MZ01"));
+        let r = common::post_form(&admin, "/service/catalogue", &new).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.body.contains("code"), "{}", r.body);
+    }
+}

@@ -148,6 +148,68 @@ pub fn parse_places(field: &str, s: &str) -> Result<Vec<Place>, FieldError> {
     Ok(out)
 }
 
+/// An item's materials as a person types them, one per line:
+/// `name | form | copies | sample`, where the form (原件, 复印件, 原件和复印件 or their codes),
+/// the copies (1) and the sample (none) may be left out. An error names the line.
+pub fn parse_materials(field: &str, text: &str) -> Result<Vec<Material>, FieldError> {
+    let mut out: Vec<Material> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        let bad = |m: String| FieldError::new(field, format!("第{}行：{m} (line {})", i + 1, i + 1));
+        let f: Vec<&str> = l.split('|').map(str::trim).collect();
+        if f.len() > 4 {
+            return Err(bad("最多四栏：名称 | 原件或复印件 | 份数 | 样表".into()));
+        }
+        let form = match f.get(1).copied().unwrap_or("") {
+            "" => MaterialForm::Original,
+            s => MaterialForm::ALL
+                .iter()
+                .copied()
+                .find(|m| {
+                    m.as_str() == s
+                        || m.label_zh() == s
+                        || m.label_zh().replace('及', "和") == s
+                        || m.label_en().eq_ignore_ascii_case(s)
+                })
+                .ok_or_else(|| bad(format!("“{s}”应为原件、复印件或原件及复印件")))?,
+        };
+        let copies = match f.get(2).copied().unwrap_or("") {
+            "" => 1,
+            s => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=20).contains(n))
+                .ok_or_else(|| bad(format!("份数“{s}”应为1到20")))?,
+        };
+        let m = Material { name: f[0].into(), form, copies, sample: f.get(3).copied().unwrap_or("").into() };
+        if out.iter().any(|x| x.name == m.name) {
+            return Err(bad(format!("“{}”重复了", m.name)));
+        }
+        m.check(out.len()).map_err(|e| bad(e.message))?;
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// The materials in the typed form [`parse_materials`] reads back.
+pub fn materials_text(materials: &[Material]) -> String {
+    materials
+        .iter()
+        .map(|m| {
+            let line = format!("{} | {} | {}", m.name, m.form.label_zh(), m.copies);
+            if m.sample.is_empty() {
+                line
+            } else {
+                format!("{line} | {}", m.sample)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn places_code(places: &[Place]) -> String {
     places.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
 }
@@ -271,6 +333,21 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_materials_read_back_and_bad_lines_are_named() {
+        let m = parse_materials("materials", "居民身份证\n\n户口簿 | 原件和复印件 | 2 | 样表A\n照片 | copy").unwrap();
+        assert_eq!(m.len(), 3);
+        assert_eq!((m[0].form, m[0].copies), (MaterialForm::Original, 1));
+        assert_eq!((m[1].form, m[1].copies, m[1].sample.as_str()), (MaterialForm::OriginalAndCopy, 2, "样表A"));
+        assert_eq!(m[2].form, MaterialForm::Copy);
+        assert_eq!(parse_materials("materials", &materials_text(&m)).unwrap(), m);
+        for bad in ["身份证 | 扫描件", "身份证 | 原件 | 0", "身份证\n身份证", "a | b | c | d | e"] {
+            let e = parse_materials("materials", bad).unwrap_err();
+            assert_eq!(e.field, "materials");
+            assert!(e.message.starts_with("第"), "{}", e.message);
+        }
+    }
 
     #[test]
     fn the_bundled_catalogue_has_the_seed_counts() {

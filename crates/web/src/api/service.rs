@@ -777,6 +777,8 @@ pub struct TicketView {
     pub limit_workdays: i64,
     /// `window`, `phone`, `online` or `home`
     pub channel: String,
+    /// The registered resident it was received for; none for a walk-in
+    pub person_id: Option<Uuid>,
     pub applicant_name: String,
     /// Masked
     pub applicant_phone: Option<String>,
@@ -814,6 +816,7 @@ fn ticket_view(t: &Ticket, rating: Option<&RatingRow>, who: &Principal, now: Dat
         item_name: t.item_name.clone(),
         limit_workdays: t.limit_workdays,
         channel: t.channel.as_str().into(),
+        person_id: t.person_id,
         applicant_name: t.applicant_name.clone(),
         applicant_phone: t.applicant_phone.clone(),
         receiver: t.receiver_name.clone(),

@@ -12,14 +12,14 @@ use axum::extract::{Form, State};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::service::{
-    AppointmentStatus, CatalogueKind, Channel, FollowUpStep, Opening, PointHours, Rating, TicketStatus, TicketStep,
-    Windows,
+    AppointmentStatus, CatalogueKind, Channel, FollowUpStep, Opening, Place, PointHours, Rating, TicketStatus,
+    TicketStep, Windows,
 };
 use jiayuan_domain::time::{beijing, display};
 use jiayuan_store::access::Principal;
 use jiayuan_store::service::{
-    at_beijing, manages_point, serves_at, ItemFilter, NewBooking, NewConsultation, NewRating, NewShift, NewTicket,
-    PointState, RatingRow, RatingTarget, ServicePoint, Ticket, TicketCard, TicketFilter, TicketStepInput,
+    at_beijing, manages_point, offered_by, serves_at, ItemFilter, NewBooking, NewConsultation, NewRating, NewShift,
+    NewTicket, PointState, RatingRow, RatingTarget, ServicePoint, Ticket, TicketCard, TicketFilter, TicketStepInput,
 };
 use uuid::Uuid;
 
@@ -161,12 +161,32 @@ struct DeskPage {
     pager: String,
     points: Vec<(String, String)>,
     channels: Vec<(&'static str, &'static str)>,
-    consultations: Vec<(String, String, String, String, bool)>,
-    follow_ups: Vec<(String, String, String, bool, String)>,
+    consultations: Vec<ConsultRow>,
+    /// The rating levels, for rating a consultation: (code, label).
+    levels: Vec<(&'static str, &'static str)>,
+    follow_ups: Vec<FollowRow>,
     bookings: Vec<(Uuid, String, String, String, String, bool)>,
     typed: Typed,
     error: Option<String>,
     done: Option<&'static str>,
+}
+
+/// A bad rating still being followed up, on the desk. A ticket's is followed up on the
+/// ticket's page; a consultation has no page, so its next step is a form right here.
+struct FollowRow {
+    subject: String,
+    /// The ticket's page, for a ticket's rating.
+    href: Option<String>,
+    /// The consultation's id, for a consultation's rating.
+    consultation: Option<String>,
+    level: String,
+    comment: String,
+    overdue: bool,
+    due: String,
+    /// The steps done, in words.
+    done: String,
+    /// The next step: (code, label).
+    next: Option<(&'static str, &'static str)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -211,21 +231,31 @@ async fn desk_render(
     let (points, consultations, follow_ups) = if staff {
         let points = desk_points(state, who).await.page(&ui)?.into_iter().map(|p| (p.code, p.name)).collect();
         let cs = state.store.consultations(who, None, 10).await.page(&ui)?;
-        let consultations =
-            cs.into_iter().map(|c| (display(c.at), c.point_name, c.topic, c.person_name, c.outside_hours)).collect();
-        let ratings = state.store.ratings(who, true, 50).await.page(&ui)?;
+        let consultations = cs
+            .into_iter()
+            .map(|c| ConsultRow {
+                id: c.id.to_string(),
+                at: display(c.at),
+                point: c.point_name,
+                topic: c.topic,
+                person: c.person_name,
+                outside: c.outside_hours,
+                rating: c.rating.map(|r| (r.label(lang).to_string(), r.is_bad())),
+            })
+            .collect();
+        let ratings = state.store.open_follow_ups(who, 50).await.page(&ui)?;
         let follow_ups = ratings
             .iter()
-            .filter(|r| r.follow_up_open())
-            .filter_map(|r| {
-                let t = r.ticket_id?;
-                Some((
-                    format!("/service/tickets/{t}"),
-                    r.subject.clone(),
-                    r.level.label(lang).to_string(),
-                    r.follow_up_overdue(now),
-                    r.follow_up_due.map(display).unwrap_or_default(),
-                ))
+            .map(|r| FollowRow {
+                subject: r.subject.clone(),
+                href: r.ticket_id.map(|t| format!("/service/tickets/{t}")),
+                consultation: r.consultation_id.filter(|_| r.ticket_id.is_none()).map(|c| c.to_string()),
+                level: r.level.label(lang).to_string(),
+                comment: r.comment.clone(),
+                overdue: r.follow_up_overdue(now),
+                due: r.follow_up_due.map(display).unwrap_or_default(),
+                done: r.steps.iter().map(|(s, ..)| s.label(lang)).collect::<Vec<_>>().join(" → "),
+                next: r.next_step().map(|s| (s.as_str(), s.label(lang))),
             })
             .collect();
         (points, consultations, follow_ups)
@@ -257,6 +287,8 @@ async fn desk_render(
         Some("consulted") => Some("svc.consulted"),
         Some("booked") => Some("svc.booked"),
         Some("cancelled") => Some("svc.booking_cancelled"),
+        Some("rated") => Some("svc.rated"),
+        Some("followed") => Some("svc.followed"),
         _ => None,
     };
     let page = DeskPage {
@@ -268,6 +300,7 @@ async fn desk_render(
         points,
         channels: Channel::ALL.iter().map(|c| (c.as_str(), c.label(lang))).collect(),
         consultations,
+        levels: Rating::ALL.iter().map(|r| (r.as_str(), r.label(lang))).collect(),
         follow_ups,
         bookings,
         typed: Typed(typed),
@@ -286,6 +319,71 @@ pub async fn svc_desk_page(
     Query(q): Query<DeskQuery>,
 ) -> Result<Response, PageError> {
     desk_render(&state, &auth, ui, &q, vec![], None).await
+}
+
+/// A consultation on the desk, with its rating once given.
+struct ConsultRow {
+    id: String,
+    at: String,
+    point: String,
+    topic: String,
+    person: String,
+    outside: bool,
+    /// (level, bad)
+    rating: Option<(String, bool)>,
+}
+
+/// `POST /service/consultations/{id}/rate`: the asker's rating of a consultation, given at
+/// the desk (一事一评); a refusal keeps the choice and the words.
+pub async fn svc_rate_consultation_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let id = crate::api::parse_id(&id).page(&ui)?;
+    let result = async {
+        let level = Rating::parse_field(get(&pairs, "level"), "level")?;
+        let r = NewRating { target: RatingTarget::Consultation(id), level, comment: get(&pairs, "comment").into() };
+        state.store.rate_service(&auth.audit_ctx(), &auth.principal, &r, state.clock.now()).await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(crate::redirect::to("/service?done=rated")),
+        Err(e) => {
+            let page = desk_render(&state, &auth, ui, &DeskQuery::default(), pairs, Some(error_text(&e))).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+/// `POST /service/consultations/{id}/follow-up`: the next follow-up step of a consultation's
+/// bad rating; a refusal keeps the note typed.
+pub async fn svc_consultation_follow_up_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let id = crate::api::parse_id(&id).page(&ui)?;
+    let result = async {
+        let r = state.store.rating_of(RatingTarget::Consultation(id)).await?.ok_or_else(ApiError::not_found)?;
+        let step = FollowUpStep::parse_field(get(&pairs, "step"), "step")?;
+        let now = state.clock.now();
+        state.store.follow_up(&auth.audit_ctx(), &auth.principal, r.id, step, get(&pairs, "note"), now).await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(crate::redirect::to("/service?done=followed")),
+        Err(e) => {
+            let page = desk_render(&state, &auth, ui, &DeskQuery::default(), pairs, Some(error_text(&e))).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
 }
 
 /// `POST /service/consultations`: logs a consultation; a refusal keeps what was typed.
@@ -332,6 +430,10 @@ struct NewTicketPage {
     items: Vec<ItemGroup>,
     chosen: Option<ChosenItem>,
     channels: Vec<(&'static str, &'static str, bool)>,
+    /// What was searched for among the registered residents, and who was found:
+    /// (person id, name with masked ID number, chosen).
+    who: String,
+    residents: Vec<(String, String, bool)>,
     typed: Typed,
     error: Option<String>,
 }
@@ -353,14 +455,44 @@ struct ChosenItem {
 pub struct NewTicketQuery {
     point: Option<String>,
     item: Option<String>,
+    /// A registered resident to receive for: a name, pinyin initials or a whole ID number.
+    who: Option<String>,
 }
 
+/// Registered residents matching a search, for the applicant picker (at most eight, ID
+/// numbers masked); nothing when the person at the desk may not see residents.
+async fn residents_matching(
+    state: &AppState,
+    who: &Principal,
+    search: &str,
+    chosen: &str,
+) -> Result<Vec<(String, String, bool)>, ApiError> {
+    let search = search.trim();
+    let Ok(scope) = who.scope(Permission::ViewPeople) else { return Ok(vec![]) };
+    if search.is_empty() {
+        return Ok(vec![]);
+    }
+    let q = jiayuan_store::people::PeopleQuery { q: Some(search.to_string()), ..Default::default() };
+    let found = state.store.list_people(&scope, &q, jiayuan_store::model::Page { page: 1, page_size: 8 }).await?;
+    Ok(found
+        .items
+        .into_iter()
+        .map(|p| {
+            let id = p.id.to_string();
+            let on = id == chosen;
+            (id, format!("{} · {}", p.name, jiayuan_domain::resident_id::mask_id_str(&p.id_number)), on)
+        })
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn new_ticket_render(
     state: &AppState,
     auth: &Auth,
     ui: Ui,
     point: &str,
     item: &str,
+    who: &str,
     typed: Option<Pairs>,
     error: Option<String>,
 ) -> Result<Response, PageError> {
@@ -409,6 +541,8 @@ async fn new_ticket_render(
         })
     });
     let typed_channel = typed.as_ref().map(|t| get(t, "channel").to_string()).unwrap_or_else(|| "window".into());
+    let chosen_person = typed.as_ref().map(|t| get(t, "person_id").to_string()).unwrap_or_default();
+    let residents = residents_matching(state, &auth.principal, who, &chosen_person).await.page(&ui)?;
     let page = NewTicketPage {
         title: ui.t("svc.new_ticket").into(),
         points: points
@@ -418,6 +552,8 @@ async fn new_ticket_render(
         items,
         chosen,
         channels: Channel::ALL.iter().map(|c| (c.as_str(), c.label(lang), c.as_str() == typed_channel)).collect(),
+        who: who.trim().to_string(),
+        residents,
         typed: Typed(typed.unwrap_or_default()),
         error,
         ui: ui.clone(),
@@ -432,8 +568,9 @@ pub async fn svc_new_ticket_page(
     ui: Ui,
     Query(q): Query<NewTicketQuery>,
 ) -> Result<Response, PageError> {
-    new_ticket_render(&state, &auth, ui, q.point.as_deref().unwrap_or(""), q.item.as_deref().unwrap_or(""), None, None)
-        .await
+    let (point, item, who) =
+        (q.point.as_deref().unwrap_or(""), q.item.as_deref().unwrap_or(""), q.who.as_deref().unwrap_or(""));
+    new_ticket_render(&state, &auth, ui, point, item, who, None, None).await
 }
 
 /// `POST /service/tickets`: receives the ticket; a refusal keeps everything typed and ticked.
@@ -445,24 +582,32 @@ pub async fn svc_receive_form(
 ) -> Result<Response, PageError> {
     let result = async {
         let point = point_of_form(&state, &pairs).await?;
-        let t = NewTicket {
-            point: point.id,
-            item: get(&pairs, "item").into(),
-            channel: Channel::parse_field(get(&pairs, "channel"), "channel")?,
-            person_id: None,
-            applicant_name: get(&pairs, "applicant_name").into(),
-            applicant_phone: get(&pairs, "applicant_phone").into(),
-            provided: all_of(&pairs, "provided"),
-            note: get(&pairs, "note").into(),
-        };
+        let t =
+            NewTicket {
+                point: point.id,
+                item: get(&pairs, "item").into(),
+                channel: Channel::parse_field(get(&pairs, "channel"), "channel")?,
+                // A registered resident chosen on the picker; otherwise a walk-in by name.
+                person_id: match get(&pairs, "person_id").trim() {
+                    "" => None,
+                    id => Some(crate::api::parse_id(id).map_err(|_| {
+                        ApiError::invalid("person_id", "请从查到的居民中选择 (choose a resident found)")
+                    })?),
+                },
+                applicant_name: get(&pairs, "applicant_name").into(),
+                applicant_phone: get(&pairs, "applicant_phone").into(),
+                provided: all_of(&pairs, "provided"),
+                note: get(&pairs, "note").into(),
+            };
         Ok::<_, ApiError>(state.store.receive_ticket(&auth.audit_ctx(), &auth.principal, &t, state.clock.now()).await?)
     }
     .await;
     match result {
         Ok(t) => Ok(crate::redirect::to(&format!("/service/tickets/{}?done=received", t.id))),
         Err(e) => {
-            let (p, i) = (get(&pairs, "point").to_string(), get(&pairs, "item").to_string());
-            let page = new_ticket_render(&state, &auth, ui, &p, &i, Some(pairs), Some(error_text(&e))).await?;
+            let (p, i, w) =
+                (get(&pairs, "point").to_string(), get(&pairs, "item").to_string(), get(&pairs, "who").to_string());
+            let page = new_ticket_render(&state, &auth, ui, &p, &i, &w, Some(pairs), Some(error_text(&e))).await?;
             Ok((e.status, page).into_response())
         }
     }
@@ -788,6 +933,8 @@ struct CataloguePage {
     kind: &'static str,
     categories: Vec<(String, String, i64, bool)>,
     items: Vec<ItemShown>,
+    /// A district administrator: each item can be edited, and new ones added.
+    can_edit: bool,
 }
 
 pub struct ItemShown {
@@ -811,11 +958,13 @@ pub struct CatalogueQuery {
 
 /// `/service/catalogue`: what the window handles, each item's materials and where to do it.
 pub async fn svc_catalogue_page(
+    auth: Option<Auth>,
     State(state): State<AppState>,
     ui: Ui,
     Query(q): Query<CatalogueQuery>,
 ) -> Result<Response, PageError> {
     let lang = ui.lang.code();
+    let can_edit = auth.as_ref().is_some_and(|a| jiayuan_store::service::may_edit_catalogue(&a.principal));
     let kind = if q.kind.as_deref() == Some("centre") { CatalogueKind::Centre } else { CatalogueKind::Desk };
     let cats: Vec<_> =
         state.store.service_categories().await.page(&ui)?.into_iter().filter(|(c, _)| c.kind == kind).collect();
@@ -860,9 +1009,157 @@ pub async fn svc_catalogue_page(
             .map(|(c, n)| (c.code.clone(), c.name, n, chosen.as_deref() == Some(c.code.as_str())))
             .collect(),
         items,
+        can_edit,
         ui: ui.clone(),
     };
     render(ui, page)
+}
+
+// ---------------------------------------------------------------------------------------
+// Editing the catalogue (district administrators)
+
+#[derive(Template)]
+#[template(path = "service_item_edit.html")]
+struct ItemEditPage {
+    ui: Ui,
+    title: String,
+    /// The item's code, or "" for a new one.
+    code: String,
+    /// (code, name, kind label)
+    categories: Vec<(String, String, &'static str)>,
+    places: Vec<(&'static str, &'static str)>,
+    /// (version, saved by, at)
+    versions: Vec<(i64, String, String)>,
+    typed: Typed,
+    error: Option<String>,
+}
+
+/// The form's fields filled from a stored item, as if typed.
+fn item_pairs(item: &jiayuan_domain::service::catalogue::Item) -> Pairs {
+    let mut p: Pairs = vec![
+        ("code".into(), item.code.clone()),
+        ("category".into(), item.category.clone()),
+        ("name".into(), item.name.clone()),
+        ("department".into(), item.department.clone()),
+        ("limit_workdays".into(), item.limit_workdays.to_string()),
+        ("legal_basis".into(), item.legal_basis.clone()),
+        ("fee".into(), jiayuan_domain::money::format_fen(item.fee_fen)),
+        ("materials".into(), jiayuan_domain::service::catalogue::materials_text(&item.materials)),
+    ];
+    p.extend(item.places.iter().map(|pl| ("places".to_string(), pl.as_str().to_string())));
+    if item.appointment {
+        p.push(("appointment".into(), "on".into()));
+    }
+    p
+}
+
+async fn item_edit_render(
+    state: &AppState,
+    auth: &Auth,
+    ui: Ui,
+    code: &str,
+    typed: Option<Pairs>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    if !jiayuan_store::service::may_edit_catalogue(&auth.principal) {
+        return Err(ApiError::from(jiayuan_store::StoreError::Forbidden(Permission::ManageService))).page(&ui);
+    }
+    let lang = ui.lang.code();
+    let (typed, versions) = match code {
+        "" => (typed.unwrap_or_default(), vec![]),
+        c => {
+            let stored = state.store.service_item(c).await.page(&ui)?;
+            let versions = state
+                .store
+                .service_item_versions(c)
+                .await
+                .page(&ui)?
+                .into_iter()
+                .map(|(v, _, by, at)| (v, by, display(at)))
+                .collect();
+            (typed.unwrap_or_else(|| item_pairs(&stored.item)), versions)
+        }
+    };
+    let categories = state
+        .store
+        .service_categories()
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|(c, _)| (c.code, c.name, c.kind.label(lang)))
+        .collect();
+    let page = ItemEditPage {
+        title: if code.is_empty() {
+            ui.t("svc.item_new").to_string()
+        } else {
+            format!("{} {code}", ui.t("svc.item_edit"))
+        },
+        code: code.to_string(),
+        categories,
+        places: Place::ALL.iter().map(|p| (p.as_str(), p.label(lang))).collect(),
+        versions,
+        typed: Typed(typed),
+        error,
+        ui: ui.clone(),
+    };
+    render(ui, page)
+}
+
+/// `/service/catalogue/{code}/edit` (`new` for a new item): the item's form.
+pub async fn svc_item_edit_page(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let code = if code == "new" { String::new() } else { code };
+    item_edit_render(&state, &auth, ui, &code, None, None).await
+}
+
+/// `POST /service/catalogue`: saves an item, new or as its next version; a refusal keeps
+/// everything typed.
+pub async fn svc_item_save_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    use jiayuan_domain::service::catalogue::{parse_materials, Item};
+    let editing = get(&pairs, "editing").to_string();
+    let result = async {
+        let limit = get(&pairs, "limit_workdays").trim();
+        let item = Item {
+            code: if editing.is_empty() { get(&pairs, "code").trim().to_string() } else { editing.clone() },
+            category: get(&pairs, "category").trim().to_string(),
+            name: get(&pairs, "name").trim().to_string(),
+            department: get(&pairs, "department").trim().to_string(),
+            limit_workdays: limit.parse().map_err(|_| {
+                ApiError::invalid("limit_workdays", format!("“{limit}”不是天数 (working days, 0 for on the spot)"))
+            })?,
+            legal_basis: get(&pairs, "legal_basis").trim().to_string(),
+            fee_fen: jiayuan_domain::money::parse_yuan("fee", get(&pairs, "fee"))?,
+            places: all_of(&pairs, "places")
+                .iter()
+                .map(|p| Place::parse_field(p, "places"))
+                .collect::<Result<Vec<_>, _>>()?,
+            appointment: !get(&pairs, "appointment").is_empty(),
+            materials: parse_materials("materials", get(&pairs, "materials"))?,
+        };
+        if editing.is_empty() && state.store.service_item(&item.code).await.is_ok() {
+            return Err(ApiError::conflict("code", ui.t("svc.item_exists")));
+        }
+        Ok::<_, ApiError>(state.store.save_service_item(&auth.audit_ctx(), &auth.principal, &item).await?)
+    }
+    .await;
+    match result {
+        Ok(saved) => {
+            Ok(crate::redirect::to(&format!("/service/catalogue?kind={}#{}", saved.kind.as_str(), saved.item.code)))
+        }
+        Err(e) => {
+            let page = item_edit_render(&state, &auth, ui, &editing, Some(pairs), Some(error_text(&e))).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
 }
 
 #[derive(Template)]
@@ -910,6 +1207,9 @@ struct PointPage {
     slot_minutes: u32,
     slot_capacity: u32,
     items: usize,
+    /// For those who manage the point: the desk items its kind may offer, by category
+    /// (code, name, offered here).
+    offer: Vec<ItemGroup>,
     /// (id, from, to, staff, note)
     roster: Vec<(Uuid, String, String, String, String)>,
     manages: bool,
@@ -950,6 +1250,25 @@ async fn point_render(
     let who = auth.map(|a| &a.principal);
     let manages = who.is_some_and(|w| manages_point(w, &p.path));
     let staff = who.is_some_and(|w| serves_at(w, &p.path));
+    let mut offer: Vec<ItemGroup> = Vec::new();
+    if manages {
+        let desk_only = ItemFilter { kind: Some(CatalogueKind::Desk), ..Default::default() };
+        let desk = state.store.service_items(&desk_only).await.page(&ui)?;
+        // After a refused save the ticks shown are the ones sent, not the stored ones.
+        let sent = typed.iter().any(|(n, _)| n == "offer_form");
+        for s in desk.into_iter().filter(|s| offered_by(p.kind, &s.item.places)) {
+            let on = if sent {
+                typed.iter().any(|(n, v)| n == "offered" && *v == s.item.code)
+            } else {
+                !p.excluded.contains(&s.item.code)
+            };
+            let entry = (s.item.code.clone(), s.item.name.clone(), on);
+            match offer.last_mut() {
+                Some((c, v)) if *c == s.category_name => v.push(entry),
+                _ => offer.push((s.category_name.clone(), vec![entry])),
+            }
+        }
+    }
     let today = beijing(now).date();
     let day = day.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
     let bookings = match who {
@@ -978,6 +1297,7 @@ async fn point_render(
         Some("shift") => Some("svc.shift_added"),
         Some("removed") => Some("svc.shift_removed"),
         Some("marked") => Some("svc.booking_marked"),
+        Some("items") => Some("svc.items_saved"),
         _ => None,
     };
     let page = PointPage {
@@ -992,6 +1312,7 @@ async fn point_render(
         slot_minutes: p.slot_minutes,
         slot_capacity: p.slot_capacity,
         items,
+        offer,
         roster: roster
             .iter()
             .map(|s| (s.id, display(s.starts_at), display(s.ends_at), s.staff_name.clone(), s.note.clone()))
@@ -1053,6 +1374,30 @@ pub async fn svc_point_form(
                     .map_err(|_| ApiError::invalid("slot_capacity", "应为人数 (a number)"))?;
                 state.store.set_point_hours(&ctx, who, p.id, &hours, minutes, capacity, &p.excluded).await?;
                 Ok("hours")
+            }
+            "items" => {
+                // The form lists the desk items of the point's kind; an unticked one is switched
+                // off, and exclusions of items the form does not list are kept.
+                let ticked = all_of(&pairs, "offered");
+                let listed: Vec<String> = state
+                    .store
+                    .service_items(&ItemFilter { kind: Some(CatalogueKind::Desk), ..Default::default() })
+                    .await?
+                    .into_iter()
+                    .filter(|s| offered_by(p.kind, &s.item.places))
+                    .map(|s| s.item.code)
+                    .collect();
+                if let Some(unknown) = ticked.iter().find(|c| !listed.contains(c)) {
+                    return Err(ApiError::invalid(
+                        "offered",
+                        format!("此处不办“{unknown}” (not an item of this point)"),
+                    ));
+                }
+                let mut excluded: Vec<String> = p.excluded.iter().filter(|c| !listed.contains(c)).cloned().collect();
+                excluded.extend(listed.into_iter().filter(|c| !ticked.contains(c)));
+                let (h, m, c) = (&p.hours, p.slot_minutes, p.slot_capacity);
+                state.store.set_point_hours(&ctx, who, p.id, h, m, c, &excluded).await?;
+                Ok("items")
             }
             "roster" => {
                 let s = NewShift {
