@@ -141,6 +141,8 @@ time_page w1 "/service/catalogue"
 time_page w1 "/api/v1/service-points"
 time_page w1 "/service/stats"
 time_page admin "/service/stats"
+# Whole months: rollups alone.
+time_page admin "/service/stats?from=2026-03-01&to=2026-06-30"
 # A past period whose edges (10 and 20 days) are read from the records.
 time_page admin "/service/stats?from=2026-03-10&to=2026-06-20"
 echo "server resident memory: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$server/status)"

@@ -934,6 +934,7 @@ test('service: the district changes an item on a phone (a bad fee keeps what was
   await page.setViewportSize({ width: 390, height: 844 });
   await signedIn(page, base, 'admin');
   await page.goto(base + '/service/catalogue');
+  await page.locator('#MZ01 summary').click();
   await page.locator('a[href="/service/catalogue/MZ01/edit"]').click();
   await page.locator('input[name=department]').fill('区民政局老龄科');
   await page.getByLabel(/收费/).fill('十元');
@@ -947,7 +948,7 @@ test('service: the district changes an item on a phone (a bad fee keeps what was
   await page.getByLabel(/收费/).fill('0');
   await page.getByRole('button', { name: /保存/ }).click();
   await page.waitForURL(/\/service\/catalogue\?kind=desk/);
-  assert.match(await page.locator('main').innerText(), /区民政局老龄科/);
+  assert.match(await page.locator('#MZ01').textContent(), /区民政局老龄科/);
   await signOut(page);
 
   // A worker finds a registered resident by name and receives the ticket for them.
@@ -956,7 +957,7 @@ test('service: the district changes an item on a phone (a bad fee keeps what was
   const people = await (await page.request.get(base + '/api/v1/people?page_size=1')).json();
   const name = people.items[0].name;
   await page.goto(base + '/service/tickets/new');
-  await page.getByLabel('事项', { exact: true }).selectOption({ label: '老年人优待证（老年证）办理' });
+  await page.getByLabel('事项').selectOption({ label: '老年人优待证（老年证）办理' });
   await page.getByLabel(/查找已登记居民/).fill(name);
   await page.getByRole('button', { name: '显示材料清单' }).click();
   await page.getByLabel(new RegExp(`${name} · `)).first().check();
