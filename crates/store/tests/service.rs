@@ -564,9 +564,7 @@ async fn figures_and_desk_lists_agree_with_the_records_over_any_period() {
             for (from, to) in periods {
                 let f = s.service_figures(&everything, from, to, now).await.unwrap();
                 let got = model.iter().filter(|m| m.0 >= from && m.0 < to).collect::<Vec<_>>();
-                let n = |p: &dyn Fn(&&Modelled) -> bool| {
-                    got.iter().filter(|m| p(m)).count() as i64
-                };
+                let n = |p: &dyn Fn(&&Modelled) -> bool| got.iter().filter(|m| p(m)).count() as i64;
                 let ctx = format!("{}: {from} .. {to}", t.name);
                 assert_eq!(f.tickets, got.len() as i64, "{ctx}");
                 assert_eq!(f.tickets_completed, n(&|m| m.1 == TicketStatus::Completed), "{ctx}");
