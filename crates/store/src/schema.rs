@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0016_decision_processes.sql"),
     include_str!("../migrations/0017_service.sql"),
     include_str!("../migrations/0018_service_rollups.sql"),
+    include_str!("../migrations/0019_service_clock.sql"),
 ];
 
 /// The schema version this binary writes and understands.

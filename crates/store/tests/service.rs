@@ -607,3 +607,90 @@ async fn figures_and_desk_lists_agree_with_the_records_over_any_period() {
         assert_eq!(one.total as usize, one.items.len());
     }
 }
+
+/// The service clock warns at four fifths of a ticket's time and announces overdue at its
+/// deadline, once each, on the ticket and through the outbox to the channel over the point;
+/// a ticket waiting for materials is not looked at, a new deadline starts again, a run after
+/// downtime announces a long-overdue ticket once (overdue, not warned first), and a closed
+/// ticket is never announced.
+#[tokio::test]
+async fn the_service_clock_announces_warning_and_overdue_once_each() {
+    use jiayuan_store::appeals::outbox::{render_body, NewChannel};
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let (c1, w1) = (principal(s, "c1").await, principal(s, "w1").await);
+        let centre = s.service_point_by_code(&c1.grants[0].territory_code).await.unwrap();
+        let channel = NewChannel {
+            name: "社区工作群".into(),
+            kind: "wecom".into(),
+            url: "http://127.0.0.1:9/hook".into(),
+            path: centre.code.clone(),
+            ..Default::default()
+        };
+        let ch = s.add_notify_channel(&ctx(), &channel).await.unwrap();
+        s.run_service_clock(now()).await.unwrap(); // whatever the demo left due
+        let sent = |id: uuid::Uuid| async move {
+            let mut rows: Vec<_> = s
+                .outbox_recent(500)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|o| o.channel_id == ch.id && o.payload.contains(&id.to_string()))
+                .collect();
+            rows.sort_by_key(|o| o.created_at);
+            rows
+        };
+        let told = |id: uuid::Uuid| {
+            let w1 = w1.clone();
+            async move {
+                let t = s.ticket_for(&w1, id).await.unwrap();
+                t.events.iter().filter(|e| e.actor_name == "系统计时").map(|e| e.action.clone()).collect::<Vec<_>>()
+            }
+        };
+        let all = ["居民身份证", "近期免冠一寸照片"];
+        let k = s.receive_ticket(&ctx(), &w1, &ticket(centre.id, "MZ01", &all), now()).await.unwrap();
+        let (due, warn) = (k.due_at.unwrap(), k.warn_at.unwrap());
+        assert!(now() < warn && warn < due);
+        s.run_service_clock(warn - Duration::seconds(1)).await.unwrap();
+        assert!(sent(k.id).await.is_empty(), "{}", t.name);
+        let r = s.run_service_clock(warn).await.unwrap();
+        assert!(r.warned >= 1, "{}", t.name);
+        s.run_service_clock(warn + Duration::hours(1)).await.unwrap();
+        let events: Vec<String> = sent(k.id).await.iter().map(|o| o.event.clone()).collect();
+        assert_eq!(events, ["service_warn"], "warned once on {}", t.name);
+        s.run_service_clock(due).await.unwrap();
+        s.run_service_clock(due + Duration::days(3)).await.unwrap();
+        let rows = sent(k.id).await;
+        assert_eq!(rows.iter().map(|o| o.event.as_str()).collect::<Vec<_>>(), ["service_warn", "service_overdue"]);
+        assert_eq!(told(k.id).await, ["warn", "overdue"], "written on the ticket on {}", t.name);
+        let payload: serde_json::Value = serde_json::from_str(&rows[1].payload).unwrap();
+        let body = render_body("wecom", &payload);
+        let text = body["text"]["content"].as_str().unwrap();
+        assert!(text.starts_with("【家园办件】办件超期 #") && text.contains("老年人优待证"), "{text}");
+
+        // Waiting for materials: the clock is stopped and nothing is announced; when they
+        // arrive the new deadline starts again, and a run long after it announces overdue once.
+        let k2 = s.receive_ticket(&ctx(), &w1, &ticket(centre.id, "MZ01", &[]), now()).await.unwrap();
+        let input = TicketStepInput::default();
+        s.ticket_step(&ctx(), &w1, k2.id, TicketStep::Notify, &input, now() + Duration::hours(1)).await.unwrap();
+        s.run_service_clock(due + Duration::days(5)).await.unwrap();
+        assert!(sent(k2.id).await.is_empty(), "a stopped clock announces nothing on {}", t.name);
+        let back = due + Duration::days(5);
+        let k2 = s.ticket_step(&ctx(), &w1, k2.id, TicketStep::Supplement, &input, back).await.unwrap();
+        let due2 = k2.due_at.unwrap();
+        s.run_service_clock(due2 + Duration::days(10)).await.unwrap();
+        s.run_service_clock(due2 + Duration::days(11)).await.unwrap();
+        let events: Vec<String> = sent(k2.id).await.iter().map(|o| o.event.clone()).collect();
+        assert_eq!(events, ["service_overdue"], "caught up once on {}", t.name);
+
+        // A ticket completed in time is never announced.
+        let k3 = s.receive_ticket(&ctx(), &w1, &ticket(centre.id, "MZ01", &all), now()).await.unwrap();
+        for step in [TicketStep::Accept, TicketStep::Complete] {
+            s.ticket_step(&ctx(), &w1, k3.id, step, &input, now() + Duration::hours(2)).await.unwrap();
+        }
+        s.run_service_clock(due + Duration::days(30)).await.unwrap();
+        assert!(sent(k3.id).await.is_empty(), "{}", t.name);
+        t.finish().await;
+    }
+}

@@ -69,6 +69,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("svc.edit_hours", "办公时间与预约", "Hours and bookings"),
     ("svc.ev_hand_off", "转交", "Handed on"),
     ("svc.ev_receive", "收件", "Received"),
+    ("svc.ev_warn", "临期提醒", "Time limit near"),
+    ("svc.ev_overdue", "超期提醒", "Past the time limit"),
     ("svc.extended_hours", "延时服务", "Extended hours"),
     ("svc.fee", "收费", "Fee"),
     ("svc.first_asked", "首问负责人", "first-asked-responsible"),

@@ -134,6 +134,14 @@ pub async fn clock_round(state: &AppState) -> bool {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "appeal clock failed"),
             }
+            // Service tickets near or past their time limit, announced once each.
+            match state.store.run_service_clock(state.clock.now()).await {
+                Ok(r) if r.warned + r.overdue > 0 => {
+                    tracing::info!(warned = r.warned, overdue = r.overdue, "service clock")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "service clock failed"),
+            }
             if let Err(e) = state.store.roll_up_all_appeals().await {
                 tracing::warn!(error = %e, "appeal rollups failed");
             }

@@ -54,7 +54,7 @@ pub enum AppealsCmd {
         /// Territory code: appeals handled in this subtree
         #[arg(long)]
         scope: String,
-        /// Comma-separated events (default create,escalate,return,warn,overdue)
+        /// Comma-separated events (default create,escalate,return,warn,overdue,service_warn,service_overdue)
         #[arg(long)]
         events: Option<String>,
         /// Read the signing secret from standard input

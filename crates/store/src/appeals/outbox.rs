@@ -19,8 +19,12 @@ use uuid::Uuid;
 /// Attempts before a message is given up (dead); the delivery log keeps every attempt.
 pub const MAX_ATTEMPTS: i64 = 8;
 
+/// The service clock's events (a ticket near or past its time limit), beside the appeals'.
+pub const SERVICE_WARN: &str = "service_warn";
+pub const SERVICE_OVERDUE: &str = "service_overdue";
+
 /// Events announced unless a channel lists its own.
-pub const DEFAULT_EVENTS: &str = "create,escalate,return,warn,overdue";
+pub const DEFAULT_EVENTS: &str = "create,escalate,return,warn,overdue,service_warn,service_overdue";
 
 pub const KINDS: &[&str] = &["wecom", "dingtalk", "webhook"];
 
@@ -98,13 +102,12 @@ pub(crate) async fn enqueue(
 
 /// The message body in the format of the channel's kind.
 pub fn render_body(kind: &str, payload: &serde_json::Value) -> serde_json::Value {
-    let text = format!(
-        "【家园诉求】{} #{} {}（{}）",
-        payload["event_zh"].as_str().unwrap_or(""),
-        payload["appeal"].as_str().unwrap_or(""),
-        payload["category_zh"].as_str().unwrap_or(""),
-        payload["level_zh"].as_str().unwrap_or("")
-    );
+    let s = |k: &str| payload[k].as_str().unwrap_or("");
+    let text = if payload.get("ticket").is_some() {
+        format!("【家园办件】{} #{} {}（{}）", s("event_zh"), s("ticket"), s("item_zh"), s("point_zh"))
+    } else {
+        format!("【家园诉求】{} #{} {}（{}）", s("event_zh"), s("appeal"), s("category_zh"), s("level_zh"))
+    };
     match kind {
         // WeCom group robots and DingTalk robots both take {"msgtype":"text","text":{"content":…}}.
         "wecom" | "dingtalk" => json!({"msgtype": "text", "text": {"content": text}}),
@@ -236,8 +239,8 @@ impl Store {
         }
         let events = n.events.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or(DEFAULT_EVENTS);
         for e in events.split(',').map(str::trim) {
-            if e != "*" && Action::parse(e).is_none() {
-                return Err(StoreError::invalid("events", format!("“{e}”不是诉求事件 (unknown event)")));
+            if e != "*" && e != SERVICE_WARN && e != SERVICE_OVERDUE && Action::parse(e).is_none() {
+                return Err(StoreError::invalid("events", format!("“{e}”不是可通知的事件 (unknown event)")));
             }
         }
         let t = self

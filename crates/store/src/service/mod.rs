@@ -6,6 +6,7 @@
 
 mod appointments;
 mod catalogue;
+mod clock;
 mod points;
 mod ratings;
 mod rollup;
@@ -16,10 +17,11 @@ pub(crate) use catalogue::seed_bundled;
 pub use catalogue::{
     catalogue_from_table, catalogue_table, may_edit_catalogue, offered_by, ItemFilter, StoredItem, CATALOGUE_HEADERS,
 };
+pub use clock::ServiceClockReport;
 pub(crate) use points::open_points_everywhere;
 pub use points::{at_beijing, ical, NewShift, PointState, ServicePoint, ShiftRow};
 pub use ratings::{Consultation, NewConsultation, NewRating, RatingRow, RatingTarget, ServiceFigures};
-pub use rollup::desk_order;
+pub use rollup::{desk_order, next_check};
 pub use tickets::{NewTicket, Notice, Ticket, TicketCard, TicketEvent, TicketFilter, TicketMaterial, TicketStepInput};
 
 use crate::access::Principal;

@@ -36,25 +36,49 @@ pub fn desk_order(
     }
 }
 
-/// Rewrites a ticket's desk order from its row, after a change of status or deadline.
+/// Rewrites a ticket's desk order and the clock's next look from its row, after a change of
+/// status, deadline or what the clock announced.
 pub(crate) async fn reorder(tx: &mut Tx, id: Uuid) -> Result<()> {
-    type Row = (String, Option<DateTime<Utc>>, DateTime<Utc>, Option<DateTime<Utc>>, i64);
+    type Row =
+        (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>, Option<DateTime<Utc>>, i64, String);
     let rows: Vec<Row> = fetch_all_tx(
         tx,
-        "SELECT status, due_at, received_at, closed_at, number FROM service_tickets WHERE id = $1",
+        "SELECT status, due_at, warn_at, received_at, closed_at, number, alerted FROM service_tickets WHERE id = $1",
         &[id.into()],
     )
     .await?;
-    if let Some((status, due, received, closed, number)) = rows.into_iter().next() {
+    if let Some((status, due, warn, received, closed, number, alerted)) = rows.into_iter().next() {
         let status = TicketStatus::parse(&status).unwrap_or(TicketStatus::Received);
         exec(
             tx,
-            "UPDATE service_tickets SET desk_order = $2 WHERE id = $1",
-            &[id.into(), desk_order(status, due, received, closed, number).into()],
+            "UPDATE service_tickets SET desk_order = $2, next_check_at = $3 WHERE id = $1",
+            &[
+                id.into(),
+                desk_order(status, due, received, closed, number).into(),
+                next_check(status, due, warn, &alerted).into(),
+            ],
         )
         .await?;
     }
     Ok(())
+}
+
+/// When the service clock next looks at a ticket: at the warning, then at the deadline, then
+/// never; never while it is closed or its clock is stopped (no deadline).
+pub fn next_check(
+    status: TicketStatus,
+    due: Option<DateTime<Utc>>,
+    warn: Option<DateTime<Utc>>,
+    alerted: &str,
+) -> Option<DateTime<Utc>> {
+    if !status.is_open() {
+        return None;
+    }
+    match alerted {
+        "" => warn.or(due),
+        "warn" => due,
+        _ => None,
+    }
 }
 
 /// The counted measures, in the order of the rollup's columns.

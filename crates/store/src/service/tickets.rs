@@ -251,7 +251,7 @@ fn check_holder(who: &Principal, t: &Ticket) -> Result<()> {
     })
 }
 
-async fn event(
+pub(crate) async fn event(
     tx: &mut Tx,
     ticket: Uuid,
     action: &str,
@@ -405,6 +405,7 @@ impl Store {
             counted.push(Measure::OutsideHours);
         }
         rollup::bump(&mut tx, point.id, &point.path, &item.item.code, now, &counted).await?;
+        rollup::reorder(&mut tx, id).await?;
         for (i, m) in item.item.materials.iter().enumerate() {
             let given = t.provided.contains(&m.name);
             exec(
@@ -639,7 +640,7 @@ impl Store {
                 let (due, warn) = deadline(&cal, t.received_at, t.limit_workdays as u32, &waits)?.unzip();
                 exec(
                     &mut tx,
-                    "UPDATE service_tickets SET due_at = $2, warn_at = $3 WHERE id = $1",
+                    "UPDATE service_tickets SET due_at = $2, warn_at = $3, alerted = '' WHERE id = $1",
                     &[id.into(), due.into(), warn.into()],
                 )
                 .await?;

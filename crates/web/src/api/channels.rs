@@ -23,7 +23,8 @@ pub struct ChannelBody {
     pub secret: Option<String>,
     /// Territory code: notify about appeals handled in this subtree
     pub scope: Option<String>,
-    /// Comma-separated actions, default create,escalate,return,warn,overdue
+    /// Comma-separated events, default create,escalate,return,warn,overdue (appeals) and
+    /// service_warn,service_overdue (service tickets near or past their time limit)
     pub events: Option<String>,
 }
 

@@ -678,6 +678,8 @@ pub struct RatingShown {
 fn action_label(ui: &Ui, action: &str) -> String {
     match action {
         "receive" => ui.t("svc.ev_receive").into(),
+        "warn" => ui.t("svc.ev_warn").into(),
+        "overdue" => ui.t("svc.ev_overdue").into(),
         "hand_off" => ui.t("svc.ev_hand_off").into(),
         a => TicketStep::parse(a).map(|s| s.label(ui.lang.code()).to_string()).unwrap_or_else(|| a.to_string()),
     }
