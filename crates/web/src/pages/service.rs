@@ -333,6 +333,25 @@ struct ConsultRow {
     rating: Option<(String, bool)>,
 }
 
+/// Where a desk form goes: on to the desk saying what was done, or back to it with the
+/// error and everything typed.
+async fn back_to_desk(
+    state: &AppState,
+    auth: &Auth,
+    ui: Ui,
+    pairs: Pairs,
+    result: Result<(), ApiError>,
+    done: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(crate::redirect::to(&format!("/service?done={done}"))),
+        Err(e) => {
+            let page = desk_render(state, auth, ui, &DeskQuery::default(), pairs, Some(error_text(&e))).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
 /// `POST /service/consultations/{id}/rate`: the asker's rating of a consultation, given at
 /// the desk (一事一评); a refusal keeps the choice and the words.
 pub async fn svc_rate_consultation_form(
@@ -350,13 +369,7 @@ pub async fn svc_rate_consultation_form(
         Ok::<_, ApiError>(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(crate::redirect::to("/service?done=rated")),
-        Err(e) => {
-            let page = desk_render(&state, &auth, ui, &DeskQuery::default(), pairs, Some(error_text(&e))).await?;
-            Ok((e.status, page).into_response())
-        }
-    }
+    back_to_desk(&state, &auth, ui, pairs, result, "rated").await
 }
 
 /// `POST /service/consultations/{id}/follow-up`: the next follow-up step of a consultation's
@@ -377,13 +390,7 @@ pub async fn svc_consultation_follow_up_form(
         Ok::<_, ApiError>(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(crate::redirect::to("/service?done=followed")),
-        Err(e) => {
-            let page = desk_render(&state, &auth, ui, &DeskQuery::default(), pairs, Some(error_text(&e))).await?;
-            Ok((e.status, page).into_response())
-        }
-    }
+    back_to_desk(&state, &auth, ui, pairs, result, "followed").await
 }
 
 /// `POST /service/consultations`: logs a consultation; a refusal keeps what was typed.
@@ -408,13 +415,7 @@ pub async fn svc_consultation_form(
         Ok::<_, ApiError>(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(crate::redirect::to("/service?done=consulted")),
-        Err(e) => {
-            let page = desk_render(&state, &auth, ui, &DeskQuery::default(), pairs, Some(error_text(&e))).await?;
-            Ok((e.status, page).into_response())
-        }
-    }
+    back_to_desk(&state, &auth, ui, pairs, result, "consulted").await
 }
 
 // ---------------------------------------------------------------------------------------
