@@ -72,12 +72,12 @@ SELECT k.id, j.key + 1, json_extract(j.value, '$.name'), json_extract(j.value, '
 FROM service_tickets k JOIN service_items i ON i.code = k.item, json_each(i.materials) j;
 INSERT INTO service_ticket_events (ticket_id, seq, action, actor_id, actor_name, to_id, to_name, note, at)
 SELECT id, 1, 'receive', receiver_id, '网格员', NULL, NULL, '', received_at FROM service_tickets;
-INSERT INTO service_ratings (id, ticket_id, consultation_id, point_id, path, level, comment, real_name, rated_by, at, follow_up_due, follow_up_closed_at)
+INSERT INTO service_ratings (id, ticket_id, consultation_id, point_id, path, level, comment, real_name, rated_by, at, follow_up_due, follow_up_closed_at, item)
 SELECT randomblob(16), id, NULL, point_id, path,
   CASE number % 50 WHEN 0 THEN 'dissatisfied' WHEN 1 THEN 'basically_satisfied' WHEN 2 THEN 'satisfied' ELSE 'very_satisfied' END,
   '', number % 3 = 0, NULL, closed_at,
   CASE WHEN number % 50 = 0 THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', closed_at, '+7 days') END,
-  CASE WHEN number % 50 = 0 AND number % 7 <> 0 THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', closed_at, '+3 days') END
+  CASE WHEN number % 50 = 0 AND number % 7 <> 0 THEN strftime('%Y-%m-%dT%H:%M:%S+00:00', closed_at, '+3 days') END, item
 FROM service_tickets WHERE status = 'completed' AND number % 10 = 0;
 -- What the store writes with every ticket and rating (crates/store/src/service/rollup.rs):
 -- the desk order and the monthly counts per point and item.

@@ -5,6 +5,6 @@
 -- (none for a closed ticket or one waiting for materials, whose clock is stopped).
 ALTER TABLE service_tickets ADD COLUMN alerted TEXT NOT NULL DEFAULT '';
 ALTER TABLE service_tickets ADD COLUMN next_check_at {ts};
-UPDATE service_tickets SET next_check_at = warn_at
-    WHERE status NOT IN ('completed', 'refused') AND warn_at IS NOT NULL;
+-- The open tickets are scheduled in Rust (`service::clock::schedule_after_upgrade`): what is
+-- already past is taken as announced, so an upgrade does not flood the channels with old news.
 CREATE INDEX service_tickets_next_check ON service_tickets (next_check_at) WHERE next_check_at IS NOT NULL

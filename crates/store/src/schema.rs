@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_service.sql"),
     include_str!("../migrations/0018_service_rollups.sql"),
     include_str!("../migrations/0019_service_clock.sql"),
+    include_str!("../migrations/0020_service_rating_item.sql"),
 ];
 
 /// The schema version this binary writes and understands.
@@ -121,6 +122,9 @@ impl Store {
             }
             if version == 18 {
                 Store::rebuild_service_rollups_in(&mut tx).await?;
+            }
+            if version == 19 {
+                crate::service::schedule_after_upgrade(&mut tx, chrono::Utc::now()).await?;
             }
             crate::on_tx!(&mut tx, |c| {
                 sqlx::query("INSERT INTO schema_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(version.to_string()).execute(c).await.map(|_| ())

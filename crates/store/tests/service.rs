@@ -694,3 +694,40 @@ async fn the_service_clock_announces_warning_and_overdue_once_each() {
         t.finish().await;
     }
 }
+
+/// A database written before the service clock: on upgrade (`schedule_service_clock`, which
+/// migration 19 runs), a deadline already past counts as announced (the desk shows it), so the
+/// channels are not flooded with old news.
+#[tokio::test]
+async fn an_upgrade_takes_what_is_already_past_as_announced() {
+    use jiayuan_store::appeals::outbox::NewChannel;
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let (c1, w1) = (principal(s, "c1").await, principal(s, "w1").await);
+        let centre = s.service_point_by_code(&c1.grants[0].territory_code).await.unwrap();
+        let long_ago = bj(2026, 1, 5, 10, 0);
+        let all = ["居民身份证", "近期免冠一寸照片"];
+        let k = s.receive_ticket(&ctx(), &w1, &ticket(centre.id, "MZ01", &all), long_ago).await.unwrap();
+        // As it stood before the clock: nothing announced, the warning next. The upgrade
+        // (migration 19) schedules it as of its own time.
+        let before = "UPDATE service_tickets SET alerted = '', next_check_at = warn_at
+            WHERE status NOT IN ('completed', 'refused') AND due_at IS NOT NULL";
+        jiayuan_store::on_db!(s.raw_db(), |p| sqlx::query(before).execute(p).await.map(|_| ())).unwrap();
+        s.schedule_service_clock(chrono::Utc::now()).await.unwrap();
+        let channel = NewChannel {
+            name: "社区工作群".into(),
+            kind: "wecom".into(),
+            url: "http://127.0.0.1:9/hook".into(),
+            path: centre.code.clone(),
+            ..Default::default()
+        };
+        s.add_notify_channel(&ctx(), &channel).await.unwrap();
+        s.run_service_clock(chrono::Utc::now()).await.unwrap();
+        let told = s.outbox_recent(500).await.unwrap().into_iter().filter(|o| o.payload.contains(&k.id.to_string()));
+        assert_eq!(told.count(), 0, "nothing old announced on {}", t.name);
+        let events = s.ticket_for(&w1, k.id).await.unwrap().events;
+        assert!(events.iter().all(|e| e.actor_name != "系统计时"), "{}", t.name);
+        t.finish().await;
+    }
+}

@@ -8,7 +8,7 @@
 use super::rollup;
 use crate::appeals::outbox::{SERVICE_OVERDUE, SERVICE_WARN};
 use crate::batch::{exec, fetch_all};
-use crate::{new_id, Result, Store};
+use crate::{new_id, Result, Store, Tx};
 use chrono::{DateTime, Utc};
 use jiayuan_domain::service::TicketStatus;
 use serde::Serialize;
@@ -114,4 +114,35 @@ impl Store {
         rollup::reorder(&mut tx, id).await?;
         tx.commit().await
     }
+}
+
+impl Store {
+    /// Schedules every open ticket afresh as of `now` (what the upgrade to the clock does):
+    /// a warning or deadline already past counts as announced.
+    pub async fn schedule_service_clock(&self, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        schedule_after_upgrade(&mut tx, now).await?;
+        tx.commit().await
+    }
+}
+
+/// Schedules the open tickets of a database written before the clock: a warning or deadline
+/// already past at `now` counts as announced (the desk shows it), the rest are looked at when
+/// they fall due.
+pub(crate) async fn schedule_after_upgrade(tx: &mut Tx, now: DateTime<Utc>) -> Result<()> {
+    exec(
+        tx,
+        "UPDATE service_tickets SET alerted = CASE WHEN due_at <= $1 THEN 'overdue' WHEN warn_at <= $1 THEN 'warn' ELSE '' END
+         WHERE status NOT IN ('completed', 'refused') AND due_at IS NOT NULL",
+        &[now.into()],
+    )
+    .await?;
+    exec(
+        tx,
+        "UPDATE service_tickets SET next_check_at = CASE alerted WHEN '' THEN warn_at WHEN 'warn' THEN due_at ELSE NULL END
+         WHERE status NOT IN ('completed', 'refused') AND due_at IS NOT NULL",
+        &[],
+    )
+    .await?;
+    Ok(())
 }

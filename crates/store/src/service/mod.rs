@@ -17,6 +17,7 @@ pub(crate) use catalogue::seed_bundled;
 pub use catalogue::{
     catalogue_from_table, catalogue_table, may_edit_catalogue, offered_by, ItemFilter, StoredItem, CATALOGUE_HEADERS,
 };
+pub(crate) use clock::schedule_after_upgrade;
 pub use clock::ServiceClockReport;
 pub(crate) use points::open_points_everywhere;
 pub use points::{at_beijing, ical, NewShift, PointState, ServicePoint, ShiftRow};

@@ -371,8 +371,8 @@ impl Store {
         let mut tx = self.begin().await?;
         exec(
             &mut tx,
-            "INSERT INTO service_ratings (id, ticket_id, consultation_id, point_id, path, level, comment, real_name, rated_by, at, follow_up_due)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO service_ratings (id, ticket_id, consultation_id, point_id, path, level, comment, real_name, rated_by, at, follow_up_due, item)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &[
                 id.into(),
                 ticket_id.into(),
@@ -385,6 +385,7 @@ impl Store {
                 who.user_id.into(),
                 now.into(),
                 due.into(),
+                item.clone().into(),
             ],
         )
         .await

@@ -247,7 +247,9 @@ impl Store {
                 out.entry((k[0].clone(), k[1].clone())).or_default().add(&t, sign);
             }
         };
-        if let Some((first, end)) = plan.months {
+        // The whole months and the edges are read side by side.
+        let months = async {
+            let Some((first, end)) = plan.months else { return Ok(vec![]) };
             let mut q = QueryParts::default();
             within.restrict(&mut q, "r.path");
             q.cond_bind("r.month >= {}", first);
@@ -258,10 +260,19 @@ impl Store {
                 sums.join(", "),
                 q.where_clause()
             );
-            add(fetch_text_ints(&self.db, &sql, &q.vals, 2).await?, 1);
-        }
-        for (a, b, sign) in plan.records {
-            add(self.tallies_from_records(within, a, b).await?, sign);
+            fetch_text_ints(&self.db, &sql, &q.vals, 2).await
+        };
+        let edges = async {
+            let mut rows = Vec::new();
+            for (a, b, sign) in &plan.records {
+                rows.push((self.tallies_from_records(within, *a, *b).await?, *sign));
+            }
+            Ok::<_, crate::StoreError>(rows)
+        };
+        let (months, edges) = tokio::try_join!(months, edges)?;
+        add(months, 1);
+        for (rows, sign) in edges {
+            add(rows, sign);
         }
         out.retain(|_, t| t.0.iter().any(|x| *x != 0));
         Ok(out)
@@ -295,20 +306,23 @@ impl Store {
             by_time("service_tickets_received"),
             q.where_clause()
         );
-        let mut rows = fetch_text_ints(&self.db, &tickets, &q.vals, 2).await?;
+        let ticket_vals = q.vals;
         let mut q = QueryParts::default();
         within.restrict(&mut q, "g.path");
         q.cond_bind("g.at >= {}", a);
         q.cond_bind("g.at < {}", b);
         let levels: Vec<String> = Rating::ALL.iter().map(|l| flag(&format!("g.level = '{}'", l.as_str()))).collect();
         let ratings = format!(
-            "SELECT g.path, COALESCE(k.item, ''), {z}, {z}, {z}, {z}, {z}, count(*), {} FROM service_ratings g{}
-             LEFT JOIN service_tickets k ON k.id = g.ticket_id{} GROUP BY g.path, COALESCE(k.item, '')",
+            "SELECT g.path, g.item, {z}, {z}, {z}, {z}, {z}, count(*), {} FROM service_ratings g{}{} GROUP BY g.path, g.item",
             levels.join(", "),
             by_time("service_ratings_at"),
             q.where_clause()
         );
-        rows.extend(fetch_text_ints(&self.db, &ratings, &q.vals, 2).await?);
+        let (mut rows, rated) = tokio::try_join!(
+            fetch_text_ints(&self.db, &tickets, &ticket_vals, 2),
+            fetch_text_ints(&self.db, &ratings, &q.vals, 2)
+        )?;
+        rows.extend(rated);
         Ok(rows)
     }
 
