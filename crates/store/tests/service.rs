@@ -731,3 +731,38 @@ async fn an_upgrade_takes_what_is_already_past_as_announced() {
         t.finish().await;
     }
 }
+
+/// Adding an item under a code is one item however many add it at once: the rest get 409
+/// naming `code`; a "next version" of an item that does not exist is not found, not a new item.
+#[tokio::test]
+async fn a_new_item_code_is_taken_once_also_when_added_at_once() {
+    use jiayuan_store::service::ItemSave;
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let admin = principal(s, "admin").await;
+        let mut item = s.service_item("MZ01").await.unwrap().item;
+        item.code = "MZ99".into();
+        item.name = "新增测试事项".into();
+        let adds: Vec<_> = (0..6)
+            .map(|_| {
+                let (s, admin, item) = (s.clone(), admin.clone(), item.clone());
+                tokio::spawn(async move { s.save_service_item_as(&ctx(), &admin, &item, ItemSave::New).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for h in adds {
+            results.push(h.await.unwrap());
+        }
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one added on {}", t.name);
+        for r in results.into_iter().filter_map(Result::err) {
+            assert_eq!(field_of(r), "code", "{}", t.name);
+        }
+        assert_eq!(s.service_item("MZ99").await.unwrap().version, 1, "no second version on {}", t.name);
+        item.code = "MZ98".into();
+        let missing = s.save_service_item_as(&ctx(), &admin, &item, ItemSave::NextVersion).await.unwrap_err();
+        assert!(matches!(missing, StoreError::NotFound), "{missing:?}");
+        assert!(s.service_item("MZ98").await.is_err(), "nothing written on {}", t.name);
+        t.finish().await;
+    }
+}

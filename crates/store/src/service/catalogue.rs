@@ -97,6 +97,17 @@ pub struct ItemFilter {
     pub point: Option<Uuid>,
 }
 
+/// What saving an item may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemSave {
+    /// Add it, or save the next version of it (the API and the import).
+    Either,
+    /// Only add it: its code must be free.
+    New,
+    /// Only save the next version of an item that exists.
+    NextVersion,
+}
+
 /// Writes one item (new or a new version), its version record, in `tx`.
 async fn put_item(tx: &mut Tx, item: &Item, position: i64, by: &str, now: DateTime<Utc>) -> Result<i64> {
     let places = cat::places_code(&item.places);
@@ -270,6 +281,19 @@ impl Store {
 
     /// Adds an item or makes a new version of one (district administrators only).
     pub async fn save_service_item(&self, ctx: &AuditCtx, who: &Principal, item: &Item) -> Result<StoredItem> {
+        self.save_service_item_as(ctx, who, item, ItemSave::Either).await
+    }
+
+    /// Saves an item as `mode` says: a new item whose code is taken is 409 naming `code`, a
+    /// new version of an item that does not exist is 404 — decided by the version the write
+    /// itself produced, so two people adding one code at once get one item and one 409.
+    pub async fn save_service_item_as(
+        &self,
+        ctx: &AuditCtx,
+        who: &Principal,
+        item: &Item,
+        mode: ItemSave,
+    ) -> Result<StoredItem> {
         edits_catalogue(who)?;
         item.check()?;
         let known: Option<(String,)> = fetch_optional(
@@ -284,6 +308,16 @@ impl Store {
         let position = crate::batch::fetch_i64(&self.db, "SELECT count(*) FROM service_items", &[]).await?;
         let mut tx = self.begin().await?;
         let version = put_item(&mut tx, item, position, &who.username, Utc::now()).await?;
+        match mode {
+            ItemSave::New if version != 1 => {
+                return Err(StoreError::Conflict {
+                    field: "code".into(),
+                    message: format!("已有编码为“{}”的事项，请换一个编码或去修改它 (the code is taken)", item.code),
+                });
+            }
+            ItemSave::NextVersion if version == 1 => return Err(StoreError::NotFound),
+            _ => {}
+        }
         audit_in(&mut tx, ctx, "/", "service.item.save", &item.code, json!({"version": version, "name": item.name}))
             .await?;
         tx.commit().await?;

@@ -15,7 +15,8 @@ mod tickets;
 pub use appointments::{Booking, NewBooking};
 pub(crate) use catalogue::seed_bundled;
 pub use catalogue::{
-    catalogue_from_table, catalogue_table, may_edit_catalogue, offered_by, ItemFilter, StoredItem, CATALOGUE_HEADERS,
+    catalogue_from_table, catalogue_table, may_edit_catalogue, offered_by, ItemFilter, ItemSave, StoredItem,
+    CATALOGUE_HEADERS,
 };
 pub(crate) use clock::schedule_after_upgrade;
 pub use clock::ServiceClockReport;

@@ -18,8 +18,9 @@ use jiayuan_domain::service::{
 use jiayuan_domain::time::{beijing, display};
 use jiayuan_store::access::Principal;
 use jiayuan_store::service::{
-    at_beijing, manages_point, offered_by, serves_at, ItemFilter, NewBooking, NewConsultation, NewRating, NewShift,
-    NewTicket, PointState, RatingRow, RatingTarget, ServicePoint, Ticket, TicketCard, TicketFilter, TicketStepInput,
+    at_beijing, manages_point, offered_by, serves_at, ItemFilter, ItemSave, NewBooking, NewConsultation, NewRating,
+    NewShift, NewTicket, PointState, RatingRow, RatingTarget, ServicePoint, Ticket, TicketCard, TicketFilter,
+    TicketStepInput,
 };
 use uuid::Uuid;
 
@@ -1148,10 +1149,8 @@ pub async fn svc_item_save_form(
             appointment: !get(&pairs, "appointment").is_empty(),
             materials: parse_materials("materials", get(&pairs, "materials"))?,
         };
-        if editing.is_empty() && state.store.service_item(&item.code).await.is_ok() {
-            return Err(ApiError::conflict("code", ui.t("svc.item_exists")));
-        }
-        Ok::<_, ApiError>(state.store.save_service_item(&auth.audit_ctx(), &auth.principal, &item).await?)
+        let mode = if editing.is_empty() { ItemSave::New } else { ItemSave::NextVersion };
+        Ok::<_, ApiError>(state.store.save_service_item_as(&auth.audit_ctx(), &auth.principal, &item, mode).await?)
     }
     .await;
     match result {
