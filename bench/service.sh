@@ -100,6 +100,27 @@ ON CONFLICT (path, item, month) DO UPDATE SET ratings = ratings + excluded.ratin
   very_satisfied = very_satisfied + excluded.very_satisfied, satisfied = satisfied + excluded.satisfied,
   basically_satisfied = basically_satisfied + excluded.basically_satisfied,
   dissatisfied = dissatisfied + excluded.dissatisfied, very_dissatisfied = very_dissatisfied + excluded.very_dissatisfied;
+-- The same counts by 旬 (days 1-10, 11-20, 21-end), as the store keeps them beside the months.
+INSERT INTO service_rollups_dekad (point_id, item, dekad, path, received, completed, completed_on_time, refused,
+  outside_hours, ratings, very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied)
+SELECT point_id, item, dekad, path, sum(received), sum(completed), sum(completed_on_time), sum(refused), sum(outside_hours),
+  sum(ratings), sum(very_satisfied), sum(satisfied), sum(basically_satisfied), sum(dissatisfied), sum(very_dissatisfied)
+FROM (
+  SELECT point_id, item, path, strftime('%Y-%m-', received_at, '+8 hours') || CASE
+      WHEN CAST(strftime('%d', received_at, '+8 hours') AS INTEGER) <= 10 THEN '01'
+      WHEN CAST(strftime('%d', received_at, '+8 hours') AS INTEGER) <= 20 THEN '11' ELSE '21' END AS dekad,
+    1 AS received, status = 'completed' AS completed, status = 'completed' AND due_at IS NOT NULL AND closed_at <= due_at AS completed_on_time,
+    status = 'refused' AS refused, outside_hours, 0 AS ratings, 0 AS very_satisfied, 0 AS satisfied, 0 AS basically_satisfied,
+    0 AS dissatisfied, 0 AS very_dissatisfied
+  FROM service_tickets
+  UNION ALL
+  SELECT point_id, item, path, strftime('%Y-%m-', at, '+8 hours') || CASE
+      WHEN CAST(strftime('%d', at, '+8 hours') AS INTEGER) <= 10 THEN '01'
+      WHEN CAST(strftime('%d', at, '+8 hours') AS INTEGER) <= 20 THEN '11' ELSE '21' END,
+    0, 0, 0, 0, 0, 1, level = 'very_satisfied', level = 'satisfied', level = 'basically_satisfied', level = 'dissatisfied',
+    level = 'very_dissatisfied'
+  FROM service_ratings
+) GROUP BY point_id, item, dekad, path;
 INSERT INTO counters (name, value) VALUES ('service_ticket', 1000000)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 COMMIT;
@@ -143,6 +164,9 @@ time_page w1 "/service/stats"
 time_page admin "/service/stats"
 # Whole months: rollups alone.
 time_page admin "/service/stats?from=2026-03-01&to=2026-06-30"
-# A past period whose edges (10 and 20 days) are read from the records.
+# 10 March to 20 June: March's first 旬 holds one day of it, read from the records; every
+# other 旬 and month is whole.
 time_page admin "/service/stats?from=2026-03-10&to=2026-06-20"
+# The worst edges: five days of records at each end (6-10 March, 21-25 June).
+time_page admin "/service/stats?from=2026-03-06&to=2026-06-25"
 echo "server resident memory: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$server/status)"

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_service_rollups.sql"),
     include_str!("../migrations/0019_service_clock.sql"),
     include_str!("../migrations/0020_service_rating_item.sql"),
+    include_str!("../migrations/0021_service_rollups_dekad.sql"),
 ];
 
 /// The schema version this binary writes and understands.
@@ -120,7 +121,8 @@ impl Store {
             if version == 17 {
                 crate::service::seed_bundled(&mut tx).await?;
             }
-            if version == 18 {
+            // The rollups (18) and their 旬 (21) are filled once, when both tables exist.
+            if version == 21 {
                 Store::rebuild_service_rollups_in(&mut tx).await?;
             }
             if version == 19 {

@@ -354,6 +354,7 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
+            "DROP TABLE service_rollups_dekad",
             "DROP TABLE service_rollups",
             "DROP TABLE service_follow_ups",
             "DROP TABLE service_ratings",

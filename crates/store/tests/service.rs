@@ -480,7 +480,7 @@ async fn appointments_never_overfill_a_slot() {
 /// A ticket as the model keeps it: received, closed status, on time, outside hours, rated at.
 type Modelled = (DateTime<Utc>, TicketStatus, bool, bool, Option<DateTime<Utc>>);
 
-/// The figures read monthly rollups and the records at a period's edges; the desk list reads
+/// The figures read monthly and ten-day rollups and the records at a period's edges; the desk list reads
 /// its order key. Both must agree with the records exactly: a model of what was done is
 /// kept here, and every period (whole months, mid-month edges, a few days) is checked against
 /// it, as is the order and the count of every desk list.
@@ -554,6 +554,9 @@ async fn figures_and_desk_lists_agree_with_the_records_over_any_period() {
             (day(8, 10), day(8, 13)),
             (day(5, 20), day(11, 25)),
             (day(9, 1), day(10, 1)),
+            // 旬 less a few days at both ends; one 旬 less its first and last days.
+            (day(8, 3), day(10, 9)),
+            (day(6, 12), day(6, 20)),
         ];
         let now = day(12, 6);
         for rebuilt in [false, true] {

@@ -143,8 +143,9 @@ pub(crate) fn month_of(at: DateTime<Utc>) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 
-fn month_start(m: NaiveDate) -> DateTime<Utc> {
-    from_beijing(m.and_hms_opt(0, 0, 0).unwrap_or_default())
+/// Midnight (Beijing) at the start of a day.
+fn start_of(d: NaiveDate) -> DateTime<Utc> {
+    from_beijing(d.and_hms_opt(0, 0, 0).unwrap_or_default())
 }
 
 fn next_month(m: NaiveDate) -> NaiveDate {
@@ -152,7 +153,29 @@ fn next_month(m: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, mo, 1).unwrap_or(m)
 }
 
-/// Adds one to each measure in the rollup row of a point, item and month.
+/// The first day of the 旬 (days 1–10, 11–20, 21 to the month's end) an instant falls in.
+pub(crate) fn dekad_of(at: DateTime<Utc>) -> NaiveDate {
+    dekad_start(beijing(at).date())
+}
+
+fn dekad_start(d: NaiveDate) -> NaiveDate {
+    let first = match d.day() {
+        1..=10 => 1,
+        11..=20 => 11,
+        _ => 21,
+    };
+    d.with_day(first).unwrap_or(d)
+}
+
+fn next_dekad(d: NaiveDate) -> NaiveDate {
+    match d.day() {
+        1..=10 => d.with_day(11).unwrap_or(d),
+        11..=20 => d.with_day(21).unwrap_or(d),
+        _ => next_month(d.with_day(1).unwrap_or(d)),
+    }
+}
+
+/// Adds one to each measure in the rollup rows (month and 旬) of a point, item and instant.
 pub(crate) async fn bump(
     tx: &mut Tx,
     point_id: Uuid,
@@ -166,55 +189,114 @@ pub(crate) async fn bump(
     }
     let cols: Vec<&str> = measures.iter().map(|m| COLUMNS[m.index()]).collect();
     let ones = vec!["1"; cols.len()].join(", ");
-    let sets: Vec<String> = cols.iter().map(|c| format!("{c} = service_rollups.{c} + 1")).collect();
-    exec(
-        tx,
-        &format!(
-            "INSERT INTO service_rollups (point_id, item, month, path, {}) VALUES ($1, $2, $3, $4, {ones})
-             ON CONFLICT (path, item, month) DO UPDATE SET {}",
-            cols.join(", "),
-            sets.join(", ")
-        ),
-        &[point_id.into(), item.into(), month_of(at).into(), path.into()],
-    )
-    .await?;
+    for (table, key, start) in
+        [("service_rollups", "month", month_of(at)), ("service_rollups_dekad", "dekad", dekad_of(at))]
+    {
+        let sets: Vec<String> = cols.iter().map(|c| format!("{c} = {table}.{c} + 1")).collect();
+        let conflict = if key == "month" { "path, item, month" } else { "dekad, path, item" };
+        exec(
+            tx,
+            &format!(
+                "INSERT INTO {table} (point_id, item, {key}, path, {}) VALUES ($1, $2, $3, $4, {ones})
+                 ON CONFLICT ({conflict}) DO UPDATE SET {}",
+                cols.join(", "),
+                sets.join(", ")
+            ),
+            &[point_id.into(), item.into(), start.into(), path.into()],
+        )
+        .await?;
+    }
     Ok(())
 }
 
-/// What to read for `[from, to)`: whole months from the rollups, and for each edge month
-/// either its days inside the period from the records (`+`) or the month's rollup less its
-/// days outside the period (`-`), whichever reads fewer days. Days after `now` hold no
-/// records yet and cost nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What to read for `[from, to)`: whole months from the monthly rollups; in each edge month
+/// whole 旬 from the ten-day rollups; and the days left over from the records. At each level
+/// a partial span is read either as its days inside the period (`+`) or as the whole span
+/// less its days outside (`-`), whichever reads fewer days of records; days after `now`
+/// hold no records yet and cost nothing. So an edge reads at most about five days of records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct EdgePlan {
     /// Months read whole from the rollups: `[first, end)`.
     pub months: Option<(NaiveDate, NaiveDate)>,
+    /// 旬 (by their first day) to add (`1`) or subtract (`-1`).
+    pub dekads: Vec<(NaiveDate, i64)>,
     /// Record ranges to add (`1`) or subtract (`-1`).
     pub records: Vec<(DateTime<Utc>, DateTime<Utc>, i64)>,
 }
 
+impl EdgePlan {
+    /// Seconds of records read, not counting those after `now`.
+    fn cost(&self, now: DateTime<Utc>) -> i64 {
+        self.records.iter().map(|(a, b, _)| span_cost(*a, *b, now)).sum()
+    }
+
+    fn reads(&self) -> usize {
+        self.dekads.len() + self.records.len()
+    }
+
+    fn append(&mut self, other: EdgePlan) {
+        self.dekads.extend(other.dekads);
+        self.records.extend(other.records);
+    }
+}
+
+fn span_cost(a: DateTime<Utc>, b: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (b.min(now.max(a)) - a).num_seconds().max(0)
+}
+
+/// `[a, b)` (within one month) with `sign`, as whole 旬 and records.
+fn dekad_plan(a: DateTime<Utc>, b: DateTime<Utc>, sign: i64, now: DateTime<Utc>) -> EdgePlan {
+    let mut plan = EdgePlan::default();
+    if a >= b {
+        return plan;
+    }
+    let cost = |x, y| span_cost(x, y, now);
+    let mut d = dekad_of(a);
+    while start_of(d) < b {
+        let (lo, hi) = (start_of(d), start_of(next_dekad(d)));
+        let (x, y) = (lo.max(a), hi.min(b));
+        if (x, y) == (lo, hi) {
+            plan.dekads.push((d, sign));
+        } else if cost(x, y) <= cost(lo, x) + cost(y, hi) {
+            plan.records.push((x, y, sign));
+        } else {
+            plan.dekads.push((d, sign));
+            if lo < x {
+                plan.records.push((lo, x, -sign));
+            }
+            if y < hi {
+                plan.records.push((y, hi, -sign));
+            }
+        }
+        d = next_dekad(d);
+    }
+    plan
+}
+
 pub(crate) fn edge_plan(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> EdgePlan {
-    let mut plan = EdgePlan { months: None, records: Vec::new() };
+    let mut plan = EdgePlan::default();
     if from >= to {
         return plan;
     }
-    let cost = |a: DateTime<Utc>, b: DateTime<Utc>| (b.min(now.max(a)) - a).num_seconds().max(0);
     let mut whole: Vec<NaiveDate> = Vec::new();
     let mut m = month_of(from);
-    while month_start(m) < to {
-        let (lo, hi) = (month_start(m), month_start(next_month(m)));
+    while start_of(m) < to {
+        let (lo, hi) = (start_of(m), start_of(next_month(m)));
         let (a, b) = (lo.max(from), hi.min(to));
         if (a, b) == (lo, hi) {
             whole.push(m);
-        } else if cost(a, b) <= cost(lo, a) + cost(b, hi) {
-            plan.records.push((a, b, 1));
         } else {
-            whole.push(m);
-            if lo < a {
-                plan.records.push((lo, a, -1));
-            }
-            if b < hi {
-                plan.records.push((b, hi, -1));
+            // The days inside, or the month less the days outside: fewer days of records
+            // first, then fewer reads.
+            let inside = dekad_plan(a, b, 1, now);
+            let mut outside = dekad_plan(lo, a, -1, now);
+            outside.append(dekad_plan(b, hi, -1, now));
+            let key = |p: &EdgePlan, extra: usize| (p.cost(now), p.reads() + extra);
+            if key(&inside, 0) <= key(&outside, 1) {
+                plan.append(inside);
+            } else {
+                whole.push(m);
+                plan.append(outside);
             }
         }
         m = next_month(m);
@@ -228,7 +310,7 @@ pub(crate) fn edge_plan(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Ut
 
 impl Store {
     /// Counts per (point path, item) over `[from, to)` within a subtree: rollups for whole
-    /// months, records for the edges.
+    /// months and 旬, records for the days left at the edges.
     pub(crate) async fn service_tallies(
         &self,
         within: &Subtree,
@@ -247,30 +329,46 @@ impl Store {
                 out.entry((k[0].clone(), k[1].clone())).or_default().add(&t, sign);
             }
         };
-        // The whole months and the edges are read side by side.
+        let sums: Vec<String> = COLUMNS.iter().map(|c| format!("CAST(sum(r.{c}) AS BIGINT)")).collect();
+        let sums = sums.join(", ");
+        // The whole months, the 旬 and the edges' records are read side by side.
         let months = async {
             let Some((first, end)) = plan.months else { return Ok(vec![]) };
             let mut q = QueryParts::default();
             within.restrict(&mut q, "r.path");
             q.cond_bind("r.month >= {}", first);
             q.cond_bind("r.month < {}", end);
-            let sums: Vec<String> = COLUMNS.iter().map(|c| format!("CAST(sum(r.{c}) AS BIGINT)")).collect();
             let sql = format!(
-                "SELECT r.path, r.item, {} FROM service_rollups r{} GROUP BY r.path, r.item",
-                sums.join(", "),
+                "SELECT r.path, r.item, {sums} FROM service_rollups r{} GROUP BY r.path, r.item",
                 q.where_clause()
             );
             fetch_text_ints(&self.db, &sql, &q.vals, 2).await
         };
-        let edges = async {
-            let mut rows = Vec::new();
-            for (a, b, sign) in &plan.records {
-                rows.push((self.tallies_from_records(within, *a, *b).await?, *sign));
+        let dekads = |sign: i64| {
+            let named: Vec<NaiveDate> = plan.dekads.iter().filter(|(_, s)| *s == sign).map(|(d, _)| *d).collect();
+            let sums = &sums;
+            async move {
+                if named.is_empty() {
+                    return Ok(vec![]);
+                }
+                let mut q = QueryParts::default();
+                within.restrict(&mut q, "r.path");
+                let list: Vec<String> = named.into_iter().map(|d| q.bind(d)).collect();
+                q.cond(format!("r.dekad IN ({})", list.join(", ")));
+                let sql = format!(
+                    "SELECT r.path, r.item, {sums} FROM service_rollups_dekad r{} GROUP BY r.path, r.item",
+                    q.where_clause()
+                );
+                fetch_text_ints(&self.db, &sql, &q.vals, 2).await
             }
-            Ok::<_, crate::StoreError>(rows)
         };
-        let (months, edges) = tokio::try_join!(months, edges)?;
+        let edges = futures_util::future::try_join_all(plan.records.iter().map(|(a, b, sign)| async move {
+            Ok::<_, crate::StoreError>((self.tallies_from_records(within, *a, *b).await?, *sign))
+        }));
+        let (months, added, taken, edges) = tokio::try_join!(months, dekads(1), dekads(-1), edges)?;
         add(months, 1);
+        add(added, 1);
+        add(taken, -1);
         for (rows, sign) in edges {
             add(rows, sign);
         }
@@ -337,6 +435,7 @@ impl Store {
     /// The rebuild inside a transaction (also the migration that introduced the rollups).
     pub(crate) async fn rebuild_service_rollups_in(tx: &mut Tx) -> Result<()> {
         exec(tx, "DELETE FROM service_rollups", &[]).await?;
+        exec(tx, "DELETE FROM service_rollups_dekad", &[]).await?;
         type Row = (
             Uuid,
             Uuid,
@@ -432,29 +531,67 @@ mod tests {
         assert!(b < a);
     }
 
+    /// How many times a plan counts the day `d`: months, 旬 and record ranges, with signs.
+    fn weight(p: &EdgePlan, d: NaiveDate) -> i64 {
+        let at = start_of(d);
+        let month = match p.months {
+            Some((first, end)) if d >= first && d < end => 1,
+            _ => 0,
+        };
+        let dekads: i64 = p.dekads.iter().filter(|(k, _)| dekad_start(d) == *k).map(|(_, s)| s).sum();
+        let records: i64 = p.records.iter().filter(|(a, b, _)| *a <= at && at < *b).map(|(_, _, s)| s).sum();
+        month + dekads + records
+    }
+
     #[test]
-    fn a_period_reads_whole_months_and_the_cheaper_side_of_each_edge() {
+    fn every_period_is_counted_once_and_reads_few_days_of_records() {
+        let day = |n: i64| NaiveDate::from_ymd_opt(2025, 12, 1).unwrap() + chrono::Duration::days(n);
+        for now in [t(2026, 3, 17), t(2027, 1, 1)] {
+            for f in 0..100 {
+                for len in [0, 1, 3, 4, 5, 6, 9, 10, 11, 16, 20, 29, 31, 45, 61, 95, 200] {
+                    let (from, to) = (day(f), day(f + len));
+                    let p = edge_plan(start_of(from), start_of(to), now);
+                    for d in (f - 40..f + len + 40).map(day) {
+                        let want = i64::from(d >= from && d < to);
+                        assert_eq!(weight(&p, d), want, "{from}..{to} at {d}: {p:?}");
+                    }
+                    // Only the two 旬 holding the ends can be partial; each is read on its
+                    // cheaper side, at most 5½ days.
+                    for (a, b, _) in &p.records {
+                        assert!(span_cost(*a, *b, now) <= 11 * 43_200, "{from}..{to}: {p:?}");
+                    }
+                    assert!(p.cost(now) <= 11 * 86_400, "{from}..{to}: {p:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_period_reads_whole_months_then_whole_dekads_then_records() {
         let now = t(2026, 12, 6);
-        // The year so far: eleven whole months; December is the month less nothing (no
-        // records after now), so it is read whole too.
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // The year so far: eleven whole months and December's first 旬, which has no records
+        // after now; the rest of December is not read at all.
         let p = edge_plan(t(2026, 1, 1), t(2026, 12, 7), now);
-        assert_eq!(
-            p.months,
-            Some((NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()))
-        );
-        assert_eq!(p.records, vec![(t(2026, 12, 7), t(2027, 1, 1), -1)]);
-        // A few days inside one month: the days themselves.
-        let p = edge_plan(t(2026, 5, 3), t(2026, 5, 9), now);
-        assert_eq!(p.months, None);
-        assert_eq!(p.records, vec![(t(2026, 5, 3), t(2026, 5, 9), 1)]);
-        // Mid-month to mid-month: the late start reads its days, the late end subtracts.
-        let p = edge_plan(t(2026, 2, 25), t(2026, 6, 28), now);
-        assert_eq!(
-            p.months,
-            Some((NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()))
-        );
-        assert_eq!(p.records, vec![(t(2026, 2, 25), t(2026, 3, 1), 1), (t(2026, 6, 28), t(2026, 7, 1), -1)]);
+        assert_eq!(p.months, Some((d(2026, 1, 1), d(2026, 12, 1))));
+        assert_eq!(p.dekads, vec![(d(2026, 12, 1), 1)]);
+        assert_eq!(p.records, vec![(t(2026, 12, 7), t(2026, 12, 11), -1)]);
+        // A few days inside one 旬: the days themselves.
+        let p = edge_plan(t(2026, 5, 3), t(2026, 5, 6), now);
+        assert_eq!((p.months, p.dekads), (None, vec![]));
+        assert_eq!(p.records, vec![(t(2026, 5, 3), t(2026, 5, 6), 1)]);
+        // 10 March to 20 June: March's first 旬 by its last day, its other two whole; April
+        // and May whole; June's first two 旬 whole.
+        let p = edge_plan(t(2026, 3, 10), t(2026, 6, 21), now);
+        assert_eq!(p.months, Some((d(2026, 4, 1), d(2026, 6, 1))));
+        assert_eq!(p.dekads, vec![(d(2026, 3, 11), 1), (d(2026, 3, 21), 1), (d(2026, 6, 1), 1), (d(2026, 6, 11), 1)]);
+        assert_eq!(p.records, vec![(t(2026, 3, 10), t(2026, 3, 11), 1)]);
+        // From the 2nd to the 29th of a month: the month less its first and last days.
+        let p = edge_plan(t(2026, 4, 2), t(2026, 4, 30), now);
+        assert_eq!(p.months, Some((d(2026, 4, 1), d(2026, 5, 1))));
+        assert_eq!(p.dekads, vec![]);
+        assert_eq!(p.records, vec![(t(2026, 4, 1), t(2026, 4, 2), -1), (t(2026, 4, 30), t(2026, 5, 1), -1)]);
         // Nothing for an empty period.
-        assert_eq!(edge_plan(t(2026, 5, 3), t(2026, 5, 3), now), EdgePlan { months: None, records: vec![] });
+        assert_eq!(edge_plan(t(2026, 5, 3), t(2026, 5, 3), now), EdgePlan::default());
     }
 }
