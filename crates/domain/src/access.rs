@@ -38,6 +38,7 @@ crate::labelled_enum! {
         RunCouncils = "run_councils" / "组织议事会(设立、议题、会议、落实)" / "Run councils (set up, topics, meetings, follow-through)",
         ServeDesk = "serve_desk" / "窗口办件(收件、一次性告知、受理、办结、咨询登记、预约)" / "Serve at the window (tickets, one-time notices, consultations, bookings)",
         ManageService = "manage_service" / "管理服务事项目录、服务点办公时间与值班表" / "Manage the service catalogue, service points' hours and duty rosters",
+        RunActivities = "run_activities" / "组织社区活动(发布、代报名、扫码签到、活动报告)" / "Run community activities (publish, register people, check in at the door, report)",
     }
 }
 
@@ -64,6 +65,7 @@ impl Role {
                 RunCouncils,
                 ServeDesk,
                 ManageService,
+                RunActivities,
             ],
             Role::SubdistrictOfficer | Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -81,6 +83,7 @@ impl Role {
                 RunCouncils,
                 ServeDesk,
                 ManageService,
+                RunActivities,
             ],
             Role::CommunityWorker => &[
                 ViewTerritory,
@@ -93,6 +96,7 @@ impl Role {
                 AllAppealCategories,
                 RunCouncils,
                 ServeDesk,
+                RunActivities,
             ],
             Role::CompoundSecretary => &[
                 ViewTerritory,
@@ -105,6 +109,7 @@ impl Role {
                 RunOwnerVotes,
                 RunCouncils,
                 ServeDesk,
+                RunActivities,
             ],
             Role::BuildingLeader => {
                 &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals, AllAppealCategories, RunCouncils]
@@ -113,7 +118,7 @@ impl Role {
             // sensitive categories, and property staff act only on property categories.
             Role::PropertyStaff => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals, HandleAppeals],
             Role::OwnersCommittee => &[ViewTerritory, ViewOrganisations, ViewSelf, ViewAppeals, RunOwnerVotes],
-            Role::SocialOrgStaff => &[ViewTerritory, ViewOrganisations, ViewSelf],
+            Role::SocialOrgStaff => &[ViewTerritory, ViewOrganisations, ViewSelf, RunActivities],
             Role::Resident => &[ViewSelf],
         }
     }

@@ -18,6 +18,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Crypto {
     aead: Aes256Gcm,
     mac_key: [u8; 32],
+    sign_key: [u8; 32],
     check: String,
 }
 
@@ -61,8 +62,9 @@ impl Crypto {
     pub fn new(master: &[u8; 32]) -> Self {
         let enc = derive(master, b"jiayuan/pii/aes-256-gcm");
         let mac_key = derive(master, b"jiayuan/pii/hmac-sha256");
+        let sign_key = derive(master, b"jiayuan/codes/hmac-sha256");
         let check = hex(&derive(master, b"jiayuan/key-check"));
-        Self { aead: Aes256Gcm::new(&enc.into()), mac_key, check }
+        Self { aead: Aes256Gcm::new(&enc.into()), mac_key, sign_key, check }
     }
 
     /// A fixed key for tests only.
@@ -106,6 +108,20 @@ impl Crypto {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.mac_key).expect("HMAC takes any key length");
         mac.update(plain.as_bytes());
         hex(&mac.finalize().into_bytes())
+    }
+
+    /// A tag showing that this server issued `message` (HMAC-SHA256 under a key of its own,
+    /// cut to 80 bits): for codes handed to people, such as a check-in code.
+    pub fn sign(&self, message: &str) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.sign_key).expect("HMAC takes any key length");
+        mac.update(message.as_bytes());
+        hex(&mac.finalize().into_bytes()[..10])
+    }
+
+    /// Whether `tag` is this server's tag of `message`, compared in constant time.
+    pub fn verify(&self, message: &str, tag: &str) -> bool {
+        let want = self.sign(message);
+        want.len() == tag.len() && want.bytes().zip(tag.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     }
 }
 

@@ -20,6 +20,7 @@ pub mod error;
 pub mod keys;
 pub mod lead;
 pub mod ledger;
+pub mod life;
 pub mod model;
 pub mod org;
 pub mod owner_votes;

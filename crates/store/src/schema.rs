@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0019_service_clock.sql"),
     include_str!("../migrations/0020_service_rating_item.sql"),
     include_str!("../migrations/0021_service_rollups_dekad.sql"),
+    include_str!("../migrations/0022_activities.sql"),
 ];
 
 /// The schema version this binary writes and understands.
@@ -124,6 +125,9 @@ impl Store {
             // The rollups (18) and their 旬 (21) are filled once, when both tables exist.
             if version == 21 {
                 Store::rebuild_service_rollups_in(&mut tx).await?;
+            }
+            if version == 22 {
+                crate::life::seed_kinds(&mut tx).await?;
             }
             if version == 19 {
                 crate::service::schedule_after_upgrade(&mut tx, chrono::Utc::now()).await?;
