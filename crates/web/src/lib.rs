@@ -162,6 +162,15 @@ api_routes! {
     post "/service-ratings" => api::api_rate;
     post "/service-ratings/{id}/follow-ups" => api::api_follow_up;
     get "/service-figures" => api::api_service_figures;
+    get "/activity-kinds" => api::api_activity_kinds;
+    get "/activities" => api::api_activities;
+    post "/activities" => api::api_create_activity;
+    get "/activities/{id}" => api::api_activity;
+    get "/activities/{id}/registrations" => api::api_activity_registrations;
+    post "/activities/{id}/registrations" => api::api_register;
+    post "/activities/{id}/check-ins" => api::api_check_in;
+    get "/registrations" => api::api_my_registrations;
+    post "/registrations/{id}/cancel" => api::api_cancel_registration;
 }
 
 pub fn router(state: AppState) -> Router {

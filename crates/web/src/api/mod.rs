@@ -2,6 +2,7 @@
 //! and shape the answer; what they share (list parameters, ids, CSV answers) is here.
 
 mod account;
+mod activities;
 mod appeals;
 mod audit;
 mod channels;
@@ -16,6 +17,7 @@ mod users;
 mod votes;
 
 pub use account::*;
+pub use activities::*;
 pub use appeals::*;
 pub use audit::*;
 pub use channels::*;

@@ -1,0 +1,150 @@
+//! Community life through the API on every backend: a community publishes an activity with
+//! one place; a resident takes it and gets a check-in code, a neighbour registered by staff
+//! waits and moves up when the resident cancels; the door checks the neighbour in once and
+//! refuses a made-up code; bad input is named and nothing is written.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{assert_error, states, App};
+use jiayuan_web::clock::AppClock;
+use jiayuan_web::AppState;
+use serde_json::{json, Value};
+
+fn parse(b: &str) -> Value {
+    serde_json::from_str(b).unwrap_or(Value::Null)
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn an_activity_with_a_waiting_list_and_a_door_through_the_api() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let (c1, r1, anon) = (
+            App::signed_in(state.clone(), "c1").await,
+            App::signed_in(state.clone(), "r1").await,
+            App::anonymous(state.clone()),
+        );
+        let (_, me) = c1.json("/api/v1/auth/me").await;
+        let community = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let (s, kinds) = r1.json("/api/v1/activity-kinds").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(kinds.as_array().unwrap().iter().any(|k| k["code"] == "steward_training" && k["training"] == true));
+
+        let body = |kind: &str, starts: &str, organiser: &str| {
+            json!({"kind": kind, "title": "百家宴", "organiser_kind": organiser, "organiser_name": "社区党委",
+                   "territory": community, "place": "中心广场", "starts_at": starts, "ends_at": "2026-12-05T12:00",
+                   "capacity": 1})
+            .to_string()
+        };
+        let count = || async {
+            state
+                .store
+                .activities(&Default::default(), jiayuan_store::model::Page::new(None, None).unwrap())
+                .await
+                .unwrap()
+                .total
+        };
+        let before = count().await;
+        for (b, field) in [
+            (body("moon", "2026-12-05T10:00", "community"), "kind"),
+            (body("banquet", "5 December", "community"), "starts_at"),
+            (body("banquet", "2026-12-05T10:00", "club"), "organiser_kind"),
+            (body("banquet", "2026-12-05T13:00", "community"), "ends_at"),
+        ] {
+            let (s, e) = c1.call("POST", "/api/v1/activities", Some(&b)).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+            assert_error(&parse(&e), field);
+        }
+        // Residents do not publish; nothing was written by any refusal.
+        let (s, _) =
+            r1.call("POST", "/api/v1/activities", Some(&body("banquet", "2026-12-05T10:00", "community"))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(count().await, before);
+        let (s, a) =
+            c1.call("POST", "/api/v1/activities", Some(&body("banquet", "2026-12-05T10:00", "community"))).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let a = parse(&a);
+        let id = a["id"].as_str().unwrap().to_string();
+        assert_eq!((a["places_left"].clone(), a["status"].clone()), (json!(1), json!("open")));
+
+        // Everyone signed in sees it; nobody anonymous.
+        let (s, list) = r1.json("/api/v1/activities?from=2026-12-01&to=2026-12-31").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(list["items"].as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+        let (s, e) = r1.json("/api/v1/activities?from=tomorrow").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&e, "from");
+        assert_eq!(anon.json("/api/v1/activities").await.0, StatusCode::UNAUTHORIZED);
+
+        // The resident takes the place and gets a code; a neighbour registered by staff waits.
+        let (s, mine) = r1.call("POST", &format!("/api/v1/activities/{id}/registrations"), Some("{}")).await;
+        assert_eq!(s, StatusCode::CREATED, "{mine}");
+        let mine = parse(&mine);
+        assert_eq!(mine["status"], "registered");
+        assert!(mine["check_in_code"].as_str().is_some_and(|c| c.contains('.')));
+        let (s, again) = r1.call("POST", &format!("/api/v1/activities/{id}/registrations"), Some("{}")).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error(&parse(&again), "activity");
+        let (_, people) = c1.json(&format!("/api/v1/people?within={community}&page_size=5")).await;
+        let r1_person = state.store.user_by_name("r1").await.unwrap().person_id.unwrap().to_string();
+        let neighbour = people["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .find(|p| *p != r1_person)
+            .unwrap();
+        let (s, theirs) = c1
+            .call(
+                "POST",
+                &format!("/api/v1/activities/{id}/registrations"),
+                Some(&json!({"person_id": neighbour}).to_string()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{theirs}");
+        let theirs = parse(&theirs);
+        assert_eq!((theirs["status"].clone(), theirs["waiting_place"].clone()), (json!("waitlisted"), json!(1)));
+        assert_eq!(theirs["check_in_code"], Value::Null, "staff do not get a person's code");
+        let (_, regs) = c1.json(&format!("/api/v1/activities/{id}/registrations")).await;
+        assert_eq!(regs.as_array().unwrap().len(), 2);
+        assert_eq!(r1.json(&format!("/api/v1/activities/{id}/registrations")).await.0, StatusCode::FORBIDDEN);
+
+        // The resident cancels: the neighbour moves up.
+        let mine_id = mine["id"].as_str().unwrap();
+        let (s, c) = r1.call("POST", &format!("/api/v1/registrations/{mine_id}/cancel"), None).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let c = parse(&c);
+        assert_eq!(c["cancelled"]["status"], "cancelled");
+        assert_eq!(c["moved_up"]["id"], theirs["id"]);
+        assert_eq!(c["moved_up"]["status"], "registered");
+        let (s, _) = r1.call("POST", &format!("/api/v1/registrations/{mine_id}/cancel"), None).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (_, my) = r1.json("/api/v1/registrations").await;
+        assert_eq!(my[0]["status"], "cancelled");
+
+        // At the door (half an hour before the start): the neighbour's code once; a made-up
+        // code and a resident at the door refused.
+        clock.set(at("2026-12-05T09:30:00+08:00"));
+        let op = state.store.principal_of(&state.store.user_by_name("c1").await.unwrap()).await.unwrap();
+        let reg = state.store.registration_for(&op, theirs["id"].as_str().unwrap().parse().unwrap()).await.unwrap();
+        let code = state.store.check_in_code(&reg);
+        let door = format!("/api/v1/activities/{id}/check-ins");
+        let (s, e) = c1.call("POST", &door, Some(&json!({"code": "not-a-code"}).to_string())).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&parse(&e), "code");
+        let (s, _) = r1.call("POST", &door, Some(&json!({"code": code}).to_string())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, done) = c1.call("POST", &door, Some(&json!({"code": code}).to_string())).await;
+        assert_eq!(s, StatusCode::OK, "{done}");
+        assert_eq!(parse(&done)["activity"]["checked_in"], 1);
+        let (s, e) = c1.call("POST", &door, Some(&json!({"code": code}).to_string())).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error(&parse(&e), "code");
+    }
+}
