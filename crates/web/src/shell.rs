@@ -168,10 +168,9 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
             v.push(("nav.sys.service", "svc.book", "/service/book".into()));
             v.push(("nav.sys.service", "svc.catalogue", "/service/catalogue".into()));
         }
+        v.push(("nav.sys.life", "life.activities", "/activities".into()));
         if staff {
-            for sys in ["nav.sys.life", "nav.sys.support"] {
-                v.push(("nav.sys.soon", sys, String::new()));
-            }
+            v.push(("nav.sys.soon", "nav.sys.support", String::new()));
         }
         if !staff {
             if let Some(id) = p.person_id {

@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{assert_error, states, App};
+use common::{assert_error, post_form, states, App};
 use jiayuan_web::clock::AppClock;
 use jiayuan_web::AppState;
 use serde_json::{json, Value};
@@ -146,5 +146,72 @@ async fn an_activity_with_a_waiting_list_and_a_door_through_the_api() {
         let (s, e) = c1.call("POST", &door, Some(&json!({"code": code}).to_string())).await;
         assert_eq!(s, StatusCode::CONFLICT);
         assert_error(&parse(&e), "code");
+    }
+}
+
+/// The pages: staff publish with a mistake first (everything typed comes back), a resident
+/// registers from the phone page and sees their code, the door checks it in once.
+#[tokio::test]
+async fn an_activity_through_the_pages() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let (c1, r1) = (App::signed_in(state.clone(), "c1").await, App::signed_in(state.clone(), "r1").await);
+        let page = c1.send("GET", "/activities", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("name=\"starts_at\""), "staff see the publishing form");
+        let (_, me) = c1.json("/api/v1/auth/me").await;
+        let community = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let mut fields = vec![
+            ("kind", "banquet"),
+            ("title", "邻里百家宴"),
+            ("description", "一起包饺子"),
+            ("organiser_kind", "community"),
+            ("organiser_name", "社区党委"),
+            ("territory", community.as_str()),
+            ("place", "中心广场"),
+            ("starts_at", "2026-12-05T10:00"),
+            ("ends_at", "2026-12-05T09:00"),
+            ("capacity", "30"),
+            ("weeks", "1"),
+            ("public", "on"),
+        ];
+        let refused = post_form(&c1, "/activities", &fields).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        for kept in ["邻里百家宴", "一起包饺子", "中心广场", "2026-12-05T09:00", "value=\"30\""] {
+            assert!(refused.body.contains(kept), "{kept} kept");
+        }
+        fields[8] = ("ends_at", "2026-12-05T12:00");
+        let done = post_form(&c1, "/activities", &fields).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let to = done.headers["location"].to_str().unwrap().to_string();
+        assert!(to.starts_with("/activities/") && to.ends_with("?done=published"), "{to}");
+        let id = to.trim_start_matches("/activities/").split('?').next().unwrap().to_string();
+
+        // The resident registers from the list's page and sees a QR code.
+        let list = r1.send("GET", "/activities", None).await;
+        assert!(list.body.contains(&format!("/activities/{id}")));
+        assert!(!list.body.contains("name=\"starts_at\""), "residents do not publish");
+        let reg = post_form(&r1, &format!("/activities/{id}/register"), &[]).await;
+        assert_eq!(reg.status, StatusCode::SEE_OTHER);
+        let mine = r1.send("GET", &format!("/activities/{id}"), None).await;
+        assert!(mine.body.contains("<svg") && mine.body.contains("check-in-code"), "the code is shown");
+        let code = mine.body.split("<code class=\"check-in-code\">").nth(1).unwrap().split('<').next().unwrap();
+        let again = post_form(&r1, &format!("/activities/{id}/register"), &[]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+
+        // The door: a wrong code keeps what was typed; the right one checks in.
+        clock.set(at("2026-12-05T09:45:00+08:00"));
+        let door = format!("/activities/{id}/check-in");
+        let wrong = post_form(&c1, &door, &[("code", "abc.def")]).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        assert!(wrong.body.contains("value=\"abc.def\""));
+        let ok = post_form(&c1, &door, &[("code", code)]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let staff_view = c1.send("GET", &format!("/activities/{id}?done=checked_in"), None).await;
+        assert!(staff_view.body.contains("签到成功"));
+        let twice = post_form(&c1, &door, &[("code", code)]).await;
+        assert_eq!(twice.status, StatusCode::CONFLICT);
     }
 }

@@ -5,7 +5,7 @@
 
 mod activities;
 
-pub use activities::{Activity, ActivityFilter, ActivityKind, CheckIn, NewActivity, Registration};
+pub use activities::{runs_at, Activity, ActivityFilter, ActivityKind, CheckIn, NewActivity, Registration};
 
 use crate::batch::exec;
 use crate::{Result, Tx};

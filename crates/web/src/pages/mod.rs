@@ -3,6 +3,7 @@
 //! list pages) is here.
 
 mod account;
+mod activities;
 pub(crate) mod appeals;
 mod audit;
 mod councils;
@@ -19,6 +20,7 @@ pub(crate) mod votes;
 mod workbench;
 
 pub use account::*;
+pub use activities::*;
 pub use appeals::*;
 pub use audit::*;
 pub use councils::*;
@@ -237,9 +239,10 @@ struct Asset {
 
 /// The style sheet, and the one script of our own: choosing the place on the report map
 /// without leaving the page.
-const ASSETS: [(&str, &str, &str); 2] = [
+const ASSETS: [(&str, &str, &str); 3] = [
     ("app.css", "text/css; charset=utf-8", include_str!("../../static/app.css")),
     ("pick.js", "text/javascript; charset=utf-8", include_str!("../../static/pick.js")),
+    ("scan.js", "text/javascript; charset=utf-8", include_str!("../../static/scan.js")),
 ];
 
 fn assets() -> &'static [Asset] {
@@ -269,6 +272,11 @@ fn asset_href(plain: &str) -> &'static str {
 /// cached for a year and a new release is fetched at once.
 pub fn css_href() -> &'static str {
     asset_href("app.css")
+}
+
+/// Where the activity door links its scanner, named like the style sheet.
+pub fn scan_js_href() -> &'static str {
+    asset_href("scan.js")
 }
 
 /// Where the report page links its script, named like the style sheet.

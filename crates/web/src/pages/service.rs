@@ -31,6 +31,10 @@ type Pairs = Vec<(String, String)>;
 pub struct Typed(Pairs);
 
 impl Typed {
+    pub fn new(pairs: Vec<(String, String)>) -> Self {
+        Typed(pairs)
+    }
+
     /// The value typed for `k` (the first), or "".
     pub fn get(&self, k: &str) -> &str {
         get(&self.0, k)
