@@ -980,6 +980,83 @@ test('service: the district changes an item on a phone (a bad fee keeps what was
   assert.ok(!offered.some((i) => i.code === 'MZ01'), 'no longer offered at the centre');
 });
 
+test('activities: a resident registers on a phone, waits, moves up when someone cancels, and is checked in at the door by the QR code', async (page, base) => {
+  // Beijing wall-clock time, as the datetime-local fields take it.
+  const bj = (minutes) => new Date(Date.now() + 8 * 3600e3 + minutes * 60e3).toISOString().slice(0, 16);
+  await signedIn(page, base, 'r1');
+  const r1Person = (await (await page.request.get(base + '/api/v1/auth/me')).json()).person_id;
+  assert.ok(r1Person, 'the resident account stands for a resident');
+  await signOut(page);
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signedIn(page, base, 'c1');
+  await page.goto(base + '/activities');
+  await page.getByLabel('活动名称').fill('楼栋百家宴');
+  await page.getByLabel('主办方', { exact: true }).fill('社区党委');
+  await page.getByLabel('具体地点').fill('党群服务中心二楼');
+  await page.getByLabel('开始时间').fill(bj(30));
+  await page.getByLabel('结束时间').fill(bj(10));
+  await page.getByLabel('名额').fill('1');
+  await page.getByRole('button', { name: '发布活动' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /ends_at/);
+  assert.equal(await page.getByLabel('活动名称').inputValue(), '楼栋百家宴', 'the title typed is kept');
+  assert.equal(await page.getByLabel('具体地点').inputValue(), '党群服务中心二楼');
+  await page.getByLabel('结束时间').fill(bj(150));
+  await page.getByRole('button', { name: '发布活动' }).click();
+  await page.waitForURL(/\/activities\/[0-9a-f-]+\?done=published/);
+  const id = new URL(page.url()).pathname.split('/').pop();
+  await page.screenshot({ path: join(here, 'shots', 'activity-staff-1366.png'), fullPage: true });
+  // A neighbour registered by the community takes the only place.
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const people = await (await page.request.get(`${base}/api/v1/people?within=${me.grants[0].territory_code}&page_size=5`)).json();
+  // Anyone of the community but the resident is the neighbour.
+  const neighbour = people.items.find((p) => p.id !== r1Person).id;
+  const taken = await (await page.request.post(`${base}/api/v1/activities/${id}/registrations`, { data: { person_id: neighbour }, headers: { 'x-csrf-token': await csrfOf(page, base) } })).json();
+  assert.equal(taken.status, 'registered');
+  await signOut(page);
+
+  // The resident, on a phone: full, so the waiting list.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'r1');
+  await page.goto(base + '/activities');
+  await page.getByRole('link', { name: '楼栋百家宴' }).first().click();
+  await page.getByRole('button', { name: '名额已满，报名候补' }).click();
+  await page.waitForURL(/done=registered/);
+  assert.match(await page.locator('#mine').innerText(), /候补中[\s\S]*候补第 1/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the activity page scrolls sideways by ${overflow}px`);
+  await signOut(page);
+
+  // The neighbour cancels (through the community): the resident moves up and has a code.
+  await signedIn(page, base, 'c1');
+  const gone = await (await page.request.post(`${base}/api/v1/registrations/${taken.id}/cancel`, { headers: { 'x-csrf-token': await csrfOf(page, base) } })).json();
+  assert.equal(gone.moved_up.person_id, r1Person);
+  await signOut(page);
+  await signedIn(page, base, 'r1');
+  await page.goto(`${base}/activities/${id}`);
+  assert.match(await page.locator('#mine h2').innerText(), /已报名/);
+  await page.locator('#mine svg.qr').waitFor();
+  const code = await page.locator('code.check-in-code').innerText();
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(wide <= 1, `the page with the code scrolls sideways by ${wide}px`);
+  await page.screenshot({ path: join(here, 'shots', 'activity-resident-390.png'), fullPage: true });
+  await signOut(page);
+
+  // The door, on the secretary's phone: a made-up code refused (kept), the real one once.
+  await signedIn(page, base, 'c1');
+  await page.goto(`${base}/activities/${id}`);
+  await page.getByLabel('签到码').fill(code.slice(0, -2) + '00');
+  await page.getByRole('button', { name: '签到', exact: true }).click();
+  assert.match(await page.getByRole('alert').innerText(), /code/);
+  assert.equal(await page.getByLabel('签到码').inputValue(), code.slice(0, -2) + '00');
+  await page.getByLabel('签到码').fill(code);
+  await page.getByRole('button', { name: '签到', exact: true }).click();
+  await page.waitForURL(/done=checked_in/);
+  assert.match(await page.locator('#door').innerText(), /已签到 1/);
+  await page.getByLabel('签到码').fill(code);
+  await page.getByRole('button', { name: '签到', exact: true }).click();
+  assert.match(await page.getByRole('alert').innerText(), /已签到/);
+});
+
 const { child, base } = await startServer();
 let browser;
 try {

@@ -135,6 +135,63 @@ impl ProjectStatus {
     }
 }
 
+crate::labelled_enum! {
+    /// A volunteer service record: written, then confirmed (or turned down) by the organiser.
+    /// Only confirmed hours count (谁组织谁记录，谁记录谁证明).
+    RecordStatus {
+        Recorded = "recorded" / "待确认" / "Awaiting confirmation",
+        Confirmed = "confirmed" / "已确认" / "Confirmed",
+        Rejected = "rejected" / "未通过" / "Turned down",
+    }
+}
+
+/// The most one service record counts: one day.
+pub const MAX_RECORD_MINUTES: u32 = 24 * 60;
+
+/// Hours as people type them ("2", "1.5", "0.25", "2小时", "2 h") into whole minutes: more than
+/// none, at most a day, to the minute.
+pub fn parse_hours(field: &str, s: &str) -> Result<u32, FieldError> {
+    let t = s.trim().trim_end_matches("小时").trim_end_matches('h').trim();
+    let bad =
+        || FieldError::new(field, format!("“{}”不是时长，应填小时数，如 2 或 1.5 (hours, such as 2 or 1.5)", s.trim()));
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    if whole.len() > 3 || frac.len() > 4 {
+        return Err(bad());
+    }
+    let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    // The fraction in ten-thousandths of an hour, then to the nearest minute.
+    let mut f = frac.to_string();
+    while f.len() < 4 {
+        f.push('0');
+    }
+    let tenths: u32 = f.parse().map_err(|_| bad())?;
+    let minutes = whole * 60 + (tenths * 60 + 5_000) / 10_000;
+    if minutes == 0 {
+        return Err(FieldError::new(field, "时长应大于0 (more than none)"));
+    }
+    if minutes > MAX_RECORD_MINUTES {
+        return Err(FieldError::new(field, "一条记录最多24小时 (at most 24 hours in one record)"));
+    }
+    Ok(minutes)
+}
+
+/// Minutes as hours for people: "2", "1.5", "0.25", "1.33" (two decimals at most).
+pub fn format_hours(minutes: i64) -> String {
+    let hundredths = (minutes * 100 + 30) / 60;
+    let (h, c) = (hundredths / 100, hundredths % 100);
+    match c {
+        0 => h.to_string(),
+        c if c % 10 == 0 => format!("{h}.{}", c / 10),
+        c => format!("{h}.{c:02}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +253,35 @@ mod tests {
             seen.push(s);
         }
         assert_eq!(seen, ProjectStatus::ALL.to_vec());
+    }
+
+    #[test]
+    fn hours_as_typed() {
+        assert_eq!(parse_hours("hours", "2"), Ok(120));
+        assert_eq!(parse_hours("hours", "1.5"), Ok(90));
+        assert_eq!(parse_hours("hours", " 0.25 "), Ok(15));
+        assert_eq!(parse_hours("hours", "2小时"), Ok(120));
+        assert_eq!(parse_hours("hours", ".5"), Ok(30));
+        assert_eq!(parse_hours("hours", "24"), Ok(1440));
+        for bad in ["", "0", "0.001", "25", "two", "1,5", "-1", "1.2.3", "."] {
+            assert_eq!(parse_hours("hours", bad).unwrap_err().field, "hours", "{bad}");
+        }
+        assert_eq!(format_hours(90), "1.5");
+        assert_eq!(format_hours(15), "0.25");
+        assert_eq!(format_hours(120), "2");
+        assert_eq!(format_hours(80), "1.33");
+    }
+
+    proptest! {
+        /// Every whole number of minutes a record can hold reads back from its hours to
+        /// within a minute, and quarter hours exactly.
+        #[test]
+        fn hours_round_trip(m in 1u32..=1440) {
+            let back = parse_hours("hours", &format_hours(i64::from(m))).unwrap();
+            prop_assert!(back.abs_diff(m) <= 1, "{m} -> {} -> {back}", format_hours(i64::from(m)));
+            if m % 15 == 0 {
+                prop_assert_eq!(back, m);
+            }
+        }
     }
 }

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0020_service_rating_item.sql"),
     include_str!("../migrations/0021_service_rollups_dekad.sql"),
     include_str!("../migrations/0022_activities.sql"),
+    include_str!("../migrations/0023_volunteers.sql"),
 ];
 
 /// The schema version this binary writes and understands.

@@ -150,6 +150,31 @@ async fn registrations_at_once_never_overbook() {
         nos.sort();
         nos.dedup();
         assert_eq!(nos.len(), 50, "distinct places on the list: {}", t.name);
+        // Five with places cancel at once: five move up, in order, and the places stay ten.
+        let leaving: Vec<_> =
+            got.iter().filter(|r| r.status == RegistrationStatus::Registered).take(5).cloned().collect();
+        let tasks: Vec<_> = leaving
+            .iter()
+            .map(|r| {
+                let s = s.clone();
+                let (who, id) = (resident(r.person_id), r.id);
+                tokio::spawn(async move { s.cancel_registration(&ctx(), &who, id, now()).await })
+            })
+            .collect();
+        let mut moved = Vec::new();
+        for task in tasks {
+            moved.push(task.await.unwrap().unwrap().1.expect("someone moved up").id);
+        }
+        let a = s.activity(a.id).await.unwrap();
+        assert_eq!((a.registered, a.waiting), (10, 45), "{}", t.name);
+        let mut first_five: Vec<_> = waiting
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Waitlisted && r.waiting_place.is_some_and(|n| n <= 5))
+            .map(|r| r.id)
+            .collect();
+        first_five.sort();
+        moved.sort();
+        assert_eq!(moved, first_five, "the first five waiting moved up: {}", t.name);
         t.finish().await;
     }
 }
@@ -244,6 +269,101 @@ async fn bad_activities_are_refused_by_field_with_nothing_written() {
         // Registration after the start is refused.
         let late = s.register(&ctx(), &resident(p[0]), first.id, None, first.starts_at).await.unwrap_err();
         assert_eq!(field_of(late), "activity");
+        t.finish().await;
+    }
+}
+
+/// A team, its members and their service: hours written by the volunteer count only once the
+/// organiser confirms them; nobody else confirms; the certificate lists what was confirmed.
+#[tokio::test]
+async fn volunteer_hours_count_once_the_organiser_confirms() {
+    use jiayuan_domain::life::RecordStatus;
+    use jiayuan_store::life::{NewRecord, RecordFilter};
+    use jiayuan_store::subtree::Subtree;
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let (c1, c2) = (principal(s, "c1").await, principal(s, "c2").await);
+        let code = c1.grants[0].territory_code.clone();
+        let team = s.create_team(&ctx(), &c1, "家事我办", &code, "邻里互助", now()).await.unwrap();
+        let e = s.create_team(&ctx(), &c1, "家事我办", &code, "", now()).await.unwrap_err();
+        assert_eq!(field_of(e), "name", "{}", t.name);
+        let within = c1.scope(jiayuan_domain::access::Permission::ViewPeople).unwrap();
+        let ps = s.list_people(&within, &PeopleQuery::default(), Page::new(Some(1), Some(3)).unwrap()).await.unwrap();
+        let (v, w, outsider) = (ps.items[0].id, ps.items[1].id, ps.items[2].id);
+        s.add_member(&ctx(), &c1, team.id, v, now()).await.unwrap();
+        s.add_member(&ctx(), &c1, team.id, w, now()).await.unwrap();
+        let e = s.add_member(&ctx(), &c1, team.id, v, now()).await.unwrap_err();
+        assert_eq!(field_of(e), "person_id");
+        assert!(matches!(s.add_member(&ctx(), &c2, team.id, outsider, now()).await, Err(StoreError::Forbidden(_))));
+
+        let rec = |person: Option<Uuid>, minutes: u32, ago: i64| NewRecord {
+            team: team.id,
+            person_id: person,
+            activity: None,
+            content: "为独居老人买菜".into(),
+            place: "3号楼".into(),
+            served_at: now() - Duration::days(ago),
+            minutes,
+        };
+        // The volunteer writes down their own 2.5 hours; staff write 1 hour for the other.
+        let mine = s.record_service(&ctx(), &resident(v), &rec(None, 150, 2), now()).await.unwrap();
+        assert_eq!(mine.status(), RecordStatus::Recorded);
+        let theirs = s.record_service(&ctx(), &c1, &rec(Some(w), 60, 1), now()).await.unwrap();
+        // Bad input: not a member, in the future, no time at all.
+        for (who, r, field) in [
+            (resident(outsider), rec(None, 60, 1), "person_id"),
+            (resident(v), rec(None, 60, -1), "served_at"),
+            (resident(v), rec(None, 0, 1), "hours"),
+        ] {
+            let e = s.record_service(&ctx(), &who, &r, now()).await.unwrap_err();
+            assert_eq!(field_of(e), field, "{}", t.name);
+        }
+        // Nobody but the organiser confirms: not the volunteer, not another community.
+        assert!(matches!(
+            s.decide_record(&ctx(), &resident(v), mine.id, RecordStatus::Confirmed, "", now()).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        assert!(matches!(
+            s.decide_record(&ctx(), &c2, mine.id, RecordStatus::Confirmed, "", now()).await,
+            Err(StoreError::NotFound)
+        ));
+        // Unconfirmed hours do not count.
+        let everywhere = Subtree::all();
+        let hours = s.volunteer_hours(&everywhere, now() - Duration::days(30), now()).await.unwrap();
+        assert!(hours.is_empty(), "{}", t.name);
+        assert_eq!(s.certificate(&resident(v), v).await.unwrap().total_minutes, 0);
+        let done = s.decide_record(&ctx(), &c1, mine.id, RecordStatus::Confirmed, "", now()).await.unwrap();
+        assert_eq!(done.status(), RecordStatus::Confirmed);
+        let e = s.decide_record(&ctx(), &c1, mine.id, RecordStatus::Rejected, "重复", now()).await.unwrap_err();
+        assert_eq!(field_of(e), "status", "decided once");
+        let e = s.decide_record(&ctx(), &c1, theirs.id, RecordStatus::Rejected, "", now()).await.unwrap_err();
+        assert_eq!(field_of(e), "reason", "turning down needs a reason");
+        s.decide_record(&ctx(), &c1, theirs.id, RecordStatus::Rejected, "当天未到岗", now()).await.unwrap();
+        let hours = s.volunteer_hours(&everywhere, now() - Duration::days(30), now()).await.unwrap();
+        assert_eq!(hours.len(), 1);
+        assert_eq!((hours[0].volunteers, hours[0].minutes), (1, 150), "{}", t.name);
+        let cert = s.certificate(&resident(v), v).await.unwrap();
+        assert_eq!((cert.records.len(), cert.total_minutes), (1, 150));
+        assert!(cert.id_number_masked.contains('*'), "the ID number is masked");
+        assert!(!cert.records[0].decided_by_name.is_empty(), "who confirmed is named");
+        // Another resident cannot read it; the organiser can.
+        assert!(matches!(s.certificate(&resident(w), v).await, Err(StoreError::NotFound)));
+        assert!(s.certificate(&c1, v).await.is_ok());
+        let mine_list =
+            s.service_records(&resident(v), &RecordFilter::default(), Page::new(None, None).unwrap()).await.unwrap();
+        assert_eq!(mine_list.total, 1);
+        let team_list = s
+            .service_records(
+                &c1,
+                &RecordFilter { team: Some(team.id), ..Default::default() },
+                Page::new(None, None).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(team_list.total, 2);
+        let members = s.team_members(team.id).await.unwrap();
+        assert_eq!((members[0].person_id, members[0].confirmed_minutes), (v, 150));
         t.finish().await;
     }
 }

@@ -640,21 +640,25 @@ impl Store {
         let mut tx = self.begin().await?;
         // The activity's row first: cancellations and registrations of one activity queue here.
         exec(&mut tx, "UPDATE activities SET updated_at = $2 WHERE id = $1", &[a.id.into(), now.into()]).await?;
-        let was = exec(
-            &mut tx,
-            "UPDATE activity_registrations SET status = 'cancelled', cancelled_at = $2, waitlist_no = NULL
-             WHERE id = $1 AND status = $3",
-            &[id.into(), now.into(), r.status.as_str().into()],
-        )
-        .await?;
-        if was == 0 {
+        // Its status now, under the activity's lock: a promotion may have just moved it up.
+        let current: Vec<(String,)> =
+            fetch_all_tx(&mut tx, "SELECT status FROM activity_registrations WHERE id = $1", &[id.into()]).await?;
+        let status =
+            current.first().and_then(|(s,)| RegistrationStatus::parse(s)).unwrap_or(RegistrationStatus::Cancelled);
+        if status == RegistrationStatus::Cancelled {
             return Err(StoreError::Conflict {
                 field: "status".into(),
                 message: "报名已取消 (already cancelled)".into(),
             });
         }
+        exec(
+            &mut tx,
+            "UPDATE activity_registrations SET status = 'cancelled', cancelled_at = $2, waitlist_no = NULL WHERE id = $1",
+            &[id.into(), now.into()],
+        )
+        .await?;
         let mut promoted = None;
-        if r.status == RegistrationStatus::Registered {
+        if status == RegistrationStatus::Registered {
             exec(&mut tx, "UPDATE activities SET registered = registered - 1 WHERE id = $1", &[a.id.into()]).await?;
             let next: Vec<(Uuid,)> = fetch_all_tx(
                 &mut tx,

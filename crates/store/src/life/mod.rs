@@ -1,11 +1,14 @@
 //! Community life's records (issue 13): activities with registration, a waiting list and
-//! check-in by a signed code (`activities`). The rules are the domain's
+//! check-in by a signed code (`activities`); volunteer teams and their confirmed hours
+//! (`volunteers`). The rules are the domain's
 //! (`jiayuan_domain::life`); this module keeps the rows, the counts that cannot over-book,
 //! and decides who may touch them.
 
 mod activities;
+mod volunteers;
 
 pub use activities::{runs_at, Activity, ActivityFilter, ActivityKind, CheckIn, NewActivity, Registration};
+pub use volunteers::{Certificate, Member, NewRecord, RecordFilter, ServiceRecord, Team, TeamHours};
 
 use crate::batch::exec;
 use crate::{Result, Tx};

@@ -37,6 +37,8 @@ pub struct MeView {
     pub username: String,
     pub display_name: String,
     pub must_change_password: bool,
+    /// The resident record this account stands for, if any ("self")
+    pub person_id: Option<uuid::Uuid>,
     pub grants: Vec<GrantView>,
     pub permissions: Vec<String>,
     /// Send back as `X-CSRF-Token` on state-changing requests made with the session cookie
@@ -64,6 +66,7 @@ fn me_view(p: &jiayuan_store::access::Principal, csrf: Option<String>) -> MeView
         username: p.username.clone(),
         display_name: p.display_name.clone(),
         must_change_password: p.must_change_password,
+        person_id: p.person_id,
         grants: grant_views(&p.grants),
         permissions,
         csrf_token: csrf,
