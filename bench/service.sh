@@ -100,27 +100,34 @@ ON CONFLICT (path, item, month) DO UPDATE SET ratings = ratings + excluded.ratin
   very_satisfied = very_satisfied + excluded.very_satisfied, satisfied = satisfied + excluded.satisfied,
   basically_satisfied = basically_satisfied + excluded.basically_satisfied,
   dissatisfied = dissatisfied + excluded.dissatisfied, very_dissatisfied = very_dissatisfied + excluded.very_dissatisfied;
--- The same counts by 旬 (days 1-10, 11-20, 21-end), as the store keeps them beside the months.
-INSERT INTO service_rollups_dekad (point_id, item, dekad, path, received, completed, completed_on_time, refused,
-  outside_hours, ratings, very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied)
-SELECT point_id, item, dekad, path, sum(received), sum(completed), sum(completed_on_time), sum(refused), sum(outside_hours),
+-- The figures' counts (migration 21): by point for each month and day, and tickets received
+-- per item for each month and day at every place above the point (the district "/" down).
+CREATE TEMP TABLE spans AS SELECT 'month' AS span UNION ALL SELECT 'day';
+CREATE TEMP TABLE anc AS WITH RECURSIVE a(path, node) AS (
+  SELECT path, path FROM service_points
+  UNION SELECT path, substr(node, 1, length(rtrim(substr(node, 1, length(node) - 1), '0123456789'))) FROM a WHERE node <> '/'
+) SELECT path, node FROM a;
+INSERT INTO service_point_tallies (span, start, path, received, completed, completed_on_time, refused, outside_hours,
+  ratings, very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied)
+SELECT span, start, path, sum(received), sum(completed), sum(completed_on_time), sum(refused), sum(outside_hours),
   sum(ratings), sum(very_satisfied), sum(satisfied), sum(basically_satisfied), sum(dissatisfied), sum(very_dissatisfied)
 FROM (
-  SELECT point_id, item, path, strftime('%Y-%m-', received_at, '+8 hours') || CASE
-      WHEN CAST(strftime('%d', received_at, '+8 hours') AS INTEGER) <= 10 THEN '01'
-      WHEN CAST(strftime('%d', received_at, '+8 hours') AS INTEGER) <= 20 THEN '11' ELSE '21' END AS dekad,
-    1 AS received, status = 'completed' AS completed, status = 'completed' AND due_at IS NOT NULL AND closed_at <= due_at AS completed_on_time,
-    status = 'refused' AS refused, outside_hours, 0 AS ratings, 0 AS very_satisfied, 0 AS satisfied, 0 AS basically_satisfied,
-    0 AS dissatisfied, 0 AS very_dissatisfied
-  FROM service_tickets
+  SELECT s.span, strftime(CASE s.span WHEN 'month' THEN '%Y-%m-01' ELSE '%Y-%m-%d' END, k.received_at, '+8 hours') AS start,
+    k.path, 1 AS received, k.status = 'completed' AS completed,
+    k.status = 'completed' AND k.due_at IS NOT NULL AND k.closed_at <= k.due_at AS completed_on_time,
+    k.status = 'refused' AS refused, k.outside_hours AS outside_hours, 0 AS ratings, 0 AS very_satisfied, 0 AS satisfied,
+    0 AS basically_satisfied, 0 AS dissatisfied, 0 AS very_dissatisfied
+  FROM service_tickets k, spans s
   UNION ALL
-  SELECT point_id, item, path, strftime('%Y-%m-', at, '+8 hours') || CASE
-      WHEN CAST(strftime('%d', at, '+8 hours') AS INTEGER) <= 10 THEN '01'
-      WHEN CAST(strftime('%d', at, '+8 hours') AS INTEGER) <= 20 THEN '11' ELSE '21' END,
-    0, 0, 0, 0, 0, 1, level = 'very_satisfied', level = 'satisfied', level = 'basically_satisfied', level = 'dissatisfied',
-    level = 'very_dissatisfied'
-  FROM service_ratings
-) GROUP BY point_id, item, dekad, path;
+  SELECT s.span, strftime(CASE s.span WHEN 'month' THEN '%Y-%m-01' ELSE '%Y-%m-%d' END, g.at, '+8 hours'), g.path,
+    0, 0, 0, 0, 0, 1, g.level = 'very_satisfied', g.level = 'satisfied', g.level = 'basically_satisfied',
+    g.level = 'dissatisfied', g.level = 'very_dissatisfied'
+  FROM service_ratings g, spans s
+) WHERE 1 GROUP BY span, start, path;
+INSERT INTO service_item_tallies (span, node, start, item, received)
+SELECT s.span, a.node, strftime(CASE s.span WHEN 'month' THEN '%Y-%m-01' ELSE '%Y-%m-%d' END, k.received_at, '+8 hours'), k.item, count(*)
+FROM service_tickets k JOIN anc a ON a.path = k.path, spans s
+WHERE 1 GROUP BY 1, 2, 3, 4;
 INSERT INTO counters (name, value) VALUES ('service_ticket', 1000000)
   ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 COMMIT;
@@ -164,9 +171,8 @@ time_page w1 "/service/stats"
 time_page admin "/service/stats"
 # Whole months: rollups alone.
 time_page admin "/service/stats?from=2026-03-01&to=2026-06-30"
-# 10 March to 20 June: March's first 旬 holds one day of it, read from the records; every
-# other 旬 and month is whole.
+# Mid-month edges: April and May whole, the days of March and June.
 time_page admin "/service/stats?from=2026-03-10&to=2026-06-20"
-# The worst edges: five days of records at each end (6-10 March, 21-25 June).
-time_page admin "/service/stats?from=2026-03-06&to=2026-06-25"
+# The most days at the edges: half of each edge month (16 March - 15 June).
+time_page admin "/service/stats?from=2026-03-16&to=2026-06-15"
 echo "server resident memory: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$server/status)"

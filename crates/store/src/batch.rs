@@ -156,7 +156,7 @@ pub async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec
 
 /// Collects conditions and their bound values for a query built at run time.
 /// Only conditions that apply are added, so each backend plans the query it runs.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub struct QueryParts {
     pub conds: Vec<String>,
     pub vals: Vec<Value>,

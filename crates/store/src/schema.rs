@@ -29,7 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_service_rollups.sql"),
     include_str!("../migrations/0019_service_clock.sql"),
     include_str!("../migrations/0020_service_rating_item.sql"),
-    include_str!("../migrations/0021_service_rollups_dekad.sql"),
+    include_str!("../migrations/0021_service_tallies.sql"),
     include_str!("../migrations/0022_activities.sql"),
     include_str!("../migrations/0023_volunteers.sql"),
 ];
@@ -123,7 +123,8 @@ impl Store {
             if version == 17 {
                 crate::service::seed_bundled(&mut tx).await?;
             }
-            // The rollups (18) and their 旬 (21) are filled once, when both tables exist.
+            // The rollups (18) and the tallies by place and item (21) are filled once, when
+            // both exist.
             if version == 21 {
                 Store::rebuild_service_rollups_in(&mut tx).await?;
             }

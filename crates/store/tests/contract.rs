@@ -354,7 +354,14 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
-            "DROP TABLE service_rollups_dekad",
+            "DROP TABLE volunteer_records",
+            "DROP TABLE volunteer_members",
+            "DROP TABLE volunteer_teams",
+            "DROP TABLE activity_registrations",
+            "DROP TABLE activities",
+            "DROP TABLE activity_kinds",
+            "DROP TABLE service_point_tallies",
+            "DROP TABLE service_item_tallies",
             "DROP TABLE service_rollups",
             "DROP TABLE service_follow_ups",
             "DROP TABLE service_ratings",

@@ -579,6 +579,10 @@ async fn figures_and_desk_lists_agree_with_the_records_over_any_period() {
                 assert_eq!(f.ratings_by_level.iter().map(|l| l.1).sum::<i64>(), rated, "{ctx}");
                 assert_eq!(f.by_point.iter().map(|p| p.1).sum::<i64>(), got.len() as i64, "{ctx}");
                 assert_eq!(f.by_item.iter().map(|p| p.1).sum::<i64>(), got.len() as i64, "{ctx}");
+                // The community's own figures (its own item rows) say the same, a sibling's nothing.
+                let here = s.service_figures(&Subtree::of(&centre.path), from, to, now).await.unwrap();
+                assert_eq!((here.tickets, here.ratings), (f.tickets, f.ratings), "{ctx}");
+                assert_eq!(here.by_item, f.by_item, "{ctx}");
             }
         }
 

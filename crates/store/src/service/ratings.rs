@@ -624,7 +624,7 @@ impl Store {
         );
         // Independent reads, taken side by side (the pool has a connection for each).
         let (tallies, point_names, item_names, overdue, bad, consulted, booked) = tokio::try_join!(
-            // Tickets and ratings: monthly rollups, and the records for the edges of the period.
+            // Tickets and ratings: month and day rows by point and by item.
             self.service_tallies(within, from, to, now),
             names("SELECT path, name FROM service_points"),
             names("SELECT code, name FROM service_items"),
@@ -634,9 +634,8 @@ impl Store {
             fetch_text_ints(&self.db, &booked_sql, &booked.vals, 1),
         )?;
         let mut by_point: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut by_item: BTreeMap<&str, i64> = BTreeMap::new();
         let mut levels = [0i64; 5];
-        for ((path, item), t) in &tallies {
+        for (path, t) in &tallies.by_point {
             f.tickets += t.get(M::Received);
             f.tickets_completed += t.get(M::Completed);
             f.tickets_completed_on_time += t.get(M::CompletedOnTime);
@@ -648,9 +647,10 @@ impl Store {
             }
             if t.get(M::Received) > 0 {
                 *by_point.entry(path).or_default() += t.get(M::Received);
-                *by_item.entry(item).or_default() += t.get(M::Received);
             }
         }
+        let by_item: BTreeMap<&str, i64> =
+            tallies.by_item.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.as_str(), *n)).collect();
         f.ratings_by_level = Rating::ALL.iter().zip(levels).map(|(l, n)| (l.as_str().to_string(), n)).collect();
         let top = |m: BTreeMap<&str, i64>, names: &BTreeMap<String, String>| {
             let mut v: Vec<(String, i64)> =

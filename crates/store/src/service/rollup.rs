@@ -1,10 +1,12 @@
-//! What keeps the desk fast at a million tickets: the desk order of each ticket, and the
-//! monthly counts per point and item (`service_rollups`, migration 18) that the figures read.
+//! What keeps the desk fast at a million tickets: the desk order of each ticket; the monthly
+//! counts per point and item (`service_rollups`, migration 18) behind the desk's counts; and
+//! the figures' counts by point and by item for each month and day (`service_point_tallies`,
+//! `service_item_tallies`, migration 21).
 //!
-//! Both are written in the transaction that changes what they describe, so they never
-//! disagree with the records. A period's figures take whole months from the rollups and the
-//! days at its edges from the records, whichever of "the days themselves" or "the month less
-//! the other days" is shorter (`edge_plan`).
+//! All are written in the transaction that changes what they describe, so they never
+//! disagree with the records. A period's figures take whole months, and in its edge months
+//! either the days themselves or the month less the other days, whichever is fewer
+//! (`edge_plan`); only a part of a day comes from the records.
 
 use crate::batch::{exec, fetch_all_tx, fetch_text_ints, QueryParts};
 use crate::subtree::Subtree;
@@ -129,12 +131,6 @@ impl Tally {
     pub fn get(&self, m: Measure) -> i64 {
         self.0[m.index()]
     }
-
-    fn add(&mut self, other: &Tally, sign: i64) {
-        for (a, b) in self.0.iter_mut().zip(other.0) {
-            *a += sign * b;
-        }
-    }
 }
 
 /// The first day of the Beijing month an instant falls in.
@@ -153,29 +149,21 @@ fn next_month(m: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, mo, 1).unwrap_or(m)
 }
 
-/// The first day of the 旬 (days 1–10, 11–20, 21 to the month's end) an instant falls in.
-pub(crate) fn dekad_of(at: DateTime<Utc>) -> NaiveDate {
-    dekad_start(beijing(at).date())
-}
-
-fn dekad_start(d: NaiveDate) -> NaiveDate {
-    let first = match d.day() {
-        1..=10 => 1,
-        11..=20 => 11,
-        _ => 21,
-    };
-    d.with_day(first).unwrap_or(d)
-}
-
-fn next_dekad(d: NaiveDate) -> NaiveDate {
-    match d.day() {
-        1..=10 => d.with_day(11).unwrap_or(d),
-        11..=20 => d.with_day(21).unwrap_or(d),
-        _ => next_month(d.with_day(1).unwrap_or(d)),
+/// Every node above and at a point's place, the whole district ("/") first: the places whose
+/// figures count the point's items.
+fn nodes_over(path: &str) -> Vec<&str> {
+    let mut out = vec!["/"];
+    for (i, c) in path.char_indices().skip(1) {
+        if c == '/' {
+            out.push(&path[..=i]);
+        }
     }
+    out
 }
 
-/// Adds one to each measure in the rollup rows (month and 旬) of a point, item and instant.
+/// Adds one to each measure: in the point's month row per item (`service_rollups`), in its
+/// month and day rows (`service_point_tallies`), and, for a received ticket, in the item's
+/// month and day rows of every place above the point (`service_item_tallies`).
 pub(crate) async fn bump(
     tx: &mut Tx,
     point_id: Uuid,
@@ -189,88 +177,64 @@ pub(crate) async fn bump(
     }
     let cols: Vec<&str> = measures.iter().map(|m| COLUMNS[m.index()]).collect();
     let ones = vec!["1"; cols.len()].join(", ");
-    for (table, key, start) in
-        [("service_rollups", "month", month_of(at)), ("service_rollups_dekad", "dekad", dekad_of(at))]
-    {
-        let sets: Vec<String> = cols.iter().map(|c| format!("{c} = {table}.{c} + 1")).collect();
-        let conflict = if key == "month" { "path, item, month" } else { "dekad, path, item" };
+    let sets = |table: &str| cols.iter().map(|c| format!("{c} = {table}.{c} + 1")).collect::<Vec<_>>().join(", ");
+    exec(
+        tx,
+        &format!(
+            "INSERT INTO service_rollups (point_id, item, month, path, {}) VALUES ($1, $2, $3, $4, {ones})
+             ON CONFLICT (path, item, month) DO UPDATE SET {}",
+            cols.join(", "),
+            sets("service_rollups")
+        ),
+        &[point_id.into(), item.into(), month_of(at).into(), path.into()],
+    )
+    .await?;
+    let received = measures.contains(&Measure::Received);
+    for (span, start) in [("month", month_of(at)), ("day", beijing(at).date())] {
         exec(
             tx,
             &format!(
-                "INSERT INTO {table} (point_id, item, {key}, path, {}) VALUES ($1, $2, $3, $4, {ones})
-                 ON CONFLICT ({conflict}) DO UPDATE SET {}",
+                "INSERT INTO service_point_tallies (span, start, path, {}) VALUES ($1, $2, $3, {ones})
+                 ON CONFLICT (span, start, path) DO UPDATE SET {}",
                 cols.join(", "),
-                sets.join(", ")
+                sets("service_point_tallies")
             ),
-            &[point_id.into(), item.into(), start.into(), path.into()],
+            &[span.into(), start.into(), path.into()],
         )
         .await?;
+        if received {
+            for node in nodes_over(path) {
+                exec(
+                    tx,
+                    "INSERT INTO service_item_tallies (span, node, start, item, received) VALUES ($1, $2, $3, $4, 1)
+                     ON CONFLICT (span, node, start, item) DO UPDATE SET received = service_item_tallies.received + 1",
+                    &[span.into(), node.into(), start.into(), item.into()],
+                )
+                .await?;
+            }
+        }
     }
     Ok(())
 }
 
-/// What to read for `[from, to)`: whole months from the monthly rollups; in each edge month
-/// whole 旬 from the ten-day rollups; and the days left over from the records. At each level
-/// a partial span is read either as its days inside the period (`+`) or as the whole span
-/// less its days outside (`-`), whichever reads fewer days of records; days after `now`
-/// hold no records yet and cost nothing. So an edge reads at most about five days of records.
+/// What to read for `[from, to)`: whole months from the month rows; in an edge month its
+/// days, or the month less its days outside the period, whichever is fewer days (days after
+/// `now` hold nothing and cost nothing); and the records only for a part of a day, when an
+/// end is not at midnight.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct EdgePlan {
-    /// Months read whole from the rollups: `[first, end)`.
+    /// Months read whole: `[first, end)`.
     pub months: Option<(NaiveDate, NaiveDate)>,
-    /// 旬 (by their first day) to add (`1`) or subtract (`-1`).
-    pub dekads: Vec<(NaiveDate, i64)>,
-    /// Record ranges to add (`1`) or subtract (`-1`).
-    pub records: Vec<(DateTime<Utc>, DateTime<Utc>, i64)>,
+    /// Day ranges `[first, end)` to add (`1`) or subtract (`-1`).
+    pub days: Vec<(NaiveDate, NaiveDate, i64)>,
+    /// Record ranges to add.
+    pub records: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
-impl EdgePlan {
-    /// Seconds of records read, not counting those after `now`.
-    fn cost(&self, now: DateTime<Utc>) -> i64 {
-        self.records.iter().map(|(a, b, _)| span_cost(*a, *b, now)).sum()
-    }
-
-    fn reads(&self) -> usize {
-        self.dekads.len() + self.records.len()
-    }
-
-    fn append(&mut self, other: EdgePlan) {
-        self.dekads.extend(other.dekads);
-        self.records.extend(other.records);
-    }
-}
-
-fn span_cost(a: DateTime<Utc>, b: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
-    (b.min(now.max(a)) - a).num_seconds().max(0)
-}
-
-/// `[a, b)` (within one month) with `sign`, as whole 旬 and records.
-fn dekad_plan(a: DateTime<Utc>, b: DateTime<Utc>, sign: i64, now: DateTime<Utc>) -> EdgePlan {
-    let mut plan = EdgePlan::default();
-    if a >= b {
-        return plan;
-    }
-    let cost = |x, y| span_cost(x, y, now);
-    let mut d = dekad_of(a);
-    while start_of(d) < b {
-        let (lo, hi) = (start_of(d), start_of(next_dekad(d)));
-        let (x, y) = (lo.max(a), hi.min(b));
-        if (x, y) == (lo, hi) {
-            plan.dekads.push((d, sign));
-        } else if cost(x, y) <= cost(lo, x) + cost(y, hi) {
-            plan.records.push((x, y, sign));
-        } else {
-            plan.dekads.push((d, sign));
-            if lo < x {
-                plan.records.push((lo, x, -sign));
-            }
-            if y < hi {
-                plan.records.push((y, hi, -sign));
-            }
-        }
-        d = next_dekad(d);
-    }
-    plan
+/// Days of `[a, b)` that may hold records by `now`.
+fn day_cost(a: NaiveDate, b: NaiveDate, now: DateTime<Utc>) -> i64 {
+    let last = beijing(now).date().succ_opt().unwrap_or(b);
+    (b.min(last) - a).num_days().max(0)
 }
 
 pub(crate) fn edge_plan(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> EdgePlan {
@@ -278,28 +242,39 @@ pub(crate) fn edge_plan(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Ut
     if from >= to {
         return plan;
     }
+    // Parts of a day at the ends come from the records.
+    let (fd, td) = (beijing(from).date(), beijing(to).date());
+    let mut first = fd;
+    if start_of(fd) != from {
+        first = fd.succ_opt().unwrap_or(fd);
+        plan.records.push((from, start_of(first).min(to)));
+    }
+    let end = td;
+    if start_of(td) != to && start_of(td) >= start_of(first) {
+        plan.records.push((start_of(td).max(from), to));
+    }
+    if first >= end {
+        return plan;
+    }
     let mut whole: Vec<NaiveDate> = Vec::new();
-    let mut m = month_of(from);
-    while start_of(m) < to {
-        let (lo, hi) = (start_of(m), start_of(next_month(m)));
-        let (a, b) = (lo.max(from), hi.min(to));
+    let mut m = first.with_day(1).unwrap_or(first);
+    while m < end {
+        let (lo, hi) = (m, next_month(m));
+        let (a, b) = (lo.max(first), hi.min(end));
         if (a, b) == (lo, hi) {
             whole.push(m);
+        } else if day_cost(a, b, now) <= day_cost(lo, a, now) + day_cost(b, hi, now) {
+            plan.days.push((a, b, 1));
         } else {
-            // The days inside, or the month less the days outside: fewer days of records
-            // first, then fewer reads.
-            let inside = dekad_plan(a, b, 1, now);
-            let mut outside = dekad_plan(lo, a, -1, now);
-            outside.append(dekad_plan(b, hi, -1, now));
-            let key = |p: &EdgePlan, extra: usize| (p.cost(now), p.reads() + extra);
-            if key(&inside, 0) <= key(&outside, 1) {
-                plan.append(inside);
-            } else {
-                whole.push(m);
-                plan.append(outside);
+            whole.push(m);
+            if lo < a {
+                plan.days.push((lo, a, -1));
+            }
+            if b < hi {
+                plan.days.push((b, hi, -1));
             }
         }
-        m = next_month(m);
+        m = hi;
     }
     if let (Some(first), Some(last)) = (whole.first(), whole.last()) {
         // The months read whole are contiguous: only the first and last month can be edges.
@@ -308,71 +283,89 @@ pub(crate) fn edge_plan(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Ut
     plan
 }
 
+/// A period's counts within a place: per point, and the tickets received per item.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Tallies {
+    pub by_point: BTreeMap<String, Tally>,
+    pub by_item: BTreeMap<String, i64>,
+}
+
 impl Store {
-    /// Counts per (point path, item) over `[from, to)` within a subtree: rollups for whole
-    /// months and 旬, records for the days left at the edges.
+    /// The counts of `[from, to)` within a subtree: month and day rows, and the records for
+    /// parts of a day. A few hundred rows for a district's year, whatever the tickets.
     pub(crate) async fn service_tallies(
         &self,
         within: &Subtree,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<BTreeMap<(String, String), Tally>> {
+    ) -> Result<Tallies> {
         let plan = edge_plan(from, to, now);
-        let mut out: BTreeMap<(String, String), Tally> = BTreeMap::new();
-        let mut add = |rows: Vec<(Vec<String>, Vec<i64>)>, sign: i64| {
-            for (k, v) in rows {
-                let mut t = Tally::default();
-                for (slot, x) in t.0.iter_mut().zip(v) {
-                    *slot = x;
-                }
-                out.entry((k[0].clone(), k[1].clone())).or_default().add(&t, sign);
-            }
-        };
         let sums: Vec<String> = COLUMNS.iter().map(|c| format!("CAST(sum(r.{c}) AS BIGINT)")).collect();
         let sums = sums.join(", ");
-        // The whole months, the 旬 and the edges' records are read side by side.
-        let months = async {
-            let Some((first, end)) = plan.months else { return Ok(vec![]) };
-            let mut q = QueryParts::default();
-            within.restrict(&mut q, "r.path");
-            q.cond_bind("r.month >= {}", first);
-            q.cond_bind("r.month < {}", end);
-            let sql = format!(
-                "SELECT r.path, r.item, {sums} FROM service_rollups r{} GROUP BY r.path, r.item",
-                q.where_clause()
-            );
-            fetch_text_ints(&self.db, &sql, &q.vals, 2).await
-        };
-        let dekads = |sign: i64| {
-            let named: Vec<NaiveDate> = plan.dekads.iter().filter(|(_, s)| *s == sign).map(|(d, _)| *d).collect();
+        // One span's rows over `[a, b)`, by point and by item, with a sign.
+        let read = |span: &'static str, a: NaiveDate, b: NaiveDate, sign: i64| {
             let sums = &sums;
             async move {
-                if named.is_empty() {
-                    return Ok(vec![]);
-                }
                 let mut q = QueryParts::default();
-                within.restrict(&mut q, "r.path");
-                let list: Vec<String> = named.into_iter().map(|d| q.bind(d)).collect();
-                q.cond(format!("r.dekad IN ({})", list.join(", ")));
-                let sql = format!(
-                    "SELECT r.path, r.item, {sums} FROM service_rollups_dekad r{} GROUP BY r.path, r.item",
-                    q.where_clause()
+                q.cond_bind("r.span = {}", span);
+                q.cond_bind("r.start >= {}", a);
+                q.cond_bind("r.start < {}", b);
+                let mut points = q.clone();
+                within.restrict(&mut points, "r.path");
+                let points_sql = format!(
+                    "SELECT r.path, {sums} FROM service_point_tallies r{} GROUP BY r.path",
+                    points.where_clause()
                 );
-                fetch_text_ints(&self.db, &sql, &q.vals, 2).await
+                let mut items = q;
+                items.cond_bind("r.node = {}", within.path.clone());
+                let items_sql = format!(
+                    "SELECT r.item, CAST(sum(r.received) AS BIGINT) FROM service_item_tallies r{} GROUP BY r.item",
+                    items.where_clause()
+                );
+                let (p, i) = tokio::try_join!(
+                    fetch_text_ints(&self.db, &points_sql, &points.vals, 1),
+                    fetch_text_ints(&self.db, &items_sql, &items.vals, 1)
+                )?;
+                Ok::<_, crate::StoreError>((p, i, sign))
             }
         };
-        let edges = futures_util::future::try_join_all(plan.records.iter().map(|(a, b, sign)| async move {
-            Ok::<_, crate::StoreError>((self.tallies_from_records(within, *a, *b).await?, *sign))
-        }));
-        let (months, added, taken, edges) = tokio::try_join!(months, dekads(1), dekads(-1), edges)?;
-        add(months, 1);
-        add(added, 1);
-        add(taken, -1);
-        for (rows, sign) in edges {
-            add(rows, sign);
+        let mut reads = Vec::new();
+        if let Some((a, b)) = plan.months {
+            reads.push(read("month", a, b, 1));
         }
-        out.retain(|_, t| t.0.iter().any(|x| *x != 0));
+        for (a, b, sign) in &plan.days {
+            reads.push(read("day", *a, *b, *sign));
+        }
+        let records = futures_util::future::try_join_all(
+            plan.records.iter().map(|(a, b)| self.tallies_from_records(within, *a, *b)),
+        );
+        let (spans, records) = tokio::try_join!(futures_util::future::try_join_all(reads), records)?;
+        let mut out = Tallies::default();
+        let mut add_point = |path: &str, v: &[i64], sign: i64| {
+            let t = out.by_point.entry(path.to_string()).or_default();
+            for (slot, x) in t.0.iter_mut().zip(v) {
+                *slot += sign * x;
+            }
+        };
+        let mut items: BTreeMap<String, i64> = BTreeMap::new();
+        for (points, by_item, sign) in spans {
+            for (k, v) in points {
+                add_point(&k[0], &v, sign);
+            }
+            for (k, v) in by_item {
+                *items.entry(k[0].clone()).or_default() += sign * v[0];
+            }
+        }
+        for rows in records {
+            for (k, v) in rows {
+                add_point(&k[0], &v, 1);
+                *items.entry(k[1].clone()).or_default() += v[0];
+            }
+        }
+        out.by_point.retain(|_, t| t.0.iter().any(|x| *x != 0));
+        items.retain(|item, n| *n != 0 && !item.is_empty());
+        out.by_item = items;
         Ok(out)
     }
 
@@ -435,7 +428,8 @@ impl Store {
     /// The rebuild inside a transaction (also the migration that introduced the rollups).
     pub(crate) async fn rebuild_service_rollups_in(tx: &mut Tx) -> Result<()> {
         exec(tx, "DELETE FROM service_rollups", &[]).await?;
-        exec(tx, "DELETE FROM service_rollups_dekad", &[]).await?;
+        exec(tx, "DELETE FROM service_point_tallies", &[]).await?;
+        exec(tx, "DELETE FROM service_item_tallies", &[]).await?;
         type Row = (
             Uuid,
             Uuid,
@@ -531,66 +525,72 @@ mod tests {
         assert!(b < a);
     }
 
-    /// How many times a plan counts the day `d`: months, 旬 and record ranges, with signs.
+    /// How many times a plan counts the day `d`: months, day ranges and records, with signs.
     fn weight(p: &EdgePlan, d: NaiveDate) -> i64 {
         let at = start_of(d);
         let month = match p.months {
             Some((first, end)) if d >= first && d < end => 1,
             _ => 0,
         };
-        let dekads: i64 = p.dekads.iter().filter(|(k, _)| dekad_start(d) == *k).map(|(_, s)| s).sum();
-        let records: i64 = p.records.iter().filter(|(a, b, _)| *a <= at && at < *b).map(|(_, _, s)| s).sum();
-        month + dekads + records
+        let days: i64 = p.days.iter().filter(|(a, b, _)| *a <= d && d < *b).map(|(_, _, s)| s).sum();
+        let records = p.records.iter().filter(|(a, b)| *a <= at && at < *b).count() as i64;
+        month + days + records
     }
 
     #[test]
-    fn every_period_is_counted_once_and_reads_few_days_of_records() {
+    fn every_period_is_counted_once_and_reads_at_most_half_a_month_of_days() {
         let day = |n: i64| NaiveDate::from_ymd_opt(2025, 12, 1).unwrap() + chrono::Duration::days(n);
         for now in [t(2026, 3, 17), t(2027, 1, 1)] {
             for f in 0..100 {
                 for len in [0, 1, 3, 4, 5, 6, 9, 10, 11, 16, 20, 29, 31, 45, 61, 95, 200] {
                     let (from, to) = (day(f), day(f + len));
                     let p = edge_plan(start_of(from), start_of(to), now);
+                    assert!(p.records.is_empty(), "whole days read no records");
                     for d in (f - 40..f + len + 40).map(day) {
                         let want = i64::from(d >= from && d < to);
                         assert_eq!(weight(&p, d), want, "{from}..{to} at {d}: {p:?}");
                     }
-                    // Only the two 旬 holding the ends can be partial; each is read on its
-                    // cheaper side, at most 5½ days.
-                    for (a, b, _) in &p.records {
-                        assert!(span_cost(*a, *b, now) <= 11 * 43_200, "{from}..{to}: {p:?}");
-                    }
-                    assert!(p.cost(now) <= 11 * 86_400, "{from}..{to}: {p:?}");
+                    // Each edge month reads its cheaper side: at most about half a month.
+                    let read: i64 = p.days.iter().map(|(a, b, _)| day_cost(*a, *b, now)).sum();
+                    assert!(read <= 32, "{from}..{to}: {p:?}");
                 }
             }
         }
     }
 
     #[test]
-    fn a_period_reads_whole_months_then_whole_dekads_then_records() {
+    fn parts_of_a_day_come_from_the_records() {
+        let now = t(2026, 12, 6);
+        let h = |d: u32, hour: i64| t(2026, 5, d) + chrono::Duration::hours(hour);
+        let p = edge_plan(h(3, 9), h(3, 17), now);
+        assert_eq!((p.months, p.days.clone(), p.records.clone()), (None, vec![], vec![(h(3, 9), h(3, 17))]));
+        let p = edge_plan(h(3, 9), h(5, 17), now);
+        assert_eq!(p.records, vec![(h(3, 9), h(4, 0)), (h(5, 0), h(5, 17))]);
+        assert_eq!(
+            p.days,
+            vec![(NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(), NaiveDate::from_ymd_opt(2026, 5, 5).unwrap(), 1)]
+        );
+        let p = edge_plan(h(3, 0), h(4, 12), now);
+        assert_eq!(p.records, vec![(h(4, 0), h(4, 12))]);
+    }
+
+    #[test]
+    fn a_period_reads_whole_months_then_the_cheaper_side_of_each_edge_month() {
         let now = t(2026, 12, 6);
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        // The year so far: eleven whole months and December's first 旬, which has no records
-        // after now; the rest of December is not read at all.
+        // The year so far: eleven whole months and December whole (nothing after now), or its
+        // days: the days to come cost nothing, so December is read whole.
         let p = edge_plan(t(2026, 1, 1), t(2026, 12, 7), now);
-        assert_eq!(p.months, Some((d(2026, 1, 1), d(2026, 12, 1))));
-        assert_eq!(p.dekads, vec![(d(2026, 12, 1), 1)]);
-        assert_eq!(p.records, vec![(t(2026, 12, 7), t(2026, 12, 11), -1)]);
-        // A few days inside one 旬: the days themselves.
-        let p = edge_plan(t(2026, 5, 3), t(2026, 5, 6), now);
-        assert_eq!((p.months, p.dekads), (None, vec![]));
-        assert_eq!(p.records, vec![(t(2026, 5, 3), t(2026, 5, 6), 1)]);
-        // 10 March to 20 June: March's first 旬 by its last day, its other two whole; April
-        // and May whole; June's first two 旬 whole.
-        let p = edge_plan(t(2026, 3, 10), t(2026, 6, 21), now);
-        assert_eq!(p.months, Some((d(2026, 4, 1), d(2026, 6, 1))));
-        assert_eq!(p.dekads, vec![(d(2026, 3, 11), 1), (d(2026, 3, 21), 1), (d(2026, 6, 1), 1), (d(2026, 6, 11), 1)]);
-        assert_eq!(p.records, vec![(t(2026, 3, 10), t(2026, 3, 11), 1)]);
-        // From the 2nd to the 29th of a month: the month less its first and last days.
-        let p = edge_plan(t(2026, 4, 2), t(2026, 4, 30), now);
-        assert_eq!(p.months, Some((d(2026, 4, 1), d(2026, 5, 1))));
-        assert_eq!(p.dekads, vec![]);
-        assert_eq!(p.records, vec![(t(2026, 4, 1), t(2026, 4, 2), -1), (t(2026, 4, 30), t(2026, 5, 1), -1)]);
+        assert_eq!(p.months, Some((d(2026, 1, 1), d(2027, 1, 1))));
+        assert_eq!(p.days, vec![(d(2026, 12, 7), d(2027, 1, 1), -1)]);
+        // A few days inside one month: the days themselves.
+        let p = edge_plan(t(2026, 5, 3), t(2026, 5, 9), now);
+        assert_eq!(p.months, None);
+        assert_eq!(p.days, vec![(d(2026, 5, 3), d(2026, 5, 9), 1)]);
+        // Mid-month to mid-month: the late start reads its days, the late end subtracts.
+        let p = edge_plan(t(2026, 2, 25), t(2026, 6, 28), now);
+        assert_eq!(p.months, Some((d(2026, 3, 1), d(2026, 7, 1))));
+        assert_eq!(p.days, vec![(d(2026, 2, 25), d(2026, 3, 1), 1), (d(2026, 6, 28), d(2026, 7, 1), -1)]);
         // Nothing for an empty period.
         assert_eq!(edge_plan(t(2026, 5, 3), t(2026, 5, 3), now), EdgePlan::default());
     }
