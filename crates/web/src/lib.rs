@@ -171,6 +171,14 @@ api_routes! {
     post "/activities/{id}/check-ins" => api::api_check_in;
     get "/registrations" => api::api_my_registrations;
     post "/registrations/{id}/cancel" => api::api_cancel_registration;
+    get "/volunteer-teams" => api::api_teams;
+    post "/volunteer-teams" => api::api_create_team;
+    get "/volunteer-teams/{id}" => api::api_team;
+    post "/volunteer-teams/{id}/members" => api::api_add_member;
+    get "/volunteer-records" => api::api_service_records;
+    post "/volunteer-records" => api::api_record_service;
+    post "/volunteer-records/{id}/decision" => api::api_decide_record;
+    get "/people/{id}/volunteer-certificate" => api::api_certificate;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -264,6 +272,14 @@ pub fn router(state: AppState) -> Router {
         .route("/activities/{id}/register", post(pages::activity_register_form))
         .route("/activities/{id}/cancel", post(pages::activity_cancel_form))
         .route("/activities/{id}/check-in", post(pages::activity_check_in_form))
+        .route("/volunteers", get(pages::volunteers_page))
+        .route("/volunteers/teams", post(pages::volunteers_team_form))
+        .route("/volunteers/records", post(pages::volunteers_record_form))
+        .route("/volunteers/records/{id}/decision", post(pages::volunteers_decide_form))
+        .route("/volunteers/teams/{id}", get(pages::volunteer_team_page))
+        .route("/volunteers/teams/{id}/members", post(pages::volunteer_member_form))
+        .route("/volunteers/teams/{id}/records", post(pages::volunteer_team_record_form))
+        .route("/volunteers/certificate/{id}", get(pages::volunteer_certificate_page))
         .route("/service/stats", get(pages::svc_stats_page))
         .route("/decisions", get(pages::decisions_page).post(pages::propose_form))
         .route("/decisions/new", get(pages::new_decision_page))

@@ -169,6 +169,7 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
             v.push(("nav.sys.service", "svc.catalogue", "/service/catalogue".into()));
         }
         v.push(("nav.sys.life", "life.activities", "/activities".into()));
+        v.push(("nav.sys.life", "vol.title", "/volunteers".into()));
         if staff {
             v.push(("nav.sys.soon", "nav.sys.support", String::new()));
         }

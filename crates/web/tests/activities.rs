@@ -215,3 +215,144 @@ async fn an_activity_through_the_pages() {
         assert_eq!(twice.status, StatusCode::CONFLICT);
     }
 }
+
+/// Volunteers through the API: a team, a member, the resident's own hours awaiting the
+/// organiser, refused to the volunteer, confirmed by the secretary, on the certificate.
+#[tokio::test]
+async fn volunteer_hours_through_the_api() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let (c1, r1, c2) = (
+            App::signed_in(state.clone(), "c1").await,
+            App::signed_in(state.clone(), "r1").await,
+            App::signed_in(state.clone(), "c2").await,
+        );
+        let (_, me) = c1.json("/api/v1/auth/me").await;
+        let community = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let (_, r1me) = r1.json("/api/v1/auth/me").await;
+        let person = r1me["person_id"].as_str().unwrap().to_string();
+        let team_body = json!({"name": "家事我办", "territory": community}).to_string();
+        let (s, team) = c1.call("POST", "/api/v1/volunteer-teams", Some(&team_body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{team}");
+        let team = parse(&team);
+        let tid = team["id"].as_str().unwrap();
+        let (s, e) = c1.call("POST", "/api/v1/volunteer-teams", Some(&team_body)).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_error(&parse(&e), "name");
+        let member = json!({"person_id": person}).to_string();
+        let (s, _) = r1.call("POST", &format!("/api/v1/volunteer-teams/{tid}/members"), Some(&member)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "a resident does not enrol people");
+        let (s, m) = c1.call("POST", &format!("/api/v1/volunteer-teams/{tid}/members"), Some(&member)).await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+
+        // The resident writes down 1.5 hours; bad hours and a future time are named.
+        let rec = |hours: &str, when: &str| {
+            json!({"team": tid, "content": "陪伴独居老人", "place": "3号楼", "served_at": when, "hours": hours})
+                .to_string()
+        };
+        for (b, field) in [(rec("lots", "2026-11-29T09:00"), "hours"), (rec("1.5", "2026-12-29T09:00"), "served_at")] {
+            let (s, e) = r1.call("POST", "/api/v1/volunteer-records", Some(&b)).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+            assert_error(&parse(&e), field);
+        }
+        let (s, r) = r1.call("POST", "/api/v1/volunteer-records", Some(&rec("1.5", "2026-11-29T09:00"))).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let r = parse(&r);
+        assert_eq!((r["status"].clone(), r["hours"].clone()), (json!("recorded"), json!("1.5")));
+        let rid = r["id"].as_str().unwrap();
+        let decide = |status: &str| json!({"status": status}).to_string();
+        let (s, _) =
+            r1.call("POST", &format!("/api/v1/volunteer-records/{rid}/decision"), Some(&decide("confirmed"))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "not by the volunteer");
+        let (s, _) =
+            c2.call("POST", &format!("/api/v1/volunteer-records/{rid}/decision"), Some(&decide("confirmed"))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "not by another community");
+        let cert = format!("/api/v1/people/{person}/volunteer-certificate");
+        let (_, c) = r1.json(&cert).await;
+        assert_eq!(c["total_hours"], "0", "unconfirmed hours do not count");
+        let (s, d) =
+            c1.call("POST", &format!("/api/v1/volunteer-records/{rid}/decision"), Some(&decide("confirmed"))).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        let (s, _) =
+            c1.call("POST", &format!("/api/v1/volunteer-records/{rid}/decision"), Some(&decide("rejected"))).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "turning down needs a reason (checked before the state)");
+        let (_, c) = r1.json(&cert).await;
+        assert_eq!((c["total_hours"].clone(), c["records"].as_array().unwrap().len()), (json!("1.5"), 1));
+        assert!(c["id_number"].as_str().unwrap().contains('*'));
+        let (_, list) = c1.json(&format!("/api/v1/volunteer-records?team={tid}&status=confirmed")).await;
+        assert_eq!(list["total"], 1);
+        let (s, e) = c1.json("/api/v1/volunteer-records?team=nope").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&e, "team");
+        let (_, teams) = r1.json(&format!("/api/v1/volunteer-teams?within={community}")).await;
+        assert_eq!(teams[0]["confirmed_hours"], "1.5");
+    }
+}
+
+/// Volunteers through the pages: the secretary sets up a team and enrols the resident found by
+/// name; the resident writes down their hours (a mistake first: kept); the secretary confirms;
+/// the certificate shows them.
+#[tokio::test]
+async fn volunteer_hours_through_the_pages() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let (c1, r1) = (App::signed_in(state.clone(), "c1").await, App::signed_in(state.clone(), "r1").await);
+        let (_, me) = c1.json("/api/v1/auth/me").await;
+        let community = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let made = post_form(&c1, "/volunteers/teams", &[("name", "家事我办"), ("territory", &community)]).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let team = made.headers["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+        let twice = post_form(&c1, "/volunteers/teams", &[("name", "家事我办"), ("territory", &community)]).await;
+        assert_eq!(twice.status, StatusCode::CONFLICT);
+        assert!(twice.body.contains("value=\"家事我办\""), "the name typed is kept");
+        // Find the resident by name and enrol them.
+        let (_, r1me) = r1.json("/api/v1/auth/me").await;
+        let person = r1me["person_id"].as_str().unwrap().to_string();
+        let (name, id_number) = person_of(&state, &person).await;
+        let found = c1
+            .send(
+                "GET",
+                &format!("{team}?who={}", form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()),
+                None,
+            )
+            .await;
+        assert!(found.body.contains(&format!("value=\"{person}\"")), "the resident is found by name");
+        let enrolled = post_form(&c1, &format!("{team}/members"), &[("person_id", &person)]).await;
+        assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{}", enrolled.body);
+        // The resident's own record: bad hours first.
+        let tid = team.trim_start_matches("/volunteers/teams/");
+        let mut fields = vec![
+            ("team", tid),
+            ("content", "陪伴独居老人聊天"),
+            ("place", "3号楼"),
+            ("served_at", "2026-11-29T09:00"),
+            ("hours", "two"),
+        ];
+        let bad = post_form(&r1, "/volunteers/records", &fields).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("陪伴独居老人聊天") && bad.body.contains("value=\"two\""));
+        fields[4] = ("hours", "2");
+        let ok = post_form(&r1, "/volunteers/records", &fields).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        // The secretary sees it waiting and confirms it.
+        let page = c1.send("GET", "/volunteers", None).await;
+        let rid = page.body.split("/volunteers/records/").nth(1).unwrap().split('/').next().unwrap().to_string();
+        let done = post_form(&c1, &format!("/volunteers/records/{rid}/decision"), &[("status", "confirmed")]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let cert = r1.send("GET", &format!("/volunteers/certificate/{person}"), None).await;
+        assert_eq!(cert.status, StatusCode::OK);
+        assert!(cert.body.contains("<strong>2</strong>") && cert.body.contains("陪伴独居老人聊天"), "{}", cert.body);
+        assert!(!cert.body.contains(&id_number), "the ID number is masked");
+    }
+}
+
+async fn person_of(state: &AppState, person: &str) -> (String, String) {
+    let op = jiayuan_store::access::Principal::operator();
+    let scope = op.scope(jiayuan_domain::access::Permission::ViewPeople).unwrap();
+    let d = state.store.person_detail(&scope, person.parse().unwrap()).await.unwrap();
+    (d.person.name, d.person.id_number)
+}

@@ -198,6 +198,17 @@ impl Store {
         Ok(rows.into_iter().map(team_of).collect())
     }
 
+    /// The teams a resident belongs to.
+    pub async fn teams_of(&self, person: Uuid) -> Result<Vec<Team>> {
+        let rows: Vec<TeamRow> = fetch_all(
+            &self.db,
+            &format!("{TEAM_SELECT} WHERE t.id IN (SELECT team_id FROM volunteer_members WHERE person_id = $1) ORDER BY t.name"),
+            &[person.into()],
+        )
+        .await?;
+        Ok(rows.into_iter().map(team_of).collect())
+    }
+
     /// Adds a resident to a team: its organisers, for a resident in their scope.
     pub async fn add_member(
         &self,

@@ -396,3 +396,333 @@ pub async fn api_check_in(
         activity: activity_view(&c.activity),
     }))
 }
+
+// ---------------------------------------------------------------------------------------
+// Volunteers
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TeamView {
+    pub id: Uuid,
+    pub name: String,
+    pub territory_id: Uuid,
+    pub territory_name: String,
+    pub description: String,
+    pub members: i64,
+    /// Confirmed hours of all its records
+    pub confirmed_hours: String,
+}
+
+fn team_view(t: &jiayuan_store::life::Team) -> TeamView {
+    TeamView {
+        id: t.id,
+        name: t.name.clone(),
+        territory_id: t.territory_id,
+        territory_name: t.territory_name.clone(),
+        description: t.description.clone(),
+        members: t.members,
+        confirmed_hours: jiayuan_domain::life::format_hours(t.confirmed_minutes),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamParams {
+    /// Territory code or id: only teams in that subtree
+    pub within: Option<String>,
+}
+
+/// Volunteer teams (anyone signed in may see them), with their confirmed hours.
+#[utoipa::path(get, path = "/api/v1/volunteer-teams", tag = "community life", params(TeamParams), responses((status = 200, body = [TeamView]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_teams(
+    _auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<TeamParams>,
+) -> Result<Json<Vec<TeamView>>, ApiError> {
+    let within = match p.within.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(c) => Some(Subtree::of(&territory_named(&state, c, "within").await?.path)),
+    };
+    let teams = state.store.teams(within.as_ref()).await?;
+    Ok(Json(teams.iter().map(team_view).collect()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTeamBody {
+    pub name: String,
+    /// The territory code of the place it belongs to
+    pub territory: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Sets up a volunteer team at a place.
+#[utoipa::path(post, path = "/api/v1/volunteer-teams", tag = "community life", request_body = NewTeamBody, responses((status = 201, body = TeamView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_create_team(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<NewTeamBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<TeamView>), ApiError> {
+    let b = json_body(body)?;
+    let t = state
+        .store
+        .create_team(&auth.audit_ctx(), &auth.principal, &b.name, &b.territory, &b.description, state.clock.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(team_view(&t))))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MemberView {
+    pub person_id: Uuid,
+    pub name: String,
+    pub joined_at: DateTime<Utc>,
+    pub confirmed_hours: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TeamDetailView {
+    pub team: TeamView,
+    /// Its members, the most confirmed hours first: for its organisers only (empty otherwise)
+    pub members: Vec<MemberView>,
+}
+
+/// One team; its members for its organisers.
+#[utoipa::path(get, path = "/api/v1/volunteer-teams/{id}", tag = "community life", params(("id" = Uuid, Path)), responses((status = 200, body = TeamDetailView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_team(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TeamDetailView>, ApiError> {
+    let t = state.store.team(parse_id(&id)?).await?;
+    let members = if jiayuan_store::life::runs_at(&auth.principal, &t.path) {
+        state
+            .store
+            .team_members(t.id)
+            .await?
+            .into_iter()
+            .map(|m| MemberView {
+                person_id: m.person_id,
+                name: m.name,
+                joined_at: m.joined_at,
+                confirmed_hours: jiayuan_domain::life::format_hours(m.confirmed_minutes),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(Json(TeamDetailView { team: team_view(&t), members }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberBody {
+    pub person_id: Uuid,
+}
+
+/// Adds a resident to a team: its organisers.
+#[utoipa::path(post, path = "/api/v1/volunteer-teams/{id}/members", tag = "community life", params(("id" = Uuid, Path)), request_body = MemberBody, responses((status = 201, body = MemberView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_add_member(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<MemberBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<MemberView>), ApiError> {
+    let id = parse_id(&id)?;
+    let b = json_body(body)?;
+    let m = state.store.add_member(&auth.audit_ctx(), &auth.principal, id, b.person_id, state.clock.now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberView {
+            person_id: m.person_id,
+            name: m.name,
+            joined_at: m.joined_at,
+            confirmed_hours: jiayuan_domain::life::format_hours(m.confirmed_minutes),
+        }),
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServiceRecordView {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub activity_id: Option<Uuid>,
+    pub content: String,
+    pub place: String,
+    pub served_at: DateTime<Utc>,
+    /// Hours, such as 2 or 1.5
+    pub hours: String,
+    /// `recorded` (awaiting confirmation), `confirmed` or `rejected`
+    pub status: String,
+    pub recorded_at: DateTime<Utc>,
+    /// Who confirmed or turned it down
+    pub decided_by: String,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub reason: String,
+}
+
+fn record_view(r: &jiayuan_store::life::ServiceRecord) -> ServiceRecordView {
+    ServiceRecordView {
+        id: r.id,
+        team_id: r.team_id,
+        team_name: r.team_name.clone(),
+        person_id: r.person_id,
+        person_name: r.person_name.clone(),
+        activity_id: r.activity_id,
+        content: r.content.clone(),
+        place: r.place.clone(),
+        served_at: r.served_at,
+        hours: jiayuan_domain::life::format_hours(r.minutes),
+        status: r.status.clone(),
+        recorded_at: r.recorded_at,
+        decided_by: r.decided_by_name.clone(),
+        decided_at: r.decided_at,
+        reason: r.reason.clone(),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordParams {
+    /// A team's id
+    #[param(value_type = Option<Uuid>)]
+    pub team: Option<String>,
+    /// A volunteer's person id
+    #[param(value_type = Option<Uuid>)]
+    pub person: Option<String>,
+    #[param(pattern = "^(recorded|confirmed|rejected)?$")]
+    pub status: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
+    pub page: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    pub page_size: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServiceRecordPageView {
+    pub items: Vec<ServiceRecordView>,
+    pub page: u32,
+    pub page_size: u32,
+    pub total: i64,
+}
+
+/// Service records the caller may see: their own, and those of teams they organise.
+#[utoipa::path(get, path = "/api/v1/volunteer-records", tag = "community life", params(RecordParams), responses((status = 200, body = ServiceRecordPageView), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn api_service_records(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<RecordParams>,
+) -> Result<Json<ServiceRecordPageView>, ApiError> {
+    let lp = ListParams { page: p.page.clone(), page_size: p.page_size.clone(), ..Default::default() };
+    let page = lp.page()?;
+    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(code(s, "status", jiayuan_domain::life::RecordStatus::parse_field)?),
+    };
+    let id = |v: &Option<String>, field: &str| match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Uuid::parse_str(s).map(Some).map_err(|_| ApiError::invalid(field, "不是有效的编号 (not an id)")),
+    };
+    let f = jiayuan_store::life::RecordFilter { team: id(&p.team, "team")?, person: id(&p.person, "person")?, status };
+    let rows = state.store.service_records(&auth.principal, &f, page).await?;
+    Ok(Json(ServiceRecordPageView {
+        items: rows.items.iter().map(record_view).collect(),
+        page: rows.page,
+        page_size: rows.page_size,
+        total: rows.total,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecordBody {
+    pub team: Uuid,
+    /// Organisers writing for a member name them; a volunteer writes their own
+    pub person_id: Option<Uuid>,
+    pub activity_id: Option<Uuid>,
+    pub content: String,
+    #[serde(default)]
+    pub place: String,
+    /// When the service began, Beijing time, YYYY-MM-DDTHH:MM
+    pub served_at: String,
+    /// Hours, such as "2" or "1.5" (at most 24)
+    pub hours: String,
+}
+
+/// Writes down a piece of service; it counts once the organiser confirms it.
+#[utoipa::path(post, path = "/api/v1/volunteer-records", tag = "community life", request_body = NewRecordBody, responses((status = 201, body = ServiceRecordView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_record_service(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<NewRecordBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<ServiceRecordView>), ApiError> {
+    let b = json_body(body)?;
+    let r = jiayuan_store::life::NewRecord {
+        team: b.team,
+        person_id: b.person_id,
+        activity: b.activity_id,
+        content: b.content,
+        place: b.place,
+        served_at: bj_minute("served_at", &b.served_at)?,
+        minutes: jiayuan_domain::life::parse_hours("hours", &b.hours)?,
+    };
+    let row = state.store.record_service(&auth.audit_ctx(), &auth.principal, &r, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(record_view(&row))))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// `confirmed` or `rejected`
+    #[schema(pattern = "^(confirmed|rejected)$")]
+    pub status: String,
+    /// Required when turning down
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Confirms a record's hours or turns it down: the team's organisers, never the volunteer.
+#[utoipa::path(post, path = "/api/v1/volunteer-records/{id}/decision", tag = "community life", params(("id" = Uuid, Path)), request_body = DecisionBody, responses((status = 200, body = ServiceRecordView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_decide_record(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> Result<Json<ServiceRecordView>, ApiError> {
+    let id = parse_id(&id)?;
+    let b = json_body(body)?;
+    let to = code(&b.status, "status", jiayuan_domain::life::RecordStatus::parse_field)?;
+    let row =
+        state.store.decide_record(&auth.audit_ctx(), &auth.principal, id, to, &b.reason, state.clock.now()).await?;
+    Ok(Json(record_view(&row)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CertificateView {
+    pub person_id: Uuid,
+    pub name: String,
+    /// The ID number, masked
+    pub id_number: String,
+    /// Confirmed records only, oldest first
+    pub records: Vec<ServiceRecordView>,
+    pub total_hours: String,
+}
+
+/// A volunteer's service certificate: the person themselves, or staff whose scope holds them.
+#[utoipa::path(get, path = "/api/v1/people/{id}/volunteer-certificate", tag = "community life", params(("id" = Uuid, Path)), responses((status = 200, body = CertificateView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_certificate(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CertificateView>, ApiError> {
+    let c = state.store.certificate(&auth.principal, parse_id(&id)?).await?;
+    Ok(Json(CertificateView {
+        person_id: c.person_id,
+        name: c.name.clone(),
+        id_number: c.id_number_masked.clone(),
+        records: c.records.iter().map(record_view).collect(),
+        total_hours: jiayuan_domain::life::format_hours(c.total_minutes),
+    }))
+}

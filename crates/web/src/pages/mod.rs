@@ -16,6 +16,7 @@ mod report;
 mod service;
 mod territories;
 mod users;
+mod volunteers;
 pub(crate) mod votes;
 mod workbench;
 
@@ -32,6 +33,7 @@ pub use report::*;
 pub use service::*;
 pub use territories::*;
 pub use users::*;
+pub use volunteers::*;
 pub use votes::*;
 pub use workbench::*;
 

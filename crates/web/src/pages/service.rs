@@ -467,7 +467,7 @@ pub struct NewTicketQuery {
 
 /// Registered residents matching a search, for the applicant picker (at most eight, ID
 /// numbers masked); nothing when the person at the desk may not see residents.
-async fn residents_matching(
+pub(crate) async fn residents_matching(
     state: &AppState,
     who: &Principal,
     search: &str,
