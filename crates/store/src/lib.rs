@@ -112,6 +112,8 @@ pub struct Store {
     pub(crate) write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The writer that files appeals in batches (see `appeals::intake`).
     pub(crate) intake: std::sync::Arc<appeals::intake::Intake>,
+    /// The writer that takes activity registrations in batches (see `life::queue`).
+    pub(crate) registrations: std::sync::Arc<life::RegistrationQueue>,
     /// Failed sign-ins under names with no account (see [`accounts::UnknownLogins`]).
     pub(crate) unknown_logins: std::sync::Arc<accounts::UnknownLogins>,
     /// Figures of the territory pages, kept until the next write (see [`stats::CountCache`]).
@@ -156,6 +158,7 @@ impl Store {
             cache: Default::default(),
             write_lock: Default::default(),
             intake: Default::default(),
+            registrations: Default::default(),
             unknown_logins: Default::default(),
             counts: Default::default(),
             media_dir: default_media_dir(url),

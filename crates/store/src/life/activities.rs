@@ -544,72 +544,8 @@ impl Store {
                 message: "活动已开始，报名已截止 (the activity has begun)".into(),
             });
         }
-        let mut tx = self.begin().await?;
-        // The place, or the next number on the waiting list: one statement on the activity's
-        // row each, so concurrent registrations queue on that row.
-        let took = exec(
-            &mut tx,
-            "UPDATE activities SET registered = registered + 1, updated_at = $2
-             WHERE id = $1 AND (capacity = 0 OR registered < capacity)",
-            &[activity.into(), now.into()],
-        )
-        .await?;
-        let (status, number) = if took == 1 {
-            (RegistrationStatus::Registered, None)
-        } else {
-            let n: Vec<(i64,)> = fetch_all_tx(
-                &mut tx,
-                "UPDATE activities SET waitlist_seq = waitlist_seq + 1, updated_at = $2 WHERE id = $1 RETURNING waitlist_seq",
-                &[activity.into(), now.into()],
-            )
-            .await?;
-            (RegistrationStatus::Waitlisted, n.first().map(|x| x.0))
-        };
-        let existing: Vec<(Uuid, String)> = fetch_all_tx(
-            &mut tx,
-            "SELECT id, status FROM activity_registrations WHERE activity_id = $1 AND person_id = $2",
-            &[activity.into(), person.into()],
-        )
-        .await?;
-        let already = || StoreError::Conflict {
-            field: "activity".into(),
-            message: "已报名这个活动 (already registered for this activity)".into(),
-        };
-        let id = match existing.first() {
-            Some((_, s)) if s != RegistrationStatus::Cancelled.as_str() => return Err(already()),
-            Some((id, _)) => {
-                exec(
-                    &mut tx,
-                    "UPDATE activity_registrations SET status = $2, waitlist_no = $3, registered_at = $4,
-                       promoted_at = NULL, cancelled_at = NULL WHERE id = $1",
-                    &[(*id).into(), status.as_str().into(), number.into(), now.into()],
-                )
-                .await?;
-                *id
-            }
-            None => {
-                let id = new_id();
-                exec(
-                    &mut tx,
-                    "INSERT INTO activity_registrations (id, activity_id, person_id, status, waitlist_no, registered_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    &[id.into(), activity.into(), person.into(), status.as_str().into(), number.into(), now.into()],
-                )
-                .await
-                .map_err(crate::error::conflict_as("activity", "已报名这个活动 (already registered for this activity)"))?;
-                id
-            }
-        };
-        audit_in(
-            &mut tx,
-            ctx,
-            &a.path,
-            "activity.register",
-            id,
-            json!({"activity": activity, "status": status.as_str()}),
-        )
-        .await?;
-        tx.commit().await?;
+        let job = super::queue::Job { ctx: ctx.clone(), activity, path: a.path.clone(), person, now };
+        let id = self.queue_registration(job).await?;
         self.registration(id).await
     }
 
@@ -762,4 +698,74 @@ impl Store {
         tx.commit().await?;
         Ok(CheckIn { registration: self.registration(id).await?, activity: self.activity(activity).await? })
     }
+}
+
+/// Writes one registration inside `tx`: a place while any is left, else the next number on
+/// the waiting list (each one statement on the activity's row, so registrations queue on it);
+/// a second registration by the same person is refused; a cancelled one is taken up again.
+pub(crate) async fn register_in(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    activity: Uuid,
+    path: &str,
+    person: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    // The place, or the next number on the waiting list: one statement on the activity's
+    // row each, so concurrent registrations queue on that row.
+    let took = exec(
+        tx,
+        "UPDATE activities SET registered = registered + 1, updated_at = $2
+         WHERE id = $1 AND (capacity = 0 OR registered < capacity)",
+        &[activity.into(), now.into()],
+    )
+    .await?;
+    let (status, number) = if took == 1 {
+        (RegistrationStatus::Registered, None)
+    } else {
+        let n: Vec<(i64,)> = fetch_all_tx(
+            tx,
+            "UPDATE activities SET waitlist_seq = waitlist_seq + 1, updated_at = $2 WHERE id = $1 RETURNING waitlist_seq",
+            &[activity.into(), now.into()],
+        )
+        .await?;
+        (RegistrationStatus::Waitlisted, n.first().map(|x| x.0))
+    };
+    let existing: Vec<(Uuid, String)> = fetch_all_tx(
+        tx,
+        "SELECT id, status FROM activity_registrations WHERE activity_id = $1 AND person_id = $2",
+        &[activity.into(), person.into()],
+    )
+    .await?;
+    let already = || StoreError::Conflict {
+        field: "activity".into(),
+        message: "已报名这个活动 (already registered for this activity)".into(),
+    };
+    let id = match existing.first() {
+        Some((_, s)) if s != RegistrationStatus::Cancelled.as_str() => return Err(already()),
+        Some((id, _)) => {
+            exec(
+                tx,
+                "UPDATE activity_registrations SET status = $2, waitlist_no = $3, registered_at = $4,
+                   promoted_at = NULL, cancelled_at = NULL WHERE id = $1",
+                &[(*id).into(), status.as_str().into(), number.into(), now.into()],
+            )
+            .await?;
+            *id
+        }
+        None => {
+            let id = new_id();
+            exec(
+                tx,
+                "INSERT INTO activity_registrations (id, activity_id, person_id, status, waitlist_no, registered_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[id.into(), activity.into(), person.into(), status.as_str().into(), number.into(), now.into()],
+            )
+            .await
+            .map_err(crate::error::conflict_as("activity", "已报名这个活动 (already registered for this activity)"))?;
+            id
+        }
+    };
+    audit_in(tx, ctx, path, "activity.register", id, json!({"activity": activity, "status": status.as_str()})).await?;
+    Ok(id)
 }

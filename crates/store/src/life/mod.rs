@@ -5,9 +5,11 @@
 //! and decides who may touch them.
 
 mod activities;
+mod queue;
 mod volunteers;
 
 pub use activities::{runs_at, Activity, ActivityFilter, ActivityKind, CheckIn, NewActivity, Registration};
+pub use queue::RegistrationQueue;
 pub use volunteers::{Certificate, Member, NewRecord, RecordFilter, ServiceRecord, Team, TeamHours};
 
 use crate::batch::exec;
