@@ -1057,6 +1057,56 @@ test('activities: a resident registers on a phone, waits, moves up when someone 
   assert.match(await page.getByRole('alert').innerText(), /已签到/);
 });
 
+test('volunteers: the secretary enrols a resident found by name; the resident writes down hours on a phone (a mistake first); once confirmed they are on the certificate', async (page, base) => {
+  await signedIn(page, base, 'r1');
+  const r1Person = (await (await page.request.get(base + '/api/v1/auth/me')).json()).person_id;
+  await signOut(page);
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signedIn(page, base, 'c1');
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const scope = me.grants[0].territory_code;
+  const person = await (await page.request.get(`${base}/api/v1/people/${r1Person}`)).json();
+  const name = person.name ?? person.person?.name;
+  await page.goto(base + '/volunteers');
+  await page.getByLabel('队伍名称').fill('老兵志愿服务队');
+  await page.getByLabel('所属区域(编码)').fill(scope);
+  await page.getByRole('button', { name: '成立志愿服务队' }).click();
+  await page.waitForURL(/\/volunteers\/teams\/[0-9a-f-]+\?done=team/);
+  await page.getByLabel(/查找居民/).fill(name);
+  await page.getByRole('button', { name: '查找' }).click();
+  await page.locator(`input[name=person_id][value="${r1Person}"]`).check();
+  await page.getByRole('button', { name: '加入队伍' }).click();
+  await page.waitForURL(/done=member/);
+  await signOut(page);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'r1');
+  await page.goto(base + '/volunteers');
+  const served = new Date(Date.now() + 8 * 3600e3 - 86400e3).toISOString().slice(0, 16);
+  await page.getByLabel('服务内容').fill('陪伴独居老人');
+  await page.getByLabel('服务开始时间').fill(served);
+  await page.getByLabel('时长(小时)').fill('两个半');
+  await page.getByRole('button', { name: '提交' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /hours/);
+  assert.equal(await page.getByLabel('服务内容').inputValue(), '陪伴独居老人', 'what was typed is kept');
+  await page.getByLabel('时长(小时)').fill('2.5');
+  await page.getByRole('button', { name: '提交' }).click();
+  await page.waitForURL(/done=recorded/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the volunteer page scrolls sideways by ${overflow}px`);
+  await signOut(page);
+
+  await signedIn(page, base, 'c1');
+  await page.goto(base + '/volunteers');
+  await page.locator('.pending-record', { hasText: '陪伴独居老人' }).getByRole('button', { name: '确认时长' }).click();
+  await page.waitForURL(/done=confirmed/);
+  await signOut(page);
+  await signedIn(page, base, 'r1');
+  await page.goto(`${base}/volunteers/certificate/${r1Person}`);
+  assert.match(await page.locator('article.certificate').innerText(), /陪伴独居老人[\s\S]*2\.5/);
+  await page.screenshot({ path: join(here, 'shots', 'volunteer-certificate-390.png'), fullPage: true });
+});
+
 const { child, base } = await startServer();
 let browser;
 try {

@@ -276,6 +276,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("vol.confirmed_hours", "已确认时长", "Confirmed hours"),
     ("vol.new_team", "成立志愿服务队", "Set up a team"),
     ("vol.team_name", "队伍名称", "Team name"),
+    ("vol.description", "队伍介绍", "About the team"),
     ("vol.joined", "加入时间", "Joined"),
     ("vol.find_resident", "查找居民(姓名、拼音首字母或身份证号)", "Find a resident (name, pinyin initials or ID number)"),
     ("vol.find", "查找", "Find"),
