@@ -11,8 +11,9 @@
 //! A check-in code is the registration's id and a tag the server signs over the activity and
 //! the registration: it cannot be made up, and a code from one activity does not open another.
 
+use super::audit_in;
 use crate::access::Principal;
-use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::audit::AuditCtx;
 use crate::batch::{exec, fetch_all, fetch_all_tx, fetch_i64, fetch_optional, QueryParts};
 use crate::model::{Page, Paged};
 use crate::subtree::Subtree;
@@ -235,19 +236,6 @@ use crate::service::text;
 
 /// The most weeks an activity is repeated at once.
 pub const MAX_WEEKS: u32 = 52;
-
-async fn audit_in(
-    tx: &mut Tx,
-    ctx: &AuditCtx,
-    path: &str,
-    action: &str,
-    object: Uuid,
-    summary: serde_json::Value,
-) -> Result<()> {
-    audit::append(tx, ctx, AuditEvent { scope_path: path, action, object: object.to_string(), summary, result: "ok" })
-        .await?;
-    Ok(())
-}
 
 /// Whether `who` runs activities at `path`.
 pub fn runs_at(who: &Principal, path: &str) -> bool {
@@ -511,18 +499,8 @@ impl Store {
                 if !runs_at(who, &a.path) {
                     return Err(StoreError::Forbidden(Permission::RunActivities));
                 }
-                let row: Option<(Option<String>,)> =
-                    fetch_optional(&self.db, "SELECT home_path FROM people WHERE id = $1", &[pid.into()]).await?;
-                let people = who.scope(Permission::ViewPeople).ok();
-                match row {
-                    Some((Some(h),)) if people.as_ref().is_some_and(|s| s.covers_path(&h)) => pid,
-                    _ => {
-                        return Err(StoreError::missing(
-                            "person_id",
-                            "没有这位居民，或不在您的范围内 (no such resident in your scope)",
-                        ))
-                    }
-                }
+                self.resident_in_scope(who, pid).await?;
+                pid
             }
             (_, Some(me)) => me,
             (_, None) => {

@@ -12,9 +12,13 @@ pub use activities::{runs_at, Activity, ActivityFilter, ActivityKind, CheckIn, N
 pub use queue::RegistrationQueue;
 pub use volunteers::{Certificate, Member, NewRecord, RecordFilter, ServiceRecord, Team, TeamHours};
 
-use crate::batch::exec;
-use crate::{Result, Tx};
+use crate::access::Principal;
+use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::batch::{exec, fetch_optional};
+use crate::{Result, Store, StoreError, Tx};
+use jiayuan_domain::access::Permission;
 use jiayuan_domain::life::BUNDLED_KINDS;
+use uuid::Uuid;
 
 /// The bundled activity kinds (migration 22); kinds an administrator added are kept.
 pub(crate) async fn seed_kinds(tx: &mut Tx) -> Result<()> {
@@ -27,4 +31,33 @@ pub(crate) async fn seed_kinds(tx: &mut Tx) -> Result<()> {
         .await?;
     }
     Ok(())
+}
+
+async fn audit_in(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    path: &str,
+    action: &str,
+    object: Uuid,
+    summary: serde_json::Value,
+) -> Result<()> {
+    audit::append(tx, ctx, AuditEvent { scope_path: path, action, object: object.to_string(), summary, result: "ok" })
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// A resident staff may name (registering them, enrolling them, booking for them): one
+    /// whose home is in their people scope; anyone else answers as if absent.
+    pub(crate) async fn resident_in_scope(&self, who: &Principal, person: Uuid) -> Result<()> {
+        let row: Option<(Option<String>,)> =
+            fetch_optional(&self.db, "SELECT home_path FROM people WHERE id = $1", &[person.into()]).await?;
+        let people = who.scope(Permission::ViewPeople).ok();
+        match row {
+            Some((Some(h),)) if people.as_ref().is_some_and(|s| s.covers_path(&h)) => Ok(()),
+            _ => {
+                Err(StoreError::missing("person_id", "没有这位居民，或不在您的范围内 (no such resident in your scope)"))
+            }
+        }
+    }
 }

@@ -5,13 +5,14 @@
 //! reason. The certificate lists a person's confirmed records with who confirmed each.
 
 use super::activities::runs_at;
+use super::audit_in;
 use crate::access::Principal;
-use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::audit::AuditCtx;
 use crate::batch::{exec, fetch_all, fetch_i64, fetch_optional, QueryParts};
 use crate::model::{Page, Paged};
 use crate::service::text;
 use crate::subtree::Subtree;
-use crate::{new_id, Result, Store, StoreError, Tx};
+use crate::{new_id, Result, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::life::{RecordStatus, MAX_RECORD_MINUTES};
@@ -109,19 +110,6 @@ pub struct TeamHours {
     pub team_name: String,
     pub volunteers: i64,
     pub minutes: i64,
-}
-
-async fn audit_in(
-    tx: &mut Tx,
-    ctx: &AuditCtx,
-    path: &str,
-    action: &str,
-    object: Uuid,
-    summary: serde_json::Value,
-) -> Result<()> {
-    audit::append(tx, ctx, AuditEvent { scope_path: path, action, object: object.to_string(), summary, result: "ok" })
-        .await?;
-    Ok(())
 }
 
 type TeamRow = (Uuid, String, Uuid, String, String, String, i64, i64);
@@ -222,7 +210,7 @@ impl Store {
         if !runs_at(who, &t.path) {
             return Err(StoreError::Forbidden(Permission::RunActivities));
         }
-        self.person_in_scope(who, person).await?;
+        self.resident_in_scope(who, person).await?;
         let mut tx = self.begin().await?;
         exec(
             &mut tx,
@@ -235,19 +223,6 @@ impl Store {
         tx.commit().await?;
         let members = self.team_members(team).await?;
         members.into_iter().find(|m| m.person_id == person).ok_or(StoreError::NotFound)
-    }
-
-    /// A resident `who` may name: one whose home is in their people scope.
-    async fn person_in_scope(&self, who: &Principal, person: Uuid) -> Result<()> {
-        let row: Option<(Option<String>,)> =
-            fetch_optional(&self.db, "SELECT home_path FROM people WHERE id = $1", &[person.into()]).await?;
-        let people = who.scope(Permission::ViewPeople).ok();
-        match row {
-            Some((Some(h),)) if people.as_ref().is_some_and(|s| s.covers_path(&h)) => Ok(()),
-            _ => {
-                Err(StoreError::missing("person_id", "没有这位居民，或不在您的范围内 (no such resident in your scope)"))
-            }
-        }
     }
 
     /// A team's members with their confirmed minutes, the most first.
@@ -462,7 +437,7 @@ impl Store {
     /// A volunteer's certificate: the person themselves, or staff whose people scope holds them.
     pub async fn certificate(&self, who: &Principal, person: Uuid) -> Result<Certificate> {
         if who.person_id != Some(person) {
-            self.person_in_scope(who, person).await.map_err(|_| StoreError::NotFound)?;
+            self.resident_in_scope(who, person).await.map_err(|_| StoreError::NotFound)?;
         }
         let p = self.person(person).await?;
         let records: Vec<ServiceRecord> = fetch_all(

@@ -109,18 +109,8 @@ impl Store {
                 if !serves_at(who, &point.path) {
                     return Err(StoreError::Forbidden(Permission::ServeDesk));
                 }
-                let row: Option<(Option<String>,)> =
-                    fetch_optional(&self.db, "SELECT home_path FROM people WHERE id = $1", &[pid.into()]).await?;
-                let people = who.scope(Permission::ViewPeople).ok();
-                match row {
-                    Some((Some(h),)) if people.as_ref().is_some_and(|s| s.covers_path(&h)) => pid,
-                    _ => {
-                        return Err(StoreError::missing(
-                            "person_id",
-                            "没有这位居民，或不在您的范围内 (no such resident in your scope)",
-                        ))
-                    }
-                }
+                self.resident_in_scope(who, pid).await?;
+                pid
             }
             (_, Some(me)) => me,
             (_, None) => {

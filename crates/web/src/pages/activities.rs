@@ -14,11 +14,7 @@ use jiayuan_domain::life::{OrganiserKind, RegistrationStatus};
 use jiayuan_domain::time::{beijing, display, from_beijing};
 use jiayuan_store::life::{runs_at, Activity, ActivityFilter, NewActivity, Registration};
 
-type Pairs = Vec<(String, String)>;
-
-fn get<'a>(pairs: &'a Pairs, k: &str) -> &'a str {
-    pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
-}
+use crate::pages::service::{get, Pairs};
 
 /// An activity as a card or a heading shows it.
 pub struct ActivityCard {

@@ -24,7 +24,8 @@ use jiayuan_store::service::{
 };
 use uuid::Uuid;
 
-type Pairs = Vec<(String, String)>;
+/// A form as sent: its fields in order.
+pub(crate) type Pairs = Vec<(String, String)>;
 
 /// What a refused form had in it, for the templates to put back.
 #[derive(Default)]
@@ -60,7 +61,8 @@ impl Typed {
     }
 }
 
-fn get<'a>(pairs: &'a Pairs, k: &str) -> &'a str {
+/// The value of a form field (the first), or "".
+pub(crate) fn get<'a>(pairs: &'a Pairs, k: &str) -> &'a str {
     pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 

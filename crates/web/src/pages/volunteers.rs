@@ -16,11 +16,7 @@ use jiayuan_domain::time::display;
 use jiayuan_store::life::{runs_at, NewRecord, RecordFilter, ServiceRecord, Team};
 use uuid::Uuid;
 
-type Pairs = Vec<(String, String)>;
-
-fn get<'a>(pairs: &'a Pairs, k: &str) -> &'a str {
-    pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
-}
+use crate::pages::service::{get, Pairs};
 
 /// A team as the pages list it: (id, name, place, members, confirmed hours).
 type TeamLine = (String, String, String, i64, String);
