@@ -69,7 +69,7 @@ test('five wrong passwords lock the account; the right password then waits', asy
 
 test('a community secretary cannot open a sibling community: 404, as if it did not exist', async (page, base) => {
   await signedIn(page, base, 'c1');
-  await page.getByRole('heading', { name: /社区/ }).waitFor();
+  await page.getByRole('heading', { level: 1, name: /社区/ }).waitFor();
   const own = page.url();
   const res = await page.goto(base + '/territories/370612001002');
   assert.equal(res.status(), 404);
@@ -158,7 +158,7 @@ test('district page shows the figures, the tree and the way down to a community 
   await page.getByRole('link', { name: '宁海街道' }).first().click();
   await page.getByRole('heading', { name: /宁海街道/ }).waitFor();
   await page.locator('ul.children a').first().click();
-  await page.getByRole('heading', { name: /社区/ }).waitFor();
+  await page.getByRole('heading', { level: 1, name: /社区/ }).waitFor();
   await page.locator('nav.tabs').getByRole('link', { name: '网格' }).click();
   await page.waitForURL(/tab=grids/);
   assert.ok(await page.locator('svg.map path').count() > 0, 'grid polygons drawn');
@@ -981,8 +981,12 @@ test('service: the district changes an item on a phone (a bad fee keeps what was
 });
 
 test('activities: a resident registers on a phone, waits, moves up when someone cancels, and is checked in at the door by the QR code', async (page, base) => {
-  // Beijing wall-clock time, as the datetime-local fields take it.
-  const bj = (minutes) => new Date(Date.now() + 8 * 3600e3 + minutes * 60e3).toISOString().slice(0, 16);
+  // The server's test clock at a known time; the fields take Beijing wall-clock time from it.
+  await signedIn(page, base, 'admin');
+  await setClock(page, base, '2026-11-30T10:00:00+08:00');
+  await signOut(page);
+  const t0 = Date.parse('2026-11-30T10:00:00+08:00');
+  const bj = (minutes) => new Date(t0 + 8 * 3600e3 + minutes * 60e3).toISOString().slice(0, 16);
   await signedIn(page, base, 'r1');
   const r1Person = (await (await page.request.get(base + '/api/v1/auth/me')).json()).person_id;
   assert.ok(r1Person, 'the resident account stands for a resident');
@@ -1058,6 +1062,9 @@ test('activities: a resident registers on a phone, waits, moves up when someone 
 });
 
 test('volunteers: the secretary enrols a resident found by name; the resident writes down hours on a phone (a mistake first); once confirmed they are on the certificate', async (page, base) => {
+  await signedIn(page, base, 'admin');
+  await setClock(page, base, '2026-11-30T10:00:00+08:00');
+  await signOut(page);
   await signedIn(page, base, 'r1');
   const r1Person = (await (await page.request.get(base + '/api/v1/auth/me')).json()).person_id;
   await signOut(page);
@@ -1082,7 +1089,7 @@ test('volunteers: the secretary enrols a resident found by name; the resident wr
   await page.setViewportSize({ width: 390, height: 844 });
   await signedIn(page, base, 'r1');
   await page.goto(base + '/volunteers');
-  const served = new Date(Date.now() + 8 * 3600e3 - 86400e3).toISOString().slice(0, 16);
+  const served = '2026-11-29T09:00';
   await page.getByLabel('服务内容').fill('陪伴独居老人');
   await page.getByLabel('服务开始时间').fill(served);
   await page.getByLabel('时长(小时)').fill('两个半');
