@@ -239,6 +239,8 @@ pub async fn api_create_activity(
     body: Result<Json<NewActivityBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ActivityView>), ApiError> {
     let b = json_body(body)?;
+    // The place first: a place that does not exist is 404 whatever else is wrong.
+    territory_named(&state, b.territory.trim(), "territory").await?;
     let na = NewActivity {
         kind: b.kind,
         title: b.title,
@@ -464,6 +466,7 @@ pub async fn api_create_team(
     body: Result<Json<NewTeamBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TeamView>), ApiError> {
     let b = json_body(body)?;
+    territory_named(&state, b.territory.trim(), "territory").await?;
     let t = state
         .store
         .create_team(&auth.audit_ctx(), &auth.principal, &b.name, &b.territory, &b.description, state.clock.now())
@@ -472,7 +475,7 @@ pub async fn api_create_team(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct MemberView {
+pub struct TeamMemberView {
     pub person_id: Uuid,
     pub name: String,
     pub joined_at: DateTime<Utc>,
@@ -483,7 +486,7 @@ pub struct MemberView {
 pub struct TeamDetailView {
     pub team: TeamView,
     /// Its members, the most confirmed hours first: for its organisers only (empty otherwise)
-    pub members: Vec<MemberView>,
+    pub members: Vec<TeamMemberView>,
 }
 
 /// One team; its members for its organisers.
@@ -500,7 +503,7 @@ pub async fn api_team(
             .team_members(t.id)
             .await?
             .into_iter()
-            .map(|m| MemberView {
+            .map(|m| TeamMemberView {
                 person_id: m.person_id,
                 name: m.name,
                 joined_at: m.joined_at,
@@ -520,19 +523,19 @@ pub struct MemberBody {
 }
 
 /// Adds a resident to a team: its organisers.
-#[utoipa::path(post, path = "/api/v1/volunteer-teams/{id}/members", tag = "community life", params(("id" = Uuid, Path)), request_body = MemberBody, responses((status = 201, body = MemberView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/volunteer-teams/{id}/members", tag = "community life", params(("id" = Uuid, Path)), request_body = MemberBody, responses((status = 201, body = TeamMemberView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn api_add_member(
     auth: Auth,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<MemberBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<MemberView>), ApiError> {
+) -> Result<(StatusCode, Json<TeamMemberView>), ApiError> {
     let id = parse_id(&id)?;
     let b = json_body(body)?;
     let m = state.store.add_member(&auth.audit_ctx(), &auth.principal, id, b.person_id, state.clock.now()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(MemberView {
+        Json(TeamMemberView {
             person_id: m.person_id,
             name: m.name,
             joined_at: m.joined_at,
@@ -659,6 +662,12 @@ pub async fn api_record_service(
     body: Result<Json<NewRecordBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ServiceRecordView>), ApiError> {
     let b = json_body(body)?;
+    // The team first: one that does not exist is 404 whatever else is wrong.
+    state.store.team(b.team).await.map_err(|_| ApiError {
+        field: Some("team".into()),
+        message: "没有这支队伍 (no such team)".into(),
+        ..ApiError::not_found()
+    })?;
     let r = jiayuan_store::life::NewRecord {
         team: b.team,
         person_id: b.person_id,
