@@ -123,10 +123,10 @@ pub struct ActivityParams {
     /// Territory code or id: only activities in that subtree
     pub within: Option<String>,
     /// Starting on or after this day (YYYY-MM-DD, Beijing)
-    #[param(pattern = "^(\\d{4}-\\d{2}-\\d{2})?$")]
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Starting before the end of this day (YYYY-MM-DD, Beijing)
-    #[param(pattern = "^(\\d{4}-\\d{2}-\\d{2})?$")]
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     pub kind: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
@@ -136,7 +136,7 @@ pub struct ActivityParams {
 }
 
 fn day_start(field: &str, s: &Option<String>, next: bool) -> Result<Option<DateTime<Utc>>, ApiError> {
-    match s.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    match s.as_deref().map(str::trim) {
         None => Ok(None),
         Some(d) => {
             let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -211,24 +211,20 @@ pub struct NewActivityBody {
     /// Beijing time, YYYY-MM-DDTHH:MM
     pub ends_at: String,
     /// Places; 0 (the default) for no limit
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 100000)]
-    pub capacity: u32,
+    #[serde(default, deserialize_with = "super::whole_opt")]
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 100000)]
+    pub capacity: Option<i64>,
     /// Shown to residents and open to their registration (default true)
     #[serde(default = "yes")]
     pub public: bool,
     /// Held this many weeks in a row (default 1)
-    #[serde(default = "one")]
-    #[schema(minimum = 1, maximum = 52)]
-    pub weeks: u32,
+    #[serde(default, deserialize_with = "super::whole_opt")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 52)]
+    pub weeks: Option<i64>,
 }
 
 fn yes() -> bool {
     true
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// Publishes an activity (and its weekly repeats).
@@ -251,9 +247,11 @@ pub async fn api_create_activity(
         place: b.place,
         starts_at: bj_minute("starts_at", &b.starts_at)?,
         ends_at: bj_minute("ends_at", &b.ends_at)?,
-        capacity: b.capacity,
+        capacity: u32::try_from(b.capacity.unwrap_or(0))
+            .map_err(|_| ApiError::invalid("capacity", "名额应为0到100000 (0–100000)"))?,
         public: b.public,
-        weeks: b.weeks,
+        weeks: u32::try_from(b.weeks.unwrap_or(1))
+            .map_err(|_| ApiError::invalid("weeks", "重复周数应为1到52 (1–52)"))?,
     };
     let a = state.store.create_activity(&auth.audit_ctx(), &auth.principal, &na, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(activity_view(&a))))
@@ -589,11 +587,9 @@ fn record_view(r: &jiayuan_store::life::ServiceRecord) -> ServiceRecordView {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecordParams {
-    /// A team's id
-    #[param(value_type = Option<Uuid>)]
+    /// A team's id (empty: any)
     pub team: Option<String>,
-    /// A volunteer's person id
-    #[param(value_type = Option<Uuid>)]
+    /// A volunteer's person id (empty: any)
     pub person: Option<String>,
     #[param(pattern = "^(recorded|confirmed|rejected)?$")]
     pub status: Option<String>,
