@@ -65,6 +65,13 @@ async fn demo_stats_export_import_and_errors() {
             "matters_outside_hours",
             "consultations",
             "consultations_outside_hours",
+            "activities",
+            "beneficiaries",
+            "volunteer_hours",
+            "venture_projects",
+            "golden_solutions",
+            "training_sessions",
+            "trainees",
         ] {
             assert!(v[key].is_i64(), "stats --json lacks {key}");
         }

@@ -39,6 +39,7 @@ crate::labelled_enum! {
         ServeDesk = "serve_desk" / "窗口办件(收件、一次性告知、受理、办结、咨询登记、预约)" / "Serve at the window (tickets, one-time notices, consultations, bookings)",
         ManageService = "manage_service" / "管理服务事项目录、服务点办公时间与值班表" / "Manage the service catalogue, service points' hours and duty rosters",
         RunActivities = "run_activities" / "组织社区活动(发布、代报名、扫码签到、活动报告)" / "Run community activities (publish, register people, check in at the door, report)",
+        ReviewSolutions = "review_solutions" / "评审金方案、管理创投项目" / "Review golden solutions and run venture projects",
     }
 }
 
@@ -66,8 +67,28 @@ impl Role {
                 ServeDesk,
                 ManageService,
                 RunActivities,
+                ReviewSolutions,
             ],
-            Role::SubdistrictOfficer | Role::CommunitySecretary => &[
+            Role::SubdistrictOfficer => &[
+                ViewTerritory,
+                ViewOrganisations,
+                ViewPeople,
+                ViewSelf,
+                RevealPersonal,
+                EditTerritory,
+                ManageUsers,
+                ViewAudit,
+                ViewAppeals,
+                HandleAppeals,
+                AllAppealCategories,
+                RunOwnerVotes,
+                RunCouncils,
+                ServeDesk,
+                ManageService,
+                RunActivities,
+                ReviewSolutions,
+            ],
+            Role::CommunitySecretary => &[
                 ViewTerritory,
                 ViewOrganisations,
                 ViewPeople,

@@ -11,6 +11,7 @@ pub mod council;
 pub mod decision;
 pub mod error;
 pub mod geo;
+pub mod ical;
 pub mod life;
 pub mod money;
 pub mod names;

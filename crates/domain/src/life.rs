@@ -43,6 +43,35 @@ crate::labelled_enum! {
     }
 }
 
+impl ActivityStatus {
+    /// Whether an activity may move from `self` to `to`; `started` says whether its start
+    /// time has come (only then can it be reported as held). Cancelled and held are final.
+    pub fn may_become(self, to: ActivityStatus, started: bool) -> Result<(), FieldError> {
+        use ActivityStatus::*;
+        let ok = match (self, to) {
+            (Open, Closed) | (Closed, Open) => true,
+            (Open | Closed, Cancelled) => true,
+            (Open | Closed | Done, Done) => started,
+            _ => false,
+        };
+        if ok {
+            return Ok(());
+        }
+        let why = if to == Done && !started {
+            "活动尚未开始，不能登记为已结束 (it has not started yet)".to_string()
+        } else {
+            format!(
+                "活动“{}”不能改为“{}” (cannot go from {} to {})",
+                self.label_zh(),
+                to.label_zh(),
+                self.as_str(),
+                to.as_str()
+            )
+        };
+        Err(FieldError::new("status", why))
+    }
+}
+
 crate::labelled_enum! {
     /// A person's place in an activity.
     RegistrationStatus {
@@ -148,6 +177,80 @@ crate::labelled_enum! {
 /// The most one service record counts: one day.
 pub const MAX_RECORD_MINUTES: u32 = 24 * 60;
 
+crate::labelled_enum! {
+    /// A golden solution (金方案) from submission to the library: scored by the subdistrict,
+    /// then by the district, whose score decides whether it is promoted.
+    GoldenStatus {
+        Submitted = "submitted" / "待街道评审" / "Awaiting the subdistrict's review",
+        Reviewed = "reviewed" / "待区级评审" / "Awaiting the district's review",
+        Promoted = "promoted" / "已入库推广" / "Promoted to the library",
+        Declined = "declined" / "未入库" / "Not promoted",
+    }
+}
+
+crate::labelled_enum! {
+    /// Who reviews a golden solution.
+    ReviewLevel {
+        Subdistrict = "subdistrict" / "街道评审" / "Subdistrict review",
+        District = "district" / "区级评审" / "District review",
+    }
+}
+
+impl GoldenStatus {
+    /// The review a solution in this status waits for, if any.
+    pub fn awaits(self) -> Option<ReviewLevel> {
+        match self {
+            GoldenStatus::Submitted => Some(ReviewLevel::Subdistrict),
+            GoldenStatus::Reviewed => Some(ReviewLevel::District),
+            GoldenStatus::Promoted | GoldenStatus::Declined => None,
+        }
+    }
+}
+
+/// The share of the rubric's points (in per cent) a district review must give for the
+/// solution to be promoted to the library.
+pub const PROMOTE_PERCENT: i64 = 60;
+
+/// One criterion of the rubric: its code and the most points it gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Criterion {
+    pub code: String,
+    pub max_points: i64,
+}
+
+/// Checks a review's scores against the rubric (every criterion scored, each between 0 and
+/// its most, nothing else) and gives the total.
+pub fn rubric_total(rubric: &[Criterion], scores: &[(String, i64)]) -> Result<i64, FieldError> {
+    for (code, _) in scores {
+        if !rubric.iter().any(|c| &c.code == code) {
+            return Err(FieldError::new("scores", format!("评分细则中没有“{code}” (no such criterion)")));
+        }
+    }
+    let mut total = 0;
+    for c in rubric {
+        let given: Vec<i64> = scores.iter().filter(|(k, _)| *k == c.code).map(|(_, v)| *v).collect();
+        match given.as_slice() {
+            [v] if (0..=c.max_points).contains(v) => total += v,
+            [_] => {
+                return Err(FieldError::new(
+                    "scores",
+                    format!("“{}”应在0到{}分之间 (0 to {} points)", c.code, c.max_points, c.max_points),
+                ))
+            }
+            [] => return Err(FieldError::new("scores", format!("“{}”未评分 (not scored)", c.code))),
+            _ => return Err(FieldError::new("scores", format!("“{}”评了两次 (scored twice)", c.code))),
+        }
+    }
+    Ok(total)
+}
+
+/// Whether a district review's total promotes the solution: at least [`PROMOTE_PERCENT`] of
+/// the rubric's points.
+pub fn promotes(rubric: &[Criterion], total: i64) -> bool {
+    let most: i64 = rubric.iter().map(|c| c.max_points).sum();
+    most > 0 && total * 100 >= PROMOTE_PERCENT * most
+}
+
 /// Hours as people type them ("2", "1.5", "0.25", "2小时", "2 h") into whole minutes: more than
 /// none, at most a day, to the minute.
 pub fn parse_hours(field: &str, s: &str) -> Result<u32, FieldError> {
@@ -245,6 +348,22 @@ mod tests {
     }
 
     #[test]
+    fn an_activity_ends_once() {
+        use ActivityStatus::*;
+        assert!(Open.may_become(Closed, false).is_ok());
+        assert!(Closed.may_become(Open, false).is_ok());
+        assert!(Open.may_become(Cancelled, false).is_ok());
+        assert!(Open.may_become(Done, false).is_err(), "not before it starts");
+        assert!(Open.may_become(Done, true).is_ok());
+        assert!(Done.may_become(Done, true).is_ok(), "the report may be amended");
+        for to in [Open, Closed, Cancelled] {
+            assert_eq!(Done.may_become(to, true).unwrap_err().field, "status");
+            assert!(Cancelled.may_become(to, true).is_err());
+        }
+        assert!(Cancelled.may_become(Done, true).is_err());
+    }
+
+    #[test]
     fn a_project_moves_one_step_at_a_time() {
         let mut s = ProjectStatus::Applied;
         let mut seen = vec![s];
@@ -253,6 +372,42 @@ mod tests {
             seen.push(s);
         }
         assert_eq!(seen, ProjectStatus::ALL.to_vec());
+    }
+
+    fn rubric() -> Vec<Criterion> {
+        vec![Criterion { code: "a".into(), max_points: 40 }, Criterion { code: "b".into(), max_points: 60 }]
+    }
+
+    #[test]
+    fn a_review_scores_every_criterion_within_its_points() {
+        let r = rubric();
+        assert_eq!(rubric_total(&r, &[("a".into(), 30), ("b".into(), 45)]), Ok(75));
+        for bad in [
+            vec![("a".to_string(), 30)],
+            vec![("a".into(), 41), ("b".into(), 1)],
+            vec![("a".into(), -1), ("b".into(), 1)],
+            vec![("a".into(), 1), ("b".into(), 1), ("c".into(), 1)],
+            vec![("a".into(), 1), ("a".into(), 1), ("b".into(), 1)],
+        ] {
+            assert_eq!(rubric_total(&r, &bad).unwrap_err().field, "scores", "{bad:?}");
+        }
+        assert!(promotes(&r, 60));
+        assert!(!promotes(&r, 59));
+        assert!(!promotes(&[], 0));
+        assert_eq!(GoldenStatus::Submitted.awaits(), Some(ReviewLevel::Subdistrict));
+        assert_eq!(GoldenStatus::Promoted.awaits(), None);
+    }
+
+    proptest! {
+        /// A valid review's total never exceeds the rubric's points, and all the points promote.
+        #[test]
+        fn totals_stay_within_the_rubric(maxes in proptest::collection::vec(1i64..50, 1..8), seed in any::<u64>()) {
+            let r: Vec<Criterion> = maxes.iter().enumerate().map(|(i, m)| Criterion { code: format!("c{i}"), max_points: *m }).collect();
+            let scores: Vec<(String, i64)> = r.iter().enumerate().map(|(i, c)| (c.code.clone(), ((seed >> (i * 3)) % (c.max_points as u64 + 1)) as i64)).collect();
+            let total = rubric_total(&r, &scores).unwrap();
+            prop_assert!(total <= maxes.iter().sum::<i64>());
+            prop_assert!(promotes(&r, maxes.iter().sum()));
+        }
     }
 
     #[test]

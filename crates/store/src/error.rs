@@ -40,6 +40,10 @@ impl StoreError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         StoreError::Invalid(FieldError::new(field, message))
     }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        StoreError::Conflict { field: field.into(), message: message.into() }
+    }
 }
 
 /// A unique key that another writer took first answers like the check before it would have:

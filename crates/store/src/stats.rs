@@ -66,6 +66,16 @@ pub struct Stats {
     pub consultations: i64,
     /// Of those, answered outside regular hours (the seed's 265).
     pub consultations_outside_hours: i64,
+    /// Community life (defined in `life::figures`): activities held, the people they served,
+    /// confirmed volunteer hours, approved venture projects, golden solutions submitted,
+    /// training sessions and trainees.
+    pub activities: i64,
+    pub beneficiaries: i64,
+    pub volunteer_hours: i64,
+    pub venture_projects: i64,
+    pub golden_solutions: i64,
+    pub training_sessions: i64,
+    pub trainees: i64,
 }
 
 impl Stats {
@@ -95,6 +105,42 @@ impl Stats {
         self.matters_outside_hours += o.matters_outside_hours;
         self.consultations += o.consultations;
         self.consultations_outside_hours += o.consultations_outside_hours;
+        self.add_life(o);
+    }
+
+    fn add_life(&mut self, o: &Stats) {
+        self.activities += o.activities;
+        self.beneficiaries += o.beneficiaries;
+        self.volunteer_hours += o.volunteer_hours;
+        self.venture_projects += o.venture_projects;
+        self.golden_solutions += o.golden_solutions;
+        self.training_sessions += o.training_sessions;
+        self.trainees += o.trainees;
+    }
+
+    fn with_life(mut self, l: crate::life::figures::LifeFigures) -> Stats {
+        self.activities = l.activities;
+        self.beneficiaries = l.beneficiaries;
+        self.volunteer_hours = l.volunteer_hours;
+        self.venture_projects = l.venture_projects;
+        self.golden_solutions = l.golden_solutions;
+        self.training_sessions = l.training_sessions;
+        self.trainees = l.trainees;
+        self
+    }
+
+    /// The community-life figures replaced by `o`'s (a period's instead of all time).
+    fn take_life(&mut self, o: &Stats) {
+        *self = std::mem::take(self).with_life(crate::life::figures::LifeFigures {
+            activities: o.activities,
+            beneficiaries: o.beneficiaries,
+            volunteer_hours: o.volunteer_hours,
+            venture_projects: o.venture_projects,
+            golden_solutions: o.golden_solutions,
+            training_sessions: o.training_sessions,
+            trainees: o.trainees,
+            ..Default::default()
+        });
     }
 }
 
@@ -196,6 +242,7 @@ impl Store {
         total.matters_outside_hours = happened.matters_outside_hours;
         total.consultations = happened.consultations;
         total.consultations_outside_hours = happened.consultations_outside_hours;
+        total.take_life(&happened);
         Ok(total)
     }
 
@@ -236,7 +283,8 @@ impl Store {
             consultations,
             consultations_outside_hours: consultations_outside,
             ..Default::default()
-        })
+        }
+        .with_life(self.life_figures(within, start, end).await?))
     }
 
     /// The figures of a scope, summed over its subtrees (which never overlap).
@@ -388,6 +436,14 @@ impl Store {
             consultations,
             consultations_outside_hours,
             ..Default::default()
-        })
+        }
+        .with_life(self.life_figures(within, all_time().0, all_time().1).await?))
     }
+}
+
+/// "Ever", for the figures that are counted over a period: 1900 to 2200, within what both
+/// databases store.
+fn all_time() -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |secs| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
+    (at(-2_208_988_800), at(7_258_118_400))
 }

@@ -354,11 +354,19 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
+            "DROP TABLE golden_adoptions",
+            "DROP TABLE golden_reviews",
+            "DROP TABLE golden_solutions",
+            "DROP TABLE golden_rubric",
+            "DROP TABLE org_adoptions",
+            "DROP TABLE activity_photos",
+            "DROP TABLE activity_stalls",
             "DROP TABLE volunteer_records",
             "DROP TABLE volunteer_members",
             "DROP TABLE volunteer_teams",
             "DROP TABLE activity_registrations",
             "DROP TABLE activities",
+            "DROP TABLE venture_projects",
             "DROP TABLE activity_kinds",
             "DROP TABLE service_point_tallies",
             "DROP TABLE service_item_tallies",

@@ -60,6 +60,7 @@ fn activity(territory: &str, capacity: u32) -> NewActivity {
         capacity,
         public: true,
         weeks: 1,
+        project: None,
     }
 }
 

@@ -241,6 +241,20 @@ pub struct StatsView {
     pub consultations: i64,
     /// Consultations answered outside regular hours
     pub consultations_outside_hours: i64,
+    /// Activities held here (not called off)
+    pub activities: i64,
+    /// People those activities served: checked in, and counted without names
+    pub beneficiaries: i64,
+    /// Confirmed volunteer service, in whole hours
+    pub volunteer_hours: i64,
+    /// Venture projects approved
+    pub venture_projects: i64,
+    /// Golden solutions submitted
+    pub golden_solutions: i64,
+    /// Training sessions held (activities of a training kind)
+    pub training_sessions: i64,
+    /// People those sessions served
+    pub trainees: i64,
 }
 
 impl From<Stats> for StatsView {
@@ -275,6 +289,13 @@ impl From<Stats> for StatsView {
             matters_outside_hours: s.matters_outside_hours,
             consultations: s.consultations,
             consultations_outside_hours: s.consultations_outside_hours,
+            activities: s.activities,
+            beneficiaries: s.beneficiaries,
+            volunteer_hours: s.volunteer_hours,
+            venture_projects: s.venture_projects,
+            golden_solutions: s.golden_solutions,
+            training_sessions: s.training_sessions,
+            trainees: s.trainees,
         }
     }
 }

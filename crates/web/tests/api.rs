@@ -165,6 +165,13 @@ async fn stats_households_openapi_and_health() {
             "service_tickets",
             "matters_outside_hours",
             "consultations_outside_hours",
+            "activities",
+            "beneficiaries",
+            "volunteer_hours",
+            "venture_projects",
+            "golden_solutions",
+            "training_sessions",
+            "trainees",
         ] {
             assert!(st[key].is_i64(), "missing {key}");
         }

@@ -52,6 +52,8 @@ pub struct NewActivity {
     pub public: bool,
     /// Held this many weeks in a row (1: once).
     pub weeks: u32,
+    /// The venture project it is held under, if any (approved or running, covering the place).
+    pub project: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +80,7 @@ pub struct Activity {
     pub status: ActivityStatus,
     pub public: bool,
     pub report: String,
+    pub project_id: Option<Uuid>,
 }
 
 impl Activity {
@@ -152,13 +155,14 @@ struct RawActivity {
     status: String,
     public: bool,
     report: String,
+    project_id: Option<Uuid>,
 }
 
 // `waitlist_seq` is the last number handed out, not how many wait: not read.
 const RAW_COLS: &str =
     "a.id, a.kind, k.name AS kind_name, a.title, a.description, a.organiser_kind, a.organiser_name, \
     a.territory_id, t.name AS territory_name, a.path, a.place, a.starts_at, a.ends_at, a.series_id, \
-    a.capacity, a.registered, a.checked_in, a.unnamed_beneficiaries, a.status, a.public, a.report";
+    a.capacity, a.registered, a.checked_in, a.unnamed_beneficiaries, a.status, a.public, a.report, a.project_id";
 
 impl RawActivity {
     fn into_activity(self, waiting: i64) -> Activity {
@@ -185,6 +189,7 @@ impl RawActivity {
             status: ActivityStatus::parse(&self.status).unwrap_or(ActivityStatus::Open),
             public: self.public,
             report: self.report,
+            project_id: self.project_id,
         }
     }
 }
@@ -280,6 +285,9 @@ impl Store {
             }
         };
         life::check_times(a.starts_at, a.ends_at).map_err(StoreError::Invalid)?;
+        if let Some(p) = a.project {
+            self.project_takes(p, &territory.path).await?;
+        }
         if a.starts_at < now - Duration::days(366) {
             return Err(StoreError::invalid("starts_at", "开始时间过早 (more than a year ago)"));
         }
@@ -303,8 +311,8 @@ impl Store {
             exec(
                 &mut tx,
                 "INSERT INTO activities (id, kind, title, description, organiser_kind, organiser_name, territory_id, path, place,
-                   starts_at, ends_at, series_id, capacity, public, status, created_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'open', $15, $16, $16)",
+                   starts_at, ends_at, series_id, capacity, public, status, created_by, created_at, updated_at, project_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'open', $15, $16, $16, $17)",
                 &[
                     id.into(),
                     kind.code.clone().into(),
@@ -322,6 +330,7 @@ impl Store {
                     a.public.into(),
                     who.user_id.into(),
                     now.into(),
+                    a.project.into(),
                 ],
             )
             .await?;

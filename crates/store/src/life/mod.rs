@@ -1,15 +1,24 @@
 //! Community life's records (issue 13): activities with registration, a waiting list and
 //! check-in by a signed code (`activities`); volunteer teams and their confirmed hours
-//! (`volunteers`). The rules are the domain's
+//! (`volunteers`); what an activity came to (`reports`: status, report, a fair's stalls,
+//! photos, the community calendar); social organisations' adoptions and venture projects
+//! (`organisations`); golden solutions (`solutions`); and the figures of it all (`figures`). The rules are the domain's
 //! (`jiayuan_domain::life`); this module keeps the rows, the counts that cannot over-book,
 //! and decides who may touch them.
 
 mod activities;
+pub mod figures;
+mod organisations;
 mod queue;
+mod reports;
+mod solutions;
 mod volunteers;
 
 pub use activities::{runs_at, Activity, ActivityFilter, ActivityKind, CheckIn, NewActivity, Registration};
+pub use organisations::{Adoption, NewProject, Project, ProjectFilter};
 pub use queue::RegistrationQueue;
+pub use reports::{NewStall, Stall, MAX_PHOTOS};
+pub use solutions::{Criterion, NewSolution, Review, Solution, SolutionAdoption, SolutionFilter};
 pub use volunteers::{Certificate, Member, NewRecord, RecordFilter, ServiceRecord, Team, TeamHours};
 
 use crate::access::Principal;

@@ -438,58 +438,21 @@ impl Store {
     }
 }
 
-/// An RFC 5545 calendar of a point's duty shifts: CRLF line ends, lines folded at 75 octets
-/// (never inside a character), text escaped, times in UTC so that no time zone is needed.
+/// A point's duty shifts as an iCalendar feed.
 pub fn ical(p: &ServicePoint, shifts: &[ShiftRow], now: DateTime<Utc>) -> String {
-    let mut out = String::new();
-    let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
-    let mut line = |s: String| fold(&mut out, &s);
-    line("BEGIN:VCALENDAR".into());
-    line("VERSION:2.0".into());
-    line("PRODID:-//Jiayuan//Service duty roster//ZH".into());
-    line("CALSCALE:GREGORIAN".into());
-    line("METHOD:PUBLISH".into());
-    line(format!("X-WR-CALNAME:{}", escape(&format!("{} 值班表", p.name))));
-    line("X-WR-TIMEZONE:Asia/Shanghai".into());
-    for s in shifts {
-        line("BEGIN:VEVENT".into());
-        line(format!("UID:{}@jiayuan", s.id));
-        line(format!("DTSTAMP:{stamp}"));
-        line(format!("DTSTART:{}", s.starts_at.format("%Y%m%dT%H%M%SZ")));
-        line(format!("DTEND:{}", s.ends_at.format("%Y%m%dT%H%M%SZ")));
-        line(format!("SUMMARY:{}", escape(&format!("{} 值班：{}", p.name, s.staff_name))));
-        line(format!("LOCATION:{}", escape(&p.name)));
-        if !s.note.is_empty() {
-            line(format!("DESCRIPTION:{}", escape(&s.note)));
-        }
-        line("END:VEVENT".into());
-    }
-    line("END:VCALENDAR".into());
-    out
-}
-
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace("\r\n", "\\n")
-        .replace('\n', "\\n")
-        .replace('\r', "")
-}
-
-/// Appends `s` as content lines of at most 75 octets, continuation lines starting with a space.
-fn fold(out: &mut String, s: &str) {
-    let mut used = 0;
-    for ch in s.chars() {
-        let n = ch.len_utf8();
-        if used + n > 75 {
-            out.push_str("\r\n ");
-            used = 1;
-        }
-        out.push(ch);
-        used += n;
-    }
-    out.push_str("\r\n");
+    let events: Vec<jiayuan_domain::ical::Event> = shifts
+        .iter()
+        .map(|s| jiayuan_domain::ical::Event {
+            uid: s.id.to_string(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            summary: format!("{} 值班：{}", p.name, s.staff_name),
+            location: p.name.clone(),
+            description: s.note.clone(),
+            cancelled: false,
+        })
+        .collect();
+    jiayuan_domain::ical::calendar(&format!("{} 值班表", p.name), "Service duty roster", &events, now)
 }
 
 /// The instant a Beijing wall-clock time stands for (re-exported for the web's forms).

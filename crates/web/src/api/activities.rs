@@ -123,10 +123,10 @@ pub struct ActivityParams {
     /// Territory code or id: only activities in that subtree
     pub within: Option<String>,
     /// Starting on or after this day (YYYY-MM-DD, Beijing)
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = super::date_or_empty)]
     pub from: Option<String>,
     /// Starting before the end of this day (YYYY-MM-DD, Beijing)
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = super::date_or_empty)]
     pub to: Option<String>,
     pub kind: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
@@ -221,6 +221,8 @@ pub struct NewActivityBody {
     #[serde(default, deserialize_with = "super::whole_opt")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 52)]
     pub weeks: Option<i64>,
+    /// The venture project it is held under (approved or running, covering the place)
+    pub project: Option<Uuid>,
 }
 
 fn yes() -> bool {
@@ -252,6 +254,7 @@ pub async fn api_create_activity(
         public: b.public,
         weeks: u32::try_from(b.weeks.unwrap_or(1))
             .map_err(|_| ApiError::invalid("weeks", "重复周数应为1到52 (1–52)"))?,
+        project: b.project,
     };
     let a = state.store.create_activity(&auth.audit_ctx(), &auth.principal, &na, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(activity_view(&a))))
@@ -588,8 +591,10 @@ fn record_view(r: &jiayuan_store::life::ServiceRecord) -> ServiceRecordView {
 #[into_params(parameter_in = Query)]
 pub struct RecordParams {
     /// A team's id (empty: any)
+    #[param(pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$")]
     pub team: Option<String>,
     /// A volunteer's person id (empty: any)
+    #[param(pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$")]
     pub person: Option<String>,
     #[param(pattern = "^(recorded|confirmed|rejected)?$")]
     pub status: Option<String>,

@@ -178,6 +178,17 @@ pub async fn api_not_found() -> ApiError {
     ApiError::not_found()
 }
 
+/// The schema of an optional day in a query: a date, or empty. The API reads an empty query
+/// parameter as not given (see `input`), so the schema says so rather than only "a date".
+pub(crate) fn date_or_empty() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let any = AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .build();
+    utoipa::openapi::Schema::AnyOf(any)
+}
+
 /// A whole number as JSON Schema counts one: `2` or `2.0`.
 pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let n = serde_json::Number::deserialize(d)?;

@@ -175,6 +175,13 @@ pub async fn activities_form(
             capacity,
             public: pairs.iter().any(|(k, _)| k == "public"),
             weeks,
+            project: match get(&pairs, "project").trim() {
+                "" => None,
+                p => Some(
+                    uuid::Uuid::parse_str(p)
+                        .map_err(|_| ApiError::invalid("project", "不是有效的项目 (not a project)"))?,
+                ),
+            },
         };
         Ok::<_, ApiError>(
             state.store.create_activity(&auth.audit_ctx(), &auth.principal, &na, state.clock.now()).await?,
