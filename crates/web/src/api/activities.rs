@@ -80,9 +80,13 @@ pub struct ActivityView {
     pub status: String,
     pub public: bool,
     pub report: String,
+    /// Counted without names in the report (a fair's visitors)
+    pub unnamed_beneficiaries: i64,
+    /// The venture project it is held under
+    pub project_id: Option<Uuid>,
 }
 
-fn activity_view(a: &Activity) -> ActivityView {
+pub(crate) fn activity_view(a: &Activity) -> ActivityView {
     ActivityView {
         id: a.id,
         kind: a.kind.clone(),
@@ -106,6 +110,8 @@ fn activity_view(a: &Activity) -> ActivityView {
         status: a.status.as_str().into(),
         public: a.public,
         report: a.report.clone(),
+        unnamed_beneficiaries: a.unnamed_beneficiaries,
+        project_id: a.project_id,
     }
 }
 
@@ -177,7 +183,11 @@ pub async fn api_activities(
     }))
 }
 
-async fn territory_named(state: &AppState, c: &str, field: &str) -> Result<jiayuan_store::model::Territory, ApiError> {
+pub(crate) async fn territory_named(
+    state: &AppState,
+    c: &str,
+    field: &str,
+) -> Result<jiayuan_store::model::Territory, ApiError> {
     let found = match Uuid::parse_str(c) {
         Ok(id) => state.store.territory(id).await,
         Err(_) => state.store.territory_by_code(c).await,
