@@ -170,6 +170,13 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         }
         v.push(("nav.sys.life", "life.activities", "/activities".into()));
         v.push(("nav.sys.life", "vol.title", "/volunteers".into()));
+        if p.can(Permission::RunActivities) || p.can(Permission::ReviewSolutions) {
+            v.push(("nav.sys.life", "lifep.projects", "/venture-projects".into()));
+            v.push(("nav.sys.life", "lifep.solutions", "/golden-solutions".into()));
+        }
+        if staff {
+            v.push(("nav.sys.life", "lifep.title", "/life".into()));
+        }
         if staff {
             v.push(("nav.sys.soon", "nav.sys.support", String::new()));
         }

@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{assert_error, states, App};
+use common::{assert_error, post_form, states, App};
 use jiayuan_web::clock::AppClock;
 use jiayuan_web::AppState;
 use serde_json::{json, Value};
@@ -163,5 +163,143 @@ async fn fairs_projects_and_solutions_through_the_api() {
         assert_error(&e, "from");
         let (s, _) = c1.json(&format!("/api/v1/life-figures?within={other}")).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "another community's figures are not the caller's");
+    }
+}
+
+/// The same through the pages: a fair's report and stall with a mistake first (what was typed
+/// is kept), a project applied and approved, a solution submitted, scored and adopted, and the
+/// dashboard showing what it adds up to.
+#[tokio::test]
+async fn fairs_projects_and_solutions_through_the_pages() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let c2 = App::signed_in(state.clone(), "c2").await;
+        let sd1 = App::signed_in(state.clone(), "sd1").await;
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let (_, me) = c1.json("/api/v1/auth/me").await;
+        let community = me["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let fair = json!({"kind": "fair", "title": "牟邻集市", "organiser_kind": "community", "organiser_name": "社区党委",
+            "territory": community, "starts_at": "2026-11-30T09:00", "ends_at": "2026-11-30T12:00"});
+        let (_, a) = c1.call("POST", "/api/v1/activities", Some(&fair.to_string())).await;
+        let id = parse(&a)["id"].as_str().unwrap().to_string();
+        let page = c1.send("GET", &format!("/activities/{id}"), None).await;
+        assert!(
+            page.body.contains("action=\"/activities/{id}/stalls\"".replace("{id}", &id).as_str()),
+            "a fair takes stalls"
+        );
+        let bad = post_form(
+            &c1,
+            &format!("/activities/{id}/stalls"),
+            &[("kind", "extra"), ("name", ""), ("provider", "老兵志愿服务队"), ("served", "12")],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("老兵志愿服务队") && bad.body.contains("value=\"12\""), "typed input kept");
+        let ok = post_form(
+            &c1,
+            &format!("/activities/{id}/stalls"),
+            &[("kind", "extra"), ("name", "磨剪子"), ("provider", "老兵志愿服务队"), ("served", "12")],
+        )
+        .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let bad = post_form(
+            &c1,
+            &format!("/activities/{id}/report"),
+            &[("report", "集市很热闹"), ("unnamed_beneficiaries", "很多")],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("集市很热闹") && bad.body.contains("很多"), "typed report kept");
+        let ok = post_form(
+            &c1,
+            &format!("/activities/{id}/report"),
+            &[("report", "集市很热闹"), ("unnamed_beneficiaries", "300")],
+        )
+        .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let held = c1.send("GET", &format!("/activities/{id}"), None).await;
+        assert!(held.body.contains("磨剪子") && held.body.contains("集市很热闹"));
+
+        // A project: a budget that is not money is refused with the form kept.
+        let orgs = state.store.social_organisations().await.unwrap();
+        let org = orgs[0].0.clone();
+        let mut fields = vec![
+            ("organisation", org.as_str()),
+            ("territory", community.as_str()),
+            ("title", "银龄互助"),
+            ("summary", "上门服务"),
+            ("budget", "三万"),
+        ];
+        let bad = post_form(&c1, "/venture-projects", &fields).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("银龄互助") && bad.body.contains("三万"));
+        fields[4] = ("budget", "30000");
+        assert_eq!(post_form(&c1, "/venture-projects", &fields).await.status, StatusCode::SEE_OTHER);
+        let list = sd1.send("GET", "/venture-projects", None).await;
+        assert!(list.body.contains("银龄互助") && list.body.contains("¥30,000.00"), "the subdistrict sees it");
+        let pid = state
+            .store
+            .projects_for(
+                &state.store.principal_of(&state.store.user_by_name("sd1").await.unwrap()).await.unwrap(),
+                &Default::default(),
+                jiayuan_store::model::Page::new(None, None).unwrap(),
+            )
+            .await
+            .unwrap()
+            .items[0]
+            .id;
+        let ok = post_form(&sd1, &format!("/venture-projects/{pid}/status"), &[("status", "approved")]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+
+        // A golden solution through its pages.
+        let fields = [
+            ("territory", community.as_str()),
+            ("org_name", "社区党委"),
+            ("title", "百家宴"),
+            ("theme", "邻里互助"),
+            ("problem", "邻里互不相识。"),
+            ("method", "每季度一次百家宴。"),
+            ("results", "x"),
+        ];
+        let bad = post_form(&c1, "/golden-solutions", &fields).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("每季度一次百家宴。"), "typed kept");
+        let mut fields = fields.to_vec();
+        fields[6] = ("results", "邻里纠纷下降三成。");
+        let ok = post_form(&c1, "/golden-solutions", &fields).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let to = ok.headers["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+        let review = sd1.send("GET", &to, None).await;
+        assert!(review.body.contains("name=\"score_problem\""), "the subdistrict gets the rubric");
+        let scores = [
+            ("score_problem", "18"),
+            ("score_method", "22"),
+            ("score_participation", "18"),
+            ("score_results", "22"),
+            ("score_replicable", "abc"),
+        ];
+        let bad = post_form(&sd1, &format!("{to}/review"), &scores).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("value=\"22\""), "typed scores kept");
+        let mut scores = scores.to_vec();
+        scores[4] = ("score_replicable", "9");
+        assert_eq!(post_form(&sd1, &format!("{to}/review"), &scores).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(post_form(&admin, &format!("{to}/review"), &scores).await.status, StatusCode::SEE_OTHER);
+        let lib = c2.send("GET", "/golden-solutions?theme=%E9%82%BB%E9%87%8C%E4%BA%92%E5%8A%A9", None).await;
+        assert!(lib.body.contains("百家宴"), "in the library");
+        let (_, me2) = c2.json("/api/v1/auth/me").await;
+        let other = me2["grants"][0]["territory_code"].as_str().unwrap().to_string();
+        let ok = post_form(&c2, &format!("{to}/adopt"), &[("territory", other.as_str()), ("note", "借鉴")]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+
+        // The dashboard of the community this year.
+        let dash = c1.send("GET", "/life", None).await;
+        assert_eq!(dash.status, StatusCode::OK);
+        assert!(dash.body.contains("<svg") && dash.body.contains("邻里集市"), "charts and kinds");
+        let bad = c1.send("GET", "/life?year=abc", None).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     }
 }

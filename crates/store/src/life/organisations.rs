@@ -147,6 +147,16 @@ impl Store {
         })
     }
 
+    /// The social organisations, (code, name) by name: what forms offer.
+    pub async fn social_organisations(&self) -> Result<Vec<(String, String)>> {
+        Ok(fetch_all(
+            &self.db,
+            "SELECT code, name FROM organisations WHERE kind = 'social_organisation' ORDER BY name_pinyin, code LIMIT 500",
+            &[],
+        )
+        .await?)
+    }
+
     /// Records a social organisation adopting a community or joining a grid from a day
     /// (until a day, or still): staff who run activities there.
     #[allow(clippy::too_many_arguments)]

@@ -216,7 +216,19 @@ struct DetailPage {
     registrations: Vec<(String, String, String)>,
     checked_in: i64,
     beneficiaries: i64,
-    typed_code: String,
+    unnamed: i64,
+    /// What staff may move the activity to: (status code, button label)
+    actions: Vec<(String, String)>,
+    /// Staff, once it has started and unless called off: the report form.
+    can_report: bool,
+    is_fair: bool,
+    /// A fair's stalls: (label, provider, served)
+    stalls: Vec<(String, String, i64)>,
+    stall_kinds: Vec<(String, String)>,
+    photos: Vec<String>,
+    project: Option<String>,
+    /// What a refused form had in it.
+    typed: crate::pages::service::Typed,
 }
 
 #[derive(Deserialize)]
@@ -230,7 +242,7 @@ async fn detail_render(
     ui: Ui,
     id: uuid::Uuid,
     done: &str,
-    typed_code: &str,
+    typed: crate::pages::service::Typed,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let a = state.store.activity_for(&auth.principal, id).await.page(&ui)?;
@@ -276,6 +288,42 @@ async fn detail_render(
     } else {
         vec![]
     };
+    let started = now >= a.starts_at;
+    let actions = if staff {
+        use jiayuan_domain::life::ActivityStatus as S;
+        [S::Open, S::Closed, S::Cancelled]
+            .into_iter()
+            .filter(|to| *to != a.status && a.status.may_become(*to, started).is_ok())
+            .map(|to| (to.as_str().to_string(), ui.t(&format!("life.to_{}", to.as_str())).to_string()))
+            .collect()
+    } else {
+        vec![]
+    };
+    let is_fair = a.kind == "fair";
+    let stalls = if is_fair {
+        state
+            .store
+            .stalls(a.id)
+            .await
+            .page(&ui)?
+            .into_iter()
+            .map(|s| (s.label(), s.provider.clone(), s.served))
+            .collect()
+    } else {
+        vec![]
+    };
+    let photos = state
+        .store
+        .activity_photos(a.id)
+        .await
+        .page(&ui)?
+        .into_iter()
+        .map(|p| format!("/activities/{}/photos/{p}", a.id))
+        .collect();
+    let project = match a.project_id {
+        Some(pid) => state.store.project(pid).await.ok().map(|p| format!("{} · {}", p.organisation_name, p.title)),
+        None => None,
+    };
     let p = DetailPage {
         title: a.title.clone(),
         a: card(&ui, &a),
@@ -284,7 +332,9 @@ async fn detail_render(
         mine,
         can_register,
         done: match done {
-            "published" | "registered" | "cancelled" | "checked_in" => ui.t(&format!("life.done_{done}")).to_string(),
+            "published" | "registered" | "cancelled" | "checked_in" | "status" | "reported" | "stall" | "photo" => {
+                ui.t(&format!("life.done_{done}")).to_string()
+            }
             _ => String::new(),
         },
         error,
@@ -292,7 +342,18 @@ async fn detail_render(
         registrations,
         checked_in: a.checked_in,
         beneficiaries: a.beneficiaries(),
-        typed_code: typed_code.into(),
+        unnamed: a.unnamed_beneficiaries,
+        actions,
+        can_report: staff && started && a.status != jiayuan_domain::life::ActivityStatus::Cancelled,
+        is_fair,
+        stalls,
+        stall_kinds: jiayuan_domain::life::StallKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), k.label(ui.lang.code()).to_string()))
+            .collect(),
+        photos,
+        project,
+        typed,
         ui: ui.clone(),
     };
     render(ui, p)
@@ -308,7 +369,7 @@ pub async fn activity_page(
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
     let id = crate::api::parse_id(&id).page(&ui)?;
-    detail_render(&state, &auth, ui, id, q.done.as_deref().unwrap_or(""), "", None).await
+    detail_render(&state, &auth, ui, id, q.done.as_deref().unwrap_or(""), Default::default(), None).await
 }
 
 async fn back(
@@ -317,12 +378,13 @@ async fn back(
     ui: Ui,
     id: uuid::Uuid,
     result: Result<&str, ApiError>,
-    typed_code: &str,
+    typed: Pairs,
 ) -> Result<Response, PageError> {
     match result {
         Ok(done) => Ok(crate::redirect::to(&format!("/activities/{id}?done={done}"))),
         Err(e) => {
-            let page = detail_render(state, auth, ui, id, "", typed_code, Some(error_text(&e))).await?;
+            let typed = crate::pages::service::Typed::new(typed);
+            let page = detail_render(state, auth, ui, id, "", typed, Some(error_text(&e))).await?;
             Ok((e.status, page).into_response())
         }
     }
@@ -337,7 +399,7 @@ pub async fn activity_register_form(
 ) -> Result<Response, PageError> {
     let id = crate::api::parse_id(&id).page(&ui)?;
     let r = state.store.register(&auth.audit_ctx(), &auth.principal, id, None, state.clock.now()).await;
-    back(&state, &auth, ui, id, r.map(|_| "registered").map_err(ApiError::from), "").await
+    back(&state, &auth, ui, id, r.map(|_| "registered").map_err(ApiError::from), vec![]).await
 }
 
 /// `POST /activities/{id}/cancel`: the signed-in resident cancels their registration.
@@ -355,7 +417,7 @@ pub async fn activity_cancel_form(
         Ok::<_, ApiError>("cancelled")
     }
     .await;
-    back(&state, &auth, ui, id, result, "").await
+    back(&state, &auth, ui, id, result, vec![]).await
 }
 
 /// `POST /activities/{id}/check-in`: the door checks a code in; a refusal keeps the code.
@@ -369,5 +431,118 @@ pub async fn activity_check_in_form(
     let id = crate::api::parse_id(&id).page(&ui)?;
     let code = get(&pairs, "code");
     let r = state.store.check_in(&auth.audit_ctx(), &auth.principal, id, code, state.clock.now()).await;
-    back(&state, &auth, ui, id, r.map(|_| "checked_in").map_err(ApiError::from), code).await
+    back(&state, &auth, ui, id, r.map(|_| "checked_in").map_err(ApiError::from), pairs).await
+}
+
+/// `POST /activities/{id}/status`: registration closed or reopened, or the activity called off.
+pub async fn activity_status_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let id = crate::api::parse_id(&id).page(&ui)?;
+    let result = async {
+        let to = jiayuan_domain::life::ActivityStatus::parse_field(get(&pairs, "status"), "status")?;
+        state.store.set_activity_status(&auth.audit_ctx(), &auth.principal, id, to, state.clock.now()).await?;
+        Ok::<_, ApiError>("status")
+    }
+    .await;
+    back(&state, &auth, ui, id, result, pairs).await
+}
+
+/// A count typed into a form: blank is 0.
+fn typed_count(pairs: &Pairs, field: &str) -> Result<u32, ApiError> {
+    match get(pairs, field).trim() {
+        "" => Ok(0),
+        n => n
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= jiayuan_store::life::MAX_SERVED)
+            .ok_or_else(|| ApiError::invalid(field, "应为0到1000000的整数 (a whole number, 0–1000000)")),
+    }
+}
+
+/// `POST /activities/{id}/report`: the report afterwards and the people served without names.
+pub async fn activity_report_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let id = crate::api::parse_id(&id).page(&ui)?;
+    let result = async {
+        let unnamed = typed_count(&pairs, "unnamed_beneficiaries")?;
+        let report = get(&pairs, "report");
+        state.store.report_activity(&auth.audit_ctx(), &auth.principal, id, report, unnamed, state.clock.now()).await?;
+        Ok::<_, ApiError>("reported")
+    }
+    .await;
+    back(&state, &auth, ui, id, result, pairs).await
+}
+
+/// `POST /activities/{id}/stalls`: a stall of a fair.
+pub async fn activity_stall_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let id = crate::api::parse_id(&id).page(&ui)?;
+    let result = async {
+        let s = jiayuan_store::life::NewStall {
+            kind: jiayuan_domain::life::StallKind::parse_field(get(&pairs, "kind"), "kind")?,
+            name: get(&pairs, "name").into(),
+            provider: get(&pairs, "provider").into(),
+            served: typed_count(&pairs, "served")?,
+        };
+        state.store.add_stall(&auth.audit_ctx(), &auth.principal, id, &s, state.clock.now()).await?;
+        Ok::<_, ApiError>("stall")
+    }
+    .await;
+    back(&state, &auth, ui, id, result, pairs).await
+}
+
+/// `POST /activities/{id}/photos`: a photo of the activity (multipart, `photo`).
+pub async fn activity_photo_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    m: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let id = crate::api::parse_id(&id).page(&ui)?;
+    let result = async {
+        let (_, file) = crate::pages::appeals::read_multipart(m).await?;
+        let Some((ct, bytes)) = file else {
+            return Err(ApiError::invalid("photo", "请选择照片 (choose a photo)"));
+        };
+        crate::api::save_activity_photo(&state, &auth, id, &ct, &bytes).await?;
+        Ok("photo")
+    }
+    .await;
+    back(&state, &auth, ui, id, result, vec![]).await
+}
+
+/// `/activities/{id}/photos/{photo}`: an activity's photo, to whoever may see the activity.
+pub async fn activity_photo(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (id, photo) = (crate::api::parse_id(&id).page(&ui)?, crate::api::parse_id(&photo).page(&ui)?);
+    let content_type = state.store.activity_photo(&auth.principal, id, photo).await.page(&ui)?;
+    let bytes = crate::media::read(&state, "activities", photo).await.page(&ui)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
