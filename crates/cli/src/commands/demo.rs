@@ -37,10 +37,13 @@ async fn write(store: &Store, scale: Scale, seed: u64) -> Result<()> {
     pb.finish_and_clear();
     // A few councils at work, through the same calls people use.
     store.generate_demo_councils().await?;
+    // A year of community life: activities, fairs, projects, solutions, volunteer hours.
+    let life = store.generate_demo_life(scale, seed).await?;
     eprintln!(
-        "演示数据已生成 demo district written: {} people in {} communities, {:.1}s",
+        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {:.1}s",
         summary.people,
         summary.communities.len(),
+        life.activities,
         started.elapsed().as_secs_f64()
     );
     Ok(())
