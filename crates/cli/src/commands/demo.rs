@@ -17,15 +17,19 @@ pub struct DemoArgs {
     scale: Scale,
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
+    /// Years of community life to write before the demo's date (activities, projects,
+    /// solutions, volunteer hours); the community-life benchmark writes 5
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    life_years: u32,
 }
 
 pub async fn run(target: &Target, args: DemoArgs) -> Result<()> {
     let store = target.open().await?;
     store.migrate().await?;
-    write(&store, args.scale, args.seed).await
+    write(&store, args.scale, args.seed, args.life_years).await
 }
 
-async fn write(store: &Store, scale: Scale, seed: u64) -> Result<()> {
+async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Result<()> {
     let started = Instant::now();
     let pb = progress_bar(0, "生成演示数据 demo");
     let summary = store
@@ -38,7 +42,7 @@ async fn write(store: &Store, scale: Scale, seed: u64) -> Result<()> {
     // A few councils at work, through the same calls people use.
     store.generate_demo_councils().await?;
     // A year of community life: activities, fairs, projects, solutions, volunteer hours.
-    let life = store.generate_demo_life(scale, seed).await?;
+    let life = store.generate_demo_life(scale, seed, life_years).await?;
     eprintln!(
         "演示数据已生成 demo district written: {} people in {} communities, {} activities, {:.1}s",
         summary.people,

@@ -81,12 +81,13 @@ fn holding(role: Role, name: &str, t: &crate::model::Territory) -> Principal {
 }
 
 impl Store {
-    /// Writes the demo's year of community life (the year before [`demo_epoch`]).
-    pub async fn generate_demo_life(&self, scale: Scale, seed: u64) -> Result<LifeSummary> {
+    /// Writes the demo's years of community life: `years` years before [`demo_epoch`] (the
+    /// demo writes one; the dashboard benchmark five).
+    pub async fn generate_demo_life(&self, scale: Scale, seed: u64, years: u32) -> Result<LifeSummary> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x11fe_2026);
         let (who, ctx) = (Principal::operator(), AuditCtx::operator("demo"));
         let tenth = |n: usize| if scale == Scale::Seed { n } else { n.div_ceil(10) };
-        let start = demo_epoch() - Duration::days(365);
+        let first_start = demo_epoch() - Duration::days(365 * i64::from(years.max(1)));
         let mut sum = LifeSummary::default();
 
         let communities: Vec<crate::model::Territory> = {
@@ -120,7 +121,7 @@ impl Store {
             return Ok(sum);
         }
         let community_of = |path: &str| communities.iter().find(|c| path.starts_with(&c.path));
-        let day = |d: i64, h: i64| start + Duration::days(d) + Duration::hours(h);
+        let at_start = |d: i64, h: i64| first_start + Duration::days(d) + Duration::hours(h);
 
         // Social organisations adopt the community they belong to, and run projects.
         let orgs: Vec<(String, String, Option<String>)> = fetch_all(
@@ -129,222 +130,20 @@ impl Store {
             &[],
         )
         .await?;
-        let mut projects: Vec<(Uuid, crate::model::Territory, String)> = Vec::new();
-        let n_projects = tenth(63);
         for (i, (code, name, path)) in orgs.iter().enumerate() {
             let Some(c) = path.as_deref().and_then(community_of).or(communities.get(i % communities.len())) else {
                 continue;
             };
-            self.adopt(&ctx, &who, code, &c.code, day(0, 0).date_naive(), None, day(0, 1)).await?;
+            self.adopt(&ctx, &who, code, &c.code, at_start(0, 0).date_naive(), None, at_start(0, 1)).await?;
             let _ = name;
         }
-        for i in 0..n_projects.min(orgs.len() * 4) {
-            let (code, org_name, path) = &orgs[i % orgs.len()];
-            let c = path.as_deref().and_then(community_of).unwrap_or(&communities[i % communities.len()]).clone();
-            let title = format!("{}{}期", PROJECT_WORDS[i % PROJECT_WORDS.len()], i / PROJECT_WORDS.len() + 1);
-            let applied = day(rng.gen_range(0..60), 9);
-            let np = NewProject {
-                organisation: code.clone(),
-                territory: c.code.clone(),
-                title,
-                summary: format!("{org_name}在{}开展的公益创投项目。", c.name),
-                budget_fen: rng.gen_range(20..=150) * 100_000,
-            };
-            let p = self.apply_project(&ctx, &who, &np, applied).await?;
-            let mut at = applied;
-            for to in [ProjectStatus::Approved, ProjectStatus::Running] {
-                at += Duration::days(rng.gen_range(3..15));
-                self.advance_project(&ctx, &who, p.id, to, None, "", at).await?;
-            }
-            projects.push((p.id, c, org_name.clone()));
-            sum.projects += 1;
-        }
-
-        // Activities under the projects: the social organisations' activities.
-        let n_org_activities = tenth(120);
-        for i in 0..n_org_activities.min(projects.len() * 4) {
-            let (pid, c, org_name) = &projects[i % projects.len()];
-            let starts = day(rng.gen_range(90..350), 9);
-            let a = NewActivity {
-                kind: ["volunteering", "culture", "health_day"][i % 3].into(),
-                title: format!("{}：{}", org_name, ["上门服务日", "主题活动", "健康义诊"][i % 3]),
-                description: String::new(),
-                organiser_kind: OrganiserKind::SocialOrg,
-                organiser_name: org_name.clone(),
-                territory: c.code.clone(),
-                place: "党群服务中心".into(),
-                starts_at: starts,
-                ends_at: starts + Duration::hours(3),
-                capacity: 0,
-                public: true,
-                weeks: 1,
-                project: Some(*pid),
-            };
-            let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(7)).await?;
-            let served = rng.gen_range(120..260);
-            self.report_activity(&ctx, &who, made.id, "活动顺利开展，居民反响良好。", served, a.ends_at).await?;
-            sum.activities += 1;
-        }
-        // Close and evaluate most projects at the end of the year.
-        for (k, (pid, _, _)) in projects.iter().enumerate() {
-            if k % 4 == 3 {
-                continue;
-            }
-            let at = day(355, 10);
-            self.advance_project(&ctx, &who, *pid, ProjectStatus::Closed, None, "", at).await?;
-            let score = rng.gen_range(70..=98);
-            self.advance_project(
-                &ctx,
-                &who,
-                *pid,
-                ProjectStatus::Evaluated,
-                Some(score),
-                "按计划完成，成效明显。",
-                at + Duration::hours(2),
-            )
-            .await?;
-        }
-
-        // Cultural and sports events across the communities.
-        for i in 0..tenth(520) {
-            let c = &communities[i % communities.len()];
-            let (kind, title) = CULTURE[rng.gen_range(0..CULTURE.len())];
-            let starts = day(rng.gen_range(1..360), rng.gen_range(8..19));
-            let a = NewActivity {
-                kind: kind.into(),
-                title: title.into(),
-                description: String::new(),
-                organiser_kind: if i % 5 == 0 { OrganiserKind::PartyOrg } else { OrganiserKind::Community },
-                organiser_name: format!("{}党委", c.name),
-                territory: c.code.clone(),
-                place: "社区广场".into(),
-                starts_at: starts,
-                ends_at: starts + Duration::hours(2),
-                capacity: 0,
-                public: true,
-                weeks: 1,
-                project: None,
-            };
-            let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(5)).await?;
-            self.report_activity(&ctx, &who, made.id, "活动圆满完成。", rng.gen_range(20..90), a.ends_at).await?;
-            sum.activities += 1;
-        }
-
-        // A neighbourhood fair each month in a rotating community, with its 5+N stalls.
-        for m in 0..12 {
-            let c = &communities[(m * 7) % communities.len()];
-            let starts = day(m as i64 * 30 + 12, 9);
-            let a = NewActivity {
-                kind: "fair".into(),
-                title: "牟邻集市".into(),
-                description: "政策宣传、放心商品、便民维修、健康义诊、法律援助和特色服务。".into(),
-                organiser_kind: OrganiserKind::Community,
-                organiser_name: format!("{}党委", c.name),
-                territory: c.code.clone(),
-                place: "社区广场".into(),
-                starts_at: starts,
-                ends_at: starts + Duration::hours(3),
-                capacity: 0,
-                public: true,
-                weeks: 1,
-                project: None,
-            };
-            let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(10)).await?;
-            for (k, kind) in StallKind::FIVE.iter().enumerate() {
-                let provider = ["街道宣传办", "社区超市", "物业维修班", "社区卫生服务站", "司法所"][k];
-                let st = NewStall {
-                    kind: *kind,
-                    name: String::new(),
-                    provider: provider.into(),
-                    served: rng.gen_range(20..80),
-                };
-                self.add_stall(&ctx, &who, made.id, &st, starts).await?;
-            }
-            let extra = NewStall {
-                kind: StallKind::Extra,
-                name: "磨剪子戗菜刀".into(),
-                provider: "老兵志愿服务队".into(),
-                served: rng.gen_range(10..40),
-            };
-            self.add_stall(&ctx, &who, made.id, &extra, starts).await?;
-            self.report_activity(&ctx, &who, made.id, "集市设六个摊位，服务居民。", rng.gen_range(250..450), a.ends_at)
-                .await?;
-            sum.activities += 1;
-        }
-
-        // Steward training (红心物业大讲堂): 30+ sessions, 600+ trainees.
-        for i in 0..tenth(32) {
-            let c = &communities[(i * 3) % communities.len()];
-            let starts = day(i as i64 * 11 + 5, 14);
-            let a = NewActivity {
-                kind: "steward_training".into(),
-                title: format!("红心物业大讲堂第{}讲", i + 1),
-                description: String::new(),
-                organiser_kind: OrganiserKind::PartyOrg,
-                organiser_name: "区委社会工作部".into(),
-                territory: c.code.clone(),
-                place: "党群服务中心多功能厅".into(),
-                starts_at: starts,
-                ends_at: starts + Duration::hours(2),
-                capacity: 0,
-                public: false,
-                weeks: 1,
-                project: None,
-            };
-            let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(7)).await?;
-            self.report_activity(&ctx, &who, made.id, "培训物业管家与网格员。", rng.gen_range(18..28), a.ends_at)
-                .await?;
-            sum.activities += 1;
-        }
-
-        // Golden solutions: submitted by communities, scored by their subdistrict and the
-        // district; some adopted by other communities.
-        let admin = holding(Role::DistrictAdmin, "区级评审组", &district);
-        let rubric = self.rubric().await?;
-        let mut promoted = Vec::new();
-        for i in 0..tenth(54) {
-            let c = &communities[(i * 5) % communities.len()];
-            let title = format!("{}{}", c.name.trim_end_matches("社区"), SOLUTION_TITLES[i % SOLUTION_TITLES.len()]);
-            let ns = NewSolution {
-                territory: c.code.clone(),
-                org_name: format!("{}党委", c.name),
-                title,
-                theme: THEMES[i % THEMES.len()].into(),
-                problem: "居民之间缺少联系，小区公共事务无人牵头。".into(),
-                method: "社区党组织牵头，楼栋长组织居民议事，物业和共建单位参与。".into(),
-                results: "参与居民明显增多，矛盾纠纷下降。".into(),
-            };
-            let at = day(rng.gen_range(30..300), 10);
-            let s = self.submit_solution(&ctx, &who, &ns, at).await?;
-            sum.solutions += 1;
-            let Some(sd) = subdistricts.iter().find(|s| c.path.starts_with(&s.path)) else { continue };
-            let reviewer = holding(Role::SubdistrictOfficer, &format!("{}评审组", sd.name), sd);
-            let scores = |rng: &mut ChaCha8Rng| -> Vec<(String, i64)> {
-                rubric.iter().map(|k| (k.code.clone(), rng.gen_range(k.max_points / 2..=k.max_points))).collect()
-            };
-            let sc = scores(&mut rng);
-            self.review_solution(&ctx, &reviewer, s.id, &sc, "同意报送区级评审。", at + Duration::days(10)).await?;
-            let sc = scores(&mut rng);
-            let r = self.review_solution(&ctx, &admin, s.id, &sc, "", at + Duration::days(20)).await?;
-            if r.status() == jiayuan_domain::life::GoldenStatus::Promoted {
-                promoted.push((s.id, c.id, at + Duration::days(25)));
-            }
-        }
-        for (k, (sid, own, at)) in promoted.iter().enumerate() {
-            let mut others: Vec<&crate::model::Territory> = communities.iter().filter(|c| c.id != *own).collect();
-            others.shuffle(&mut rng);
-            for c in others.into_iter().take(k % 3) {
-                self.adopt_solution(&ctx, &who, *sid, &c.code, "借鉴推广", *at).await?;
-            }
-        }
-
         // Volunteer teams: 家事我办 in each subdistrict's first community, 老兵志愿服务队 in the
         // district's first; members from the residents; a year of confirmed service.
         let mut teams = Vec::new();
         for (k, sd) in subdistricts.iter().enumerate() {
             let Some(c) = communities.iter().find(|c| c.path.starts_with(&sd.path)) else { continue };
             let name = if k == 0 { "老兵志愿服务队" } else { "家事我办志愿服务队" };
-            let t = self.create_team(&ctx, &who, name, &c.code, "社区志愿服务", day(0, 2)).await?;
+            let t = self.create_team(&ctx, &who, name, &c.code, "社区志愿服务", at_start(0, 2)).await?;
             let people: Vec<(Uuid,)> = fetch_all(
                 &self.db,
                 "SELECT id FROM people WHERE home_path >= $1 AND home_path < $2 ORDER BY id LIMIT 12",
@@ -352,28 +151,244 @@ impl Store {
             )
             .await?;
             for (p,) in &people {
-                self.add_member(&ctx, &who, t.id, *p, day(0, 3)).await?;
+                self.add_member(&ctx, &who, t.id, *p, at_start(0, 3)).await?;
             }
             teams.push((t.id, people));
         }
-        for i in 0..tenth(400) {
-            let Some((team, people)) = teams.get(i % teams.len().max(1)) else { break };
-            let Some((person,)) = people.get(rng.gen_range(0..people.len().max(1))) else { continue };
-            let served = day(rng.gen_range(1..355), 9);
-            let r = NewRecord {
-                team: *team,
-                person_id: Some(*person),
-                activity: None,
-                content: ["入户探访独居老人", "楼道清理", "文明劝导", "集市摊位服务"][i % 4].into(),
-                place: String::new(),
-                served_at: served,
-                minutes: [60, 90, 120, 180][i % 4],
-            };
-            let rec = self.record_service(&ctx, &who, &r, served + Duration::hours(6)).await?;
-            let to = if i % 10 == 9 { RecordStatus::Rejected } else { RecordStatus::Confirmed };
-            let reason = if to == RecordStatus::Rejected { "时长与签到记录不符" } else { "" };
-            self.decide_record(&ctx, &who, rec.id, to, reason, served + Duration::days(1)).await?;
-            sum.records += 1;
+        let admin = holding(Role::DistrictAdmin, "区级评审组", &district);
+        let rubric = self.rubric().await?;
+        for year in 0..i64::from(years.max(1)) {
+            let start = first_start + Duration::days(365 * year);
+            let day = |d: i64, h: i64| start + Duration::days(d) + Duration::hours(h);
+            // Titles carry the year after the first, so that each year's are new.
+            let tag = if year == 0 { String::new() } else { format!("（{}）", chrono::Datelike::year(&start)) };
+            let mut projects: Vec<(Uuid, crate::model::Territory, String)> = Vec::new();
+            let n_projects = tenth(63);
+            for i in 0..n_projects.min(orgs.len() * 4) {
+                let (code, org_name, path) = &orgs[i % orgs.len()];
+                let c = path.as_deref().and_then(community_of).unwrap_or(&communities[i % communities.len()]).clone();
+                let title = format!("{}{}期{tag}", PROJECT_WORDS[i % PROJECT_WORDS.len()], i / PROJECT_WORDS.len() + 1);
+                let applied = day(rng.gen_range(0..60), 9);
+                let np = NewProject {
+                    organisation: code.clone(),
+                    territory: c.code.clone(),
+                    title,
+                    summary: format!("{org_name}在{}开展的公益创投项目。", c.name),
+                    budget_fen: rng.gen_range(20..=150) * 100_000,
+                };
+                let p = self.apply_project(&ctx, &who, &np, applied).await?;
+                let mut at = applied;
+                for to in [ProjectStatus::Approved, ProjectStatus::Running] {
+                    at += Duration::days(rng.gen_range(3..15));
+                    self.advance_project(&ctx, &who, p.id, to, None, "", at).await?;
+                }
+                projects.push((p.id, c, org_name.clone()));
+                sum.projects += 1;
+            }
+
+            // Activities under the projects: the social organisations' activities.
+            let n_org_activities = tenth(120);
+            for i in 0..n_org_activities.min(projects.len() * 4) {
+                let (pid, c, org_name) = &projects[i % projects.len()];
+                let starts = day(rng.gen_range(90..350), 9);
+                let a = NewActivity {
+                    kind: ["volunteering", "culture", "health_day"][i % 3].into(),
+                    title: format!("{}：{}", org_name, ["上门服务日", "主题活动", "健康义诊"][i % 3]),
+                    description: String::new(),
+                    organiser_kind: OrganiserKind::SocialOrg,
+                    organiser_name: org_name.clone(),
+                    territory: c.code.clone(),
+                    place: "党群服务中心".into(),
+                    starts_at: starts,
+                    ends_at: starts + Duration::hours(3),
+                    capacity: 0,
+                    public: true,
+                    weeks: 1,
+                    project: Some(*pid),
+                };
+                let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(7)).await?;
+                let served = rng.gen_range(120..260);
+                self.report_activity(&ctx, &who, made.id, "活动顺利开展，居民反响良好。", served, a.ends_at).await?;
+                sum.activities += 1;
+            }
+            // Close and evaluate most projects at the end of the year.
+            for (k, (pid, _, _)) in projects.iter().enumerate() {
+                if k % 4 == 3 {
+                    continue;
+                }
+                let at = day(355, 10);
+                self.advance_project(&ctx, &who, *pid, ProjectStatus::Closed, None, "", at).await?;
+                let score = rng.gen_range(70..=98);
+                self.advance_project(
+                    &ctx,
+                    &who,
+                    *pid,
+                    ProjectStatus::Evaluated,
+                    Some(score),
+                    "按计划完成，成效明显。",
+                    at + Duration::hours(2),
+                )
+                .await?;
+            }
+
+            // Cultural and sports events across the communities.
+            for i in 0..tenth(520) {
+                let c = &communities[i % communities.len()];
+                let (kind, title) = CULTURE[rng.gen_range(0..CULTURE.len())];
+                let starts = day(rng.gen_range(1..360), rng.gen_range(8..19));
+                let a = NewActivity {
+                    kind: kind.into(),
+                    title: title.into(),
+                    description: String::new(),
+                    organiser_kind: if i % 5 == 0 { OrganiserKind::PartyOrg } else { OrganiserKind::Community },
+                    organiser_name: format!("{}党委", c.name),
+                    territory: c.code.clone(),
+                    place: "社区广场".into(),
+                    starts_at: starts,
+                    ends_at: starts + Duration::hours(2),
+                    capacity: 0,
+                    public: true,
+                    weeks: 1,
+                    project: None,
+                };
+                let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(5)).await?;
+                self.report_activity(&ctx, &who, made.id, "活动圆满完成。", rng.gen_range(20..90), a.ends_at).await?;
+                sum.activities += 1;
+            }
+
+            // A neighbourhood fair each month in a rotating community, with its 5+N stalls.
+            for m in 0..12 {
+                let c = &communities[(m * 7) % communities.len()];
+                let starts = day(m as i64 * 30 + 12, 9);
+                let a = NewActivity {
+                    kind: "fair".into(),
+                    title: "牟邻集市".into(),
+                    description: "政策宣传、放心商品、便民维修、健康义诊、法律援助和特色服务。".into(),
+                    organiser_kind: OrganiserKind::Community,
+                    organiser_name: format!("{}党委", c.name),
+                    territory: c.code.clone(),
+                    place: "社区广场".into(),
+                    starts_at: starts,
+                    ends_at: starts + Duration::hours(3),
+                    capacity: 0,
+                    public: true,
+                    weeks: 1,
+                    project: None,
+                };
+                let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(10)).await?;
+                for (k, kind) in StallKind::FIVE.iter().enumerate() {
+                    let provider = ["街道宣传办", "社区超市", "物业维修班", "社区卫生服务站", "司法所"][k];
+                    let st = NewStall {
+                        kind: *kind,
+                        name: String::new(),
+                        provider: provider.into(),
+                        served: rng.gen_range(20..80),
+                    };
+                    self.add_stall(&ctx, &who, made.id, &st, starts).await?;
+                }
+                let extra = NewStall {
+                    kind: StallKind::Extra,
+                    name: "磨剪子戗菜刀".into(),
+                    provider: "老兵志愿服务队".into(),
+                    served: rng.gen_range(10..40),
+                };
+                self.add_stall(&ctx, &who, made.id, &extra, starts).await?;
+                self.report_activity(
+                    &ctx,
+                    &who,
+                    made.id,
+                    "集市设六个摊位，服务居民。",
+                    rng.gen_range(250..450),
+                    a.ends_at,
+                )
+                .await?;
+                sum.activities += 1;
+            }
+
+            // Steward training (红心物业大讲堂): 30+ sessions, 600+ trainees.
+            for i in 0..tenth(32) {
+                let c = &communities[(i * 3) % communities.len()];
+                let starts = day(i as i64 * 11 + 5, 14);
+                let a = NewActivity {
+                    kind: "steward_training".into(),
+                    title: format!("红心物业大讲堂第{}讲", i + 1),
+                    description: String::new(),
+                    organiser_kind: OrganiserKind::PartyOrg,
+                    organiser_name: "区委社会工作部".into(),
+                    territory: c.code.clone(),
+                    place: "党群服务中心多功能厅".into(),
+                    starts_at: starts,
+                    ends_at: starts + Duration::hours(2),
+                    capacity: 0,
+                    public: false,
+                    weeks: 1,
+                    project: None,
+                };
+                let made = self.create_activity(&ctx, &who, &a, starts - Duration::days(7)).await?;
+                self.report_activity(&ctx, &who, made.id, "培训物业管家与网格员。", rng.gen_range(18..28), a.ends_at)
+                    .await?;
+                sum.activities += 1;
+            }
+
+            // Golden solutions: submitted by communities, scored by their subdistrict and the
+            // district; some adopted by other communities.
+            let mut promoted = Vec::new();
+            for i in 0..tenth(54) {
+                let c = &communities[i % communities.len()];
+                let nth = (i / communities.len() + i % communities.len()) % SOLUTION_TITLES.len();
+                let title = format!("{}{}{tag}", c.name.trim_end_matches("社区"), SOLUTION_TITLES[nth]);
+                let ns = NewSolution {
+                    territory: c.code.clone(),
+                    org_name: format!("{}党委", c.name),
+                    title,
+                    theme: THEMES[i % THEMES.len()].into(),
+                    problem: "居民之间缺少联系，小区公共事务无人牵头。".into(),
+                    method: "社区党组织牵头，楼栋长组织居民议事，物业和共建单位参与。".into(),
+                    results: "参与居民明显增多，矛盾纠纷下降。".into(),
+                };
+                let at = day(rng.gen_range(30..300), 10);
+                let s = self.submit_solution(&ctx, &who, &ns, at).await?;
+                sum.solutions += 1;
+                let Some(sd) = subdistricts.iter().find(|s| c.path.starts_with(&s.path)) else { continue };
+                let reviewer = holding(Role::SubdistrictOfficer, &format!("{}评审组", sd.name), sd);
+                let scores = |rng: &mut ChaCha8Rng| -> Vec<(String, i64)> {
+                    rubric.iter().map(|k| (k.code.clone(), rng.gen_range(k.max_points / 2..=k.max_points))).collect()
+                };
+                let sc = scores(&mut rng);
+                self.review_solution(&ctx, &reviewer, s.id, &sc, "同意报送区级评审。", at + Duration::days(10)).await?;
+                let sc = scores(&mut rng);
+                let r = self.review_solution(&ctx, &admin, s.id, &sc, "", at + Duration::days(20)).await?;
+                if r.status() == jiayuan_domain::life::GoldenStatus::Promoted {
+                    promoted.push((s.id, c.id, at + Duration::days(25)));
+                }
+            }
+            for (k, (sid, own, at)) in promoted.iter().enumerate() {
+                let mut others: Vec<&crate::model::Territory> = communities.iter().filter(|c| c.id != *own).collect();
+                others.shuffle(&mut rng);
+                for c in others.into_iter().take(k % 3) {
+                    self.adopt_solution(&ctx, &who, *sid, &c.code, "借鉴推广", *at).await?;
+                }
+            }
+
+            for i in 0..tenth(400) {
+                let Some((team, people)) = teams.get(i % teams.len().max(1)) else { break };
+                let Some((person,)) = people.get(rng.gen_range(0..people.len().max(1))) else { continue };
+                let served = day(rng.gen_range(1..355), 9);
+                let r = NewRecord {
+                    team: *team,
+                    person_id: Some(*person),
+                    activity: None,
+                    content: ["入户探访独居老人", "楼道清理", "文明劝导", "集市摊位服务"][i % 4].into(),
+                    place: String::new(),
+                    served_at: served,
+                    minutes: [60, 90, 120, 180][i % 4],
+                };
+                let rec = self.record_service(&ctx, &who, &r, served + Duration::hours(6)).await?;
+                let to = if i % 10 == 9 { RecordStatus::Rejected } else { RecordStatus::Confirmed };
+                let reason = if to == RecordStatus::Rejected { "时长与签到记录不符" } else { "" };
+                self.decide_record(&ctx, &who, rec.id, to, reason, served + Duration::days(1)).await?;
+                sum.records += 1;
+            }
         }
 
         // Still to come, for the demo accounts: a weekly activity in the first community, one
