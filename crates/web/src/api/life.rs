@@ -571,7 +571,7 @@ fn solution_view(s: &jiayuan_store::life::Solution) -> SolutionView {
 #[into_params(parameter_in = Query)]
 pub struct SolutionParams {
     /// `true`: the library (promoted solutions from anywhere)
-    #[param(pattern = "^(true|false)?$")]
+    #[param(pattern = "^(true|false|1|0|on)?$")]
     pub library: Option<String>,
     /// Territory code or id: only that subtree
     pub within: Option<String>,
