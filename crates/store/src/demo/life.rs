@@ -121,7 +121,7 @@ impl Store {
             return Ok(sum);
         }
         let community_of = |path: &str| communities.iter().find(|c| path.starts_with(&c.path));
-        let at_start = |d: i64, h: i64| first_start + Duration::days(d) + Duration::hours(h);
+        let at_start = |d: i64, h: i64| first_start + Duration::days(d) + Duration::hours(h - 8);
 
         // Social organisations adopt the community they belong to, and run projects.
         let orgs: Vec<(String, String, Option<String>)> = fetch_all(
@@ -159,7 +159,7 @@ impl Store {
         let rubric = self.rubric().await?;
         for year in 0..i64::from(years.max(1)) {
             let start = first_start + Duration::days(365 * year);
-            let day = |d: i64, h: i64| start + Duration::days(d) + Duration::hours(h);
+            let day = |d: i64, h: i64| start + Duration::days(d) + Duration::hours(h - 8);
             // Titles carry the year after the first, so that each year's are new.
             let tag = if year == 0 { String::new() } else { format!("（{}）", chrono::Datelike::year(&start)) };
             let mut projects: Vec<(Uuid, crate::model::Territory, String)> = Vec::new();

@@ -52,6 +52,7 @@ struct LifePage {
     figures: Vec<Fig>,
     chart: String,
     hours_chart: String,
+    volunteer_chart: String,
     /// (kind, activities, beneficiaries)
     kinds: Vec<(String, i64, i64)>,
     /// (place, activities, beneficiaries, volunteer hours)
@@ -138,18 +139,20 @@ pub async fn life_page(
     let hours_chart = line_chart(
         ui.t("lifep.hours_by_month"),
         &labels,
-        &[
-            Series {
-                name: ui.t("lifep.beneficiaries"),
-                colour: "#b4232a",
-                values: months.iter().map(|f| f.beneficiaries).collect(),
-            },
-            Series {
-                name: ui.t("lifep.volunteer_hours"),
-                colour: "#2e7d32",
-                values: months.iter().map(|f| f.volunteer_hours).collect(),
-            },
-        ],
+        &[Series {
+            name: ui.t("lifep.beneficiaries"),
+            colour: "#b4232a",
+            values: months.iter().map(|f| f.beneficiaries).collect(),
+        }],
+    );
+    let volunteer_chart = line_chart(
+        ui.t("lifep.volunteer_hours"),
+        &labels,
+        &[Series {
+            name: ui.t("lifep.volunteer_hours"),
+            colour: "#2e7d32",
+            values: months.iter().map(|f| f.volunteer_hours).collect(),
+        }],
     );
     let (ys, ye) = year_span(year);
     let kinds = state
@@ -181,6 +184,7 @@ pub async fn life_page(
         figures,
         chart,
         hours_chart,
+        volunteer_chart,
         kinds,
         places,
         ui: ui.clone(),
@@ -579,8 +583,6 @@ async fn solution_render(
     let id = crate::api::parse_id(id).page(&ui)?;
     let s = state.store.solution_for(who, id).await.page(&ui)?;
     let rubric = state.store.rubric().await.page(&ui)?;
-    let names: std::collections::HashMap<&str, &str> =
-        rubric.iter().map(|c| (c.code.as_str(), c.name.as_str())).collect();
     let reviews = state
         .store
         .solution_reviews(id)
@@ -588,10 +590,10 @@ async fn solution_render(
         .page(&ui)?
         .into_iter()
         .map(|r| {
-            let scores = r
-                .scores
+            // In the rubric's order, whatever order the scores were stored in.
+            let scores = rubric
                 .iter()
-                .map(|(k, v)| format!("{} {v}", names.get(k.as_str()).copied().unwrap_or(k)))
+                .filter_map(|c| r.scores.iter().find(|(k, _)| *k == c.code).map(|(_, v)| format!("{} {v}", c.name)))
                 .collect::<Vec<_>>()
                 .join(" · ");
             (
