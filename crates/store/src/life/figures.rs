@@ -163,6 +163,6 @@ impl Store {
              WHERE {cond} AND a.starts_at >= {f} AND a.starts_at < {t} AND a.status <> 'cancelled'
              GROUP BY k.code, k.name ORDER BY 3 DESC, k.code"
         );
-        Ok(fetch_all(&self.db, &sql, &q.vals).await?)
+        fetch_all(&self.db, &sql, &q.vals).await
     }
 }

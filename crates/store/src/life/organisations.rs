@@ -149,12 +149,12 @@ impl Store {
 
     /// The social organisations, (code, name) by name: what forms offer.
     pub async fn social_organisations(&self) -> Result<Vec<(String, String)>> {
-        Ok(fetch_all(
+        fetch_all(
             &self.db,
             "SELECT code, name FROM organisations WHERE kind = 'social_organisation' ORDER BY name_pinyin, code LIMIT 500",
             &[],
         )
-        .await?)
+        .await
     }
 
     /// Records a social organisation adopting a community or joining a grid from a day
@@ -240,7 +240,7 @@ impl Store {
              ORDER BY d.starts_on DESC, d.id",
             q.where_clause()
         );
-        Ok(fetch_all(&self.db, &sql, &q.vals).await?)
+        fetch_all(&self.db, &sql, &q.vals).await
     }
 
     /// Applies for a venture project at a place: staff who run activities there.
@@ -314,6 +314,7 @@ impl Store {
 
     /// Moves a project to its next status. Approving and evaluating are for reviewers; the
     /// evaluation gives a score of 0–100 and a few words.
+    #[allow(clippy::too_many_arguments)]
     pub async fn advance_project(
         &self,
         ctx: &AuditCtx,

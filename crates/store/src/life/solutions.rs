@@ -381,13 +381,13 @@ impl Store {
     }
 
     pub async fn solution_adoptions(&self, id: Uuid) -> Result<Vec<SolutionAdoption>> {
-        Ok(fetch_all(
+        fetch_all(
             &self.db,
             "SELECT d.id, d.territory_id, t.name AS territory_name, d.path, d.note, d.adopted_at
              FROM golden_adoptions d JOIN territories t ON t.id = d.territory_id WHERE d.solution_id = $1 ORDER BY d.adopted_at, d.id",
             &[id.into()],
         )
-        .await?)
+        .await
     }
 
     /// Solutions `who` may see: in the library (promoted, from anywhere) or, otherwise, those
@@ -442,11 +442,11 @@ impl Store {
 
     /// The library's themes with how many promoted solutions each has.
     pub async fn solution_themes(&self) -> Result<Vec<(String, i64)>> {
-        Ok(fetch_all(
+        fetch_all(
             &self.db,
             "SELECT theme, CAST(count(*) AS BIGINT) FROM golden_solutions WHERE status = 'promoted' GROUP BY theme ORDER BY theme",
             &[],
         )
-        .await?)
+        .await
     }
 }
