@@ -137,12 +137,12 @@ impl Store {
             self.adopt(&ctx, &who, code, &c.code, at_start(0, 0).date_naive(), None, at_start(0, 1)).await?;
             let _ = name;
         }
-        // Volunteer teams: 家事我办 in each subdistrict's first community, 老兵志愿服务队 in the
-        // district's first; members from the residents; a year of confirmed service.
+        // Volunteer teams: 家事我办 in each subdistrict's first community (邻里守望 in the
+        // district's first); members from the residents; a year of confirmed service.
         let mut teams = Vec::new();
         for (k, sd) in subdistricts.iter().enumerate() {
             let Some(c) = communities.iter().find(|c| c.path.starts_with(&sd.path)) else { continue };
-            let name = if k == 0 { "老兵志愿服务队" } else { "家事我办志愿服务队" };
+            let name = if k == 0 { "邻里守望志愿服务队" } else { "家事我办志愿服务队" };
             let t = self.create_team(&ctx, &who, name, &c.code, "社区志愿服务", at_start(0, 2)).await?;
             let people: Vec<(Uuid,)> = fetch_all(
                 &self.db,
