@@ -1114,6 +1114,51 @@ test('volunteers: the secretary enrols a resident found by name; the resident wr
   await page.screenshot({ path: join(here, 'shots', 'volunteer-certificate-390.png'), fullPage: true });
 });
 
+test('golden solution: a community submits one (a mistake first, kept), the subdistrict and the district score it on a phone, another community adopts it from the library', async (page, base) => {
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signedIn(page, base, 'c1');
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const scope = me.grants[0].territory_code;
+  await page.goto(base + '/golden-solutions');
+  await page.getByLabel('实施区域(编码)').fill(scope);
+  await page.getByLabel('牵头党组织').fill('社区党委');
+  await page.getByLabel('项目名称').fill('楼道微治理');
+  await page.locator('form[method=post] input[name=theme]').fill('楼道治理');
+  await page.getByLabel('问题', { exact: true }).fill('楼道堆物多，邻里有矛盾。');
+  await page.getByLabel('做法', { exact: true }).fill('楼栋长牵头，每月一次楼道议事。');
+  await page.getByLabel('成效', { exact: true }).fill('好');
+  await page.getByRole('button', { name: '申报金方案' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /results/);
+  assert.equal(await page.getByLabel('做法', { exact: true }).inputValue(), '楼栋长牵头，每月一次楼道议事。', 'what was typed is kept');
+  await page.getByLabel('成效', { exact: true }).fill('楼道堆物清零，投诉下降。');
+  await page.getByRole('button', { name: '申报金方案' }).click();
+  await page.waitForURL(/\/golden-solutions\/[0-9a-f-]+\?done=submitted/);
+  const url = page.url().split('?')[0];
+  await signOut(page);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const [who, points] of [['sd1', ['18', '22', '17', '21', '8']], ['admin', ['17', '20', '16', '22', '9']]]) {
+    await signedIn(page, base, who);
+    await page.goto(url);
+    const fields = page.locator('#review input[name^=score_]');
+    assert.equal(await fields.count(), 5, `${who} sees the rubric`);
+    for (let i = 0; i < 5; i++) await fields.nth(i).fill(points[i]);
+    await page.getByRole('button', { name: '评分' }).click();
+    await page.waitForURL(/done=reviewed/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the solution page scrolls sideways by ${overflow}px`);
+    await signOut(page);
+  }
+
+  await signedIn(page, base, 'c2');
+  await page.goto(base + '/golden-solutions?q=' + encodeURIComponent('楼道'));
+  await page.getByRole('link', { name: '楼道微治理' }).click();
+  assert.match(await page.locator('main').innerText(), /已入库推广/);
+  await page.getByRole('button', { name: '本社区借鉴推广' }).click();
+  await page.waitForURL(/done=taken_up/);
+  assert.match(await page.locator('main').innerText(), /借鉴社区 \(1\)/);
+});
+
 const { child, base } = await startServer();
 let browser;
 try {

@@ -259,7 +259,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("lifep.training_sessions", "红心管家培训场次", "Steward training sessions"),
     ("lifep.trainees", "培训人次", "Trainees"),
     ("lifep.before", "上年", "Year before"),
-    ("lifep.month", "月", ""),
     ("lifep.by_month", "各月活动与培训场次", "Activities and training by month"),
     ("lifep.hours_by_month", "各月受益人次", "Beneficiaries by month"),
     ("lifep.by_kind", "按活动类型", "By kind"),

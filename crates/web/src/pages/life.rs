@@ -118,7 +118,10 @@ pub async fn life_page(
         fig("lifep.training_sessions", now_f.training_sessions, before_f.training_sessions),
         fig("lifep.trainees", now_f.trainees, before_f.trainees),
     ];
-    let labels: Vec<String> = (1..=12).map(|m| format!("{m}{}", ui.t("lifep.month"))).collect();
+    const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let labels: Vec<String> = (1..=12usize)
+        .map(|m| if ui.lang.code() == "en" { MONTHS_EN[m - 1].to_string() } else { format!("{m}月") })
+        .collect();
     let months = &figs[2..];
     let chart = line_chart(
         ui.t("lifep.by_month"),
