@@ -1129,8 +1129,9 @@ test('golden solution: a community submits one (a mistake first, kept), the subd
   await page.getByLabel('成效', { exact: true }).fill('好');
   await page.getByRole('button', { name: '申报金方案' }).click();
   assert.match(await page.getByRole('alert').innerText(), /results/);
-  assert.equal(await page.getByLabel('做法', { exact: true }).inputValue(), '楼栋长牵头，每月一次楼道议事。', 'what was typed is kept');
-  await page.getByLabel('成效', { exact: true }).fill('楼道堆物清零，投诉下降。');
+  // (A label wrapping a textarea takes the textarea's text into its name: look the field up by its name.)
+  assert.equal(await page.locator('textarea[name=method]').inputValue(), '楼栋长牵头，每月一次楼道议事。', 'what was typed is kept');
+  await page.locator('textarea[name=results]').fill('楼道堆物清零，投诉下降。');
   await page.getByRole('button', { name: '申报金方案' }).click();
   await page.waitForURL(/\/golden-solutions\/[0-9a-f-]+\?done=submitted/);
   const url = page.url().split('?')[0];
