@@ -239,3 +239,74 @@ async fn a_golden_solution_reviewed_promoted_and_adopted() {
         t.finish().await;
     }
 }
+
+/// Every unique key of community life answers a conflict naming the field when the same thing
+/// is created several times at once, on both databases: one is written, the others are 409.
+#[tokio::test]
+async fn the_same_thing_created_at_once_is_written_once() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+        let c1 = principal(s, "c1").await;
+        let code = c1.grants[0].territory_code.clone();
+        let org = social_org(s).await;
+        let outcome = |rs: Vec<std::result::Result<bool, String>>| {
+            let written = rs.iter().filter(|r| matches!(r, Ok(true))).count();
+            let refused: Vec<_> = rs.into_iter().filter_map(|r| r.err()).collect();
+            (written, refused)
+        };
+        // A volunteer team's name at a place.
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let (s, c1, code) = (s.clone(), c1.clone(), code.clone());
+            tasks.push(tokio::spawn(async move {
+                s.create_team(&ctx(), &c1, "家事我办", &code, "", now()).await.map(|_| true).map_err(field_of)
+            }));
+        }
+        let rs = futures_util::future::join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+        let (written, refused) = outcome(rs);
+        assert_eq!(written, 1, "{}", t.name);
+        assert!(refused.iter().all(|f| f == "409 name"), "{refused:?} on {}", t.name);
+        // A venture project's title for an organisation.
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let (s, c1) = (s.clone(), c1.clone());
+            let np = NewProject {
+                organisation: org.clone(),
+                territory: code.clone(),
+                title: "银龄互助".into(),
+                summary: String::new(),
+                budget_fen: 100_000,
+            };
+            tasks.push(tokio::spawn(async move {
+                s.apply_project(&ctx(), &c1, &np, now()).await.map(|_| true).map_err(field_of)
+            }));
+        }
+        let rs = futures_util::future::join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+        let (written, refused) = outcome(rs);
+        assert_eq!(written, 1, "{}", t.name);
+        assert!(refused.iter().all(|f| f == "409 title"), "{refused:?} on {}", t.name);
+        // A golden solution's title in a community.
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let (s, c1) = (s.clone(), c1.clone());
+            let ns = NewSolution {
+                territory: code.clone(),
+                org_name: "社区党委".into(),
+                title: "时间银行".into(),
+                theme: "邻里互助".into(),
+                problem: "互助缺少记录。".into(),
+                method: "服务时长存入时间银行。".into(),
+                results: "参与居民增多。".into(),
+            };
+            tasks.push(tokio::spawn(async move {
+                s.submit_solution(&ctx(), &c1, &ns, now()).await.map(|_| true).map_err(field_of)
+            }));
+        }
+        let rs = futures_util::future::join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+        let (written, refused) = outcome(rs);
+        assert_eq!(written, 1, "{}", t.name);
+        assert!(refused.iter().all(|f| f == "409 title"), "{refused:?} on {}", t.name);
+        t.finish().await;
+    }
+}
