@@ -131,16 +131,13 @@ impl Stats {
 
     /// The community-life figures replaced by `o`'s (a period's instead of all time).
     fn take_life(&mut self, o: &Stats) {
-        *self = std::mem::take(self).with_life(crate::life::figures::LifeFigures {
-            activities: o.activities,
-            beneficiaries: o.beneficiaries,
-            volunteer_hours: o.volunteer_hours,
-            venture_projects: o.venture_projects,
-            golden_solutions: o.golden_solutions,
-            training_sessions: o.training_sessions,
-            trainees: o.trainees,
-            ..Default::default()
-        });
+        self.activities = o.activities;
+        self.beneficiaries = o.beneficiaries;
+        self.volunteer_hours = o.volunteer_hours;
+        self.venture_projects = o.venture_projects;
+        self.golden_solutions = o.golden_solutions;
+        self.training_sessions = o.training_sessions;
+        self.trainees = o.trainees;
     }
 }
 

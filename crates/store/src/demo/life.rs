@@ -130,12 +130,11 @@ impl Store {
             &[],
         )
         .await?;
-        for (i, (code, name, path)) in orgs.iter().enumerate() {
+        for (i, (code, _, path)) in orgs.iter().enumerate() {
             let Some(c) = path.as_deref().and_then(community_of).or(communities.get(i % communities.len())) else {
                 continue;
             };
             self.adopt(&ctx, &who, code, &c.code, at_start(0, 0).date_naive(), None, at_start(0, 1)).await?;
-            let _ = name;
         }
         // Volunteer teams: 家事我办 in each subdistrict's first community (邻里守望 in the
         // district's first); members from the residents; a year of confirmed service.

@@ -15,10 +15,10 @@ mod solutions;
 mod volunteers;
 
 pub use activities::{runs_at, Activity, ActivityFilter, ActivityKind, CheckIn, NewActivity, Registration};
-pub use organisations::{Adoption, NewProject, Project, ProjectFilter};
+pub use organisations::{reviews_at, Adoption, NewProject, Project, ProjectFilter};
 pub use queue::RegistrationQueue;
 pub use reports::{NewStall, Stall, MAX_PHOTOS, MAX_SERVED};
-pub use solutions::{Criterion, NewSolution, Review, Solution, SolutionAdoption, SolutionFilter};
+pub use solutions::{review_level, Criterion, NewSolution, Review, Solution, SolutionAdoption, SolutionFilter};
 pub use volunteers::{Certificate, Member, NewRecord, RecordFilter, ServiceRecord, Team, TeamHours};
 
 use crate::access::Principal;

@@ -221,9 +221,7 @@ impl Store {
         .map_err(crate::error::conflict_as("starts_on", "该组织当天起已结对此处 (already recorded from that day)"))?;
         audit_in(&mut tx, ctx, &place.path, "organisation.adopt", id, json!({"organisation": org})).await?;
         tx.commit().await?;
-        let mut all = self.adoptions(Some(&Subtree::of(&place.path))).await?;
-        all.retain(|a| a.id == id);
-        all.pop().ok_or(StoreError::NotFound)
+        self.adoptions_where("d.id = {}", id).await?.pop().ok_or(StoreError::NotFound)
     }
 
     /// Adoptions within a place (all when none), the newest first.
@@ -232,6 +230,16 @@ impl Store {
         if let Some(w) = within {
             w.restrict(&mut q, "d.path");
         }
+        self.adoptions_in(q).await
+    }
+
+    async fn adoptions_where(&self, cond: &str, v: Uuid) -> Result<Vec<Adoption>> {
+        let mut q = QueryParts::default();
+        q.cond_bind(cond, v);
+        self.adoptions_in(q).await
+    }
+
+    async fn adoptions_in(&self, q: QueryParts) -> Result<Vec<Adoption>> {
         let sql = format!(
             "SELECT d.id, d.organisation_id, o.name AS organisation_name, d.territory_id, t.name AS territory_name, \
              d.grid_code, COALESCE(g.name, '') AS grid_name, d.path, d.starts_on, d.ends_on \

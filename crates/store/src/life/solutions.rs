@@ -111,7 +111,7 @@ const SOLUTION_SELECT: &str = "SELECT s.id, s.territory_id, t.name AS territory_
 
 /// The level at which `who` reviews a solution at `path`, if any: a district administrator
 /// over it reviews for the district, a subdistrict officer for the subdistrict.
-fn review_level(who: &Principal, path: &str) -> Option<ReviewLevel> {
+pub fn review_level(who: &Principal, path: &str) -> Option<ReviewLevel> {
     let held = |r: Role| {
         who.grants
             .iter()

@@ -252,7 +252,7 @@ async fn projects_render(
         .items
         .iter()
         .map(|p| {
-            let reviewer = who.scope(Permission::ReviewSolutions).is_ok_and(|s| s.covers_path(&p.path));
+            let reviewer = jiayuan_store::life::reviews_at(who, &p.path);
             let next = p.status.next().filter(|n| match n {
                 ProjectStatus::Approved | ProjectStatus::Evaluated => reviewer,
                 _ => reviewer || runs_at(who, &p.path),
@@ -619,14 +619,7 @@ async fn solution_render(
         .collect();
     // The review form shows for whoever holds the level the solution waits for.
     let awaits = s.status().awaits();
-    let level_role = match awaits {
-        Some(jiayuan_domain::life::ReviewLevel::District) => Some(jiayuan_domain::access::Role::DistrictAdmin),
-        Some(jiayuan_domain::life::ReviewLevel::Subdistrict) => Some(jiayuan_domain::access::Role::SubdistrictOfficer),
-        None => None,
-    };
-    let may_review = level_role.is_some_and(|r| {
-        who.grants.iter().any(|g| g.role == r && jiayuan_store::subtree::Subtree::of(&g.path).covers(&s.path))
-    });
+    let may_review = awaits.is_some() && jiayuan_store::life::review_level(who, &s.path) == awaits;
     let p = SolutionPage {
         title: s.title.clone(),
         done: done_text(&ui, done),
