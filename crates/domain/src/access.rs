@@ -40,6 +40,9 @@ crate::labelled_enum! {
         ManageService = "manage_service" / "管理服务事项目录、服务点办公时间与值班表" / "Manage the service catalogue, service points' hours and duty rosters",
         RunActivities = "run_activities" / "组织社区活动(发布、代报名、扫码签到、活动报告)" / "Run community activities (publish, register people, check in at the door, report)",
         ReviewSolutions = "review_solutions" / "评审金方案、管理创投项目" / "Review golden solutions and run venture projects",
+        KeepFunds = "keep_funds" / "社区经费记账(收入、支出、冲正、凭证)" / "Keep the community's fund account (income, spending, reversals, receipts)",
+        ApproveFunds = "approve_funds" / "审批超过限额的经费支出" / "Approve spending above the approval amount",
+        ManageFunds = "manage_funds" / "设定专项经费额度、审批限额与透支规则" / "Set the special fund, the approval amount and the overdraft rule",
     }
 }
 
@@ -68,6 +71,9 @@ impl Role {
                 ManageService,
                 RunActivities,
                 ReviewSolutions,
+                KeepFunds,
+                ApproveFunds,
+                ManageFunds,
             ],
             Role::SubdistrictOfficer => &[
                 ViewTerritory,
@@ -87,6 +93,8 @@ impl Role {
                 ManageService,
                 RunActivities,
                 ReviewSolutions,
+                KeepFunds,
+                ApproveFunds,
             ],
             Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -105,6 +113,8 @@ impl Role {
                 ServeDesk,
                 ManageService,
                 RunActivities,
+                KeepFunds,
+                ApproveFunds,
             ],
             Role::CommunityWorker => &[
                 ViewTerritory,
@@ -118,6 +128,7 @@ impl Role {
                 RunCouncils,
                 ServeDesk,
                 RunActivities,
+                KeepFunds,
             ],
             Role::CompoundSecretary => &[
                 ViewTerritory,

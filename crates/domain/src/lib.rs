@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod council;
 pub mod decision;
 pub mod error;
+pub mod fund;
 pub mod geo;
 pub mod ical;
 pub mod life;

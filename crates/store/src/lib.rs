@@ -30,6 +30,7 @@ pub mod schema;
 pub mod service;
 pub mod stats;
 pub mod subtree;
+pub mod support;
 pub mod territory;
 #[cfg(feature = "testing")]
 pub mod testing;

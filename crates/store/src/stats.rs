@@ -76,6 +76,10 @@ pub struct Stats {
     pub golden_solutions: i64,
     pub training_sessions: i64,
     pub trainees: i64,
+    /// Community funds (defined in `support::figures`): posted income and spending, net of
+    /// reversals, in fen.
+    pub fund_income_fen: i64,
+    pub fund_spent_fen: i64,
 }
 
 impl Stats {
@@ -116,6 +120,8 @@ impl Stats {
         self.golden_solutions += o.golden_solutions;
         self.training_sessions += o.training_sessions;
         self.trainees += o.trainees;
+        self.fund_income_fen += o.fund_income_fen;
+        self.fund_spent_fen += o.fund_spent_fen;
     }
 
     fn with_life(mut self, l: crate::life::figures::LifeFigures) -> Stats {
@@ -129,6 +135,12 @@ impl Stats {
         self
     }
 
+    fn with_support(mut self, f: crate::support::figures::SupportFigures) -> Stats {
+        self.fund_income_fen = f.fund_income_fen;
+        self.fund_spent_fen = f.fund_spent_fen;
+        self
+    }
+
     /// The community-life figures replaced by `o`'s (a period's instead of all time).
     fn take_life(&mut self, o: &Stats) {
         self.activities = o.activities;
@@ -138,6 +150,8 @@ impl Stats {
         self.golden_solutions = o.golden_solutions;
         self.training_sessions = o.training_sessions;
         self.trainees = o.trainees;
+        self.fund_income_fen = o.fund_income_fen;
+        self.fund_spent_fen = o.fund_spent_fen;
     }
 }
 
@@ -281,7 +295,8 @@ impl Store {
             consultations_outside_hours: consultations_outside,
             ..Default::default()
         }
-        .with_life(self.life_figures(within, start, end).await?))
+        .with_life(self.life_figures(within, start, end).await?)
+        .with_support(self.support_figures(within, start, end).await?))
     }
 
     /// The figures of a scope, summed over its subtrees (which never overlap).
@@ -434,7 +449,8 @@ impl Store {
             consultations_outside_hours,
             ..Default::default()
         }
-        .with_life(self.life_figures(within, all_time().0, all_time().1).await?))
+        .with_life(self.life_figures(within, all_time().0, all_time().1).await?)
+        .with_support(self.support_figures(within, all_time().0, all_time().1).await?))
     }
 }
 

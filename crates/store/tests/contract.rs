@@ -354,6 +354,10 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
+            "DROP TABLE fund_entries",
+            "DROP TABLE fund_receipts",
+            "DROP TABLE fund_special_amounts",
+            "DROP TABLE fund_rules",
             "DROP TABLE golden_adoptions",
             "DROP TABLE golden_reviews",
             "DROP TABLE golden_solutions",

@@ -20,7 +20,7 @@ mod import_orgs;
 mod import_places;
 mod sheet;
 pub(crate) use export::write_table;
-pub use sheet::read_table;
+pub use sheet::{read_table, read_xlsx_bytes};
 
 use sheet::Sheet;
 

@@ -91,14 +91,32 @@ fn read_csv(path: &Path) -> Result<Vec<Vec<String>>> {
 }
 
 fn read_xlsx(path: &Path) -> Result<Vec<Vec<String>>> {
-    use calamine::{open_workbook_auto, Data, Reader};
+    use calamine::{open_workbook_auto, Reader};
     let mut wb = open_workbook_auto(path)
         .map_err(|e| StoreError::invalid("file", format!("无法读取Excel文件 (cannot read workbook): {e}")))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| StoreError::invalid("file", "工作簿没有工作表 (workbook has no sheet)"))?
         .map_err(|e| StoreError::invalid("file", format!("无法读取工作表 (cannot read sheet): {e}")))?;
-    Ok(range
+    Ok(range_text(&range))
+}
+
+/// An XLSX workbook sent as bytes (an upload): its first sheet's cells as text.
+pub fn read_xlsx_bytes(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
+    use calamine::{Reader, Xlsx};
+    let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        StoreError::invalid("file", format!("不是可读取的Excel(.xlsx)文件 (not a readable XLSX workbook): {e}"))
+    })?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| StoreError::invalid("file", "工作簿没有工作表 (workbook has no sheet)"))?
+        .map_err(|e| StoreError::invalid("file", format!("无法读取工作表 (cannot read sheet): {e}")))?;
+    Ok(range_text(&range))
+}
+
+fn range_text(range: &calamine::Range<calamine::Data>) -> Vec<Vec<String>> {
+    use calamine::Data;
+    range
         .rows()
         .map(|r| {
             r.iter()
@@ -129,5 +147,5 @@ fn read_xlsx(path: &Path) -> Result<Vec<Vec<String>>> {
                 })
                 .collect()
         })
-        .collect())
+        .collect()
 }
