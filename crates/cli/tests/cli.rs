@@ -72,6 +72,8 @@ async fn demo_stats_export_import_and_errors() {
             "golden_solutions",
             "training_sessions",
             "trainees",
+            "fund_income_fen",
+            "fund_spent_fen",
         ] {
             assert!(v[key].is_i64(), "stats --json lacks {key}");
         }

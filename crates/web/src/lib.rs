@@ -200,6 +200,21 @@ api_routes! {
     post "/volunteer-records" => api::api_record_service;
     post "/volunteer-records/{id}/decision" => api::api_decide_record;
     get "/people/{id}/volunteer-certificate" => api::api_certificate;
+    get "/territories/{code}/fund" => api::api_fund_account;
+    get "/territories/{code}/fund/entries" => api::api_fund_entries;
+    post "/territories/{code}/fund/entries" => api::api_record_fund_entry;
+    post "/territories/{code}/fund/receipts" => api::api_add_fund_receipt, limit api::PHOTO_LIMIT;
+    post "/territories/{code}/fund/special-fund" => api::api_grant_special_fund;
+    get "/territories/{code}/fund/disclosure" => api::api_fund_disclosure;
+    get "/territories/{code}/fund/ledger.xlsx" => api::api_fund_ledger;
+    post "/territories/{code}/fund/ledger.xlsx" => api::api_import_fund_ledger, limit api::PHOTO_LIMIT;
+    get "/fund-receipts/{id}" => api::api_fund_receipt;
+    get "/fund-entries/{id}" => api::api_fund_entry;
+    post "/fund-entries/{id}/reversal" => api::api_reverse_fund_entry;
+    post "/fund-entries/{id}/decision" => api::api_decide_fund_entry;
+    get "/fund-rules" => api::api_fund_rules;
+    post "/fund-rules" => api::api_set_fund_rules;
+    post "/fund-rules/special-fund" => api::api_set_special_fund;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -301,6 +316,21 @@ pub fn router(state: AppState) -> Router {
         .route("/golden-solutions/{id}", get(pages::solution_page))
         .route("/golden-solutions/{id}/review", post(pages::solution_review_form))
         .route("/golden-solutions/{id}/adopt", post(pages::solution_adopt_form))
+        .route("/funds", get(pages::funds_page))
+        .route("/funds/{code}", get(pages::fund_page))
+        .route(
+            "/funds/{code}/entries",
+            post(pages::fund_entry_form).layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
+        )
+        .route("/funds/{code}/special-fund", post(pages::special_fund_form))
+        .route(
+            "/funds/{code}/import",
+            post(pages::fund_import_form).layer(axum::extract::DefaultBodyLimit::max(api::PHOTO_LIMIT + 64 * 1024)),
+        )
+        .route("/fund-entries/{id}", get(pages::fund_entry_page))
+        .route("/fund-entries/{id}/reverse", post(pages::fund_reverse_form))
+        .route("/fund-entries/{id}/decide", post(pages::fund_decide_form))
+        .route("/disclosure/{code}", get(pages::disclosure_page))
         .route("/activities/{id}/status", post(pages::activity_status_form))
         .route("/activities/{id}/report", post(pages::activity_report_form))
         .route("/activities/{id}/stalls", post(pages::activity_stall_form))

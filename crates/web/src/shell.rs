@@ -178,7 +178,7 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
             v.push(("nav.sys.life", "lifep.title", "/life".into()));
         }
         if staff {
-            v.push(("nav.sys.soon", "nav.sys.support", String::new()));
+            v.push(("nav.sys.support", "fund.title", "/funds".into()));
         }
         if !staff {
             if let Some(id) = p.person_id {

@@ -255,6 +255,10 @@ pub struct StatsView {
     pub training_sessions: i64,
     /// People those sessions served
     pub trainees: i64,
+    /// Community funds: posted income, net of reversals, in fen
+    pub fund_income_fen: i64,
+    /// Community funds: posted spending, net of reversals, in fen
+    pub fund_spent_fen: i64,
 }
 
 impl From<Stats> for StatsView {
@@ -296,6 +300,8 @@ impl From<Stats> for StatsView {
             golden_solutions: s.golden_solutions,
             training_sessions: s.training_sessions,
             trainees: s.trainees,
+            fund_income_fen: s.fund_income_fen,
+            fund_spent_fen: s.fund_spent_fen,
         }
     }
 }

@@ -172,6 +172,8 @@ async fn stats_households_openapi_and_health() {
             "golden_solutions",
             "training_sessions",
             "trainees",
+            "fund_income_fen",
+            "fund_spent_fen",
         ] {
             assert!(st[key].is_i64(), "missing {key}");
         }

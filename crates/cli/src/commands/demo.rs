@@ -43,11 +43,14 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Resul
     store.generate_demo_councils().await?;
     // A year of community life: activities, fairs, projects, solutions, volunteer hours.
     let life = store.generate_demo_life(scale, seed, life_years).await?;
+    // A year of every community's fund account, on those activities, projects and appeals.
+    let funds = store.generate_demo_funds(scale, seed).await?;
     eprintln!(
-        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {:.1}s",
+        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {:.1}s",
         summary.people,
         summary.communities.len(),
         life.activities,
+        funds.entries,
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -11,6 +11,7 @@ mod gen;
 mod life;
 mod places;
 mod rows;
+mod support;
 mod users;
 
 use crate::batch::Value;

@@ -940,3 +940,43 @@ impl Store {
         Ok((t, items))
     }
 }
+
+/// A community's account on the overview: (code, name, balance, the year's income, the year's
+/// spending, spending waiting for approval).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountLine {
+    pub code: String,
+    pub name: String,
+    pub balance_fen: i64,
+    pub income_fen: i64,
+    pub spent_fen: i64,
+    pub pending: i64,
+}
+
+impl Store {
+    /// Every community in `who`'s view with its account, for a year's figures.
+    pub async fn fund_overview(&self, who: &Principal, year: i32) -> Result<Vec<AccountLine>> {
+        let scope =
+            who.scope(Permission::ViewTerritory).map_err(|_| StoreError::Forbidden(Permission::ViewTerritory))?;
+        let (start, end) = year_span(year)?;
+        let mut out = Vec::new();
+        for root in scope.roots() {
+            let mut q = QueryParts::default();
+            let within = Subtree::of(root).sql(&mut q, "t.path");
+            let (s, e) = (q.bind(start), q.bind(end));
+            let sql = format!(
+                "SELECT t.code, t.name,
+                   CAST(COALESCE((SELECT f.balance_after_fen FROM fund_entries f WHERE f.territory_id = t.id AND f.seq IS NOT NULL
+                     ORDER BY f.seq DESC LIMIT 1), 0) AS BIGINT) AS balance_fen,
+                   CAST(COALESCE((SELECT SUM(f.amount_fen) FROM fund_entries f WHERE f.territory_id = t.id AND f.status = 'posted'
+                     AND f.direction = 'income' AND f.occurred_on >= {s} AND f.occurred_on < {e}), 0) AS BIGINT) AS income_fen,
+                   CAST(COALESCE((SELECT SUM(f.amount_fen) FROM fund_entries f WHERE f.territory_id = t.id AND f.status = 'posted'
+                     AND f.direction = 'expense' AND f.occurred_on >= {s} AND f.occurred_on < {e}), 0) AS BIGINT) AS spent_fen,
+                   CAST((SELECT count(*) FROM fund_entries f WHERE f.territory_id = t.id AND f.status = 'pending') AS BIGINT) AS pending
+                 FROM territories t WHERE t.kind = 'community' AND {within} ORDER BY t.path"
+            );
+            out.extend(fetch_all::<AccountLine>(&self.db, &sql, &q.vals).await?);
+        }
+        Ok(out)
+    }
+}

@@ -7,4 +7,4 @@ mod fund_sheet;
 mod funds;
 
 pub use fund_sheet::{FundImport, FUND_SHEET_HEADERS};
-pub use funds::{AccountSummary, Disclosure, EntryFilter, FundEntry, NewEntry, ReceiptFile};
+pub use funds::{AccountLine, AccountSummary, Disclosure, EntryFilter, FundEntry, NewEntry, ReceiptFile};
