@@ -303,8 +303,8 @@ pub async fn fund_entry_form(
         Err(e) => return back_to_fund(&state, &auth, ui, &code, e, vec![]).await,
     };
     let r = async {
-        let mut e = new_entry(&code, &fields)?;
-        e.receipt = match (file, get(&fields, "receipt_id").trim()) {
+        // The receipt is kept first, so that a refusal of anything else never asks for it again.
+        let receipt = match (file, get(&fields, "receipt_id").trim()) {
             (Some((ct, bytes)), _) => {
                 let id = crate::api::save_fund_receipt(&state, &auth, &code, &ct, &bytes).await?;
                 fields.retain(|(k, _)| k != "receipt_id");
@@ -317,6 +317,7 @@ pub async fn fund_entry_form(
                     .map_err(|_| ApiError::invalid("receipt", "凭证无效，请重新上传 (upload it again)"))?,
             ),
         };
+        let e = NewEntry { receipt, ..new_entry(&code, &fields)? };
         let saved = state.store.record_fund_entry(&auth.audit_ctx(), &auth.principal, &e, state.clock.now()).await?;
         Ok::<_, ApiError>(saved)
     }
