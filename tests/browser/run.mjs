@@ -1160,6 +1160,59 @@ test('golden solution: a community submits one (a mistake first, kept), the subd
   assert.match(await page.locator('main').innerText(), /借鉴社区 \(1\)/);
 });
 
+// A tiny PNG: the receipt a phone camera would send.
+const RECEIPT = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f6d2a40000000049454e44ae426082', 'hex');
+
+test('funds: a grid worker records spending with its receipt on a phone (a mistake first, kept); it is on the public page with the name masked; a reversal corrects it and the balance reconciles', async (page, base) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'w1');
+  const me = await (await page.request.get(base + '/api/v1/auth/me')).json();
+  const scope = me.grants[0].territory_code;
+  const before = await (await page.request.get(`${base}/api/v1/territories/${scope}/fund`)).json();
+  await page.goto(`${base}/funds/${scope}`);
+  await page.getByLabel('金额（元）').fill('12.345');
+  await page.getByLabel('支出用途（支出填）').selectOption('other');
+  await page.getByLabel('摘要').fill('楼道应急灯更换');
+  await page.getByLabel('对方', { exact: true }).fill('李师傅');
+  await page.getByLabel('对方是个人（公开时隐去姓名）').check();
+  await page.getByLabel('凭证照片').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: RECEIPT });
+  await page.getByRole('button', { name: '记一笔' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /amount|金额/);
+  assert.equal(await page.locator('input[name=summary]').inputValue(), '楼道应急灯更换', 'what was typed is kept');
+  assert.equal(await page.locator('input[name=counterparty]').inputValue(), '李师傅');
+  assert.match(await page.locator('main').innerText(), /凭证照片已上传/, 'the receipt need not be chosen again');
+  await page.getByLabel('金额（元）').fill('1200');
+  await page.getByRole('button', { name: '记一笔' }).click();
+  await page.waitForURL(/done=recorded/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the ledger scrolls sideways by ${overflow}px`);
+  const after = await (await page.request.get(`${base}/api/v1/territories/${scope}/fund`)).json();
+  assert.equal(after.balance_fen, before.balance_fen - 120000);
+
+  // Residents read it without signing in; the person's name is masked.
+  const anon = await page.context().browser().newContext({ locale: 'zh-CN' });
+  const pub = await anon.newPage();
+  await pub.goto(`${base}/disclosure/${scope}`);
+  const text = await pub.locator('main').innerText();
+  assert.match(text, /楼道应急灯更换/);
+  assert.match(text, /李\*\*/);
+  assert.doesNotMatch(text, /李师傅/);
+  await anon.close();
+
+  // The entry has its receipt; a reversal names it and the balance comes back.
+  await page.getByRole('link', { name: '楼道应急灯更换' }).first().click();
+  await page.waitForURL(/\/fund-entries\//);
+  assert.ok(await page.locator('img.receipt').count() === 1, 'the receipt is shown');
+  await page.getByLabel('冲正原因').fill('重复记账');
+  await page.getByRole('button', { name: '冲正' }).click();
+  await page.waitForURL(/done=reversed/);
+  await page.goto(`${base}/funds/${scope}`);
+  assert.match(await page.locator('main').innerText(), /与明细合计一致/);
+  const end = await (await page.request.get(`${base}/api/v1/territories/${scope}/fund`)).json();
+  assert.equal(end.balance_fen, before.balance_fen);
+  assert.equal(end.reconciles, true);
+});
+
 const { child, base } = await startServer();
 let browser;
 try {

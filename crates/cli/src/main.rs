@@ -80,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         cmd: vote::VoteCmd,
     },
+    /// Community funds: a community's ledger to and from Excel, and its balance checked
+    Funds {
+        #[command(subcommand)]
+        cmd: funds::FundsCmd,
+    },
 }
 
 fn main() -> ExitCode {
@@ -127,5 +132,6 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Calendar { cmd } => calendar::run(&target, cmd).await,
         Command::Appeals { cmd } => appeals::run(&target, cmd).await,
         Command::Vote { cmd } => vote::run(&target, cmd).await,
+        Command::Funds { cmd } => funds::run(&target, cmd).await,
     }
 }

@@ -460,6 +460,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("nav.sys.service", "一窗服务", "One-window service"),
     ("nav.sys.life", "社区生活", "Community life"),
     ("nav.sys.support", "保障与队伍", "Support and workers"),
+    ("nav.sys.grid_work", "网格走访、社区工作者与书记队伍", "Grid rounds, community workers and secretaries"),
     ("nav.sys.admin", "系统管理", "Administration"),
     ("nav.sys.me", "我的", "Me"),
     ("nav.grids", "网格", "Grids"),

@@ -179,6 +179,7 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         }
         if staff {
             v.push(("nav.sys.support", "fund.title", "/funds".into()));
+            v.push(("nav.sys.soon", "nav.sys.grid_work", String::new()));
         }
         if !staff {
             if let Some(id) = p.person_id {

@@ -4,6 +4,7 @@ pub mod appeals;
 pub mod audit;
 pub mod calendar;
 pub mod demo;
+pub mod funds;
 pub mod keys;
 pub mod ledger;
 pub mod serve;
