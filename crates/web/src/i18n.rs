@@ -349,6 +349,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("fund.reason", "冲正原因", "Why"),
     ("fund.disclosure_help", "社区经费收支按居务公开要求向居民公布：收入按来源、支出按用途，每笔记录的日期和金额；个人姓名已隐去。", "The community's income and spending as published to residents: income by source, spending by purpose, each entry's day and amount; people's names masked."),
     ("fund.print", "打印", "Print"),
+    ("fund.has_receipt", "有凭证", "receipt"),
     ("fund.overdraft_on", "允许透支", "overdraft allowed"),
     ("fund.overdraft_off", "不允许透支", "no overdraft"),
     ("fund.opening", "年初余额", "Opening balance"),

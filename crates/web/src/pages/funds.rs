@@ -47,6 +47,8 @@ pub struct EntryLine {
     pub income: bool,
     pub label: String,
     pub amount: String,
+    /// What it did to the balance: `+¥…` or `−¥…` (a reversal of spending adds).
+    pub signed: String,
     pub balance: String,
     pub summary: String,
     pub counterparty: String,
@@ -67,6 +69,7 @@ fn entry_line(ui: &Ui, e: &FundEntry) -> EntryLine {
         income: e.direction() == Direction::Income,
         label: e.label(lang).into(),
         amount: yuan(e.amount_fen),
+        signed: if e.delta() >= 0 { format!("+{}", yuan(e.delta())) } else { format!("−{}", yuan(-e.delta())) },
         balance: e.balance_after_fen.map(yuan).unwrap_or_default(),
         summary: e.summary.clone(),
         counterparty: e.public_counterparty(),
