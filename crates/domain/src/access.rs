@@ -43,6 +43,8 @@ crate::labelled_enum! {
         KeepFunds = "keep_funds" / "社区经费记账(收入、支出、冲正、凭证)" / "Keep the community's fund account (income, spending, reversals, receipts)",
         ApproveFunds = "approve_funds" / "审批超过限额的经费支出" / "Approve spending above the approval amount",
         ManageFunds = "manage_funds" / "设定专项经费额度、审批限额与透支规则" / "Set the special fund, the approval amount and the overdraft rule",
+        RecordVisits = "record_visits" / "网格走访(入户记录、发现问题转诉求、登记融网入格人员)" / "Grid rounds (visits, findings to appeals, grid helpers)",
+        ManageGridWork = "manage_grid_work" / "设定走访周期与重点户走访频次" / "Set the round's period and special-care visit frequencies",
     }
 }
 
@@ -74,6 +76,8 @@ impl Role {
                 KeepFunds,
                 ApproveFunds,
                 ManageFunds,
+                RecordVisits,
+                ManageGridWork,
             ],
             Role::SubdistrictOfficer => &[
                 ViewTerritory,
@@ -95,6 +99,7 @@ impl Role {
                 ReviewSolutions,
                 KeepFunds,
                 ApproveFunds,
+                RecordVisits,
             ],
             Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -115,6 +120,7 @@ impl Role {
                 RunActivities,
                 KeepFunds,
                 ApproveFunds,
+                RecordVisits,
             ],
             Role::CommunityWorker => &[
                 ViewTerritory,
@@ -129,6 +135,7 @@ impl Role {
                 ServeDesk,
                 RunActivities,
                 KeepFunds,
+                RecordVisits,
             ],
             Role::CompoundSecretary => &[
                 ViewTerritory,
@@ -142,6 +149,7 @@ impl Role {
                 RunCouncils,
                 ServeDesk,
                 RunActivities,
+                RecordVisits,
             ],
             Role::BuildingLeader => {
                 &[ViewTerritory, ViewPeople, ViewSelf, ViewAppeals, HandleAppeals, AllAppealCategories, RunCouncils]

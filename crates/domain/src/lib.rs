@@ -12,6 +12,7 @@ pub mod decision;
 pub mod error;
 pub mod fund;
 pub mod geo;
+pub mod grid;
 pub mod ical;
 pub mod life;
 pub mod money;

@@ -17,6 +17,7 @@ pub mod decision_processes;
 pub mod decisions;
 pub mod demo;
 pub mod error;
+pub mod grid;
 pub mod keys;
 pub mod lead;
 pub mod ledger;

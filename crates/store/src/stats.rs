@@ -80,6 +80,10 @@ pub struct Stats {
     /// reversals, in fen.
     pub fund_income_fen: i64,
     pub fund_spent_fen: i64,
+    /// Grid work (defined in `grid::figures`): visits made, and households not visited within
+    /// the district's period.
+    pub grid_visits: i64,
+    pub households_unvisited: i64,
 }
 
 impl Stats {
@@ -122,6 +126,8 @@ impl Stats {
         self.trainees += o.trainees;
         self.fund_income_fen += o.fund_income_fen;
         self.fund_spent_fen += o.fund_spent_fen;
+        self.grid_visits += o.grid_visits;
+        self.households_unvisited += o.households_unvisited;
     }
 
     fn with_life(mut self, l: crate::life::figures::LifeFigures) -> Stats {
@@ -141,6 +147,12 @@ impl Stats {
         self
     }
 
+    fn with_grid(mut self, f: crate::grid::figures::GridFigures) -> Stats {
+        self.grid_visits = f.grid_visits;
+        self.households_unvisited = f.households_unvisited;
+        self
+    }
+
     /// The community-life figures replaced by `o`'s (a period's instead of all time).
     fn take_life(&mut self, o: &Stats) {
         self.activities = o.activities;
@@ -152,6 +164,8 @@ impl Stats {
         self.trainees = o.trainees;
         self.fund_income_fen = o.fund_income_fen;
         self.fund_spent_fen = o.fund_spent_fen;
+        self.grid_visits = o.grid_visits;
+        self.households_unvisited = o.households_unvisited;
     }
 }
 
@@ -296,7 +310,8 @@ impl Store {
             ..Default::default()
         }
         .with_life(self.life_figures(within, start, end).await?)
-        .with_support(self.support_figures(within, start, end).await?))
+        .with_support(self.support_figures(within, start, end).await?)
+        .with_grid(self.grid_figures(within, start, end).await?))
     }
 
     /// The figures of a scope, summed over its subtrees (which never overlap).
@@ -450,7 +465,8 @@ impl Store {
             ..Default::default()
         }
         .with_life(self.life_figures(within, all_time().0, all_time().1).await?)
-        .with_support(self.support_figures(within, all_time().0, all_time().1).await?))
+        .with_support(self.support_figures(within, all_time().0, all_time().1).await?)
+        .with_grid(self.grid_figures(within, all_time().0, all_time().1).await?))
     }
 }
 

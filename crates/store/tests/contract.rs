@@ -354,6 +354,9 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
+            "DROP TABLE grid_helpers",
+            "DROP TABLE grid_visits",
+            "DROP TABLE grid_visit_rules",
             "DROP TABLE fund_entries",
             "DROP TABLE fund_receipts",
             "DROP TABLE fund_special_amounts",

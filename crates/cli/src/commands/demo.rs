@@ -45,12 +45,15 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Resul
     let life = store.generate_demo_life(scale, seed, life_years).await?;
     // A year of every community's fund account, on those activities, projects and appeals.
     let funds = store.generate_demo_funds(scale, seed).await?;
+    // A year of grid rounds in every grid, and the helpers who joined the first grids.
+    let rounds = store.generate_demo_rounds(seed).await?;
     eprintln!(
-        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {:.1}s",
+        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {:.1}s",
         summary.people,
         summary.communities.len(),
         life.activities,
         funds.entries,
+        rounds.visits,
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -8,6 +8,7 @@
 
 mod councils;
 mod gen;
+mod grid;
 mod life;
 mod places;
 mod rows;

@@ -49,6 +49,14 @@ impl Store {
         )
         .await?
         .ok_or_else(missing)?;
+        // The grid worker w1 is the fixed worker (定岗) of the community's first grid.
+        let grid_worker: Option<(Option<Uuid>,)> = fetch_optional(
+            &self.db,
+            &format!("SELECT worker_id FROM grids WHERE {} ORDER BY code LIMIT 1", within_sql("path", "$1", "$2")),
+            &sub.bounds(),
+        )
+        .await?;
+        let grid_worker = grid_worker.and_then(|g| g.0);
         let hash = crate::accounts::hash_password(jiayuan_domain::access::DEMO_PASSWORD)?;
         let now = chrono::Utc::now();
         let mut users = Vec::new();
@@ -64,7 +72,10 @@ impl Store {
                 _ => (resident.1, resident.2.clone()),
             };
             let id = new_id();
-            let person = (u.role == Role::Resident).then_some(resident.0);
+            let person = match u.username {
+                "w1" => grid_worker,
+                _ => (u.role == Role::Resident).then_some(resident.0),
+            };
             users.push(vec![
                 id.into(),
                 u.username.into(),
