@@ -74,6 +74,8 @@ async fn demo_stats_export_import_and_errors() {
             "trainees",
             "fund_income_fen",
             "fund_spent_fen",
+            "grid_visits",
+            "households_unvisited",
         ] {
             assert!(v[key].is_i64(), "stats --json lacks {key}");
         }

@@ -215,6 +215,14 @@ api_routes! {
     get "/fund-rules" => api::api_fund_rules;
     post "/fund-rules" => api::api_set_fund_rules;
     post "/fund-rules/special-fund" => api::api_set_special_fund;
+    get "/my-grids" => api::api_my_grids;
+    get "/grids/{code}/round" => api::api_round;
+    get "/grids/{code}/visits" => api::api_grid_visits;
+    post "/grids/{code}/visits" => api::api_record_visits;
+    get "/grids/{code}/helpers" => api::api_grid_helpers;
+    post "/grids/{code}/helpers" => api::api_add_grid_helper;
+    get "/grid-visit-rules" => api::api_visit_rules;
+    post "/grid-visit-rules" => api::api_set_visit_rules;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -331,6 +339,10 @@ pub fn router(state: AppState) -> Router {
         .route("/fund-entries/{id}/reverse", post(pages::fund_reverse_form))
         .route("/fund-entries/{id}/decide", post(pages::fund_decide_form))
         .route("/disclosure/{code}", get(pages::disclosure_page))
+        .route("/rounds", get(pages::rounds_page))
+        .route("/rounds/{code}", get(pages::round_page))
+        .route("/rounds/{code}/visit", get(pages::visit_page).post(pages::visit_form))
+        .route("/rounds/{code}/helpers", post(pages::round_helper_form))
         .route("/activities/{id}/status", post(pages::activity_status_form))
         .route("/activities/{id}/report", post(pages::activity_report_form))
         .route("/activities/{id}/stalls", post(pages::activity_stall_form))

@@ -177,6 +177,9 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         if staff {
             v.push(("nav.sys.life", "lifep.title", "/life".into()));
         }
+        if p.can(Permission::RecordVisits) {
+            v.push(("nav.sys.grid", "round.title", "/rounds".into()));
+        }
         if staff {
             v.push(("nav.sys.support", "fund.title", "/funds".into()));
             v.push(("nav.sys.soon", "nav.sys.grid_work", String::new()));

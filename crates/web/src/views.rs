@@ -259,6 +259,10 @@ pub struct StatsView {
     pub fund_income_fen: i64,
     /// Community funds: posted spending, net of reversals, in fen
     pub fund_spent_fen: i64,
+    /// Grid rounds: visits made
+    pub grid_visits: i64,
+    /// Households not visited within the district's period
+    pub households_unvisited: i64,
 }
 
 impl From<Stats> for StatsView {
@@ -302,6 +306,8 @@ impl From<Stats> for StatsView {
             trainees: s.trainees,
             fund_income_fen: s.fund_income_fen,
             fund_spent_fen: s.fund_spent_fen,
+            grid_visits: s.grid_visits,
+            households_unvisited: s.households_unvisited,
         }
     }
 }

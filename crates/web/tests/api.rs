@@ -174,6 +174,8 @@ async fn stats_households_openapi_and_health() {
             "trainees",
             "fund_income_fen",
             "fund_spent_fen",
+            "grid_visits",
+            "households_unvisited",
         ] {
             assert!(st[key].is_i64(), "missing {key}");
         }

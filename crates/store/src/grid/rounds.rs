@@ -327,6 +327,17 @@ impl Store {
         Ok(Round { may_record: self.records_in(who, &g), grid: g, rules, households: out, visited })
     }
 
+    /// The places of a grid one may visit besides households: its own place (a compound's
+    /// common parts) and its buildings, as (code, name).
+    pub async fn grid_places(&self, g: &GridRef) -> Result<Vec<(String, String)>> {
+        fetch_all(
+            &self.db,
+            "SELECT code, name FROM territories WHERE path = $1 OR (kind = 'building' AND grid_id = $2) ORDER BY path",
+            &[g.path.clone().into(), g.id.into()],
+        )
+        .await
+    }
+
     /// A grid's visits, the newest first.
     pub async fn grid_visits(&self, who: &Principal, grid: &str, limit: i64) -> Result<Vec<Visit>> {
         let g = self.grid_for(who, grid).await?;
