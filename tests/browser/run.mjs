@@ -1213,6 +1213,38 @@ test('funds: a grid worker records spending with its receipt on a phone (a mista
   assert.equal(end.reconciles, true);
 });
 
+test('grid round: a grid worker on a phone visits the first household due, and what was found becomes an appeal in the same step (a missing category first, kept)', async (page, base) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signedIn(page, base, 'w1');
+  await page.goto(base + '/rounds');
+  await page.waitForURL(/\/rounds\/[^/?]+$/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the round scrolls sideways by ${overflow}px`);
+  const door = page.locator('ul.doors li').first();
+  const label = (await door.locator('b').first().innerText()).trim();
+  await door.getByRole('link', { name: '走访' }).click();
+  await page.waitForURL(/\/visit\?household=/);
+  assert.match(await page.locator('main').innerText(), new RegExp(label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  await page.locator('textarea[name=found]').fill('楼道灯不亮，老人夜里出入不便');
+  await page.locator('textarea[name=follow_up]').fill('已告知物业');
+  await page.getByLabel('发现的问题转为诉求(网格巡查)').check();
+  await page.getByRole('button', { name: '保存走访记录' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /类别|category/);
+  assert.equal(await page.locator('textarea[name=found]').inputValue(), '楼道灯不亮，老人夜里出入不便', 'what was typed is kept');
+  assert.ok(await page.getByLabel('发现的问题转为诉求(网格巡查)').isChecked());
+  await page.getByLabel('问题类别(转诉求时选)').selectOption({ index: 1 });
+  await page.getByRole('button', { name: '保存走访记录' }).click();
+  await page.waitForURL(/\/appeals\/[0-9a-f-]+$/);
+  const text = await page.locator('main').innerText();
+  assert.match(text, /楼道灯不亮，老人夜里出入不便/);
+  const id = page.url().split('/').pop();
+  const filed = await (await page.request.get(`${base}/api/v1/appeals/${id}`)).json();
+  assert.equal(filed.appeal.channel, 'grid_patrol', 'filed through the grid patrol');
+  // Back on the round the household is no longer due, and the visit is listed with its appeal.
+  await page.goto(base + '/rounds');
+  assert.match(await page.locator('main').innerText(), /楼道灯不亮/);
+});
+
 const { child, base } = await startServer();
 let browser;
 try {
