@@ -65,6 +65,25 @@ CREATE TABLE fund_entries (
     decision_note TEXT NOT NULL DEFAULT '',
     UNIQUE (territory_id, seq)
 );
-CREATE INDEX fund_entries_day ON fund_entries (territory_id, occurred_on);
+-- The public page lists a year's posted entries by day from this index alone.
+CREATE INDEX fund_entries_day ON fund_entries (territory_id, status, occurred_on, seq);
+-- The ledger page lists every entry of a year, the newest first, from this one.
+CREATE INDEX fund_entries_ledger ON fund_entries (territory_id, occurred_on, recorded_at, id);
+-- The balance checked against the sum of the entries reads this index alone.
+CREATE INDEX fund_entries_sum ON fund_entries (territory_id, status, direction, amount_fen);
 CREATE INDEX fund_entries_path ON fund_entries (path, occurred_on);
 CREATE INDEX fund_entries_status ON fund_entries (status, territory_id);
+
+-- Each community's posted amounts by year, direction, source and purpose, and how many
+-- entries: kept in the transaction that posts an entry (reversals included, negative), so the
+-- public page's totals are a few rows to read, whatever the number of entries.
+CREATE TABLE fund_tallies (
+    territory_id {uuid} NOT NULL,
+    year BIGINT NOT NULL,
+    direction TEXT NOT NULL,
+    source TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    entries BIGINT NOT NULL,
+    PRIMARY KEY (territory_id, year, direction, source, purpose)
+);

@@ -357,6 +357,7 @@ async fn migrating_an_older_database_fills_the_name_keys() {
             "DROP TABLE grid_helpers",
             "DROP TABLE grid_visits",
             "DROP TABLE grid_visit_rules",
+            "DROP TABLE fund_tallies",
             "DROP TABLE fund_entries",
             "DROP TABLE fund_receipts",
             "DROP TABLE fund_special_amounts",

@@ -55,8 +55,13 @@ impl Store {
             // Visits by month: (month index) -> visits.
             let mut months: BTreeMap<i64, Vec<NewVisit>> = BTreeMap::new();
             for h in &round.households {
+                // Special-care frequencies are kept for the last six weeks; before that the
+                // demo's workers saw those households monthly, everyone else once a period.
                 let every = h.every_days.max(1);
-                let mut at = start + Duration::days(rng.gen_range(0..every)) + Duration::hours(rng.gen_range(1..9));
+                let strict_from = end - Duration::days(45);
+                let gap = |at: DateTime<Utc>| if at < strict_from { every.max(30) } else { every };
+                let mut at =
+                    start + Duration::days(rng.gen_range(0..gap(start))) + Duration::hours(rng.gen_range(1..9));
                 // About one household in twelve has not been seen lately.
                 let stop =
                     if rng.gen_ratio(1, 12) { end - Duration::days(every + 10) } else { end - Duration::hours(1) };
@@ -70,8 +75,10 @@ impl Store {
                         follow_up: finding.map(|f| f.1.to_string()).unwrap_or_default(),
                         appeal_category: None,
                     });
-                    let jitter = rng.gen_range(-(every / 5)..=(every / 5));
-                    at += Duration::days((every + jitter).max(1)) + Duration::minutes(rng.gen_range(-90..90));
+                    // A little before each is due, so the round stays in time.
+                    let g = gap(at);
+                    let step = (g - 1 - rng.gen_range(0..=g / 10)).max(1);
+                    at += Duration::days(step) + Duration::minutes(rng.gen_range(-90..90));
                 }
             }
             // The latest month with a finding files its first one as an appeal.

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The most visits one call records (a round written on a phone and sent at once).
-pub const MAX_VISITS: usize = 200;
+pub const MAX_VISITS: usize = 500;
 
 /// A grid as its round shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -244,38 +244,33 @@ impl Store {
         let g = self.grid_for(who, grid).await?;
         let rules = self.visit_rules().await?;
         let ranges = self.grid_ranges(&g).await?;
-        let any_range = |q: &mut QueryParts, col: &str| {
-            let parts: Vec<String> = ranges.iter().map(|r| r.sql(q, col)).collect();
-            format!("({})", parts.join(" OR "))
-        };
-        let mut q = QueryParts::default();
-        let cond = any_range(&mut q, "h.path");
+        // One index range over the grid's place (its buildings are under it), kept to the
+        // grid's buildings here: an OR of ranges would make the databases scan whole tables.
+        let whole = Subtree::of(&g.path);
+        let in_grid = |path: &str| ranges.iter().any(|r| r.covers(path));
+        let [lo, hi] = whole.bounds();
         let households: Vec<(Uuid, String, String, String, String)> = fetch_all(
             &self.db,
-            &format!(
-                "SELECT h.id, h.number, h.path, d.name, d.code FROM households h JOIN territories d ON d.id = h.dwelling_id
-                 WHERE {cond} ORDER BY h.path"
-            ),
-            &q.vals,
+            "SELECT h.id, h.number, h.path, d.name, d.code FROM households h JOIN territories d ON d.id = h.dwelling_id
+             WHERE h.path >= $1 AND h.path < $2 ORDER BY h.path",
+            &[lo.clone(), hi.clone()],
         )
         .await?;
-        let mut q = QueryParts::default();
-        let cond = any_range(&mut q, "t.path");
+        let households: Vec<_> = households.into_iter().filter(|h| in_grid(&h.2)).collect();
         let names: Vec<(String, String)> = fetch_all(
             &self.db,
-            &format!("SELECT t.path, t.name FROM territories t WHERE {cond} AND t.kind IN ('building', 'entrance')"),
-            &q.vals,
+            "SELECT t.path, t.name FROM territories t WHERE t.path >= $1 AND t.path < $2 AND t.kind IN ('building', 'entrance')",
+            &[lo.clone(), hi.clone()],
         )
         .await?;
         let names: HashMap<String, String> = names.into_iter().collect();
-        let mut q = QueryParts::default();
-        let cond = any_range(&mut q, "p.home_path");
         let tagged: Vec<(String, String)> = fetch_all(
             &self.db,
-            &format!("SELECT p.home_path, p.tags FROM people p WHERE {cond} AND p.tags <> ''"),
-            &q.vals,
+            "SELECT p.home_path, p.tags FROM people p WHERE p.home_path >= $1 AND p.home_path < $2 AND p.tags <> ''",
+            &[lo, hi],
         )
         .await?;
+        let tagged: Vec<_> = tagged.into_iter().filter(|t| in_grid(&t.0)).collect();
         let mut tags: HashMap<String, Vec<PersonTag>> = HashMap::new();
         for (path, t) in tagged {
             let e = tags.entry(path).or_default();

@@ -450,6 +450,17 @@ impl Store {
             )
             .await?;
         }
+        // The year tallies, one upsert per group.
+        let mut groups: HashMap<(i32, &str, &str, &str), (i64, i64)> = HashMap::new();
+        for p in parsed {
+            let g = groups.entry((p.occurred_on.year(), p.direction.as_str(), &p.source, &p.purpose)).or_default();
+            g.0 += p.amount_fen;
+            g.1 += 1;
+        }
+        for ((year, direction, source, purpose), (amount, n)) in groups {
+            let day = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+            super::funds::tally(&mut tx, t.id, day, direction, source, purpose, amount, n).await?;
+        }
         out.rows = parsed.len();
         audit::append(
             &mut tx,

@@ -199,6 +199,38 @@ enum Posting<'a> {
     Approve { id: Uuid, territory_id: Uuid, amount_fen: i64, by: Option<Uuid>, note: &'a str },
 }
 
+/// Adds posted amounts to a community's tally of the year (in the posting's transaction).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn tally(
+    tx: &mut Tx,
+    territory_id: Uuid,
+    day: NaiveDate,
+    direction: &str,
+    source: &str,
+    purpose: &str,
+    amount_fen: i64,
+    entries: i64,
+) -> Result<()> {
+    exec(
+        tx,
+        "INSERT INTO fund_tallies (territory_id, year, direction, source, purpose, amount_fen, entries)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (territory_id, year, direction, source, purpose)
+         DO UPDATE SET amount_fen = fund_tallies.amount_fen + excluded.amount_fen, entries = fund_tallies.entries + excluded.entries",
+        &[
+            territory_id.into(),
+            i64::from(day.year()).into(),
+            direction.into(),
+            source.into(),
+            purpose.into(),
+            amount_fen.into(),
+            entries.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 fn year_span(year: i32) -> Result<(NaiveDate, NaiveDate)> {
     let start = NaiveDate::from_ymd_opt(year, 1, 1);
     let end = NaiveDate::from_ymd_opt(year + 1, 1, 1);
@@ -701,6 +733,19 @@ impl Store {
                     ],
                 )
                 .await?;
+                if status == EntryStatus::Posted {
+                    tally(
+                        &mut tx,
+                        row.territory.id,
+                        row.occurred_on,
+                        row.direction.as_str(),
+                        &row.source,
+                        &row.purpose,
+                        row.amount_fen,
+                        1,
+                    )
+                    .await?;
+                }
                 let action = match (row.reverses, pending) {
                     (Some(_), _) => "fund.reverse",
                     (None, true) => "fund.request",
@@ -729,9 +774,16 @@ impl Store {
                 if changed == 0 {
                     return Err(StoreError::conflict("status", "这笔支出已经审批过 (already decided)"));
                 }
-                let path: Vec<(String,)> =
-                    fetch_all_tx(&mut tx, "SELECT path FROM fund_entries WHERE id = $1", &[(*id).into()]).await?;
-                let path = path.first().map(|p| p.0.clone()).unwrap_or_default();
+                let rows: Vec<(String, Uuid, NaiveDate, String, String, String)> = fetch_all_tx(
+                    &mut tx,
+                    "SELECT path, territory_id, occurred_on, direction, source, purpose FROM fund_entries WHERE id = $1",
+                    &[(*id).into()],
+                )
+                .await?;
+                let Some((path, territory_id, day, direction, source, purpose)) = rows.into_iter().next() else {
+                    return Err(StoreError::NotFound);
+                };
+                tally(&mut tx, territory_id, day, &direction, &source, &purpose, *amount_fen, 1).await?;
                 audit_fund(&mut tx, ctx, &path, "fund.approve", *id, json!({"amount_fen": amount_fen, "seq": seq + 1}))
                     .await?;
             }
@@ -868,19 +920,18 @@ impl Store {
         let t = self.public_community(community).await?;
         let (start, end) = year_span(year)?;
         let base: Vec<Value> = vec![t.id.into(), start.into(), end.into()];
+        // Totals from the year tallies kept with every posting: a few rows, however many entries.
         let opening = fetch_i64(
             &self.db,
             "SELECT CAST(COALESCE(SUM(CASE WHEN direction = 'income' THEN amount_fen ELSE -amount_fen END), 0) AS BIGINT)
-             FROM fund_entries WHERE territory_id = $1 AND status = 'posted' AND occurred_on < $2",
-            &[t.id.into(), start.into()],
+             FROM fund_tallies WHERE territory_id = $1 AND year < $2",
+            &[t.id.into(), i64::from(year).into()],
         )
         .await?;
-        let groups: Vec<(String, String, String, i64)> = fetch_all(
+        let groups: Vec<(String, String, String, i64, i64)> = fetch_all(
             &self.db,
-            "SELECT direction, source, purpose, CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fund_entries
-             WHERE territory_id = $1 AND status = 'posted' AND occurred_on >= $2 AND occurred_on < $3
-             GROUP BY direction, source, purpose",
-            &base,
+            "SELECT direction, source, purpose, amount_fen, entries FROM fund_tallies WHERE territory_id = $1 AND year = $2",
+            &[t.id.into(), i64::from(year).into()],
         )
         .await?;
         let income_by_source: Vec<(Source, i64)> = Source::ALL
@@ -893,12 +944,7 @@ impl Store {
             .collect();
         let income_fen: i64 = income_by_source.iter().map(|x| x.1).sum();
         let spent_fen: i64 = spending_by_purpose.iter().map(|x| x.1).sum();
-        let total = fetch_i64(
-            &self.db,
-            "SELECT count(*) FROM fund_entries WHERE territory_id = $1 AND status = 'posted' AND occurred_on >= $2 AND occurred_on < $3",
-            &base,
-        )
-        .await?;
+        let total: i64 = groups.iter().map(|g| g.4).sum();
         let mut vals = base.clone();
         vals.push(page.limit().into());
         vals.push(page.offset().into());
@@ -958,20 +1004,20 @@ impl Store {
     pub async fn fund_overview(&self, who: &Principal, year: i32) -> Result<Vec<AccountLine>> {
         let scope =
             who.scope(Permission::ViewTerritory).map_err(|_| StoreError::Forbidden(Permission::ViewTerritory))?;
-        let (start, end) = year_span(year)?;
+        year_span(year)?;
         let mut out = Vec::new();
         for root in scope.roots() {
             let mut q = QueryParts::default();
             let within = Subtree::of(root).sql(&mut q, "t.path");
-            let (s, e) = (q.bind(start), q.bind(end));
+            let y = q.bind(i64::from(year));
             let sql = format!(
                 "SELECT t.code, t.name,
                    CAST(COALESCE((SELECT f.balance_after_fen FROM fund_entries f WHERE f.territory_id = t.id AND f.seq IS NOT NULL
                      ORDER BY f.seq DESC LIMIT 1), 0) AS BIGINT) AS balance_fen,
-                   CAST(COALESCE((SELECT SUM(f.amount_fen) FROM fund_entries f WHERE f.territory_id = t.id AND f.status = 'posted'
-                     AND f.direction = 'income' AND f.occurred_on >= {s} AND f.occurred_on < {e}), 0) AS BIGINT) AS income_fen,
-                   CAST(COALESCE((SELECT SUM(f.amount_fen) FROM fund_entries f WHERE f.territory_id = t.id AND f.status = 'posted'
-                     AND f.direction = 'expense' AND f.occurred_on >= {s} AND f.occurred_on < {e}), 0) AS BIGINT) AS spent_fen,
+                   CAST(COALESCE((SELECT SUM(f.amount_fen) FROM fund_tallies f WHERE f.territory_id = t.id AND f.year = {y}
+                     AND f.direction = 'income'), 0) AS BIGINT) AS income_fen,
+                   CAST(COALESCE((SELECT SUM(f.amount_fen) FROM fund_tallies f WHERE f.territory_id = t.id AND f.year = {y}
+                     AND f.direction = 'expense'), 0) AS BIGINT) AS spent_fen,
                    CAST((SELECT count(*) FROM fund_entries f WHERE f.territory_id = t.id AND f.status = 'pending') AS BIGINT) AS pending
                  FROM territories t WHERE t.kind = 'community' AND {within} ORDER BY t.path"
             );

@@ -174,7 +174,7 @@ pub struct VisitBody {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitsBody {
-    /// 1–200 visits, all checked before any is written
+    /// 1–500 visits, all checked before any is written
     pub visits: Vec<VisitBody>,
 }
 
