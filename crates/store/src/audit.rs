@@ -99,6 +99,20 @@ pub fn entry_hash(e: &AuditEntry) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Appends the entry of a successful action on an object under `path`, inside the caller's
+/// transaction: what every system's store writes after it changed something.
+pub async fn record(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    path: &str,
+    action: &str,
+    object: uuid::Uuid,
+    summary: serde_json::Value,
+) -> Result<()> {
+    append(tx, ctx, AuditEvent { scope_path: path, action, object: object.to_string(), summary, result: "ok" }).await?;
+    Ok(())
+}
+
 /// Appends one entry inside the caller's transaction.
 pub async fn append(tx: &mut Tx, ctx: &AuditCtx, ev: AuditEvent<'_>) -> Result<i64> {
     append_many(tx, vec![(ctx, ev)]).await

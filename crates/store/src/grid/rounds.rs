@@ -2,7 +2,7 @@
 
 use crate::access::Principal;
 use crate::appeals::{NewAppeal, Viewer};
-use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::audit::{self, AuditCtx};
 use crate::batch::{exec, fetch_all, fetch_optional, insert_rows, QueryParts};
 use crate::service::text;
 use crate::subtree::Subtree;
@@ -110,19 +110,6 @@ pub struct NewHelper {
 const VISIT_COLUMNS: &str =
     "v.id, v.grid_id, v.household_id, v.place_id, v.path, v.visited_at, v.found, v.follow_up, v.appeal_id";
 
-async fn audit_grid(
-    tx: &mut crate::Tx,
-    ctx: &AuditCtx,
-    path: &str,
-    action: &str,
-    object: Uuid,
-    summary: serde_json::Value,
-) -> Result<()> {
-    audit::append(tx, ctx, AuditEvent { scope_path: path, action, object: object.to_string(), summary, result: "ok" })
-        .await?;
-    Ok(())
-}
-
 impl Store {
     /// The district's visit rules.
     pub async fn visit_rules(&self) -> Result<VisitRules> {
@@ -169,7 +156,7 @@ impl Store {
             )
             .await?;
         }
-        audit_grid(&mut tx, ctx, "/", "grid.rules", Uuid::nil(), json!({"period_days": r.period_days})).await?;
+        audit::record(&mut tx, ctx, "/", "grid.rules", Uuid::nil(), json!({"period_days": r.period_days})).await?;
         tx.commit().await?;
         self.visit_rules().await
     }
@@ -514,7 +501,7 @@ impl Store {
             "",
         )
         .await?;
-        audit_grid(
+        audit::record(
             &mut tx,
             ctx,
             &g.path,
@@ -592,7 +579,7 @@ impl Store {
             }
             other => other,
         })?;
-        audit_grid(&mut tx, ctx, &g.path, "grid.helper", id, json!({"kind": h.kind.as_str()})).await?;
+        audit::record(&mut tx, ctx, &g.path, "grid.helper", id, json!({"kind": h.kind.as_str()})).await?;
         tx.commit().await?;
         let all = self.grid_helpers(who, grid).await?;
         all.into_iter().find(|x| x.id == id).ok_or(StoreError::NotFound)

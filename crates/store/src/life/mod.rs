@@ -22,7 +22,7 @@ pub use solutions::{review_level, Criterion, NewSolution, Review, Solution, Solu
 pub use volunteers::{Certificate, Member, NewRecord, RecordFilter, ServiceRecord, Team, TeamHours};
 
 use crate::access::Principal;
-use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::audit::{self, AuditCtx};
 use crate::batch::{exec, fetch_optional};
 use crate::{Result, Store, StoreError, Tx};
 use jiayuan_domain::access::Permission;
@@ -50,9 +50,7 @@ async fn audit_in(
     object: Uuid,
     summary: serde_json::Value,
 ) -> Result<()> {
-    audit::append(tx, ctx, AuditEvent { scope_path: path, action, object: object.to_string(), summary, result: "ok" })
-        .await?;
-    Ok(())
+    audit::record(tx, ctx, path, action, object, summary).await
 }
 
 impl Store {

@@ -11,7 +11,7 @@
 //! needs no sign-in; it shows no receipt images and masks the names of people.
 
 use crate::access::Principal;
-use crate::audit::{self, AuditCtx, AuditEvent};
+use crate::audit::{self, AuditCtx};
 use crate::batch::{exec, fetch_all, fetch_all_tx, fetch_i64, fetch_optional, QueryParts, Value};
 use crate::model::{Page, Paged, Territory};
 use crate::service::text;
@@ -240,19 +240,6 @@ fn year_span(year: i32) -> Result<(NaiveDate, NaiveDate)> {
     }
 }
 
-async fn audit_fund(
-    tx: &mut Tx,
-    ctx: &AuditCtx,
-    path: &str,
-    action: &str,
-    object: Uuid,
-    summary: serde_json::Value,
-) -> Result<()> {
-    audit::append(tx, ctx, AuditEvent { scope_path: path, action, object: object.to_string(), summary, result: "ok" })
-        .await?;
-    Ok(())
-}
-
 impl Store {
     /// The district's fund rules.
     pub async fn fund_rules(&self) -> Result<FundRules> {
@@ -281,7 +268,7 @@ impl Store {
             &[r.approval_above_fen.into(), r.allow_overdraft.into(), now.into()],
         )
         .await?;
-        audit_fund(
+        audit::record(
             &mut tx,
             ctx,
             "/",
@@ -325,7 +312,7 @@ impl Store {
             &[i64::from(year).into(), amount_fen.into(), now.into()],
         )
         .await?;
-        audit_fund(
+        audit::record(
             &mut tx,
             ctx,
             "/",
@@ -394,7 +381,7 @@ impl Store {
             ],
         )
         .await?;
-        audit_fund(&mut tx, ctx, &t.path, "fund.receipt", f.id, json!({"size": f.size})).await?;
+        audit::record(&mut tx, ctx, &t.path, "fund.receipt", f.id, json!({"size": f.size})).await?;
         tx.commit().await?;
         Ok(f.id)
     }
@@ -583,7 +570,7 @@ impl Store {
             if changed == 0 {
                 return Err(StoreError::conflict("status", "这笔支出已经审批过 (already decided)"));
             }
-            audit_fund(&mut tx, ctx, &e.path, "fund.reject", id, json!({"amount_fen": e.amount_fen})).await?;
+            audit::record(&mut tx, ctx, &e.path, "fund.reject", id, json!({"amount_fen": e.amount_fen})).await?;
             tx.commit().await?;
         }
         self.fund_entry_row(id).await
@@ -751,7 +738,7 @@ impl Store {
                     (None, true) => "fund.request",
                     (None, false) => "fund.post",
                 };
-                audit_fund(
+                audit::record(
                     &mut tx,
                     ctx,
                     &row.territory.path,
@@ -784,8 +771,15 @@ impl Store {
                     return Err(StoreError::NotFound);
                 };
                 tally(&mut tx, territory_id, day, &direction, &source, &purpose, *amount_fen, 1).await?;
-                audit_fund(&mut tx, ctx, &path, "fund.approve", *id, json!({"amount_fen": amount_fen, "seq": seq + 1}))
-                    .await?;
+                audit::record(
+                    &mut tx,
+                    ctx,
+                    &path,
+                    "fund.approve",
+                    *id,
+                    json!({"amount_fen": amount_fen, "seq": seq + 1}),
+                )
+                .await?;
             }
         }
         tx.commit().await?;

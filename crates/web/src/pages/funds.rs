@@ -328,15 +328,10 @@ pub async fn fund_entry_form(
     match r {
         Ok(saved) => {
             let done = if saved.status() == EntryStatus::Pending { "requested" } else { "recorded" };
-            Ok(crate::redirect::to(&format!("/funds/{}?done={done}", saved_code(&code))))
+            Ok(crate::redirect::to(&format!("/funds/{}?done={done}", super::code_segment(&code))))
         }
         Err(e) => back_to_fund(&state, &auth, ui, &code, e, fields).await,
     }
-}
-
-/// A community code as it goes into an address: letters, digits and dashes only.
-fn saved_code(code: &str) -> String {
-    code.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 /// `POST /funds/{code}/special-fund`: records the year's special fund.
@@ -349,7 +344,7 @@ pub async fn special_fund_form(
 ) -> Result<Response, PageError> {
     let year = get(&pairs, "year").trim().parse::<i32>().unwrap_or(0);
     match state.store.grant_special_fund(&auth.audit_ctx(), &auth.principal, &code, year, state.clock.now()).await {
-        Ok(_) => Ok(crate::redirect::to(&format!("/funds/{}?done=granted", saved_code(&code)))),
+        Ok(_) => Ok(crate::redirect::to(&format!("/funds/{}?done=granted", super::code_segment(&code)))),
         Err(e) => back_to_fund(&state, &auth, ui, &code, e.into(), vec![]).await,
     }
 }
@@ -372,7 +367,7 @@ pub async fn fund_import_form(
     }
     .await;
     match r {
-        Ok(_) => Ok(crate::redirect::to(&format!("/funds/{}?done=imported", saved_code(&code)))),
+        Ok(_) => Ok(crate::redirect::to(&format!("/funds/{}?done=imported", super::code_segment(&code)))),
         Err(e) => back_to_fund(&state, &auth, ui, &code, e, vec![]).await,
     }
 }

@@ -55,6 +55,12 @@ use serde::Deserialize;
 
 pub use crate::shell::{render, thousands, OrPage, PageError, Ui};
 
+/// A code typed into an address (a community's, a grid's) as it may go into a redirect: letters,
+/// digits, dashes and underscores only, so the redirect stays on this site's paths.
+pub(crate) fn code_segment(code: &str) -> String {
+    code.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
 /// Grants as the API gives them, with the role named in the page's language.
 pub fn localised(lang: Lang, mut grants: Vec<crate::api::GrantView>) -> Vec<crate::api::GrantView> {
     for g in &mut grants {

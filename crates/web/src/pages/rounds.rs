@@ -238,7 +238,7 @@ pub async fn round_helper_form(
     }
     .await;
     match r {
-        Ok(_) => Ok(crate::redirect::to(&format!("/rounds/{}?done=helper", safe_code(&code)))),
+        Ok(_) => Ok(crate::redirect::to(&format!("/rounds/{}?done=helper", super::code_segment(&code)))),
         Err(e) => {
             let status = e.status;
             let q = RoundQuery { tab: None, done: None, who: Some(get(&pairs, "who").to_string()) };
@@ -246,11 +246,6 @@ pub async fn round_helper_form(
             Ok((status, page).into_response())
         }
     }
-}
-
-/// A code as it goes into an address: letters, digits and dashes only.
-fn safe_code(code: &str) -> String {
-    code.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 // --- the visit form ------------------------------------------------------------------------------
@@ -362,7 +357,7 @@ pub async fn visit_form(
     .await;
     match r {
         Ok(Some(appeal)) => Ok(crate::redirect::to(&format!("/appeals/{appeal}"))),
-        Ok(None) => Ok(crate::redirect::to(&format!("/rounds/{}?done=visited", safe_code(&code)))),
+        Ok(None) => Ok(crate::redirect::to(&format!("/rounds/{}?done=visited", super::code_segment(&code)))),
         Err(e) => {
             let status = e.status;
             let page = visit_render(&state, &auth, ui, &code, &household, pairs, Some(error_text(&e))).await?;
