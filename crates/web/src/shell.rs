@@ -142,6 +142,9 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
             }
             v.push(("nav.sys.grid", "nav.grids", "/territories?tab=grids".into()));
         }
+        if p.can(Permission::RecordVisits) {
+            v.push(("nav.sys.grid", "round.title", "/rounds".into()));
+        }
         if p.can(Permission::HandleAppeals) {
             v.push(("nav.sys.appeals", "appeals.todo", "/appeals".into()));
         } else {
@@ -176,9 +179,6 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         }
         if staff {
             v.push(("nav.sys.life", "lifep.title", "/life".into()));
-        }
-        if p.can(Permission::RecordVisits) {
-            v.push(("nav.sys.grid", "round.title", "/rounds".into()));
         }
         if staff {
             v.push(("nav.sys.support", "fund.title", "/funds".into()));
