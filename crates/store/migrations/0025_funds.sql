@@ -65,8 +65,8 @@ CREATE TABLE fund_entries (
     decision_note TEXT NOT NULL DEFAULT '',
     UNIQUE (territory_id, seq)
 );
--- The public page lists a year's posted entries by day from this index alone.
-CREATE INDEX fund_entries_day ON fund_entries (territory_id, status, occurred_on, seq);
+-- The public page finds a year's posted entries by day, a page of them, from this index alone.
+CREATE INDEX fund_entries_day ON fund_entries (territory_id, status, occurred_on, seq, id);
 -- The ledger page lists every entry of a year, the newest first, from this one.
 CREATE INDEX fund_entries_ledger ON fund_entries (territory_id, occurred_on, recorded_at, id);
 -- The balance checked against the sum of the entries reads this index alone.

@@ -208,7 +208,7 @@ async fn fund_render(
         special_fund: yuan(state.store.special_fund_amount(year).await.page(&ui)?),
         entries: rows.items.iter().map(|e| entry_line(&ui, e)).collect(),
         page: rows.page,
-        pages: ((rows.total.max(1) as u32) + rows.page_size - 1) / rows.page_size,
+        pages: (rows.total.max(1) as u32).div_ceil(rows.page_size),
         total: rows.total,
         can_keep: auth.scope(Permission::KeepFunds).is_ok_and(|s| s.covers_path(&acc.territory.path)),
         sources: Source::ALL.iter().map(|s| (s.as_str(), s.label(lang))).collect(),
@@ -593,7 +593,7 @@ pub async fn disclosure_page(
         ),
         entries: d.entries.items.iter().map(|e| entry_line(&ui, e)).collect(),
         page: d.entries.page,
-        pages: ((d.entries.total.max(1) as u32) + d.entries.page_size - 1) / d.entries.page_size,
+        pages: (d.entries.total.max(1) as u32).div_ceil(d.entries.page_size),
         total: d.entries.total,
         ui: ui.clone(),
     };
