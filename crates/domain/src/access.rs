@@ -45,6 +45,9 @@ crate::labelled_enum! {
         ManageFunds = "manage_funds" / "设定专项经费额度、审批限额与透支规则" / "Set the special fund, the approval amount and the overdraft rule",
         RecordVisits = "record_visits" / "网格走访(入户记录、发现问题转诉求、登记融网入格人员)" / "Grid rounds (visits, findings to appeals, grid helpers)",
         ManageGridWork = "manage_grid_work" / "设定走访周期与重点户走访频次" / "Set the round's period and special-care visit frequencies",
+        ManageWorkers = "manage_workers" / "管理社区工作者(档案、定岗网格、年度考核)" / "Manage community workers (records, grid posts, yearly appraisals)",
+        RecruitWorkers = "recruit_workers" / "社区工作者招聘与晋级" / "Recruit community workers and promote them",
+        SetPayScale = "set_pay_scale" / "设定三岗十八级薪酬表" / "Set the 三岗十八级 pay table",
     }
 }
 
@@ -78,6 +81,9 @@ impl Role {
                 ManageFunds,
                 RecordVisits,
                 ManageGridWork,
+                ManageWorkers,
+                RecruitWorkers,
+                SetPayScale,
             ],
             Role::SubdistrictOfficer => &[
                 ViewTerritory,
@@ -100,6 +106,8 @@ impl Role {
                 KeepFunds,
                 ApproveFunds,
                 RecordVisits,
+                ManageWorkers,
+                RecruitWorkers,
             ],
             Role::CommunitySecretary => &[
                 ViewTerritory,
@@ -121,6 +129,7 @@ impl Role {
                 KeepFunds,
                 ApproveFunds,
                 RecordVisits,
+                ManageWorkers,
             ],
             Role::CommunityWorker => &[
                 ViewTerritory,

@@ -28,6 +28,7 @@ pub mod text;
 pub mod tiles;
 pub mod time;
 pub mod vote;
+pub mod worker;
 
 pub use area::Area;
 pub use error::FieldError;

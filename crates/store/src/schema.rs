@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0024_life_records.sql"),
     include_str!("../migrations/0025_funds.sql"),
     include_str!("../migrations/0026_grid_rounds.sql"),
+    include_str!("../migrations/0027_community_workers.sql"),
 ];
 
 /// The schema version this binary writes and understands.

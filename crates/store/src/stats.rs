@@ -80,6 +80,8 @@ pub struct Stats {
     /// reversals, in fen.
     pub fund_income_fen: i64,
     pub fund_spent_fen: i64,
+    /// Community workers recruited openly (defined in `support::figures`).
+    pub community_workers: i64,
     /// Grid work (defined in `grid::figures`): visits made, and households not visited within
     /// the district's period.
     pub grid_visits: i64,
@@ -126,6 +128,7 @@ impl Stats {
         self.trainees += o.trainees;
         self.fund_income_fen += o.fund_income_fen;
         self.fund_spent_fen += o.fund_spent_fen;
+        self.community_workers += o.community_workers;
         self.grid_visits += o.grid_visits;
         self.households_unvisited += o.households_unvisited;
     }
@@ -144,6 +147,7 @@ impl Stats {
     fn with_support(mut self, f: crate::support::figures::SupportFigures) -> Stats {
         self.fund_income_fen = f.fund_income_fen;
         self.fund_spent_fen = f.fund_spent_fen;
+        self.community_workers = f.community_workers;
         self
     }
 
@@ -164,6 +168,7 @@ impl Stats {
         self.trainees = o.trainees;
         self.fund_income_fen = o.fund_income_fen;
         self.fund_spent_fen = o.fund_spent_fen;
+        self.community_workers = o.community_workers;
         self.grid_visits = o.grid_visits;
         self.households_unvisited = o.households_unvisited;
     }

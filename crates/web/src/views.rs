@@ -259,6 +259,8 @@ pub struct StatsView {
     pub fund_income_fen: i64,
     /// Community funds: posted spending, net of reversals, in fen
     pub fund_spent_fen: i64,
+    /// Community workers recruited openly (公开招聘), hired in the period
+    pub community_workers: i64,
     /// Grid rounds: visits made
     pub grid_visits: i64,
     /// Households not visited within the district's period
@@ -306,6 +308,7 @@ impl From<Stats> for StatsView {
             trainees: s.trainees,
             fund_income_fen: s.fund_income_fen,
             fund_spent_fen: s.fund_spent_fen,
+            community_workers: s.community_workers,
             grid_visits: s.grid_visits,
             households_unvisited: s.households_unvisited,
         }

@@ -3,7 +3,10 @@
 //!
 //! - `fund_income_fen`: posted income dated in the period, net of its reversals;
 //! - `fund_spent_fen`: posted spending dated in the period, net of its reversals (spending
-//!   waiting for approval, or not approved, never counts).
+//!   waiting for approval, or not approved, never counts);
+//! - `community_workers`: community workers recruited openly (公开招聘, kind `recruited`) into
+//!   the subtree's communities, hired in the period — whether or not they serve still (the
+//!   seed's "272 recruited").
 //!
 //! Entries are dated by the day (Beijing); a period counts the days its start and end fall on.
 
@@ -17,6 +20,7 @@ use serde::Serialize;
 pub struct SupportFigures {
     pub fund_income_fen: i64,
     pub fund_spent_fen: i64,
+    pub community_workers: i64,
 }
 
 impl Store {
@@ -39,6 +43,22 @@ impl Store {
         );
         let rows: Vec<(String, i64)> = fetch_all(&self.db, &sql, &q.vals).await?;
         let get = |d: &str| rows.iter().filter(|r| r.0 == d).map(|r| r.1).sum();
-        Ok(SupportFigures { fund_income_fen: get("income"), fund_spent_fen: get("expense") })
+        let mut q = QueryParts::default();
+        let cond = within.sql(&mut q, "w.path");
+        let (f, t) = (q.bind(from_day), q.bind(to_day));
+        let workers: Vec<(i64,)> = fetch_all(
+            &self.db,
+            &format!(
+                "SELECT CAST(count(*) AS BIGINT) FROM community_workers w
+                 WHERE {cond} AND w.kind = 'recruited' AND w.hired_on >= {f} AND w.hired_on < {t}"
+            ),
+            &q.vals,
+        )
+        .await?;
+        Ok(SupportFigures {
+            fund_income_fen: get("income"),
+            fund_spent_fen: get("expense"),
+            community_workers: workers.first().map_or(0, |w| w.0),
+        })
     }
 }
