@@ -223,6 +223,21 @@ api_routes! {
     post "/grids/{code}/helpers" => api::api_add_grid_helper;
     get "/grid-visit-rules" => api::api_visit_rules;
     post "/grid-visit-rules" => api::api_set_visit_rules;
+    get "/worker-pay-scale" => api::api_pay_scale;
+    post "/worker-pay-scale" => api::api_set_pay_scale;
+    get "/worker-pay-report" => api::api_pay_report;
+    get "/recruitments" => api::api_recruitments;
+    post "/recruitments" => api::api_create_recruitment;
+    get "/recruitments/{id}" => api::api_recruitment;
+    post "/recruitments/{id}/applicants" => api::api_add_applicant;
+    post "/applicants/{id}/scores" => api::api_score_applicant;
+    post "/applicants/{id}/hire" => api::api_hire;
+    get "/workers" => api::api_workers;
+    post "/workers" => api::api_register_worker;
+    get "/workers/{id}" => api::api_worker;
+    post "/workers/{id}/grid-post" => api::api_assign_grid;
+    post "/workers/{id}/appraisals" => api::api_appraise;
+    post "/workers/{id}/promotions" => api::api_promote;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -339,6 +354,11 @@ pub fn router(state: AppState) -> Router {
         .route("/fund-entries/{id}/reverse", post(pages::fund_reverse_form))
         .route("/fund-entries/{id}/decide", post(pages::fund_decide_form))
         .route("/disclosure/{code}", get(pages::disclosure_page))
+        .route("/workers", get(pages::workers_page).post(pages::register_worker_form))
+        .route("/workers/pay", get(pages::worker_pay_page).post(pages::worker_pay_form))
+        .route("/workers/recruitments", get(pages::recruitments_page).post(pages::recruitment_create_form))
+        .route("/workers/recruitments/{id}", get(pages::recruitment_page).post(pages::recruitment_form))
+        .route("/workers/{id}", get(pages::worker_page).post(pages::worker_form))
         .route("/rounds", get(pages::rounds_page))
         .route("/rounds/{code}", get(pages::round_page))
         .route("/rounds/{code}/visit", get(pages::visit_page).post(pages::visit_form))

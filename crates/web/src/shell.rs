@@ -182,6 +182,9 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         }
         if staff {
             v.push(("nav.sys.support", "fund.title", "/funds".into()));
+            if p.can(Permission::ManageWorkers) {
+                v.push(("nav.sys.support", "wk.title", "/workers".into()));
+            }
             v.push(("nav.sys.soon", "nav.sys.grid_work", String::new()));
         }
         if !staff {

@@ -47,13 +47,16 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Resul
     let funds = store.generate_demo_funds(scale, seed).await?;
     // A year of grid rounds in every grid, and the helpers who joined the first grids.
     let rounds = store.generate_demo_rounds(seed).await?;
+    // Last year's open recruitment, every grid's worker under management, appraisals, promotions.
+    let workers = store.generate_demo_workers(scale, seed).await?;
     eprintln!(
-        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {:.1}s",
+        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {:.1}s",
         summary.people,
         summary.communities.len(),
         life.activities,
         funds.entries,
         rounds.visits,
+        workers.recruited,
         started.elapsed().as_secs_f64()
     );
     Ok(())

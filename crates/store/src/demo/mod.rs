@@ -14,6 +14,7 @@ mod places;
 mod rows;
 mod support;
 mod users;
+mod workers;
 
 use crate::batch::Value;
 use crate::{model::Territory, Result, Store, StoreError};

@@ -1125,3 +1125,37 @@ async fn insert_worker(
     })?;
     Ok(())
 }
+
+impl Store {
+    /// The territories of these kinds that `p` covers for `who` (under `under` when given), as
+    /// (code, name) by code: the choices of the workers' forms.
+    pub async fn territories_for(
+        &self,
+        who: &Principal,
+        p: Permission,
+        kinds: &[&str],
+        under: Option<&str>,
+    ) -> Result<Vec<(String, String)>> {
+        let Ok(scope) = who.scope(p) else { return Ok(vec![]) };
+        let mut q = QueryParts::default();
+        scope.restrict(&mut q, "t.path", None);
+        if let Some(u) = under {
+            let c = Subtree::of(u).sql(&mut q, "t.path");
+            q.conds.push(c);
+        }
+        let list: Vec<String> = kinds.iter().map(|k| q.bind(*k)).collect();
+        q.conds.push(format!("t.kind IN ({})", list.join(", ")));
+        fetch_all(
+            &self.db,
+            &format!("SELECT t.code, t.name FROM territories t WHERE {} ORDER BY t.path", q.conds.join(" AND ")),
+            &q.vals,
+        )
+        .await
+    }
+
+    /// The grids of a community, as (code, name).
+    pub async fn community_grids(&self, community: Uuid) -> Result<Vec<(String, String)>> {
+        fetch_all(&self.db, "SELECT code, name FROM grids WHERE community_id = $1 ORDER BY code", &[community.into()])
+            .await
+    }
+}

@@ -18,6 +18,7 @@ mod support;
 mod territories;
 mod users;
 mod votes;
+mod workers;
 
 pub use account::*;
 pub use activities::*;
@@ -25,6 +26,7 @@ pub use appeals::*;
 pub use audit::*;
 pub use channels::*;
 pub use clock::*;
+pub(crate) use councils::day as day_of;
 pub use councils::*;
 pub use decisions::*;
 pub use grid::*;
@@ -36,6 +38,7 @@ pub use support::*;
 pub use territories::*;
 pub use users::*;
 pub use votes::*;
+pub use workers::*;
 
 use crate::error::ApiError;
 use crate::state::AppState;

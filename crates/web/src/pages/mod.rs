@@ -22,6 +22,7 @@ mod users;
 mod volunteers;
 pub(crate) mod votes;
 mod workbench;
+mod workers;
 
 pub use account::*;
 pub use activities::*;
@@ -42,6 +43,7 @@ pub use users::*;
 pub use volunteers::*;
 pub use votes::*;
 pub use workbench::*;
+pub use workers::*;
 
 use crate::api::ListParams;
 use crate::error::ApiError;
