@@ -503,7 +503,7 @@ pub struct FundImportView {
 
 /// Imports ledger rows (an XLSX workbook as the body) into the community's account: all of
 /// them, or none with every wrong cell named (422).
-#[utoipa::path(post, path = "/api/v1/territories/{code}/fund/ledger.xlsx", tag = "support", params(("code" = String, Path)), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), responses((status = 200, body = FundImportView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/territories/{code}/fund/ledger.xlsx", tag = "support", params(("code" = String, Path)), request_body(description = "The workbook's bytes (sent as the XLSX type or as plain bytes)", content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "application/octet-stream"))), responses((status = 200, body = FundImportView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn api_import_fund_ledger(
     auth: Auth,
     State(state): State<AppState>,

@@ -240,6 +240,7 @@ pub async fn api_recruitment(
 pub struct ApplicantBody {
     pub name: String,
     /// 18-character resident ID number (kept encrypted)
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
     pub id_number: String,
     #[serde(default)]
     pub phone: String,
