@@ -48,6 +48,7 @@ crate::labelled_enum! {
         ManageWorkers = "manage_workers" / "管理社区工作者(档案、定岗网格、年度考核)" / "Manage community workers (records, grid posts, yearly appraisals)",
         RecruitWorkers = "recruit_workers" / "社区工作者招聘与晋级" / "Recruit community workers and promote them",
         SetPayScale = "set_pay_scale" / "设定三岗十八级薪酬表" / "Set the 三岗十八级 pay table",
+        FileGridSecretaries = "file_grid_secretaries" / "网格党组织书记备案" / "File grid party secretaries",
     }
 }
 
@@ -84,6 +85,7 @@ impl Role {
                 ManageWorkers,
                 RecruitWorkers,
                 SetPayScale,
+                FileGridSecretaries,
             ],
             Role::SubdistrictOfficer => &[
                 ViewTerritory,
@@ -108,6 +110,7 @@ impl Role {
                 RecordVisits,
                 ManageWorkers,
                 RecruitWorkers,
+                FileGridSecretaries,
             ],
             Role::CommunitySecretary => &[
                 ViewTerritory,

@@ -21,6 +21,7 @@ pub mod org;
 pub mod person;
 pub mod phone;
 pub mod resident_id;
+pub mod secretary;
 pub mod service;
 pub mod spreadsheet;
 pub mod territory;

@@ -12,7 +12,7 @@ use jiayuan_store::audit::AuditCtx;
 use jiayuan_store::demo::Scale;
 use jiayuan_store::model::Page;
 use jiayuan_store::subtree::Subtree;
-use jiayuan_store::support::{Hire, NewApplicant, NewRecruitment, NewWorker, WorkerQuery};
+use jiayuan_store::support::{Hire, NewApplicant, NewAppraisal, NewRecruitment, NewWorker, WorkerQuery};
 use jiayuan_store::{testing, Store, StoreError};
 
 fn ctx() -> AuditCtx {
@@ -180,14 +180,52 @@ async fn a_community_workers_career() {
 
         // Appraisals: once a year, a year served and not ahead.
         for (y, a) in [(2022, Appraisal::Competent), (2023, Appraisal::Competent), (2024, Appraisal::Excellent)] {
-            s.appraise(&ctx(), &c1, id, y, a, "", now()).await.unwrap();
+            s.appraise(&ctx(), &c1, id, &NewAppraisal { year: y, result: a, note: String::new() }, now())
+                .await
+                .unwrap();
         }
         assert_eq!(
-            field_of(s.appraise(&ctx(), &c1, id, 2024, Appraisal::Basic, "", now()).await.unwrap_err()),
+            field_of(
+                s.appraise(
+                    &ctx(),
+                    &c1,
+                    id,
+                    &NewAppraisal { year: 2024, result: Appraisal::Basic, note: String::new() },
+                    now()
+                )
+                .await
+                .unwrap_err()
+            ),
             "409 year"
         );
-        assert_eq!(field_of(s.appraise(&ctx(), &c1, id, 2027, Appraisal::Basic, "", now()).await.unwrap_err()), "year");
-        assert_eq!(field_of(s.appraise(&ctx(), &c1, id, 2021, Appraisal::Basic, "", now()).await.unwrap_err()), "year");
+        assert_eq!(
+            field_of(
+                s.appraise(
+                    &ctx(),
+                    &c1,
+                    id,
+                    &NewAppraisal { year: 2027, result: Appraisal::Basic, note: String::new() },
+                    now()
+                )
+                .await
+                .unwrap_err()
+            ),
+            "year"
+        );
+        assert_eq!(
+            field_of(
+                s.appraise(
+                    &ctx(),
+                    &c1,
+                    id,
+                    &NewAppraisal { year: 2021, result: Appraisal::Basic, note: String::new() },
+                    now()
+                )
+                .await
+                .unwrap_err()
+            ),
+            "year"
+        );
 
         // Promotions: only the subdistrict; by seniority once the years and passes are there.
         assert_eq!(
@@ -198,7 +236,15 @@ async fn a_community_workers_career() {
         assert_eq!(field_of(e), "rule", "a day short of three years");
         let e = s.promote(&ctx(), &sd1, id, Ask::Seniority, day(2025, 7, 1), now()).await.unwrap_err();
         assert_eq!(field_of(e), "rule", "two appraisals since the grade, three needed");
-        s.appraise(&ctx(), &c1, id, 2025, Appraisal::Competent, "", now()).await.unwrap();
+        s.appraise(
+            &ctx(),
+            &c1,
+            id,
+            &NewAppraisal { year: 2025, result: Appraisal::Competent, note: String::new() },
+            now(),
+        )
+        .await
+        .unwrap();
         let rec = s.promote(&ctx(), &sd1, id, Ask::Seniority, day(2025, 7, 1), now()).await.unwrap();
         assert_eq!((rec.worker.grade, rec.worker.grade_since), (5, day(2025, 7, 1)));
         assert_eq!(rec.promotions[0].rule, PromotionRule::Seniority.as_str());
@@ -213,7 +259,15 @@ async fn a_community_workers_career() {
             .await
             .unwrap();
         assert_eq!(rec.worker.grade, 7);
-        s.appraise(&ctx(), &c1, id, 2026, Appraisal::Failed, "", now()).await.unwrap();
+        s.appraise(
+            &ctx(),
+            &c1,
+            id,
+            &NewAppraisal { year: 2026, result: Appraisal::Failed, note: String::new() },
+            now(),
+        )
+        .await
+        .unwrap();
         let e = s
             .promote(&ctx(), &sd1, id, Ask::Qualification(Qualification::Senior), day(2026, 11, 1), now())
             .await
@@ -226,7 +280,10 @@ async fn a_community_workers_career() {
             s.promote(&audit, &sd1, id, Ask::PostChange(Post::Principal), day(2026, 11, 2), now()),
         );
         assert!(x.is_ok() != y.is_ok(), "exactly one of two promotions at once on {}", t.name);
-        let lost = if x.is_ok() { y.unwrap_err() } else { x.unwrap_err() };
+        let lost = match (x, y) {
+            (Err(e), _) | (_, Err(e)) => e,
+            _ => unreachable!(),
+        };
         assert_eq!(field_of(lost), "409 grade");
         assert_eq!(count(s, "SELECT CAST(count(*) AS BIGINT) FROM worker_promotions").await, 3);
 

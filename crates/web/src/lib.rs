@@ -223,6 +223,11 @@ api_routes! {
     post "/grids/{code}/helpers" => api::api_add_grid_helper;
     get "/grid-visit-rules" => api::api_visit_rules;
     post "/grid-visit-rules" => api::api_set_visit_rules;
+    get "/grid-secretaries" => api::api_grid_secretaries;
+    get "/grids/{code}/secretary" => api::api_secretary_record;
+    post "/grids/{code}/secretary" => api::api_file_secretary;
+    post "/grid-secretary-filings/{id}/reports" => api::api_report_secretary;
+    post "/grid-secretary-filings/{id}/reviews" => api::api_review_secretary;
     get "/worker-pay-scale" => api::api_pay_scale;
     post "/worker-pay-scale" => api::api_set_pay_scale;
     get "/worker-pay-report" => api::api_pay_report;
@@ -359,6 +364,8 @@ pub fn router(state: AppState) -> Router {
         .route("/workers/recruitments", get(pages::recruitments_page).post(pages::recruitment_create_form))
         .route("/workers/recruitments/{id}", get(pages::recruitment_page).post(pages::recruitment_form))
         .route("/workers/{id}", get(pages::worker_page).post(pages::worker_form))
+        .route("/grid-secretaries", get(pages::grid_secretaries_page))
+        .route("/grid-secretaries/{code}", get(pages::grid_secretary_page).post(pages::grid_secretary_form))
         .route("/rounds", get(pages::rounds_page))
         .route("/rounds/{code}", get(pages::round_page))
         .route("/rounds/{code}/visit", get(pages::visit_page).post(pages::visit_form))

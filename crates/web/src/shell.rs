@@ -144,6 +144,7 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
         }
         if p.can(Permission::RecordVisits) {
             v.push(("nav.sys.grid", "round.title", "/rounds".into()));
+            v.push(("nav.sys.grid", "gs.title", "/grid-secretaries".into()));
         }
         if p.can(Permission::HandleAppeals) {
             v.push(("nav.sys.appeals", "appeals.todo", "/appeals".into()));

@@ -49,6 +49,8 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Resul
     let rounds = store.generate_demo_rounds(seed).await?;
     // Last year's open recruitment, every grid's worker under management, appraisals, promotions.
     let workers = store.generate_demo_workers(scale, seed).await?;
+    // Every grid's party secretary on file, with their reports and last year's appraisal.
+    store.generate_demo_secretaries(seed).await?;
     eprintln!(
         "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {:.1}s",
         summary.people,

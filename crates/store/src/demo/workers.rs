@@ -9,7 +9,7 @@ use super::{demo_epoch, Scale};
 use crate::access::Principal;
 use crate::audit::AuditCtx;
 use crate::batch::fetch_all;
-use crate::support::{Hire, NewApplicant, NewRecruitment, NewWorker};
+use crate::support::{Hire, NewApplicant, NewAppraisal, NewRecruitment, NewWorker};
 use crate::{Result, Store};
 use chrono::{Datelike, NaiveDate};
 use jiayuan_domain::worker::{Appraisal, Ask, Education, Post, WorkerKind};
@@ -113,7 +113,7 @@ impl Store {
                 self.score_applicant(&ctx, &who, line.applicant.id, Some(exam), Some(interview)).await?;
                 ids.push((line.applicant.id, exam + interview));
             }
-            ids.sort_by(|a, b| b.1.cmp(&a.1));
+            ids.sort_by_key(|a| std::cmp::Reverse(a.1));
             for (k, (id, _)) in ids.iter().take(places as usize).enumerate() {
                 let community = &communities[k % communities.len().max(1)].0;
                 let hire = Hire {
@@ -158,12 +158,82 @@ impl Store {
                     1..=5 => Appraisal::Excellent,
                     _ => Appraisal::Competent,
                 };
-                self.appraise(&ctx, &who, id, i64::from(y), r, "", now).await?;
+                self.appraise(
+                    &ctx,
+                    &who,
+                    id,
+                    &NewAppraisal { year: i64::from(y), result: r, note: String::new() },
+                    now,
+                )
+                .await?;
             }
             // Up one grade where the years and appraisals allow it (the rule decides).
             let _ = self.promote(&ctx, &who, id, Ask::Seniority, day(last_year + 1, 3, 1).min(today), now).await;
             sum.grid_workers += 1;
         }
         Ok(sum)
+    }
+}
+
+impl Store {
+    /// Files every grid's party secretary as the demo placed them, with a report to the community
+    /// and one to the grid's members and residents, and last year's appraisal where they served
+    /// it: a score from the community's party organisation, three party members, five residents.
+    pub async fn generate_demo_secretaries(&self, seed: u64) -> Result<usize> {
+        use crate::grid::{NewFiling, NewReport, NewReview};
+        use jiayuan_domain::secretary::{Audience, ScorerKind};
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5ec);
+        let (who, ctx) = (Principal::operator(), AuditCtx::operator("demo"));
+        let now = demo_epoch();
+        let today = jiayuan_domain::time::beijing(now).date();
+        let grids: Vec<(String, Uuid, NaiveDate)> = fetch_all(
+            &self.db,
+            "SELECT code, secretary_id, secretary_filed_on FROM grids
+             WHERE secretary_id IS NOT NULL AND secretary_filed_on IS NOT NULL ORDER BY code",
+            &[],
+        )
+        .await?;
+        let mut filed = 0;
+        for (code, person, on) in grids {
+            let on = on.min(today);
+            let rec = self
+                .file_secretary(
+                    &ctx,
+                    &who,
+                    &code,
+                    &NewFiling { person, filed_on: on, from_on: on, note: String::new() },
+                    now,
+                )
+                .await?;
+            let Some(filing) = rec.filings.first().map(|f| f.id) else { continue };
+            filed += 1;
+            let served = (today - on).num_days().max(1);
+            for (audience, title) in
+                [(Audience::Community, "向社区党委述职"), (Audience::Grid, "向网格党员群众报告工作")]
+            {
+                let held = on + chrono::Duration::days(rng.gen_range(0..served));
+                let r = NewReport {
+                    audience,
+                    held_on: held,
+                    title: title.into(),
+                    summary: "走访入户、矛盾调解、为民办事情况".into(),
+                    attendees: rng.gen_range(8..60),
+                };
+                self.report_secretary(&ctx, &who, filing, &r, now).await?;
+            }
+            let year = today.year() - 1;
+            let held = NaiveDate::from_ymd_opt(year, 12, 20).unwrap_or(today);
+            if on <= held {
+                let mut scores = vec![(ScorerKind::CommunityOrg, "社区党委".to_string(), rng.gen_range(780..=960))];
+                scores.extend(
+                    (1..=3).map(|i| (ScorerKind::PartyMembers, format!("党员代表{i}"), rng.gen_range(700..=980))),
+                );
+                scores
+                    .extend((1..=5).map(|i| (ScorerKind::Residents, format!("居民代表{i}"), rng.gen_range(650..=990))));
+                let r = NewReview { year: i64::from(year), held_on: held, note: String::new(), scores };
+                self.review_secretary(&ctx, &who, filing, &r, now).await?;
+            }
+        }
+        Ok(filed)
     }
 }

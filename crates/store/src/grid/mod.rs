@@ -8,8 +8,14 @@
 //! are fixed to (定岗网格: the grid's `worker_id` is their resident record); secretaries and
 //! officers above record in any grid of their scope. Anyone who sees the grid's place sees its
 //! round.
+//!
+//! Grid party secretaries (`secretaries`): filed with the subdistrict (备案) over time, their
+//! reports to the community's party organisation and to the grid's members and residents, and
+//! their appraisals (述职评议) with every scorer's score.
 
 pub mod figures;
 mod rounds;
+mod secretaries;
 
 pub use rounds::{GridRef, Helper, HouseholdOnRound, NewHelper, NewVisit, Round, Visit, MAX_VISITS};
+pub use secretaries::{Filing, NewFiling, NewReport, NewReview, Review, ReviewScore, SecretaryRecord, SecretaryReport};

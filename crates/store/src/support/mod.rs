@@ -12,6 +12,6 @@ mod workers;
 pub use fund_sheet::{FundImport, FUND_SHEET_HEADERS};
 pub use funds::{AccountLine, AccountSummary, Disclosure, EntryFilter, FundEntry, NewEntry, ReceiptFile};
 pub use workers::{
-    Applicant, ApplicantLine, AppraisalRow, GridPost, Hire, NewApplicant, NewRecruitment, NewWorker, PayLine,
-    PromotionRow, Recruitment, Worker, WorkerQuery, WorkerRecord,
+    Applicant, ApplicantLine, AppraisalRow, GridPost, Hire, NewApplicant, NewAppraisal, NewRecruitment, NewWorker,
+    PayLine, PromotionRow, Recruitment, Worker, WorkerQuery, WorkerRecord,
 };

@@ -155,6 +155,14 @@ pub struct GridPost {
     pub to_on: Option<NaiveDate>,
 }
 
+/// A year's appraisal as recorded.
+#[derive(Debug, Clone)]
+pub struct NewAppraisal {
+    pub year: i64,
+    pub result: Appraisal,
+    pub note: String,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AppraisalRow {
     pub id: Uuid,
@@ -873,11 +881,10 @@ impl Store {
         ctx: &AuditCtx,
         who: &Principal,
         worker: Uuid,
-        year: i64,
-        result: Appraisal,
-        note: &str,
+        a: &NewAppraisal,
         now: DateTime<Utc>,
     ) -> Result<WorkerRecord> {
+        let (year, result) = (a.year, a.result);
         let w = self.worker_row(who, worker, Permission::ManageWorkers).await?;
         let this_year = i64::from(jiayuan_domain::time::beijing(now).date().year());
         if year > this_year || year < i64::from(w.hired_on.year()) {
@@ -886,7 +893,7 @@ impl Store {
                 format!("考核年度应在{}到{this_year}之间 (a year served, not ahead)", w.hired_on.year()),
             ));
         }
-        let note = text("note", note, 0, 500)?;
+        let note = text("note", &a.note, 0, 500)?;
         let id = new_id();
         let mut tx = self.begin().await?;
         exec(

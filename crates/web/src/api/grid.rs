@@ -315,3 +315,270 @@ pub async fn api_set_visit_rules(
     let saved = state.store.set_visit_rules(&auth.audit_ctx(), &auth.principal, &r, state.clock.now()).await?;
     Ok(Json(rules_body(&saved)))
 }
+
+// --- grid party secretaries --------------------------------------------------------------------
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FilingView {
+    pub id: Uuid,
+    pub grid: String,
+    pub grid_name: String,
+    pub person_id: Uuid,
+    pub name: String,
+    /// The day the subdistrict filed it
+    #[schema(format = Date)]
+    pub filed_on: String,
+    #[schema(format = Date)]
+    pub from_on: String,
+    pub ended_on: Option<String>,
+    pub note: String,
+}
+
+pub(crate) fn filing_view(f: &jiayuan_store::grid::Filing) -> FilingView {
+    FilingView {
+        id: f.id,
+        grid: f.grid_code.clone(),
+        grid_name: f.grid_name.clone(),
+        person_id: f.person_id,
+        name: f.name.clone(),
+        filed_on: f.filed_on.to_string(),
+        from_on: f.from_on.to_string(),
+        ended_on: f.ended_on.map(|d| d.to_string()),
+        note: f.note.clone(),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecretaryReportView {
+    pub id: Uuid,
+    pub filing_id: Uuid,
+    /// `community` or `grid`
+    pub audience: String,
+    #[schema(format = Date)]
+    pub held_on: String,
+    pub title: String,
+    pub summary: String,
+    pub attendees: i64,
+}
+
+fn report_view(r: &jiayuan_store::grid::SecretaryReport) -> SecretaryReportView {
+    SecretaryReportView {
+        id: r.id,
+        filing_id: r.filing_id,
+        audience: r.audience.clone(),
+        held_on: r.held_on.to_string(),
+        title: r.title.clone(),
+        summary: r.summary.clone(),
+        attendees: r.attendees,
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecretaryScoreView {
+    /// `subdistrict`, `community_org`, `party_members` or `residents`
+    pub scorer_kind: String,
+    pub scorer: String,
+    /// Points, one decimal
+    pub score: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecretaryReviewView {
+    pub id: Uuid,
+    pub filing_id: Uuid,
+    pub year: i64,
+    #[schema(format = Date)]
+    pub held_on: String,
+    /// The mean of each kind of scorer's mean, one decimal
+    pub total: String,
+    /// `excellent` (from 90), `competent` (75), `basic` (60) or `failed`
+    pub result: String,
+    pub note: String,
+    pub scores: Vec<SecretaryScoreView>,
+}
+
+fn review_view(r: &jiayuan_store::grid::Review, scores: &[jiayuan_store::grid::ReviewScore]) -> SecretaryReviewView {
+    SecretaryReviewView {
+        id: r.id,
+        filing_id: r.filing_id,
+        year: r.year,
+        held_on: r.held_on.to_string(),
+        total: jiayuan_domain::worker::show_score(r.total),
+        result: r.result.clone(),
+        note: r.note.clone(),
+        scores: scores
+            .iter()
+            .map(|s| SecretaryScoreView {
+                scorer_kind: s.scorer_kind.clone(),
+                scorer: s.scorer.clone(),
+                score: jiayuan_domain::worker::show_score(s.score),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecretaryRecordView {
+    pub grid: String,
+    pub grid_name: String,
+    /// The current filing first
+    pub filings: Vec<FilingView>,
+    pub reports: Vec<SecretaryReportView>,
+    pub reviews: Vec<SecretaryReviewView>,
+}
+
+fn record_view(r: &jiayuan_store::grid::SecretaryRecord) -> SecretaryRecordView {
+    SecretaryRecordView {
+        grid: r.grid_code.clone(),
+        grid_name: r.grid_name.clone(),
+        filings: r.filings.iter().map(filing_view).collect(),
+        reports: r.reports.iter().map(report_view).collect(),
+        reviews: r.reviews.iter().map(|(r, s)| review_view(r, s)).collect(),
+    }
+}
+
+/// The grid party secretaries on file now, in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/grid-secretaries", tag = "grid work", responses((status = 200, body = [FilingView]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn api_grid_secretaries(
+    auth: Auth,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<FilingView>>, ApiError> {
+    Ok(Json(state.store.grid_secretaries(&auth.principal).await?.iter().map(filing_view).collect()))
+}
+
+/// A grid's secretary record: filings (the current first), reports and appraisals with scores.
+#[utoipa::path(get, path = "/api/v1/grids/{code}/secretary", tag = "grid work", params(("code" = String, Path)), responses((status = 200, body = SecretaryRecordView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_secretary_record(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<SecretaryRecordView>, ApiError> {
+    Ok(Json(record_view(&state.store.secretary_record(&auth.principal, &code).await?)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilingBody {
+    /// The secretary's resident record
+    pub person_id: Uuid,
+    /// The day the subdistrict filed it
+    #[schema(format = Date)]
+    pub filed_on: String,
+    /// The day they serve from (the filing's day when not given)
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub from_on: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Files the grid's party secretary with the subdistrict (备案); the current filing ends the day
+/// before (409 when one from that day or later is on record).
+#[utoipa::path(post, path = "/api/v1/grids/{code}/secretary", tag = "grid work", params(("code" = String, Path)), request_body = FilingBody, responses((status = 201, body = SecretaryRecordView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_file_secretary(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    body: Result<Json<FilingBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<SecretaryRecordView>), ApiError> {
+    let b = json_body(body)?;
+    let filed_on = crate::api::day_of("filed_on", &b.filed_on)?;
+    let from_on = match b.from_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => crate::api::day_of("from_on", d)?,
+        None => filed_on,
+    };
+    let f = jiayuan_store::grid::NewFiling { person: b.person_id, filed_on, from_on, note: b.note };
+    let r = state.store.file_secretary(&auth.audit_ctx(), &auth.principal, &code, &f, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(record_view(&r))))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretaryReportBody {
+    #[schema(pattern = "^(community|grid)$")]
+    pub audience: String,
+    #[schema(format = Date)]
+    pub held_on: String,
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000)]
+    pub attendees: i64,
+}
+
+/// Records a secretary's report, on a day they served.
+#[utoipa::path(post, path = "/api/v1/grid-secretary-filings/{id}/reports", tag = "grid work", params(("id" = String, Path)), request_body = SecretaryReportBody, responses((status = 201, body = SecretaryReportView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_report_secretary(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<SecretaryReportBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<SecretaryReportView>), ApiError> {
+    let id = parse_id(&id)?;
+    let b = json_body(body)?;
+    let r = jiayuan_store::grid::NewReport {
+        audience: jiayuan_domain::secretary::Audience::parse_field(&b.audience, "audience")?,
+        held_on: crate::api::day_of("held_on", &b.held_on)?,
+        title: b.title,
+        summary: b.summary,
+        attendees: b.attendees,
+    };
+    let saved = state.store.report_secretary(&auth.audit_ctx(), &auth.principal, id, &r, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(report_view(&saved))))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretaryScoreBody {
+    #[schema(pattern = "^(subdistrict|community_org|party_members|residents)$")]
+    pub scorer_kind: String,
+    /// Who scored (a name or a seat: 居民代表3)
+    pub scorer: String,
+    /// 0–100, one decimal, as text
+    pub score: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretaryReviewBody {
+    #[schema(minimum = 1990, maximum = 2100)]
+    pub year: i64,
+    #[schema(format = Date)]
+    pub held_on: String,
+    #[serde(default)]
+    pub note: String,
+    /// 1–200 scores, each scorer once per kind
+    pub scores: Vec<SecretaryScoreBody>,
+}
+
+/// Records an appraisal (述职评议) with every score; the total (each kind of scorer weighing the
+/// same) and its result are computed. Once a year per filing (409).
+#[utoipa::path(post, path = "/api/v1/grid-secretary-filings/{id}/reviews", tag = "grid work", params(("id" = String, Path)), request_body = SecretaryReviewBody, responses((status = 201, body = SecretaryReviewView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_review_secretary(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<SecretaryReviewBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<SecretaryReviewView>), ApiError> {
+    let id = parse_id(&id)?;
+    let b = json_body(body)?;
+    let mut scores = Vec::with_capacity(b.scores.len());
+    for (i, s) in b.scores.into_iter().enumerate() {
+        let field = format!("scores[{i}]");
+        scores.push((
+            jiayuan_domain::secretary::ScorerKind::parse_field(&s.scorer_kind, &field)?,
+            s.scorer,
+            jiayuan_domain::secretary::score(&s.score, &field)?,
+        ));
+    }
+    let r = jiayuan_store::grid::NewReview {
+        year: b.year,
+        held_on: crate::api::day_of("held_on", &b.held_on)?,
+        note: b.note,
+        scores,
+    };
+    let (saved, scores) =
+        state.store.review_secretary(&auth.audit_ctx(), &auth.principal, id, &r, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(review_view(&saved, &scores))))
+}

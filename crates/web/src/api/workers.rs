@@ -637,7 +637,13 @@ pub async fn api_appraise(
     let result = Appraisal::parse_field(&b.result, "result")?;
     let rec = state
         .store
-        .appraise(&auth.audit_ctx(), &auth.principal, id, b.year, result, &b.note, state.clock.now())
+        .appraise(
+            &auth.audit_ctx(),
+            &auth.principal,
+            id,
+            &jiayuan_store::support::NewAppraisal { year: b.year, result, note: b.note },
+            state.clock.now(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(detail_view(&rec))))
 }

@@ -418,7 +418,8 @@ pub async fn worker_form(
                 let year = opt_int(get(&pairs, "year"), "year")?
                     .ok_or_else(|| ApiError::invalid("year", "请填写考核年度 (the year)"))?;
                 let result = Appraisal::parse_field(get(&pairs, "result"), "result")?;
-                state.store.appraise(&ctx, who, wid, year, result, get(&pairs, "note"), now).await?;
+                let a = jiayuan_store::support::NewAppraisal { year, result, note: get(&pairs, "note").into() };
+                state.store.appraise(&ctx, who, wid, &a, now).await?;
                 "appraised"
             }
             "promotion" => {
