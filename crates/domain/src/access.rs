@@ -49,6 +49,7 @@ crate::labelled_enum! {
         RecruitWorkers = "recruit_workers" / "社区工作者招聘与晋级" / "Recruit community workers and promote them",
         SetPayScale = "set_pay_scale" / "设定三岗十八级薪酬表" / "Set the 三岗十八级 pay table",
         FileGridSecretaries = "file_grid_secretaries" / "网格党组织书记备案" / "File grid party secretaries",
+        RunProgramme = "run_programme" / "组织书记队伍建设(书记论坛、思享会、提级述职、擂台比武)" / "Run the secretaries' development programme",
     }
 }
 
@@ -86,6 +87,7 @@ impl Role {
                 RecruitWorkers,
                 SetPayScale,
                 FileGridSecretaries,
+                RunProgramme,
             ],
             Role::SubdistrictOfficer => &[
                 ViewTerritory,
@@ -111,6 +113,7 @@ impl Role {
                 ManageWorkers,
                 RecruitWorkers,
                 FileGridSecretaries,
+                RunProgramme,
             ],
             Role::CommunitySecretary => &[
                 ViewTerritory,

@@ -25,6 +25,69 @@ crate::labelled_enum! {
     }
 }
 
+crate::labelled_enum! {
+    /// The community secretaries' development programme (社区党组织书记“全面成长计划”).
+    ProgrammeKind {
+        Forum = "forum" / "书记论坛(每月)" / "Secretaries' forum (monthly)",
+        Salon = "salon" / "书记·思享会(每季度)" / "Secretaries' salon (quarterly)",
+        ReportUp = "report_up" / "提级述职(每半年)" / "Report to the level above (half-yearly)",
+        Contest = "contest" / "擂台比武(年底)" / "Year-end contest",
+    }
+}
+
+impl ProgrammeKind {
+    /// How many a year the programme holds.
+    pub fn per_year(self) -> i64 {
+        match self {
+            ProgrammeKind::Forum => 12,
+            ProgrammeKind::Salon => 4,
+            ProgrammeKind::ReportUp => 2,
+            ProgrammeKind::Contest => 1,
+        }
+    }
+
+    /// Whether secretaries are scored at it (提级述职 and 擂台比武 are; forums and salons are
+    /// attended).
+    pub fn scored(self) -> bool {
+        matches!(self, ProgrammeKind::ReportUp | ProgrammeKind::Contest)
+    }
+}
+
+/// One secretary's year in the programme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearLine<K> {
+    pub who: K,
+    /// Events attended, of those held that they were expected at.
+    pub attended: i64,
+    pub held: i64,
+    /// The mean of the scores received (tenths), if any.
+    pub mean_score: Option<i64>,
+    pub rank: usize,
+}
+
+/// The year's standings: by the mean score received at scored events (none counts lowest),
+/// then by attendance; equal secretaries share a rank (1, 2, 2, 4).
+/// `rows`: (who, events held, attended, scores received).
+pub fn standings<K: Clone + Ord>(rows: &[(K, i64, i64, Vec<i64>)]) -> Vec<YearLine<K>> {
+    let mut lines: Vec<YearLine<K>> = rows
+        .iter()
+        .map(|(who, held, attended, scores)| YearLine {
+            who: who.clone(),
+            attended: *attended,
+            held: *held,
+            mean_score: (!scores.is_empty())
+                .then(|| (2 * scores.iter().sum::<i64>() + scores.len() as i64) / (2 * scores.len() as i64)),
+            rank: 0,
+        })
+        .collect();
+    let key = |l: &YearLine<K>| (std::cmp::Reverse(l.mean_score.unwrap_or(-1)), std::cmp::Reverse(l.attended));
+    lines.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.who.cmp(&b.who)));
+    for i in 0..lines.len() {
+        lines[i].rank = if i > 0 && key(&lines[i]) == key(&lines[i - 1]) { lines[i - 1].rank } else { i + 1 };
+    }
+    lines
+}
+
 /// The most scores one appraisal takes.
 pub const MAX_SCORES: usize = 200;
 
@@ -83,6 +146,23 @@ mod tests {
         assert_eq!(result_of(900), Appraisal::Excellent);
         assert_eq!(result_of(899), Appraisal::Competent);
         assert_eq!(result_of(599), Appraisal::Failed);
+    }
+
+    #[test]
+    fn standings_rank_by_score_then_attendance_and_share_ties() {
+        let rows = vec![
+            ("甲", 10, 9, vec![880, 900]),
+            ("乙", 10, 10, vec![890]),
+            ("丙", 10, 10, vec![]),
+            ("丁", 10, 8, vec![890]),
+            ("戊", 10, 8, vec![885, 895]),
+        ];
+        let s = standings(&rows);
+        let order: Vec<(&str, usize)> = s.iter().map(|l| (l.who, l.rank)).collect();
+        assert_eq!(order, vec![("乙", 1), ("甲", 2), ("丁", 3), ("戊", 3), ("丙", 5)]);
+        assert_eq!(s[1].mean_score, Some(890));
+        assert!(ProgrammeKind::Contest.scored() && !ProgrammeKind::Forum.scored());
+        assert_eq!(ProgrammeKind::ALL.iter().map(|k| k.per_year()).sum::<i64>(), 19);
     }
 
     proptest! {

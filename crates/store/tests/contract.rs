@@ -354,6 +354,19 @@ async fn migrating_an_older_database_fills_the_name_keys() {
         assert!(written > 0, "{}", t.name);
         // Back to schema 8: the tables of migrations 9 and later gone, as they were.
         for stmt in [
+            "DROP TABLE programme_attendance",
+            "DROP TABLE programme_events",
+            "DROP TABLE grid_secretary_scores",
+            "DROP TABLE grid_secretary_reviews",
+            "DROP TABLE grid_secretary_reports",
+            "DROP TABLE grid_secretary_filings",
+            "DROP TABLE worker_promotions",
+            "DROP TABLE worker_appraisals",
+            "DROP TABLE worker_grid_posts",
+            "DROP TABLE community_workers",
+            "DROP TABLE worker_applicants",
+            "DROP TABLE worker_recruitments",
+            "DROP TABLE worker_pay_grades",
             "DROP TABLE grid_helpers",
             "DROP TABLE grid_visits",
             "DROP TABLE grid_visit_rules",

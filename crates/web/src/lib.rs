@@ -243,6 +243,11 @@ api_routes! {
     post "/workers/{id}/grid-post" => api::api_assign_grid;
     post "/workers/{id}/appraisals" => api::api_appraise;
     post "/workers/{id}/promotions" => api::api_promote;
+    get "/programme-events" => api::api_programme_events;
+    post "/programme-events" => api::api_create_programme_event;
+    get "/programme-events/{id}" => api::api_programme_event;
+    post "/programme-events/{id}/attendance" => api::api_record_programme;
+    get "/programme-standings" => api::api_programme_standings;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -364,6 +369,9 @@ pub fn router(state: AppState) -> Router {
         .route("/workers/recruitments", get(pages::recruitments_page).post(pages::recruitment_create_form))
         .route("/workers/recruitments/{id}", get(pages::recruitment_page).post(pages::recruitment_form))
         .route("/workers/{id}", get(pages::worker_page).post(pages::worker_form))
+        .route("/programme", get(pages::programme_page).post(pages::programme_form))
+        .route("/programme/standings", get(pages::programme_standings_page))
+        .route("/programme/{id}", get(pages::programme_event_page).post(pages::programme_event_form))
         .route("/grid-secretaries", get(pages::grid_secretaries_page))
         .route("/grid-secretaries/{code}", get(pages::grid_secretary_page).post(pages::grid_secretary_form))
         .route("/rounds", get(pages::rounds_page))

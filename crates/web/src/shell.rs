@@ -185,8 +185,8 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
             v.push(("nav.sys.support", "fund.title", "/funds".into()));
             if p.can(Permission::ManageWorkers) {
                 v.push(("nav.sys.support", "wk.title", "/workers".into()));
+                v.push(("nav.sys.support", "pg.title", "/programme".into()));
             }
-            v.push(("nav.sys.soon", "nav.sys.grid_work", String::new()));
         }
         if !staff {
             if let Some(id) = p.person_id {

@@ -109,3 +109,78 @@ async fn grid_secretaries_through_the_api_and_the_pages() {
         assert_eq!(rec["reports"].as_array().unwrap().len(), 2, "{rec}");
     }
 }
+
+#[tokio::test]
+async fn the_programme_through_the_api_and_the_pages() {
+    for (_t, state) in states().await {
+        let clock = AppClock::settable();
+        clock.set(at("2026-11-30T10:00:00+08:00"));
+        let state = AppState { clock: clock.clone(), ..state };
+        let admin = App::signed_in(state.clone(), "admin").await;
+        let sd1 = App::signed_in(state.clone(), "sd1").await;
+        let c1 = App::signed_in(state.clone(), "c1").await;
+        let (_, grids) = c1.json("/api/v1/my-grids").await;
+        let community = grids[0]["code"].as_str().unwrap()[..12].to_string();
+        let subdistrict = format!("{}000", &community[..9]);
+        let district = format!("{}000000", &community[..6]);
+        let (_, people) = c1.json("/api/v1/people?page_size=1").await;
+        let person = people["items"][0]["id"].as_str().unwrap().to_string();
+        let nw = json!({"person_id": person, "kind": "elected", "community": community, "post": "principal",
+            "education": "bachelor", "hired_on": "2021-05-01"})
+        .to_string();
+        let (s, w) = sd1.call("POST", "/api/v1/workers", Some(&nw)).await;
+        assert_eq!(s, StatusCode::CREATED, "{w}");
+        let worker = parse(&w)["worker"]["id"].as_str().unwrap().to_string();
+
+        let e = json!({"territory": district, "kind": "contest", "held_on": "2026-11-20", "title": "2026年擂台比武"})
+            .to_string();
+        let (s, _) = c1.call("POST", "/api/v1/programme-events", Some(&e)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = admin.call("POST", "/api/v1/programme-events", Some(&e)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let event = parse(&v)["id"].as_str().unwrap().to_string();
+        let (s, _) = admin.call("POST", "/api/v1/programme-events", Some(&e)).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (s, d) = c1.json(&format!("/api/v1/programme-events/{event}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(d["roster"].as_array().unwrap().len(), 1, "{d}");
+        let bad = json!({"lines": [{"worker_id": worker, "attended": true, "score": "101"}]}).to_string();
+        let (s, e) = admin.call("POST", &format!("/api/v1/programme-events/{event}/attendance"), Some(&bad)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_error(&parse(&e), "lines[0]");
+        let ok = json!({"lines": [{"worker_id": worker, "attended": true, "score": "91.5"}]}).to_string();
+        let (s, v) = admin.call("POST", &format!("/api/v1/programme-events/{event}/attendance"), Some(&ok)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, st) = sd1.json(&format!("/api/v1/programme-standings?within={subdistrict}&year=2026")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!((st[0]["rank"].clone(), st[0]["mean_score"].clone()), (json!(1), json!("91.5")), "{st}");
+
+        // The pages: a score on the page typed wrong keeps what was typed.
+        for path in [
+            "/programme",
+            &format!("/programme/{event}"),
+            &format!("/programme/standings?within={subdistrict}"),
+            &format!("/workers/{worker}"),
+        ] {
+            let p = sd1.send("GET", path, None).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.body);
+        }
+        let p = sd1.send("GET", &format!("/workers/{worker}"), None).await;
+        assert!(p.body.contains("2026年擂台比武") && p.body.contains("91.5"), "the secretary's record");
+        let r = post_form(
+            &admin,
+            &format!("/programme/{event}"),
+            &[("worker", &worker), (&format!("at.{worker}"), "1"), (&format!("score.{worker}"), "九十")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.body.contains("九十"), "what was typed is kept");
+        let r = post_form(
+            &admin,
+            &format!("/programme/{event}"),
+            &[("worker", &worker), (&format!("at.{worker}"), "1"), (&format!("score.{worker}"), "88")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+}

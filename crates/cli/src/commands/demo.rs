@@ -51,6 +51,8 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Resul
     let workers = store.generate_demo_workers(scale, seed).await?;
     // Every grid's party secretary on file, with their reports and last year's appraisal.
     store.generate_demo_secretaries(seed).await?;
+    // Each community's party secretary, and the district's programme for them.
+    store.generate_demo_programme(seed).await?;
     eprintln!(
         "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {:.1}s",
         summary.people,

@@ -237,3 +237,98 @@ impl Store {
         Ok(filed)
     }
 }
+
+impl Store {
+    /// The secretaries' development programme for the demo: each community's party secretary
+    /// on a head's post (elected), and the district's programme of last year and this year so
+    /// far — a forum each month, a 思享会 each quarter, 提级述职 each half-year, 擂台比武 in
+    /// December — with attendance (about nine in ten) and scores at the scored ones.
+    pub async fn generate_demo_programme(&self, seed: u64) -> Result<usize> {
+        use crate::support::{NewProgrammeEvent, Presence};
+        use jiayuan_domain::secretary::ProgrammeKind;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9a0);
+        let (who, ctx) = (Principal::operator(), AuditCtx::operator("demo"));
+        let now = demo_epoch();
+        let today = jiayuan_domain::time::beijing(now).date();
+        let communities: Vec<(String, String)> =
+            fetch_all(&self.db, "SELECT code, path FROM territories WHERE kind = 'community' ORDER BY code", &[])
+                .await?;
+        for (code, path) in &communities {
+            let candidates: Vec<(Uuid,)> = fetch_all(
+                &self.db,
+                "SELECT p.id FROM people p WHERE p.home_path LIKE $1
+                   AND NOT EXISTS (SELECT 1 FROM community_workers w WHERE w.person_id = p.id)
+                 ORDER BY p.id LIMIT 1",
+                &[format!("{path}%").into()],
+            )
+            .await?;
+            let Some((person,)) = candidates.first() else { continue };
+            let w = NewWorker {
+                person: *person,
+                kind: WorkerKind::Elected,
+                community: code.clone(),
+                post: Post::Principal,
+                grade: None,
+                education: Education::Bachelor,
+                qualification: None,
+                years_of_service: rng.gen_range(6..20),
+                hired_on: NaiveDate::from_ymd_opt(today.year() - 5, 4, 1).unwrap_or(today),
+            };
+            // A resident who is a worker already is passed over by the query; a refusal here
+            // leaves the community without a secretary in the demo, nothing worse.
+            let _ = self.register_worker(&ctx, &who, &w, now).await;
+        }
+        let district: Vec<(String,)> =
+            fetch_all(&self.db, "SELECT code FROM territories WHERE kind = 'district' ORDER BY code LIMIT 1", &[])
+                .await?;
+        let Some((district,)) = district.first().cloned() else { return Ok(0) };
+        let mut plan: Vec<(ProgrammeKind, NaiveDate, String)> = Vec::new();
+        for year in [today.year() - 1, today.year()] {
+            for m in 1..=12u32 {
+                let d = |day| NaiveDate::from_ymd_opt(year, m, day).unwrap_or(today);
+                plan.push((ProgrammeKind::Forum, d(15), format!("{year}年{m}月书记论坛")));
+                if m % 3 == 0 {
+                    plan.push((ProgrammeKind::Salon, d(25), format!("{year}年第{}季度书记·思享会", m / 3)));
+                }
+                if m == 6 || m == 12 {
+                    plan.push((
+                        ProgrammeKind::ReportUp,
+                        d(28),
+                        format!("{year}年{}提级述职", if m == 6 { "上半年" } else { "下半年" }),
+                    ));
+                }
+                if m == 12 {
+                    plan.push((ProgrammeKind::Contest, d(20), format!("{year}年社区党组织书记擂台比武")));
+                }
+            }
+        }
+        let mut held = 0;
+        for (kind, on, title) in plan.into_iter().filter(|p| p.1 < today) {
+            let e = self
+                .create_programme_event(
+                    &ctx,
+                    &who,
+                    &NewProgrammeEvent { territory: district.clone(), kind, held_on: on, title, note: String::new() },
+                    now,
+                )
+                .await?;
+            let (_, roster) = self.programme_event(&who, e.id).await?;
+            let lines: Vec<Presence> = roster
+                .iter()
+                .map(|r| {
+                    let attended = rng.gen_range(0..10) != 0;
+                    Presence {
+                        worker: r.worker_id,
+                        attended,
+                        score: (attended && kind.scored()).then(|| rng.gen_range(700..=980)),
+                    }
+                })
+                .collect();
+            if !lines.is_empty() {
+                self.record_programme(&ctx, &who, e.id, &lines, now).await?;
+            }
+            held += 1;
+        }
+        Ok(held)
+    }
+}

@@ -744,3 +744,224 @@ pub async fn api_pay_report(
     let lines = state.store.pay_report(&auth.principal, p.within.as_deref()).await?;
     Ok(Json(lines.iter().map(pay_line_view).collect()))
 }
+
+// --- the secretaries' development programme ---------------------------------------------------
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProgrammeEventView {
+    pub id: Uuid,
+    /// The district or subdistrict holding it
+    pub territory: String,
+    pub territory_name: String,
+    /// `forum`, `salon`, `report_up` or `contest`
+    pub kind: String,
+    #[schema(format = Date)]
+    pub held_on: String,
+    pub title: String,
+    pub note: String,
+    /// Secretaries recorded as attending
+    pub attended: i64,
+}
+
+pub(crate) fn programme_event_view(e: &jiayuan_store::support::ProgrammeEvent) -> ProgrammeEventView {
+    ProgrammeEventView {
+        id: e.id,
+        territory: e.territory_code.clone(),
+        territory_name: e.territory_name.clone(),
+        kind: e.kind.clone(),
+        held_on: e.held_on.to_string(),
+        title: e.title.clone(),
+        note: e.note.clone(),
+        attended: e.attended,
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct YearParams {
+    /// 2000–2100; this year when not given
+    #[param(value_type = Option<u32>, minimum = 2000, maximum = 2100)]
+    pub year: Option<String>,
+}
+
+pub(crate) fn year_or_now(state: &AppState, y: &Option<String>) -> Result<i32, ApiError> {
+    Ok(year_param(y)?.unwrap_or_else(|| chrono::Datelike::year(&jiayuan_domain::time::beijing(state.clock.now()))))
+}
+
+/// The programme's events of a year over the caller's scope, the latest first.
+#[utoipa::path(get, path = "/api/v1/programme-events", tag = "community workers", params(YearParams), responses((status = 200, body = [ProgrammeEventView]), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn api_programme_events(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<YearParams>,
+) -> Result<Json<Vec<ProgrammeEventView>>, ApiError> {
+    let year = year_or_now(&state, &p.year)?;
+    Ok(Json(state.store.programme_events(&auth.principal, year).await?.iter().map(programme_event_view).collect()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgrammeEventBody {
+    /// The district's or a subdistrict's code
+    pub territory: String,
+    #[schema(pattern = "^(forum|salon|report_up|contest)$")]
+    pub kind: String,
+    #[schema(format = Date)]
+    pub held_on: String,
+    pub title: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Holds an event of the programme (409 when the territory held this kind that day).
+#[utoipa::path(post, path = "/api/v1/programme-events", tag = "community workers", request_body = ProgrammeEventBody, responses((status = 201, body = ProgrammeEventView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn api_create_programme_event(
+    auth: Auth,
+    State(state): State<AppState>,
+    body: Result<Json<ProgrammeEventBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<ProgrammeEventView>), ApiError> {
+    let b = json_body(body)?;
+    let e = jiayuan_store::support::NewProgrammeEvent {
+        territory: b.territory,
+        kind: jiayuan_domain::secretary::ProgrammeKind::parse_field(&b.kind, "kind")?,
+        held_on: day("held_on", &b.held_on)?,
+        title: b.title,
+        note: b.note,
+    };
+    let saved = state.store.create_programme_event(&auth.audit_ctx(), &auth.principal, &e, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(programme_event_view(&saved))))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RosterLineView {
+    pub worker_id: Uuid,
+    pub name: String,
+    pub community_name: String,
+    /// Not recorded yet when absent
+    pub attended: Option<bool>,
+    pub score: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProgrammeEventDetailView {
+    pub event: ProgrammeEventView,
+    /// Every community party secretary (head post) under the event's territory
+    pub roster: Vec<RosterLineView>,
+}
+
+fn event_detail(
+    e: &jiayuan_store::support::ProgrammeEvent,
+    roster: &[jiayuan_store::support::RosterLine],
+) -> ProgrammeEventDetailView {
+    ProgrammeEventDetailView {
+        event: programme_event_view(e),
+        roster: roster
+            .iter()
+            .map(|r| RosterLineView {
+                worker_id: r.worker_id,
+                name: r.name.clone(),
+                community_name: r.community_name.clone(),
+                attended: r.attended,
+                score: r.score.map(rules::show_score),
+            })
+            .collect(),
+    }
+}
+
+/// An event with its roster and what was recorded.
+#[utoipa::path(get, path = "/api/v1/programme-events/{id}", tag = "community workers", params(("id" = String, Path)), responses((status = 200, body = ProgrammeEventDetailView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_programme_event(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ProgrammeEventDetailView>, ApiError> {
+    let (e, roster) = state.store.programme_event(&auth.principal, parse_id(&id)?).await?;
+    Ok(Json(event_detail(&e, &roster)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceBody {
+    pub worker_id: Uuid,
+    pub attended: bool,
+    /// Scored events only (提级述职, 擂台比武), and only for one who attended: 0–100, one decimal
+    #[serde(default)]
+    pub score: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceBody {
+    /// 1–2000 secretaries of the roster; what was recorded for them is replaced
+    pub lines: Vec<PresenceBody>,
+}
+
+/// Records attendance and scores at an event, all checked before anything is written.
+#[utoipa::path(post, path = "/api/v1/programme-events/{id}/attendance", tag = "community workers", params(("id" = String, Path)), request_body = AttendanceBody, responses((status = 200, body = ProgrammeEventDetailView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_record_programme(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<AttendanceBody>, JsonRejection>,
+) -> Result<Json<ProgrammeEventDetailView>, ApiError> {
+    let id = parse_id(&id)?;
+    let b = json_body(body)?;
+    let mut lines = Vec::with_capacity(b.lines.len());
+    for (i, l) in b.lines.into_iter().enumerate() {
+        lines.push(jiayuan_store::support::Presence {
+            worker: l.worker_id,
+            attended: l.attended,
+            score: score(&l.score, &format!("lines[{i}]"))?,
+        });
+    }
+    let (e, roster) =
+        state.store.record_programme(&auth.audit_ctx(), &auth.principal, id, &lines, state.clock.now()).await?;
+    Ok(Json(event_detail(&e, &roster)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StandingView {
+    pub rank: usize,
+    pub worker_id: Uuid,
+    pub name: String,
+    pub community_name: String,
+    /// Events held over their community in the year, and attended
+    pub held: i64,
+    pub attended: i64,
+    /// The mean of the scores received, one decimal
+    pub mean_score: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StandingParams {
+    /// The district's or a subdistrict's code
+    pub within: String,
+    #[param(value_type = Option<u32>, minimum = 2000, maximum = 2100)]
+    pub year: Option<String>,
+}
+
+/// The year's standings of the community party secretaries under a territory: by mean score at
+/// scored events, then attendance; equal ones share a rank.
+#[utoipa::path(get, path = "/api/v1/programme-standings", tag = "community workers", params(StandingParams), responses((status = 200, body = [StandingView]), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_programme_standings(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(p): Query<StandingParams>,
+) -> Result<Json<Vec<StandingView>>, ApiError> {
+    let year = year_or_now(&state, &p.year)?;
+    let lines = state.store.programme_standings(&auth.principal, &p.within, year).await?;
+    Ok(Json(lines.iter().map(standing_view).collect()))
+}
+
+pub(crate) fn standing_view(s: &jiayuan_store::support::StandingLine) -> StandingView {
+    StandingView {
+        rank: s.line.rank,
+        worker_id: s.line.who,
+        name: s.name.clone(),
+        community_name: s.community_name.clone(),
+        held: s.line.held,
+        attended: s.line.attended,
+        mean_score: s.line.mean_score.map(rules::show_score),
+    }
+}

@@ -304,6 +304,9 @@ struct WorkerPage {
     typed: Typed,
     today: String,
     last_year: i32,
+    /// A head's post: this year's programme, (day, kind, title, attended, score).
+    programme: Vec<(String, String, String, bool, String)>,
+    programme_year: i32,
 }
 
 #[derive(Deserialize, Default)]
@@ -381,6 +384,29 @@ async fn worker_render(
         typed: Typed::new(typed),
         today: today(state).to_string(),
         last_year: today(state).year() - 1,
+        programme: if w.post() == Some(Post::Principal) {
+            state
+                .store
+                .programme_record(&auth.principal, w.id, today(state).year())
+                .await
+                .page(&ui)?
+                .iter()
+                .map(|(e, attended, score)| {
+                    (
+                        e.held_on.to_string(),
+                        jiayuan_domain::secretary::ProgrammeKind::parse(&e.kind)
+                            .map(|k| k.label(lang).to_string())
+                            .unwrap_or_default(),
+                        e.title.clone(),
+                        *attended,
+                        score.map(rules::show_score).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        } else {
+            vec![]
+        },
+        programme_year: today(state).year(),
         ui: ui.clone(),
     };
     render(ui, p)
@@ -842,4 +868,305 @@ pub async fn worker_pay_form(
             Ok((status, page).into_response())
         }
     }
+}
+
+// --- the secretaries' development programme ----------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "programme.html")]
+struct ProgrammePage {
+    ui: Ui,
+    title: String,
+    error: Option<String>,
+    year: i32,
+    /// (id, day, kind, title, held by, attended)
+    events: Vec<(String, String, String, String, String, i64)>,
+    /// (kind label, held this year, planned a year)
+    counts: Vec<(&'static str, i64, i64)>,
+    /// Territories whose standings one may read, and where one may hold events: (code, name)
+    standings_over: Vec<(String, String)>,
+    holders: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    typed: Typed,
+    today: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProgrammeQuery {
+    pub year: Option<String>,
+    pub within: Option<String>,
+    pub done: Option<String>,
+}
+
+async fn programme_render(
+    state: &AppState,
+    auth: &Auth,
+    ui: Ui,
+    year: &Option<String>,
+    typed: Pairs,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    use jiayuan_domain::secretary::ProgrammeKind;
+    let lang = ui.lang.code();
+    let year = crate::api::year_or_now(state, year).page(&ui)?;
+    let events = state.store.programme_events(&auth.principal, year).await.page(&ui)?;
+    let kind_label = |k: &str| ProgrammeKind::parse(k).map(|k| k.label(lang)).unwrap_or("");
+    let mut over = state
+        .store
+        .territories_for(&auth.principal, Permission::ManageWorkers, &["district", "subdistrict"], None)
+        .await
+        .page(&ui)?;
+    if over.is_empty() {
+        // A community secretary reads the standings of their subdistrict.
+        over = state
+            .store
+            .territories_for(&auth.principal, Permission::ViewTerritory, &["community"], None)
+            .await
+            .page(&ui)?;
+    }
+    let p = ProgrammePage {
+        title: ui.t("pg.title").into(),
+        error,
+        year,
+        counts: ProgrammeKind::ALL
+            .iter()
+            .map(|k| (k.label(lang), events.iter().filter(|e| e.kind == k.as_str()).count() as i64, k.per_year()))
+            .collect(),
+        events: events
+            .iter()
+            .map(|e| {
+                (
+                    e.id.to_string(),
+                    e.held_on.to_string(),
+                    kind_label(&e.kind).to_string(),
+                    e.title.clone(),
+                    e.territory_name.clone(),
+                    e.attended,
+                )
+            })
+            .collect(),
+        standings_over: over,
+        holders: state
+            .store
+            .territories_for(&auth.principal, Permission::RunProgramme, &["district", "subdistrict"], None)
+            .await
+            .page(&ui)?,
+        kinds: ProgrammeKind::ALL.iter().map(|k| (k.as_str(), k.label(lang))).collect(),
+        typed: Typed::new(typed),
+        today: today(state).to_string(),
+        ui: ui.clone(),
+    };
+    render(ui, p)
+}
+
+/// `/programme`: the year's events of the secretaries' development programme.
+pub async fn programme_page(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<ProgrammeQuery>,
+) -> Result<Response, PageError> {
+    programme_render(&state, &auth, ui, &q.year, vec![], None).await
+}
+
+/// `POST /programme`: holds an event.
+pub async fn programme_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let r = async {
+        let e = jiayuan_store::support::NewProgrammeEvent {
+            territory: get(&pairs, "territory").into(),
+            kind: jiayuan_domain::secretary::ProgrammeKind::parse_field(get(&pairs, "kind"), "kind")?,
+            held_on: day("held_on", get(&pairs, "held_on"))?,
+            title: get(&pairs, "title").into(),
+            note: get(&pairs, "note").into(),
+        };
+        Ok::<_, ApiError>(
+            state.store.create_programme_event(&auth.audit_ctx(), &auth.principal, &e, state.clock.now()).await?,
+        )
+    }
+    .await;
+    match r {
+        Ok(e) => Ok(crate::redirect::to(&format!("/programme/{}", e.id))),
+        Err(e) => {
+            let status = e.status;
+            let page = programme_render(&state, &auth, ui, &None, pairs, Some(error_text(&e))).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+pub struct RosterRow {
+    pub id: String,
+    pub name: String,
+    pub community: String,
+    pub attended: bool,
+    pub score: String,
+}
+
+#[derive(Template)]
+#[template(path = "programme_event.html")]
+struct ProgrammeEventPage {
+    ui: Ui,
+    title: String,
+    id: String,
+    error: Option<String>,
+    done: String,
+    kind: String,
+    held_on: String,
+    held_by: String,
+    note: String,
+    scored: bool,
+    may_record: bool,
+    rows: Vec<RosterRow>,
+}
+
+async fn programme_event_render(
+    state: &AppState,
+    auth: &Auth,
+    ui: Ui,
+    id: &str,
+    done: &str,
+    typed: Pairs,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    use jiayuan_domain::secretary::ProgrammeKind;
+    let eid = crate::api::parse_id(id).page(&ui)?;
+    let (e, roster) = state.store.programme_event(&auth.principal, eid).await.page(&ui)?;
+    let kind = ProgrammeKind::parse(&e.kind);
+    let retyped = !typed.is_empty();
+    let p = ProgrammeEventPage {
+        title: e.title.clone(),
+        id: e.id.to_string(),
+        error,
+        done: if done == "recorded" { ui.t("pg.done_recorded").into() } else { String::new() },
+        kind: kind.map(|k| k.label(ui.lang.code()).to_string()).unwrap_or_default(),
+        held_on: e.held_on.to_string(),
+        held_by: e.territory_name.clone(),
+        note: e.note.clone(),
+        scored: kind.is_some_and(|k| k.scored()),
+        may_record: auth.principal.scope(Permission::RunProgramme).is_ok_and(|s| s.covers_path(&e.path)),
+        rows: roster
+            .iter()
+            .map(|r| {
+                let key = r.worker_id.to_string();
+                RosterRow {
+                    attended: if retyped {
+                        get(&typed, &format!("at.{key}")) == "1"
+                    } else {
+                        r.attended.unwrap_or(false)
+                    },
+                    score: if retyped {
+                        get(&typed, &format!("score.{key}")).to_string()
+                    } else {
+                        r.score.map(rules::show_score).unwrap_or_default()
+                    },
+                    id: key,
+                    name: r.name.clone(),
+                    community: r.community_name.clone(),
+                }
+            })
+            .collect(),
+        ui: ui.clone(),
+    };
+    render(ui, p)
+}
+
+/// `/programme/{id}`: an event with its roster, attendance and scores recorded here.
+pub async fn programme_event_page(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Query(q): Query<ProgrammeQuery>,
+) -> Result<Response, PageError> {
+    programme_event_render(&state, &auth, ui, &id, q.done.as_deref().unwrap_or(""), vec![], None).await
+}
+
+/// `POST /programme/{id}`: the roster as ticked, with the scores typed.
+pub async fn programme_event_form(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let r = async {
+        let eid = crate::api::parse_id(&id)?;
+        let mut lines = Vec::new();
+        for w in pairs.iter().filter(|(k, _)| k == "worker").map(|(_, v)| v.clone()) {
+            let worker = crate::api::parse_id(&w)?;
+            let field = format!("score.{w}");
+            let score = match get(&pairs, &field).trim() {
+                "" => None,
+                s => Some(rules::parse_score(s, &field)?),
+            };
+            lines.push(jiayuan_store::support::Presence {
+                worker,
+                attended: get(&pairs, &format!("at.{w}")) == "1",
+                score,
+            });
+        }
+        Ok::<_, ApiError>(
+            state.store.record_programme(&auth.audit_ctx(), &auth.principal, eid, &lines, state.clock.now()).await?,
+        )
+    }
+    .await;
+    match r {
+        Ok(_) => Ok(crate::redirect::to(&format!("/programme/{}?done=recorded", super::code_segment(&id)))),
+        Err(e) => {
+            let status = e.status;
+            let page = programme_event_render(&state, &auth, ui, &id, "", pairs, Some(error_text(&e))).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "programme_standings.html")]
+struct StandingsPage {
+    ui: Ui,
+    title: String,
+    year: i32,
+    within: String,
+    /// (rank, worker id, name, community, attended/held, mean, bar width)
+    rows: Vec<(usize, String, String, String, String, String, u32)>,
+}
+
+/// `/programme/standings?within=CODE&year=`: the year's standings of the secretaries under a
+/// territory, with each one's mean score drawn.
+pub async fn programme_standings_page(
+    auth: Auth,
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<ProgrammeQuery>,
+) -> Result<Response, PageError> {
+    let year = crate::api::year_or_now(&state, &q.year).page(&ui)?;
+    let within = q.within.clone().unwrap_or_default();
+    let t = state.store.territory_by_code(&within).await.map_err(|_| ApiError::not_found()).page(&ui)?;
+    let lines = state.store.programme_standings(&auth.principal, &within, year).await.page(&ui)?;
+    let p = StandingsPage {
+        title: format!("{} · {}", t.name, ui.t("pg.standings")),
+        year,
+        within: within.clone(),
+        rows: lines
+            .iter()
+            .map(|l| {
+                (
+                    l.line.rank,
+                    l.line.who.to_string(),
+                    l.name.clone(),
+                    l.community_name.clone(),
+                    format!("{}/{}", l.line.attended, l.line.held),
+                    l.line.mean_score.map(rules::show_score).unwrap_or_else(|| "—".into()),
+                    l.line.mean_score.map(|m| (m / 10).clamp(0, 100) as u32).unwrap_or(0),
+                )
+            })
+            .collect(),
+        ui: ui.clone(),
+    };
+    render(ui, p)
 }
