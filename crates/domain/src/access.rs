@@ -47,7 +47,7 @@ crate::labelled_enum! {
         ManageGridWork = "manage_grid_work" / "设定走访周期与重点户走访频次" / "Set the round's period and special-care visit frequencies",
         ManageWorkers = "manage_workers" / "管理社区工作者(档案、定岗网格、年度考核)" / "Manage community workers (records, grid posts, yearly appraisals)",
         RecruitWorkers = "recruit_workers" / "社区工作者招聘与晋级" / "Recruit community workers and promote them",
-        SetPayScale = "set_pay_scale" / "设定三岗十八级薪酬表" / "Set the 三岗十八级 pay table",
+        SetPayScale = "set_pay_scale" / "设定三岗十八级薪酬表" / "Set the pay table (three posts, eighteen grades)",
         FileGridSecretaries = "file_grid_secretaries" / "网格党组织书记备案" / "File grid party secretaries",
         RunProgramme = "run_programme" / "组织书记队伍建设(书记论坛、思享会、提级述职、擂台比武)" / "Run the secretaries' development programme",
     }
