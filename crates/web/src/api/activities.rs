@@ -204,12 +204,14 @@ pub(crate) async fn territory_named(
 pub struct NewActivityBody {
     /// An activity kind's code (see /activity-kinds)
     pub kind: String,
+    #[schema(min_length = 2, max_length = 60, pattern = "\\S[\\s\\S]*\\S")]
     pub title: String,
     #[serde(default)]
     pub description: String,
     /// `party_org`, `social_org`, `community`, `alliance` or `unit`
     #[schema(pattern = "^(party_org|social_org|community|alliance|unit)$")]
     pub organiser_kind: String,
+    #[schema(min_length = 2, max_length = 60, pattern = "\\S[\\s\\S]*\\S")]
     pub organiser_name: String,
     /// The territory code of the place it belongs to (a community, a compound, …)
     pub territory: String,
@@ -462,6 +464,7 @@ pub async fn api_teams(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeamBody {
+    #[schema(min_length = 2, max_length = 40, pattern = "\\S[\\s\\S]*\\S")]
     pub name: String,
     /// The territory code of the place it belongs to
     pub territory: String,
@@ -656,6 +659,7 @@ pub struct NewRecordBody {
     /// Organisers writing for a member name them; a volunteer writes their own
     pub person_id: Option<Uuid>,
     pub activity_id: Option<Uuid>,
+    #[schema(min_length = 2, max_length = 200, pattern = "\\S[\\s\\S]*\\S")]
     pub content: String,
     #[serde(default)]
     pub place: String,

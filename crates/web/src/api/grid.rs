@@ -499,6 +499,7 @@ pub struct SecretaryReportBody {
     pub audience: String,
     #[schema(format = Date)]
     pub held_on: String,
+    #[schema(min_length = 2, max_length = 100, pattern = "\\S[\\s\\S]*\\S")]
     pub title: String,
     #[serde(default)]
     pub summary: String,

@@ -50,6 +50,7 @@ pub async fn api_activity_status(
 #[serde(deny_unknown_fields)]
 pub struct ReportBody {
     /// What happened, 2–2000 characters
+    #[schema(min_length = 2, max_length = 2000, pattern = "\\S[\\s\\S]*\\S")]
     pub report: String,
     /// People served without names (a fair's visitors)
     #[serde(default, deserialize_with = "super::whole_opt")]
@@ -117,6 +118,7 @@ pub struct StallBody {
     #[serde(default)]
     pub name: String,
     /// Who runs it, 2–60 characters
+    #[schema(min_length = 2, max_length = 60, pattern = "\\S[\\s\\S]*\\S")]
     pub provider: String,
     #[serde(default, deserialize_with = "super::whole_opt")]
     #[schema(value_type = Option<u32>, minimum = 0, maximum = 1000000)]
@@ -429,6 +431,7 @@ pub struct ProjectBody {
     pub organisation: String,
     /// Where it runs: a territory code
     pub territory: String,
+    #[schema(min_length = 2, max_length = 60, pattern = "\\S[\\s\\S]*\\S")]
     pub title: String,
     #[serde(default)]
     pub summary: String,
@@ -629,11 +632,17 @@ pub struct SolutionBody {
     /// The community's territory code
     pub territory: String,
     /// The party organisation that led it
+    #[schema(min_length = 2, max_length = 60, pattern = "\\S[\\s\\S]*\\S")]
     pub org_name: String,
+    #[schema(min_length = 2, max_length = 60, pattern = "\\S[\\s\\S]*\\S")]
     pub title: String,
+    #[schema(min_length = 2, max_length = 20, pattern = "\\S[\\s\\S]*\\S")]
     pub theme: String,
+    #[schema(min_length = 5, max_length = 2000, pattern = "\\S[\\s\\S]{3,}\\S")]
     pub problem: String,
+    #[schema(min_length = 5, max_length = 4000, pattern = "\\S[\\s\\S]{3,}\\S")]
     pub method: String,
+    #[schema(min_length = 5, max_length = 2000, pattern = "\\S[\\s\\S]{3,}\\S")]
     pub results: String,
 }
 

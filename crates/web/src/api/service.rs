@@ -965,6 +965,7 @@ pub async fn api_ticket_step(
 pub struct HandOffBody {
     /// The username of someone who serves the desk at the ticket's point
     pub to: String,
+    #[schema(min_length = 2, max_length = 500, pattern = "\\S[\\s\\S]*\\S")]
     pub reason: String,
 }
 
@@ -1070,7 +1071,9 @@ pub struct NewConsultationBody {
     pub point: String,
     #[schema(pattern = "^(window|phone|online|home)$")]
     pub channel: String,
+    #[schema(min_length = 2, max_length = 200, pattern = "\\S[\\s\\S]*\\S")]
     pub topic: String,
+    #[schema(min_length = 2, max_length = 2000, pattern = "\\S[\\s\\S]*\\S")]
     pub answer: String,
     pub person_id: Option<Uuid>,
     #[serde(default)]
@@ -1221,6 +1224,7 @@ pub struct FollowUpBody {
     /// The next step, in order: `revisit`, `verify`, `rectify`, `feedback` (closes it)
     #[schema(pattern = "^(revisit|verify|rectify|feedback)$")]
     pub step: String,
+    #[schema(min_length = 2, max_length = 1000, pattern = "\\S[\\s\\S]*\\S")]
     pub note: String,
 }
 

@@ -204,6 +204,7 @@ pub struct FundEntryBody {
     #[schema(format = Date)]
     pub occurred_on: String,
     /// 2–200 characters; published on the disclosure page
+    #[schema(min_length = 2, max_length = 200, pattern = "\\S[\\s\\S]*\\S")]
     pub summary: String,
     #[serde(default)]
     pub counterparty: String,
@@ -348,6 +349,7 @@ pub async fn api_fund_entry(
 #[serde(deny_unknown_fields)]
 pub struct ReversalBody {
     /// Why, 2–200 characters
+    #[schema(min_length = 2, max_length = 200, pattern = "\\S[\\s\\S]*\\S")]
     pub reason: String,
 }
 

@@ -142,6 +142,7 @@ pub async fn api_recruitments(
 pub struct RecruitmentBody {
     /// The district's or a subdistrict's code
     pub territory: String,
+    #[schema(min_length = 2, max_length = 100, pattern = "\\S[\\s\\S]*\\S")]
     pub title: String,
     #[schema(format = Date)]
     pub announced_on: String,
@@ -238,6 +239,7 @@ pub async fn api_recruitment(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicantBody {
+    #[schema(min_length = 2, max_length = 30, pattern = "\\S[\\s\\S]*\\S")]
     pub name: String,
     /// 18-character resident ID number (kept encrypted)
     #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
@@ -808,6 +810,7 @@ pub struct ProgrammeEventBody {
     pub kind: String,
     #[schema(format = Date)]
     pub held_on: String,
+    #[schema(min_length = 2, max_length = 100, pattern = "\\S[\\s\\S]*\\S")]
     pub title: String,
     #[serde(default)]
     pub note: String,
