@@ -41,6 +41,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Counts for the whole district or one subtree
     Stats(stats::StatsArgs),
+    /// The work report of a territory for a year, from records (md, docx, html, json)
+    Report(report::ReportArgs),
     /// Import a ledger (CSV or XLSX by extension)
     Import(ledger::ImportArgs),
     /// Export a ledger (CSV or XLSX by extension)
@@ -123,6 +125,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(args) => demo::run(&target, args).await,
         Command::Stats(args) => stats::run(&target, args).await,
+        Command::Report(args) => report::run(&target, args).await,
         Command::Import(args) => ledger::import(&target, args).await,
         Command::Export(args) => ledger::export(&target, args).await,
         Command::User { cmd } => user::run(&target, cmd).await,

@@ -29,6 +29,7 @@ pub mod text;
 pub mod tiles;
 pub mod time;
 pub mod vote;
+pub mod work_report;
 pub mod worker;
 
 pub use area::Area;

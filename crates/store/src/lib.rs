@@ -35,6 +35,7 @@ pub mod support;
 pub mod territory;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod work_report;
 
 pub use error::StoreError;
 

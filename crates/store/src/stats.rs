@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 /// `property_matters_by_branch`, defined once for the standing count and the period's: appeals
 /// of the property categories resolved while a compound branch held them…
-const BRANCH_PROPERTY_APPEAL: &str = " AND (category_code = 'property' OR category_code LIKE 'property.%') \
+pub(crate) const BRANCH_PROPERTY_APPEAL: &str = " AND (category_code = 'property' OR category_code LIKE 'property.%') \
      AND status IN ('resolved', 'verified', 'closed') AND handler_level = 'compound'";
 /// …proposals the owners' assembly passed (`stage = 'passed'`), and councils' property topics
 /// carried out by a compound branch, a referred one left to its appeal.
-const BRANCH_PROPERTY_TOPIC: &str = " AND status = 'done' AND kind = 'property' AND appeal_id IS NULL \
+pub(crate) const BRANCH_PROPERTY_TOPIC: &str = " AND status = 'done' AND kind = 'property' AND appeal_id IS NULL \
      AND EXISTS (SELECT 1 FROM council_outcomes o WHERE o.topic_id = council_topics.id AND o.carrier_is_branch)";
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]

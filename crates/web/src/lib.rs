@@ -23,6 +23,7 @@ pub mod shell;
 pub mod state;
 pub mod throttle;
 pub mod views;
+pub mod work_report;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
@@ -248,6 +249,9 @@ api_routes! {
     get "/programme-events/{id}" => api::api_programme_event;
     post "/programme-events/{id}/attendance" => api::api_record_programme;
     get "/programme-standings" => api::api_programme_standings;
+    get "/report-figures" => api::api_report_figures;
+    get "/reports/{code}/{year}" => api::api_report;
+    get "/reports/{code}/{year}/figures/{key}" => api::api_report_figure;
 }
 
 pub fn router(state: AppState) -> Router {
@@ -365,6 +369,9 @@ pub fn router(state: AppState) -> Router {
         .route("/fund-entries/{id}/decide", post(pages::fund_decide_form))
         .route("/disclosure/{code}", get(pages::disclosure_page))
         .route("/workers", get(pages::workers_page).post(pages::register_worker_form))
+        .route("/reports", get(pages::year_reports_home))
+        .route("/reports/{code}/{year}", get(pages::year_report_page))
+        .route("/reports/{code}/{year}/{key}", get(pages::year_report_figure_page))
         .route("/workers/pay", get(pages::worker_pay_page).post(pages::worker_pay_form))
         .route("/workers/recruitments", get(pages::recruitments_page).post(pages::recruitment_create_form))
         .route("/workers/recruitments/{id}", get(pages::recruitment_page).post(pages::recruitment_form))

@@ -187,7 +187,8 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
                 v.push(("nav.sys.support", "wk.title", "/workers".into()));
                 v.push(("nav.sys.support", "pg.title", "/programme".into()));
             }
-            v.push(("nav.sys.soon", "nav.sys.year_report", String::new()));
+            v.push(("nav.sys.reports", "rp.title", "/reports".into()));
+            v.push(("nav.sys.soon", "nav.sys.screen", String::new()));
         }
         if !staff {
             if let Some(id) = p.person_id {

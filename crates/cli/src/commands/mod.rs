@@ -7,6 +7,7 @@ pub mod demo;
 pub mod funds;
 pub mod keys;
 pub mod ledger;
+pub mod report;
 pub mod serve;
 pub mod stats;
 pub mod token;

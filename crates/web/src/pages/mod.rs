@@ -24,6 +24,7 @@ mod volunteers;
 pub(crate) mod votes;
 mod workbench;
 mod workers;
+mod year_report;
 
 pub use account::*;
 pub use activities::*;
@@ -46,6 +47,7 @@ pub use volunteers::*;
 pub use votes::*;
 pub use workbench::*;
 pub use workers::*;
+pub use year_report::*;
 
 use crate::api::ListParams;
 use crate::error::ApiError;
