@@ -285,7 +285,7 @@ fn sources(key: &str) -> Option<Vec<Source>> {
             weight: "1",
             kind: RecordKind::Territory,
             id: "territory_id",
-            code: "'station'",
+            code: "name",
             title: "name",
         }],
         "community_workers" => vec![Source {

@@ -1,0 +1,110 @@
+//! The work report on every backend: each counted figure equals what the records behind it
+//! add up to (the drill-down, page by page), for the district and a community, this year and
+//! last; standing figures agree with `stats`; bad requests name their field.
+
+use jiayuan_domain::work_report::{Unit, FIGURES};
+use jiayuan_store::access::Principal;
+use jiayuan_store::demo::Scale;
+use jiayuan_store::{testing, Store, StoreError};
+
+async fn principal(s: &Store, name: &str) -> Principal {
+    s.principal_of(&s.user_by_name(name).await.unwrap()).await.unwrap()
+}
+
+fn field_of(e: StoreError) -> String {
+    match e {
+        StoreError::Invalid(f) | StoreError::Missing(f) => f.field,
+        StoreError::Forbidden(_) => "403".into(),
+        StoreError::NotFound => "404".into(),
+        e => format!("{e:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_figure_is_the_sum_of_its_records() {
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
+        s.generate_demo_councils().await.unwrap();
+        s.generate_demo_life(Scale::Small, 7, 1).await.unwrap();
+        s.generate_demo_funds(Scale::Small, 7).await.unwrap();
+        s.generate_demo_workers(Scale::Small, 7).await.unwrap();
+        s.roll_up_all_appeals().await.unwrap();
+        let op = Principal::operator();
+        let c1 = principal(s, "c1").await;
+        let community = s.report_root(&c1.grants[0].path).await.unwrap();
+        for (who, code) in [(&op, "370612000000"), (&c1, community.as_str())] {
+            for year in [2025, 2026] {
+                let r = s.work_report(who, code, year).await.unwrap();
+                assert_eq!(r.figures.len(), FIGURES.len());
+                let mut nonzero = 0;
+                for f in &r.figures {
+                    if f.figure.unit == Unit::Rate || f.figure.key == "special_fund_per_community_fen" {
+                        continue;
+                    }
+                    let value = f.value.unwrap();
+                    nonzero += usize::from(value > 0);
+                    // Page through the records behind it: they add up to the figure.
+                    let (mut sum, mut seen, mut page) = (0i64, 0i64, 1);
+                    loop {
+                        let recs = s.figure_records(who, code, year, f.figure.key, page, 200).await.unwrap();
+                        assert_eq!(recs.total_weight, value, "{} {code} {year}", f.figure.key);
+                        sum += recs.records.iter().map(|x| x.weight).sum::<i64>();
+                        seen += recs.records.len() as i64;
+                        if recs.records.is_empty() || seen >= recs.total_records {
+                            assert_eq!(seen, recs.total_records, "{}", f.figure.key);
+                            break;
+                        }
+                        page += 1;
+                    }
+                    assert_eq!(sum, value, "{} {code} {year}: the records add up to the figure", f.figure.key);
+                    // Last year's value in this report is that year's own.
+                    if year == 2026 {
+                        let last = s.work_report(who, code, 2025).await.unwrap();
+                        assert_eq!(last.get(f.figure.key).unwrap().value, f.last_year, "{}", f.figure.key);
+                    }
+                }
+                if year == 2026 {
+                    assert!(nonzero >= 12, "the demo's records show in most figures: {nonzero}");
+                }
+            }
+        }
+        // Standing figures agree with the territory statistics.
+        let everything = op.scope(jiayuan_domain::access::Permission::ViewTerritory).unwrap();
+        let st = s.stats(&everything).await.unwrap();
+        let r = s.work_report(&op, "370612000000", 2026).await.unwrap();
+        for (key, n) in [
+            ("compound_branches", st.compound_branches),
+            ("building_groups", st.building_groups),
+            ("central_households", st.central_households),
+            ("social_organisations", st.social_organisations),
+            ("service_stations", st.service_stations),
+            ("service_items", st.service_items),
+            ("centre_services", st.centre_services),
+        ] {
+            assert_eq!(r.get(key).unwrap().value, Some(n), "{key}");
+        }
+        // The district is checked against the seed; a community is not.
+        assert!(r.get("service_items").unwrap().meets_seed == Some(true));
+        let rc = s.work_report(&c1, &community, 2026).await.unwrap();
+        assert!(rc.figures.iter().all(|f| f.meets_seed.is_none()));
+
+        // Bad requests.
+        assert_eq!(field_of(s.work_report(&op, "370612000000", 1999).await.unwrap_err()), "year");
+        assert_eq!(field_of(s.figure_records(&op, "370612000000", 2026, "nope", 1, 20).await.unwrap_err()), "figure");
+        assert_eq!(
+            field_of(s.figure_records(&op, "370612000000", 2026, "response_rate", 1, 20).await.unwrap_err()),
+            "figure"
+        );
+        let compound = format!("{community}-01");
+        assert_eq!(field_of(s.work_report(&op, &compound, 2026).await.unwrap_err()), "territory");
+        // Another subdistrict's community is as good as missing to c1; a resident sees none.
+        let c2 = principal(s, "c2").await;
+        let other = s.report_root(&c2.grants[0].path).await.unwrap();
+        if other != community {
+            assert_eq!(field_of(s.work_report(&c1, &other, 2026).await.unwrap_err()), "404");
+        }
+        let r1 = principal(s, "r1").await;
+        assert_eq!(field_of(s.work_report(&r1, &community, 2026).await.unwrap_err()), "403");
+    }
+}
