@@ -21,15 +21,20 @@ pub struct DemoArgs {
     /// solutions, volunteer hours); the community-life benchmark writes 5
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
     life_years: u32,
+    /// year: the living year before the demo's date (appeals handled and rated, councils'
+    /// topics settled, the desks' matters and consultations), so that the district's report
+    /// reproduces the seed's figures; none: skip it for a quick start
+    #[arg(long, default_value = "year", value_parser = ["year", "none"])]
+    history: String,
 }
 
 pub async fn run(target: &Target, args: DemoArgs) -> Result<()> {
     let store = target.open().await?;
     store.migrate().await?;
-    write(&store, args.scale, args.seed, args.life_years).await
+    write(&store, args.scale, args.seed, args.life_years, args.history == "year").await
 }
 
-async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Result<()> {
+async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32, history: bool) -> Result<()> {
     let started = Instant::now();
     let pb = progress_bar(0, "生成演示数据 demo");
     let summary = store
@@ -53,14 +58,30 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32) -> Resul
     store.generate_demo_secretaries(seed).await?;
     // Each community's party secretary, and the district's programme for them.
     store.generate_demo_programme(seed).await?;
+    // The living year: appeals, councils' topics, the desks' matters, on a simulated clock.
+    let mut year = jiayuan_store::demo::HistorySummary::default();
+    if history {
+        let pb = progress_bar(0, "演示年度记录 the demo's year");
+        year = store
+            .generate_demo_history(scale, seed, &|done, total| {
+                pb.set_length(total);
+                pb.set_position(done);
+            })
+            .await?;
+        pb.finish_and_clear();
+    }
     eprintln!(
-        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {:.1}s",
+        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {} appeals, {} council topics, {} desk matters, {} consultations, {:.1}s",
         summary.people,
         summary.communities.len(),
         life.activities,
         funds.entries,
         rounds.visits,
         workers.recruited,
+        year.appeals,
+        year.topics,
+        year.tickets,
+        year.consultations,
         started.elapsed().as_secs_f64()
     );
     Ok(())

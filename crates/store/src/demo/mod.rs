@@ -9,6 +9,8 @@
 mod councils;
 mod gen;
 mod grid;
+mod history;
+pub use history::{HistorySummary, CONSULTATIONS_OUTSIDE_HOURS, MATTERS_OUTSIDE_HOURS};
 mod life;
 mod places;
 mod rows;
