@@ -1,6 +1,8 @@
-//! The work report on every backend: each counted figure equals what the records behind it
-//! add up to (the drill-down, page by page), for the district and a community, this year and
-//! last; standing figures agree with `stats`; bad requests name their field.
+//! The work report on every backend, over the demo with its living year: each counted figure
+//! equals what the records behind it add up to (the drill-down, page by page), for the district
+//! and a community, this year and last; standing figures agree with `stats`; the desks' figures
+//! outside regular hours are exactly the (scaled) seed's; the same seed gives the same report
+//! on both backends; bad requests name their field.
 
 use jiayuan_domain::work_report::{Unit, FIGURES};
 use jiayuan_store::access::Principal;
@@ -22,6 +24,7 @@ fn field_of(e: StoreError) -> String {
 
 #[tokio::test]
 async fn every_figure_is_the_sum_of_its_records() {
+    let mut reports: Vec<(String, Vec<(&'static str, Option<i64>, Option<i64>)>)> = Vec::new();
     for t in testing::all().await {
         let s = &t.store;
         s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
@@ -29,6 +32,8 @@ async fn every_figure_is_the_sum_of_its_records() {
         s.generate_demo_life(Scale::Small, 7, 1).await.unwrap();
         s.generate_demo_funds(Scale::Small, 7).await.unwrap();
         s.generate_demo_workers(Scale::Small, 7).await.unwrap();
+        let year = s.generate_demo_history(Scale::Small, 7, &|_, _| {}).await.unwrap();
+        assert!(year.appeals > 400 && year.topics > 100 && year.tickets > 0 && year.consultations > 0, "{year:?}");
         s.roll_up_all_appeals().await.unwrap();
         let op = Principal::operator();
         let c1 = principal(s, "c1").await;
@@ -69,6 +74,24 @@ async fn every_figure_is_the_sum_of_its_records() {
                 }
             }
         }
+        // The desks outside regular hours: exactly the seed's figures, a tenth of them here.
+        let r = s.work_report(&op, "370612000000", 2026).await.unwrap();
+        let tenth = |n: usize| Some(n.div_ceil(10) as i64);
+        assert_eq!(
+            r.get("consultations_outside_hours").unwrap().value,
+            tenth(jiayuan_store::demo::CONSULTATIONS_OUTSIDE_HOURS)
+        );
+        assert_eq!(r.get("matters_outside_hours").unwrap().value, tenth(jiayuan_store::demo::MATTERS_OUTSIDE_HOURS));
+        // Appeals handled at their levels: none left unanswered at the district by the clock.
+        let stuck = jiayuan_store::batch::fetch_i64(
+            s.raw_db(),
+            "SELECT count(*) FROM appeals WHERE status = 'new' AND handler_level = 'district'",
+            &[],
+        )
+        .await
+        .unwrap();
+        assert!(stuck <= 2, "{stuck} appeals left new at the district");
+        reports.push((t.name.to_string(), r.figures.iter().map(|f| (f.figure.key, f.value, f.last_year)).collect()));
         // Standing figures agree with the territory statistics.
         let everything = op.scope(jiayuan_domain::access::Permission::ViewTerritory).unwrap();
         let st = s.stats(&everything).await.unwrap();
@@ -106,5 +129,9 @@ async fn every_figure_is_the_sum_of_its_records() {
         }
         let r1 = principal(s, "r1").await;
         assert_eq!(field_of(s.work_report(&r1, &community, 2026).await.unwrap_err()), "403");
+    }
+    // The same seed, the same year on every backend.
+    for w in reports.windows(2) {
+        assert_eq!(w[0].1, w[1].1, "{} and {} differ", w[0].0, w[1].0);
     }
 }

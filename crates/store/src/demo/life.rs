@@ -167,7 +167,8 @@ impl Store {
                 let (code, org_name, path) = &orgs[i % orgs.len()];
                 let c = path.as_deref().and_then(community_of).unwrap_or(&communities[i % communities.len()]).clone();
                 let title = format!("{}{}期{tag}", PROJECT_WORDS[i % PROJECT_WORDS.len()], i / PROJECT_WORDS.len() + 1);
-                let applied = day(rng.gen_range(0..60), 9);
+                // Applied in January and February, so the calendar year holds them (the seed's 60+).
+                let applied = day(rng.gen_range(61..75), 9);
                 let np = NewProject {
                     organisation: code.clone(),
                     territory: c.code.clone(),
@@ -189,7 +190,7 @@ impl Store {
             let n_org_activities = tenth(120);
             for i in 0..n_org_activities.min(projects.len() * 4) {
                 let (pid, c, org_name) = &projects[i % projects.len()];
-                let starts = day(rng.gen_range(90..350), 9);
+                let starts = day(rng.gen_range(105..350), 9);
                 let a = NewActivity {
                     kind: ["volunteering", "culture", "health_day"][i % 3].into(),
                     title: format!("{}：{}", org_name, ["上门服务日", "主题活动", "健康义诊"][i % 3]),
@@ -231,10 +232,16 @@ impl Store {
             }
 
             // Cultural and sports events across the communities.
-            for i in 0..tenth(520) {
+            // Most are cultural and sports events proper (the seed's 500+ this year); the rest
+            // banquets and health days.
+            for i in 0..tenth(700) {
                 let c = &communities[i % communities.len()];
-                let (kind, title) = CULTURE[rng.gen_range(0..CULTURE.len())];
-                let starts = day(rng.gen_range(1..360), rng.gen_range(8..19));
+                let (kind, title) = if rng.gen_ratio(17, 20) {
+                    CULTURE[rng.gen_range(0..8)]
+                } else {
+                    CULTURE[rng.gen_range(8..CULTURE.len())]
+                };
+                let starts = day(rng.gen_range(30..360), rng.gen_range(8..19));
                 let a = NewActivity {
                     kind: kind.into(),
                     title: title.into(),
@@ -307,7 +314,7 @@ impl Store {
             // Steward training (红心物业大讲堂): 30+ sessions, 600+ trainees.
             for i in 0..tenth(32) {
                 let c = &communities[(i * 3) % communities.len()];
-                let starts = day(i as i64 * 11 + 5, 14);
+                let starts = day(62 + i as i64 * 9, 14);
                 let a = NewActivity {
                     kind: "steward_training".into(),
                     title: format!("红心物业大讲堂第{}讲", i + 1),
@@ -345,7 +352,7 @@ impl Store {
                     method: "社区党组织牵头，楼栋长组织居民议事，物业和共建单位参与。".into(),
                     results: "参与居民明显增多，矛盾纠纷下降。".into(),
                 };
-                let at = day(rng.gen_range(30..300), 10);
+                let at = day(rng.gen_range(61..300), 10);
                 let s = self.submit_solution(&ctx, &who, &ns, at).await?;
                 sum.solutions += 1;
                 let Some(sd) = subdistricts.iter().find(|s| c.path.starts_with(&s.path)) else { continue };
