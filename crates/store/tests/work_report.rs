@@ -9,6 +9,9 @@ use jiayuan_store::access::Principal;
 use jiayuan_store::demo::Scale;
 use jiayuan_store::{testing, Store, StoreError};
 
+/// A figure's key, this year's value and last year's.
+type Figures = (&'static str, Option<i64>, Option<i64>);
+
 async fn principal(s: &Store, name: &str) -> Principal {
     s.principal_of(&s.user_by_name(name).await.unwrap()).await.unwrap()
 }
@@ -24,7 +27,7 @@ fn field_of(e: StoreError) -> String {
 
 #[tokio::test]
 async fn every_figure_is_the_sum_of_its_records() {
-    let mut reports: Vec<(String, Vec<(&'static str, Option<i64>, Option<i64>)>)> = Vec::new();
+    let mut reports: Vec<(String, Vec<Figures>)> = Vec::new();
     for t in testing::all().await {
         let s = &t.store;
         s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
