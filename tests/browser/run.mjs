@@ -370,6 +370,8 @@ const MAIN_PAGES = [
   ['service-catalogue', '/service/catalogue'],
   ['service-book', '/service/book?point=370612001001&item=MZ01'],
   ['service-stats', '/service/stats'],
+  ['year-report', '/reports/370612000000/2026'],
+  ['year-report-figure', '/reports/370612000000/2026/cultural_events'],
 ];
 
 // The main pages plus one appeal and one person, as the signed-in page's session sees them.
@@ -1243,6 +1245,37 @@ test('grid round: a grid worker on a phone visits the first household due, and w
   // Back on the round the household is no longer due, and the visit is listed with its appeal.
   await page.goto(base + '/rounds');
   assert.match(await page.locator('main').innerText(), /楼道灯不亮/);
+});
+
+test('year report: the district\'s report follows a figure to its records and back, and downloads as a Word document', async (page, base) => {
+  await signedIn(page, base, 'admin');
+  await page.goto(base + '/reports');
+  await page.waitForURL(/\/reports\/370612000000\/\d{4}$/);
+  await page.goto(base + '/reports/370612000000/2026');
+  const main = page.locator('main');
+  assert.match(await main.innerText(), /牟平区2026年党建引领城市基层治理工作报告/);
+  assert.match(await main.innerText(), /化解家庭矛盾、邻里纠纷/);
+  // The figure on the page is the total of the records behind it.
+  const link = page.locator('a[data-figure="disputes_settled"]');
+  const shown = (await link.innerText()).trim();
+  assert.ok(Number(shown.replace(/,/g, '')) > 0, `disputes settled: ${shown}`);
+  await link.click();
+  await page.waitForURL(/\/reports\/370612000000\/2026\/disputes_settled$/);
+  assert.equal((await page.locator('[data-total]').innerText()).trim(), shown);
+  assert.ok(await page.locator('table.rows tbody tr').count() > 0, 'the records are listed');
+  // One record opens, and the way back leads to the report.
+  await page.getByRole('link', { name: /← 牟平区 2026/ }).click();
+  await page.waitForURL(/\/reports\/370612000000\/2026$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载Word文档' }).click()]);
+  assert.equal(download.suggestedFilename(), 'report-370612000000-2026.docx');
+  const path = await download.path();
+  const bytes = (await import('node:fs')).readFileSync(path);
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'a zip, as a .docx is');
+  // On a phone the table scrolls inside its box; nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + '/reports/370612000000/2026');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 392, `page width on a phone: ${wide}`);
 });
 
 const { child, base } = await startServer();

@@ -42,6 +42,8 @@ pub struct SectionView {
 struct ReportPage {
     ui: Ui,
     title: String,
+    /// The heading after the place's name (which is not translated).
+    title_rest: String,
     code: String,
     year: i32,
     last_year: i32,
@@ -217,6 +219,11 @@ fn page_of(ui: &Ui, r: &WorkReport, now: chrono::DateTime<chrono::Utc>) -> Repor
         .collect();
     ReportPage {
         title: doc::title(r, lang),
+        title_rest: if lang == "en" {
+            format!(": party-led urban grassroots governance in {}", r.year)
+        } else {
+            format!("{}年党建引领城市基层治理工作报告", r.year)
+        },
         code: code.clone(),
         year: r.year,
         last_year: r.year - 1,
@@ -265,9 +272,11 @@ pub struct RecordRow {
 struct FigurePage {
     ui: Ui,
     title: String,
+    figure_name: String,
+    place: String,
+    year: i32,
     definition: String,
     report_href: String,
-    report_title: String,
     total: String,
     total_records: String,
     weighted: bool,
@@ -339,9 +348,11 @@ pub async fn year_report_figure_page(
         .collect();
     let p = FigurePage {
         title: format!("{} · {} {}", recs.figure.name(lang), recs.territory.name, recs.year),
+        figure_name: recs.figure.name(lang).to_string(),
+        place: recs.territory.name.clone(),
+        year: recs.year,
         definition: recs.figure.definition(lang).to_string(),
         report_href: format!("/reports/{}/{}", recs.territory.code, recs.year),
-        report_title: format!("{} {}", recs.territory.name, recs.year),
         total: wr::show(recs.total_weight, if recs.figure.unit == Unit::Fen { Unit::Fen } else { Unit::Count }),
         total_records: thousands(recs.total_records),
         weighted,
