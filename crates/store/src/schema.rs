@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0027_community_workers.sql"),
     include_str!("../migrations/0028_grid_secretaries.sql"),
     include_str!("../migrations/0029_secretary_programme.sql"),
+    include_str!("../migrations/0030_report_indexes.sql"),
 ];
 
 /// The schema version this binary writes and understands.
