@@ -132,11 +132,12 @@ fn activities(cond: String, weight: &'static str) -> Source {
         from: "activities",
         path: Some("path"),
         at: At::Instant("starts_at"),
-        cond: format!("status <> 'cancelled' AND {cond}"),
+        // Held: reported as done (an activity still to come, or called off, is not counted).
+        cond: format!("status = 'done' AND {cond}"),
         weight,
         kind: RecordKind::Activity,
         id: "id",
-        code: "kind",
+        code: "(SELECT k.name FROM activity_kinds k WHERE k.code = activities.kind)",
         title: "title",
     }
 }
@@ -651,9 +652,11 @@ impl Store {
                 At::Day(c) | At::DayUpTo(c) => ("NULL", c),
                 At::Standing => ("NULL", "NULL"),
             };
+            // Unique to the last key, so that pages neither repeat nor skip a record.
+            let tiebreak = if s.id == "NULL" { s.code } else { s.id };
             let order = match s.at {
-                At::Instant(c) | At::Day(c) | At::DayUpTo(c) => format!("{c} DESC, {}", s.code),
-                At::Standing => format!("{}, {}", s.path.unwrap_or(s.code), s.code),
+                At::Instant(c) | At::Day(c) | At::DayUpTo(c) => format!("{c} DESC, {tiebreak}"),
+                At::Standing => format!("{}, {tiebreak}", s.path.unwrap_or(s.code)),
             };
             let path = s.path.unwrap_or("''");
             let sql = format!(

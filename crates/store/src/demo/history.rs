@@ -140,16 +140,15 @@ impl Store {
             return Ok(sum);
         }
 
-        // Three parts that do not touch each other, side by side, each with its own random
-        // stream so that what each writes does not depend on how they interleave.
+        // Three parts that do not touch each other, each with its own random stream so that
+        // what each writes does not depend on the others. Written one after another: side by
+        // side they only wait for SQLite's one writer (measured slower: 150 s against 137 s).
         let mut appeal_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4815_2026);
         let mut council_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1623_2026);
         let mut desk_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4200_2026);
-        let (appeals, topics, (tickets, consultations)) = tokio::try_join!(
-            self.demo_appeal_year(&mut appeal_rng, scale, &buildings, start, end, progress),
-            self.demo_council_year(&mut council_rng, scale, &compounds, start, end),
-            self.demo_desk_year(&mut desk_rng, scale, start, end),
-        )?;
+        let appeals = self.demo_appeal_year(&mut appeal_rng, scale, &buildings, start, end, progress).await?;
+        let topics = self.demo_council_year(&mut council_rng, scale, &compounds, start, end).await?;
+        let (tickets, consultations) = self.demo_desk_year(&mut desk_rng, scale, start, end).await?;
         sum.appeals = appeals;
         sum.topics = topics;
         sum.tickets = tickets;

@@ -308,6 +308,21 @@ pub fn record_href(kind: RecordKind, id: Option<uuid::Uuid>) -> String {
     }
 }
 
+/// A record's code as people read it: the label of a kind, status, channel or post; numbers
+/// and catalogue codes as they are.
+fn code_label(kind: RecordKind, code: &str, lang: &str) -> String {
+    use jiayuan_domain as d;
+    let label = match kind {
+        RecordKind::Topic => d::council::TopicKind::parse(code).map(|k| k.label(lang)),
+        RecordKind::Project => d::life::ProjectStatus::parse(code).map(|k| k.label(lang)),
+        RecordKind::Consultation => d::service::Channel::parse(code).map(|k| k.label(lang)),
+        RecordKind::Worker => d::worker::Post::parse(code).map(|k| k.label(lang)),
+        RecordKind::Decision => d::decision::Stage::parse(code).map(|k| k.label(lang)),
+        _ => None,
+    };
+    label.map_or_else(|| code.to_string(), str::to_string)
+}
+
 /// `/reports/{code}/{year}/{figure}`: the records behind one figure.
 pub async fn year_report_figure_page(
     auth: Auth,
@@ -336,7 +351,7 @@ pub async fn year_report_figure_page(
         .map(|r| RecordRow {
             href: record_href(r.kind, r.id),
             title: r.title.clone(),
-            code: r.code.clone(),
+            code: code_label(r.kind, &r.code, lang),
             place: r.place.clone(),
             when: match (r.at, r.day) {
                 (Some(t), _) => jiayuan_domain::time::display(t),
