@@ -1,8 +1,9 @@
 //! The demo district's living year (issue 15): residents' appeals filed through every channel
 //! and handled at their levels with realistic delays — some late, some escalated, most rated —
 //! councils deliberating and settling problems, and the service desks answering and handling
-//! matters inside and outside regular hours. Everything goes through the same store calls as
-//! real use, on a simulated clock (each call is given its moment), deterministic by the seed.
+//! matters inside and outside regular hours, most of them rated at the window (好差评).
+//! Everything goes through the same store calls as real use, on a simulated clock (each call
+//! is given its moment), deterministic by the seed.
 //!
 //! The year runs from 1 November before the demo's date to the demo's date (2026-11-01), so
 //! the calendar year of the demo's date holds the seed's "今年以来" (since the start of this
@@ -17,13 +18,13 @@ use crate::appeals::{NewAppeal, Viewer};
 use crate::audit::AuditCtx;
 use crate::batch::{fetch_all, insert_rows, Value};
 use crate::councils::{NewCouncil, NewMeeting, NewMember, NewOutcome, NewTopic};
-use crate::service::{NewConsultation, NewTicket, TicketStepInput};
+use crate::service::{NewConsultation, NewRating, NewTicket, RatingTarget, TicketStepInput};
 use crate::{new_id, Result, Store};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use jiayuan_domain::access::Role;
 use jiayuan_domain::appeal::{Action, Channel, Urgency};
 use jiayuan_domain::council::{CouncilKind, Seat, TopicKind};
-use jiayuan_domain::service::TicketStep;
+use jiayuan_domain::service::{Rating, TicketStep};
 use jiayuan_domain::time::{beijing, from_beijing};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -346,6 +347,29 @@ impl Store {
         Ok(None)
     }
 
+    /// Six in ten rate the service at the window's rating pad (好差评), mostly well; a bad
+    /// rating says why, and opens its follow-up.
+    async fn demo_rate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        staff: &Principal,
+        ctx: &AuditCtx,
+        target: RatingTarget,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        if !rng.gen_ratio(3, 5) {
+            return Ok(());
+        }
+        let (level, comment) = match rng.gen_range(0..100) {
+            0..=54 => (Rating::VerySatisfied, ""),
+            55..=84 => (Rating::Satisfied, ""),
+            85..=95 => (Rating::Basic, ""),
+            _ => (Rating::Dissatisfied, "等候时间较长，希望增加窗口"),
+        };
+        self.rate_service(ctx, staff, &NewRating { target, level, comment: comment.into() }, at).await?;
+        Ok(())
+    }
+
     /// An account for every community secretary, compound branch secretary and building group
     /// leader, so that appeals are routed to the lowest level as in a district where everyone
     /// is on the system (the demo's password; usernames `cm-`, `cs-`, `bl-` and the code).
@@ -656,7 +680,15 @@ impl Store {
                             person_id: None,
                             person_name: person_name(rng),
                         };
-                        self.log_consultation(&ctx, &op, &c, t).await?;
+                        let made = self.log_consultation(&ctx, &op, &c, t).await?;
+                        self.demo_rate(
+                            rng,
+                            &admin,
+                            &ctx,
+                            RatingTarget::Consultation(made.id),
+                            t + Duration::minutes(5),
+                        )
+                        .await?;
                         consultations += 1;
                     } else {
                         let Some(item) = items[pi].choose(rng) else { continue };
@@ -677,6 +709,8 @@ impl Store {
                         let done = accepted + Duration::hours(rng.gen_range(1..72));
                         if done < end {
                             self.ticket_step(&ctx, &admin, tk.id, TicketStep::Complete, &none, done).await?;
+                            self.demo_rate(rng, &admin, &ctx, RatingTarget::Ticket(tk.id), done + Duration::minutes(3))
+                                .await?;
                         }
                         tickets += 1;
                     }
