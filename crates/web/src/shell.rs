@@ -319,19 +319,7 @@ pub fn when(iso: &str) -> String {
 
 /// Thousands separated, as figures are read: 12,345.
 pub fn thousands(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    jiayuan_domain::work_report::thousands(n)
 }
 
 /// The five stars to choose from, five first (the widget shows them left to right from one).

@@ -116,51 +116,12 @@ pub fn to_markdown(r: &WorkReport, generated: DateTime<Utc>, lang: &str) -> Stri
             ));
         }
         out.push('\n');
-        if *s == Section::Appeals {
-            for fm in &r.formulas {
-                let name = wr::figure(fm.key).map_or(fm.key, |f| f.name(lang));
-                out.push_str(&format!("- {name}: {}\n", if en { &fm.formula } else { &fm.formula_zh }));
-            }
-            if let Some(p) = r.settled_low_permille {
-                out.push_str(&if en {
-                    format!(
-                        "- Settled at building or compound level: {:.1}% of the appeals resolved\n",
-                        p as f64 / 10.0
-                    )
-                } else {
-                    format!("- 在楼栋、小区一级办结的诉求占办结总数的{:.1}%\n", p as f64 / 10.0)
-                });
-            }
-            if !r.top_categories.is_empty() {
-                let list: Vec<String> = r
-                    .top_categories
-                    .iter()
-                    .map(|c| format!("{} {}", if en { &c.name_en } else { &c.name }, wr::thousands(c.count)))
-                    .collect();
-                out.push_str(&format!(
-                    "- {}: {}\n",
-                    if en { "Most frequent categories" } else { "诉求较多的类别" },
-                    list.join(if en { ", " } else { "、" })
-                ));
-            }
-            out.push('\n');
+        // The same sentences as the printable document's, as a list under the table.
+        let notes = notes(r, *s, lang);
+        for n in &notes {
+            out.push_str(&format!("- {n}\n"));
         }
-        if *s == Section::SelfGovernance && !r.notable_councils.is_empty() {
-            out.push_str(if en {
-                "Councils that settled the most topics:\n\n"
-            } else {
-                "议题办结较多的议事会：\n\n"
-            });
-            for c in &r.notable_councils {
-                out.push_str(&format!("- {} ({}): {}\n", c.name, c.name_en, wr::thousands(c.count)));
-            }
-            out.push('\n');
-        }
-        if *s == Section::Grid && !r.notable_solutions.is_empty() {
-            out.push_str(if en { "Notable golden solutions:\n\n" } else { "重点金方案：\n\n" });
-            for g in &r.notable_solutions {
-                out.push_str(&format!("- {} ({})\n", g.title, g.org_name));
-            }
+        if !notes.is_empty() {
             out.push('\n');
         }
     }

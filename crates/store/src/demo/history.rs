@@ -16,7 +16,7 @@ use crate::access::Principal;
 use crate::appeals::lifecycle::ActInput;
 use crate::appeals::{NewAppeal, Viewer};
 use crate::audit::AuditCtx;
-use crate::batch::{fetch_all, insert_rows, Value};
+use crate::batch::{fetch_all, Value};
 use crate::councils::{NewCouncil, NewMeeting, NewMember, NewOutcome, NewTopic};
 use crate::service::{NewConsultation, NewRating, NewTicket, RatingTarget, TicketStepInput};
 use crate::{new_id, Result, Store};
@@ -417,53 +417,8 @@ impl Store {
                 now.into(),
             ]);
         }
-        let mut tx = self.begin().await?;
-        for chunk in users.chunks(500) {
-            insert_rows(
-                &mut tx,
-                "users",
-                &[
-                    "id",
-                    "username",
-                    "display_name",
-                    "password_hash",
-                    "must_change_password",
-                    "disabled",
-                    "failed_logins",
-                    "locked_until",
-                    "person_id",
-                    "demo",
-                    "created_at",
-                    "updated_at",
-                ],
-                chunk,
-                "",
-            )
+        self.insert_demo_accounts(&users, &grants, serde_json::json!({"after": {"staff_accounts": users.len()}}))
             .await?;
-        }
-        for chunk in grants.chunks(500) {
-            insert_rows(
-                &mut tx,
-                "role_grants",
-                &["id", "user_id", "role", "territory_id", "path", "granted_by", "created_at"],
-                chunk,
-                "",
-            )
-            .await?;
-        }
-        crate::audit::append(
-            &mut tx,
-            &AuditCtx::operator("demo"),
-            crate::audit::AuditEvent {
-                scope_path: "/",
-                action: "demo.users",
-                object: "users".into(),
-                summary: serde_json::json!({"after": {"staff_accounts": users.len()}}),
-                result: "ok",
-            },
-        )
-        .await?;
-        tx.commit().await?;
         self.cache.clear();
         Ok(users.len())
     }

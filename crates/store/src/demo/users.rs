@@ -100,36 +100,56 @@ impl Store {
                 now.into(),
             ]);
         }
-        let mut tx = self.begin().await?;
-        insert_rows(
-            &mut tx,
-            "users",
-            &[
-                "id",
-                "username",
-                "display_name",
-                "password_hash",
-                "must_change_password",
-                "disabled",
-                "failed_logins",
-                "locked_until",
-                "person_id",
-                "demo",
-                "created_at",
-                "updated_at",
-            ],
+        self.insert_demo_accounts(
             &users,
-            "",
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            "role_grants",
-            &["id", "user_id", "role", "territory_id", "path", "granted_by", "created_at"],
             &grants,
-            "",
+            serde_json::json!({"after": {"users": DEMO_USERS.iter().map(|u| u.username).collect::<Vec<_>>()}}),
         )
-        .await?;
+        .await
+    }
+
+    /// Demo accounts and their grants as rows (`users` and `role_grants` columns in this
+    /// order), in one transaction with one audit entry `demo.users` saying `summary`.
+    pub(super) async fn insert_demo_accounts(
+        &self,
+        users: &[Vec<crate::batch::Value>],
+        grants: &[Vec<crate::batch::Value>],
+        summary: serde_json::Value,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for chunk in users.chunks(500) {
+            insert_rows(
+                &mut tx,
+                "users",
+                &[
+                    "id",
+                    "username",
+                    "display_name",
+                    "password_hash",
+                    "must_change_password",
+                    "disabled",
+                    "failed_logins",
+                    "locked_until",
+                    "person_id",
+                    "demo",
+                    "created_at",
+                    "updated_at",
+                ],
+                chunk,
+                "",
+            )
+            .await?;
+        }
+        for chunk in grants.chunks(500) {
+            insert_rows(
+                &mut tx,
+                "role_grants",
+                &["id", "user_id", "role", "territory_id", "path", "granted_by", "created_at"],
+                chunk,
+                "",
+            )
+            .await?;
+        }
         crate::audit::append(
             &mut tx,
             &crate::audit::AuditCtx::operator("demo"),
@@ -137,7 +157,7 @@ impl Store {
                 scope_path: "/",
                 action: "demo.users",
                 object: "users".into(),
-                summary: serde_json::json!({"after": {"users": DEMO_USERS.iter().map(|u| u.username).collect::<Vec<_>>()}}),
+                summary,
                 result: "ok",
             },
         )
