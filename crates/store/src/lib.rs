@@ -28,6 +28,7 @@ pub mod owner_votes;
 pub mod people;
 pub mod report;
 pub mod schema;
+pub mod screen;
 pub mod service;
 pub mod stats;
 pub mod subtree;
@@ -121,6 +122,10 @@ pub struct Store {
     pub(crate) unknown_logins: std::sync::Arc<accounts::UnknownLogins>,
     /// Figures of the territory pages, kept until the next write (see [`stats::CountCache`]).
     pub(crate) counts: std::sync::Arc<stats::CountCache>,
+    /// One rollup fold at a time in this process: a fold reads the unrolled events before its
+    /// transaction, so two at once would count them twice (other servers are kept out by
+    /// the appeal clock's advisory lock).
+    pub(crate) rollup_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Where files that belong with the database (appeal photos) are kept by default.
     media_dir: std::path::PathBuf,
 }
@@ -164,6 +169,7 @@ impl Store {
             registrations: Default::default(),
             unknown_logins: Default::default(),
             counts: Default::default(),
+            rollup_lock: Default::default(),
             media_dir: default_media_dir(url),
         })
     }

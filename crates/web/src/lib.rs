@@ -18,6 +18,7 @@ pub mod pages;
 pub mod proxy;
 pub mod query_docs;
 pub mod redirect;
+pub mod screen;
 pub mod sessions;
 pub mod shell;
 pub mod state;
@@ -251,6 +252,7 @@ api_routes! {
     get "/programme-standings" => api::api_programme_standings;
     get "/report-figures" => api::api_report_figures;
     get "/reports/{code}/{year}" => api::api_report;
+    get "/screen" => api::api_screen;
     get "/reports/{code}/{year}/figures/{key}" => api::api_report_figure;
 }
 
@@ -369,6 +371,8 @@ pub fn router(state: AppState) -> Router {
         .route("/fund-entries/{id}/decide", post(pages::fund_decide_form))
         .route("/disclosure/{code}", get(pages::disclosure_page))
         .route("/workers", get(pages::workers_page).post(pages::register_worker_form))
+        .route("/screen", get(pages::screen_page))
+        .route("/screen/stream", get(pages::screen_stream))
         .route("/reports", get(pages::year_reports_home))
         .route("/reports/{code}/{year}", get(pages::year_report_page))
         .route("/reports/{code}/{year}/{key}", get(pages::year_report_figure_page))
@@ -478,9 +482,12 @@ pub async fn serve_until(
 ) -> std::io::Result<()> {
     let jobs = jobs::Jobs::start(&state, schedule);
     let (asked_tx, asked_rx) = tokio::sync::oneshot::channel::<()>();
+    let screens = state.screen.clone();
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         stop.await;
+        // The screens' streams never end by themselves: end them, so they hold nothing up.
+        screens.close();
         tracing::info!("stopping: no new connections; finishing the requests already accepted");
         let _ = asked_tx.send(());
     });

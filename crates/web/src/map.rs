@@ -23,6 +23,37 @@ pub enum ShapeKind {
     Building,
     Outline,
     Chosen,
+    /// A grid on the district screen, coloured by what is open on it.
+    Heat(Heat),
+}
+
+/// How a grid stands on the screen: nothing open, appeals open, some of them overdue.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Heat {
+    Calm,
+    Open,
+    Overdue,
+}
+
+impl Heat {
+    pub fn of(open: i64, overdue: i64) -> Heat {
+        if overdue > 0 {
+            Heat::Overdue
+        } else if open > 0 {
+            Heat::Open
+        } else {
+            Heat::Calm
+        }
+    }
+
+    /// Fill and stroke; the screen's legend uses the same colours.
+    pub fn colours(self) -> (&'static str, &'static str) {
+        match self {
+            Heat::Calm => ("#2e7d32", "#a5d6a7"),
+            Heat::Open => ("#f9a825", "#fff59d"),
+            Heat::Overdue => ("#d32f2f", "#ffcdd2"),
+        }
+    }
 }
 
 /// An appeal on the map: where (longitude, latitude), what to call it, where it links.
@@ -282,6 +313,10 @@ pub fn draw(shapes: &[Shape], pins: &[Pin], label: &str, view: View, tiles: Opti
             ShapeKind::Chosen => {
                 format!("fill=\"#f9ab00\" stroke=\"#8a4b00\" stroke-width=\"{:.2}\"", 1.6 / view.zoom)
             }
+            ShapeKind::Heat(h) => {
+                let (fill, stroke) = h.colours();
+                format!("fill=\"{fill}\" fill-opacity=\"0.85\" stroke=\"{stroke}\" stroke-width=\"{:.2}\"", 0.8 / view.zoom)
+            }
             ShapeKind::Outline => format!(
                 "fill=\"none\" stroke=\"#b71c1c\" stroke-width=\"{:.2}\" stroke-dasharray=\"{:.1} {:.1}\"",
                 1.2 / view.zoom,
@@ -291,7 +326,7 @@ pub fn draw(shapes: &[Shape], pins: &[Pin], label: &str, view: View, tiles: Opti
         };
         let path = format!("<path d=\"{d}\" {style}><title>{}</title></path>", esc(&shape.label));
         // A label where it fits: about a font-size per character across the shape.
-        let fits = shape.kind != ShapeKind::Outline && (bx1 - bx0) > shape.label.chars().count() as f64 * font * 1.05;
+        let fits = !matches!(shape.kind, ShapeKind::Outline | ShapeKind::Heat(_)) && (bx1 - bx0) > shape.label.chars().count() as f64 * font * 1.05;
         let text = match (fits, centre(&shape.geometry)) {
             (true, Some((cx, cy))) => {
                 let (x, y) = frame.at(cx, cy);

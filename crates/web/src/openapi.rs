@@ -223,6 +223,7 @@ use utoipa::{Modify, OpenApi};
         api::api_report_figures,
         api::api_report,
         api::api_report_figure,
+        api::api_screen,
     ),
     components(schemas(ErrorBody)),
     modifiers(&SignIn, &CommonAnswers),

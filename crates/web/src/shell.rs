@@ -188,7 +188,9 @@ fn navigation(lang: Lang, path: &str, p: &Principal) -> (Vec<NavGroup>, Vec<NavI
                 v.push(("nav.sys.support", "pg.title", "/programme".into()));
             }
             v.push(("nav.sys.reports", "rp.title", "/reports".into()));
-            v.push(("nav.sys.soon", "nav.sys.screen", String::new()));
+            if p.can(Permission::ViewAppeals) {
+                v.push(("nav.sys.reports", "nav.sys.screen", "/screen".into()));
+            }
         }
         if !staff {
             if let Some(id) = p.person_id {

@@ -1,7 +1,7 @@
 //! The application state every handler gets: the store, the caches and throttles of this
 //! process, and the server's settings.
 
-use crate::{clock, proxy, sessions, throttle};
+use crate::{clock, proxy, screen, sessions, throttle};
 use jiayuan_store::Store;
 use std::sync::Arc;
 
@@ -30,6 +30,8 @@ pub struct AppState {
     /// The operator's raster tiles under the maps (`--map-tiles`); none by default, and then
     /// the pages fetch nothing from elsewhere.
     pub map_tiles: Option<Arc<jiayuan_domain::tiles::TileSource>>,
+    /// The district screens' live boards (one watcher per place shown).
+    pub screen: Arc<screen::ScreenHub>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             trusted_proxies: Arc::default(),
             open311_public: Arc::new(throttle::RateLimit::new(60, std::time::Duration::from_secs(60))),
             map_tiles: None,
+            screen: Arc::default(),
         }
     }
 }

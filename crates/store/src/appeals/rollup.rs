@@ -153,6 +153,7 @@ fn counts_of(v: &[i64]) -> Counts {
 impl Store {
     /// Folds up to `batch` unrolled events into the rollups. Returns how many it folded.
     pub async fn roll_up_appeals(&self, batch: i64) -> Result<usize> {
+        let _one_fold = self.rollup_lock.lock().await;
         let rows: Vec<(i64, DateTime<Utc>, String, String, String, String)> = fetch_all(
             &self.db,
             "SELECT e.seq, e.at, e.level, e.deltas, a.path, a.category_code FROM appeal_events e

@@ -164,3 +164,42 @@ pub async fn api_report_figure(
         records: r.records.iter().map(record_view).collect(),
     }))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ScreenQuery {
+    /// The code or id of a district, subdistrict or community; default: the top of the
+    /// account's scope.
+    pub within: Option<String>,
+}
+
+/// The district screen's board as it stands now: `today` and `month` (received, resolved,
+/// escalated, overdue, and the three rates as fractions), `open_now` and `overdue_now` (open
+/// appeals by where they are), `rankings` of the places below by this month's resolution
+/// rate, `grids` with their open and overdue appeals (shapes are on the territory pages),
+/// and the latest `events` (action, appeal number, category, place). The page `/screen`
+/// shows the same board and `/screen/stream` sends it again after each event.
+#[utoipa::path(get, path = "/api/v1/screen", tag = "reports", params(ScreenQuery), responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_screen(
+    auth: Auth,
+    State(state): State<AppState>,
+    Query(q): Query<ScreenQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let code = match q.within.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        Some(w) => w.to_string(),
+        None => {
+            let scope = auth.scope(jiayuan_domain::access::Permission::ViewAppeals)?;
+            let root = scope.roots().first().map(|p| p.to_string()).unwrap_or_default();
+            state.store.report_root(&root).await?
+        }
+    };
+    let place = state.store.screen_place(&auth.principal, &code).await.map_err(|e| match e {
+        jiayuan_store::StoreError::NotFound => ApiError {
+            field: Some("within".into()),
+            message: format!("区域“{}”不存在 (no such territory)", code.trim()),
+            ..ApiError::not_found()
+        },
+        other => other.into(),
+    })?;
+    let board = state.store.screen_board(&place, state.clock.now()).await?;
+    Ok(Json(serde_json::to_value(&board).map_err(|e| ApiError::from(jiayuan_store::StoreError::from(anyhow::Error::from(e))))?))
+}

@@ -16,6 +16,7 @@ mod people;
 pub(crate) mod picker;
 mod report;
 mod rounds;
+mod screen;
 mod secretaries;
 mod service;
 mod territories;
@@ -39,6 +40,7 @@ pub use life::*;
 pub use people::*;
 pub use report::*;
 pub use rounds::*;
+pub use screen::*;
 pub use secretaries::*;
 pub use service::*;
 pub use territories::*;
@@ -259,10 +261,11 @@ struct Asset {
 
 /// The style sheet, and the one script of our own: choosing the place on the report map
 /// without leaving the page.
-const ASSETS: [(&str, &str, &str); 3] = [
+const ASSETS: [(&str, &str, &str); 4] = [
     ("app.css", "text/css; charset=utf-8", include_str!("../../static/app.css")),
     ("pick.js", "text/javascript; charset=utf-8", include_str!("../../static/pick.js")),
     ("scan.js", "text/javascript; charset=utf-8", include_str!("../../static/scan.js")),
+    ("screen.js", "text/javascript; charset=utf-8", include_str!("../../static/screen.js")),
 ];
 
 fn assets() -> &'static [Asset] {
@@ -297,6 +300,11 @@ pub fn css_href() -> &'static str {
 /// Where the activity door links its scanner, named like the style sheet.
 pub fn scan_js_href() -> &'static str {
     asset_href("scan.js")
+}
+
+/// Where the district screen links its live updates, named like the style sheet.
+pub fn screen_js_href() -> &'static str {
+    asset_href("screen.js")
 }
 
 /// Where the report page links its script, named like the style sheet.
