@@ -7,6 +7,7 @@
 //! The screen counts open appeals where they are (`path`), so that the map, the rankings
 //! and the headline agree; the dashboard's "open now" counts them by who handles them.
 
+use crate::access::Principal;
 use crate::appeals::rollup::month_of;
 use crate::appeals::{beijing, path_prefixes};
 use crate::batch::{fetch_all, fetch_i64, fetch_text_ints, QueryParts};
@@ -14,7 +15,6 @@ use crate::model::Territory;
 use crate::subtree::Subtree;
 use crate::{Result, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use crate::access::Principal;
 use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::measure::{Counter, Counts, Rate};
 use serde::Serialize;
@@ -138,6 +138,9 @@ pub struct Board {
     pub grids: Vec<GridState>,
     pub events: Vec<ScreenEvent>,
 }
+
+/// An event as read: seq, at, action, level, appeal number, category, the appeal's path.
+type EventRow = (i64, DateTime<Utc>, String, String, i64, String, String);
 
 /// The kinds ranked below a place: the two levels under it, not below compounds.
 fn ranked_kinds(kind: &str) -> &'static [&'static str] {
@@ -284,7 +287,8 @@ impl Store {
             }
         }
 
-        let mut rankings: Vec<Ranking> = kinds.iter().map(|k| Ranking { kind: k.to_string(), places: vec![] }).collect();
+        let mut rankings: Vec<Ranking> =
+            kinds.iter().map(|k| Ranking { kind: k.to_string(), places: vec![] }).collect();
         for (kind, code, name, path) in &rows {
             let (o, late) = open_at.get(path).copied().unwrap_or_default();
             let place = PlaceState {
@@ -316,7 +320,7 @@ impl Store {
         // The latest events, each named by the deepest ranked place it lies in.
         let mut q = QueryParts::default();
         within.restrict(&mut q, "a.path");
-        let events: Vec<(i64, DateTime<Utc>, String, String, i64, String, String)> = fetch_all(
+        let events: Vec<EventRow> = fetch_all(
             &self.db,
             &format!(
                 "SELECT e.seq, e.at, e.action, e.level, a.number, a.category_code, a.path
@@ -378,7 +382,8 @@ mod tests {
 
     #[test]
     fn ranking_puts_the_best_rate_first_and_places_without_appeals_last() {
-        let mut v = vec![place("c", 5, None), place("b", 3, Some(0.9)), place("a", 9, Some(0.9)), place("d", 1, Some(1.0))];
+        let mut v =
+            vec![place("c", 5, None), place("b", 3, Some(0.9)), place("a", 9, Some(0.9)), place("d", 1, Some(1.0))];
         rank(&mut v);
         let order: Vec<&str> = v.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(order, ["d", "a", "b", "c"]);

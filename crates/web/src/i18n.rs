@@ -633,7 +633,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("vol.done_recorded", "已登记，待组织者确认。", "Recorded: awaiting the organiser's confirmation."),
     ("vol.done_confirmed", "已确认。", "Confirmed."),
     ("vol.done_rejected", "已不予确认。", "Turned down."),
-    ("nav.sys.soon", "建设中", "Coming next"),
     ("nav.sys.reports", "年度报告", "Year report"),
     ("rp.title", "年度工作报告", "Year report"),
     ("rp.drawn", "由系统记录生成于", "Drawn from records on"),

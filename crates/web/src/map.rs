@@ -315,7 +315,10 @@ pub fn draw(shapes: &[Shape], pins: &[Pin], label: &str, view: View, tiles: Opti
             }
             ShapeKind::Heat(h) => {
                 let (fill, stroke) = h.colours();
-                format!("fill=\"{fill}\" fill-opacity=\"0.85\" stroke=\"{stroke}\" stroke-width=\"{:.2}\"", 0.8 / view.zoom)
+                format!(
+                    "fill=\"{fill}\" fill-opacity=\"0.85\" stroke=\"{stroke}\" stroke-width=\"{:.2}\"",
+                    0.8 / view.zoom
+                )
             }
             ShapeKind::Outline => format!(
                 "fill=\"none\" stroke=\"#b71c1c\" stroke-width=\"{:.2}\" stroke-dasharray=\"{:.1} {:.1}\"",
@@ -326,7 +329,8 @@ pub fn draw(shapes: &[Shape], pins: &[Pin], label: &str, view: View, tiles: Opti
         };
         let path = format!("<path d=\"{d}\" {style}><title>{}</title></path>", esc(&shape.label));
         // A label where it fits: about a font-size per character across the shape.
-        let fits = !matches!(shape.kind, ShapeKind::Outline | ShapeKind::Heat(_)) && (bx1 - bx0) > shape.label.chars().count() as f64 * font * 1.05;
+        let fits = !matches!(shape.kind, ShapeKind::Outline | ShapeKind::Heat(_))
+            && (bx1 - bx0) > shape.label.chars().count() as f64 * font * 1.05;
         let text = match (fits, centre(&shape.geometry)) {
             (true, Some((cx, cy))) => {
                 let (x, y) = frame.at(cx, cy);

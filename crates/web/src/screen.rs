@@ -20,6 +20,10 @@ pub type Feed = watch::Receiver<Option<Arc<Board>>>;
 /// A board is drawn again at least this often, with or without events (the clock moves on).
 const REFRESH: Duration = Duration::from_secs(60);
 
+/// How long a watcher waits for the appeal clock (leading elsewhere) to fold new events
+/// before it draws the board anyway; the clock runs every 5 s.
+const FOLD_WAIT: Duration = Duration::from_secs(8);
+
 pub struct ScreenHub {
     boards: Mutex<HashMap<String, watch::Sender<Option<Arc<Board>>>>>,
     /// How often the watchers look for new events.
@@ -92,6 +96,7 @@ async fn watch_place(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen: Option<((i64, i64), chrono::NaiveDate)> = None;
     let mut drawn = tokio::time::Instant::now();
+    let mut waiting_since: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -118,8 +123,17 @@ async fn watch_place(
         if mark.1 > 0 {
             let s = state.store.clone();
             match state.store.as_leader(Lead::AppealClock, async move { s.roll_up_all_appeals().await }).await {
+                Ok(Some(Ok(_))) => {}
+                Ok(None) => {
+                    // The clock's round is folding them (here or on another server): a board
+                    // drawn now would show open appeals the figures do not hold yet. Wait for
+                    // it, though not for ever.
+                    let since = *waiting_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() < FOLD_WAIT {
+                        continue;
+                    }
+                }
                 Ok(Some(Err(e))) | Err(e) => tracing::warn!(error = %e, "screen: cannot fold the rollups"),
-                Ok(_) => {}
             }
         }
         let mark = state.store.appeal_event_mark().await.unwrap_or(mark);
@@ -127,6 +141,7 @@ async fn watch_place(
             Ok(board) => {
                 seen = Some((mark, day));
                 drawn = tokio::time::Instant::now();
+                waiting_since = None;
                 tx.send_replace(Some(Arc::new(board)));
             }
             Err(e) => tracing::warn!(error = %e, "screen: cannot draw the board"),

@@ -410,7 +410,9 @@ mod tests {
         assert_eq!(on("/appeals/42"), vec!["我的待办"]);
         assert_eq!(on("/peoplex"), Vec::<&str>::new());
         let (nav, bar) = super::navigation(super::Lang::Zh, "/", &admin());
-        assert!(nav.iter().any(|g| g.title == "建设中" && g.items.iter().all(|i| i.href.is_empty())));
+        // Every system is built: nothing is left "coming next", and the screen is linked.
+        assert!(nav.iter().all(|g| g.items.iter().all(|i| !i.href.is_empty())));
+        assert_eq!(on("/screen?within=370612000000"), vec!["指挥大屏"]);
         assert_eq!(bar.last().map(|i| i.href.as_str()), Some("#nav"));
     }
 

@@ -201,5 +201,8 @@ pub async fn api_screen(
         other => other.into(),
     })?;
     let board = state.store.screen_board(&place, state.clock.now()).await?;
-    Ok(Json(serde_json::to_value(&board).map_err(|e| ApiError::from(jiayuan_store::StoreError::from(anyhow::Error::from(e))))?))
+    Ok(Json(
+        serde_json::to_value(&board)
+            .map_err(|e| ApiError::from(jiayuan_store::StoreError::from(anyhow::Error::from(e))))?,
+    ))
 }
