@@ -372,6 +372,7 @@ const MAIN_PAGES = [
   ['service-stats', '/service/stats'],
   ['year-report', '/reports/370612000000/2026'],
   ['year-report-figure', '/reports/370612000000/2026/cultural_events'],
+  ['screen', '/screen'],
 ];
 
 // The main pages plus one appeal and one person, as the signed-in page's session sees them.
@@ -450,7 +451,13 @@ test('a first view on a phone transfers at most 300 KB, every main page', async 
     const p = await ctx.newPage();
     let bytes = 0;
     p.on('response', async (r) => { try { bytes += (await r.body()).length; } catch { /* redirects have no body */ } });
-    await p.goto(base + path, { waitUntil: 'networkidle' });
+    // The screen holds its event stream open, so the network is never idle there.
+    if (path.startsWith('/screen')) {
+      await p.goto(base + path, { waitUntil: 'load' });
+      await p.waitForTimeout(1000);
+    } else {
+      await p.goto(base + path, { waitUntil: 'networkidle' });
+    }
     if (bytes > 300 * 1024) heavy.push(`${path}: ${Math.round(bytes / 1024)} KB`);
     await ctx.close();
   }
@@ -1274,6 +1281,32 @@ test('year report: the district\'s report follows a figure to its records and ba
   // On a phone the table scrolls inside its box; nothing wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(base + '/reports/370612000000/2026');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 392, `page width on a phone: ${wide}`);
+});
+
+test('district screen: the board takes a new appeal live, without reloading, and fits a phone', async (page, base) => {
+  await signedIn(page, base, 'admin');
+  await page.goto(base + '/screen');
+  await page.locator('#live', { hasText: '实时更新中' }).waitFor();
+  const received = async () => Number((await page.locator('ul.scr-counters li', { hasText: '今日受理' }).locator('.v').innerText()).replace(/,/g, ''));
+  const before = await received();
+  await page.evaluate(() => { window.stayed = true; });
+  // A resident files an appeal on a phone of their own.
+  const ctx = await page.context().browser().newContext();
+  const phone = await ctx.newPage();
+  const number = await fileAsResident(phone, base, '大屏浏览器测试：小区门口路灯不亮');
+  await ctx.close();
+  await page.waitForFunction((n) => {
+    const li = [...document.querySelectorAll('ul.scr-counters li')].find((x) => x.textContent.includes('今日受理'));
+    return li && Number(li.querySelector('.v').textContent.replace(/,/g, '')) === n;
+  }, before + 1, { timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.stayed), true, 'the page was not reloaded');
+  assert.match(await page.locator('.scr-events').innerText(), new RegExp(`#${number.replace(/^#/, '')}`), 'the new appeal among the latest events');
+  assert.equal(await received(), before + 1);
+  // On a phone: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + '/screen');
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(wide <= 392, `page width on a phone: ${wide}`);
 });
