@@ -44,20 +44,33 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32, history:
         })
         .await?;
     pb.finish_and_clear();
+    // Each part's time in the log, for whoever tunes the demo.
+    let mut lap = started;
+    let mut done = |part: &str| {
+        tracing::debug!(part, seconds = lap.elapsed().as_secs_f64(), "demo part written");
+        lap = Instant::now();
+    };
+    done("territory, people and organisations");
     // A few councils at work, through the same calls people use.
     store.generate_demo_councils().await?;
+    done("councils");
     // A year of community life: activities, fairs, projects, solutions, volunteer hours.
     let life = store.generate_demo_life(scale, seed, life_years).await?;
+    done("community life");
     // A year of every community's fund account, on those activities, projects and appeals.
     let funds = store.generate_demo_funds(scale, seed).await?;
+    done("funds");
     // A year of grid rounds in every grid, and the helpers who joined the first grids.
     let rounds = store.generate_demo_rounds(seed).await?;
+    done("grid rounds");
     // Last year's open recruitment, every grid's worker under management, appraisals, promotions.
     let workers = store.generate_demo_workers(scale, seed).await?;
+    done("workers");
     // Every grid's party secretary on file, with their reports and last year's appraisal.
     store.generate_demo_secretaries(seed).await?;
     // Each community's party secretary, and the district's programme for them.
     store.generate_demo_programme(seed).await?;
+    done("secretaries and programme");
     // The living year: appeals, councils' topics, the desks' matters, on a simulated clock.
     let mut year = jiayuan_store::demo::HistorySummary::default();
     if history {
@@ -69,6 +82,7 @@ async fn write(store: &Store, scale: Scale, seed: u64, life_years: u32, history:
             })
             .await?;
         pb.finish_and_clear();
+        done("the year");
     }
     eprintln!(
         "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {} appeals, {} council topics, {} desk matters, {} consultations, {:.1}s",

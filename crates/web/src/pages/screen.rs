@@ -19,6 +19,10 @@ use std::sync::Arc;
 /// How many places each ranking shows.
 const RANKED: usize = 10;
 
+/// A stream ends after this long and the browser opens it again at once, signed in afresh:
+/// an account disabled or signed out stops receiving boards within this time.
+const STREAM_LIFE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 #[derive(Deserialize, Default)]
 pub struct ScreenParams {
     /// The code (or id) of a district, subdistrict or community; default: the top of the
@@ -275,14 +279,16 @@ pub async fn screen_stream(
     let cfg_store = state.store.clone();
     let feed = state.screen.subscribe(&state, place);
     let closing = state.screen.closing();
+    let ends = tokio::time::Instant::now() + STREAM_LIFE;
     let stream = futures_util::stream::unfold(
         (feed, closing, ui, cfg_store, true),
-        |(mut feed, mut closing, ui, store, first)| async move {
+        move |(mut feed, mut closing, ui, store, first)| async move {
             // The first board at once (when drawn), then each new one.
             if !first || feed.borrow().is_none() {
                 tokio::select! {
                     changed = feed.changed() => changed.ok()?,
                     _ = closing.wait_for(|c| *c) => return None,
+                    _ = tokio::time::sleep_until(ends) => return None,
                 }
             }
             let board = feed.borrow_and_update().clone();
@@ -301,7 +307,11 @@ pub async fn screen_stream(
                         "html": html,
                     })
                     .to_string();
-                    Event::default().event("board").id(b.seq.to_string()).data(data)
+                    Event::default()
+                        .event("board")
+                        .id(b.seq.to_string())
+                        .retry(std::time::Duration::from_secs(1))
+                        .data(data)
                 }
                 None => Event::default().comment("waiting"),
             };
