@@ -133,12 +133,20 @@ pub fn board_view(ui: &Ui, cfg: &AppealConfig, b: &Board) -> BoardView {
             }
         })
         .collect();
+    let (colon, comma) = if lang == "zh" { ("：", "，") } else { (": ", ", ") };
     let shapes: Vec<Shape> = b
         .grids
         .iter()
         .filter_map(|g| {
             Some(Shape {
-                label: format!("{}：{} {}，{} {}", g.name, t("scr.open_now"), g.open, t("scr.overdue_now"), g.overdue),
+                label: format!(
+                    "{}{colon}{} {}{comma}{} {}",
+                    g.name,
+                    t("scr.open_now"),
+                    g.open,
+                    t("scr.overdue_now"),
+                    g.overdue
+                ),
                 href: None,
                 geometry: g.geometry.clone()?,
                 kind: ShapeKind::Heat(Heat::of(g.open, g.overdue)),
