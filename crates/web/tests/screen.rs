@@ -220,10 +220,8 @@ async fn the_screen_follows_appeals_as_they_arrive() {
         // An open stream does not hold up the stop, and it ends with it.
         let mut screen = Screen::open(&client, &base, &admin).await;
         assert!(screen.next(Duration::from_secs(10)).await.is_some());
-        let asked = Instant::now();
         stop_tx.send(()).unwrap();
         tokio::time::timeout(Duration::from_secs(6), server).await.expect("stopped in time").unwrap().unwrap();
-        assert!(asked.elapsed() < Duration::from_secs(6));
         assert!(screen.next(Duration::from_secs(2)).await.is_none(), "the stream ended with the server");
         t.finish().await;
     }
@@ -247,6 +245,9 @@ async fn the_page_and_the_api_answer_plainly() {
         let (s, v) = admin.json("/api/v1/screen?within=999999999999").await;
         assert_eq!(s, 404);
         assert_error(&v, "within");
+        let r = admin.send("GET", "/screen?within=999999999999", None).await;
+        assert_eq!(r.status, 404);
+        assert!(r.body.contains("999999999999"), "the page names what was asked for");
         let (_, board) = admin.json("/api/v1/screen?within=370612001001").await;
         let (_, me) = App::signed_in(state.clone(), "bl1").await.json("/api/v1/auth/me").await;
         let building = me["grants"][0]["territory_code"].as_str().unwrap().to_string();

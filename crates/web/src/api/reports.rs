@@ -183,26 +183,7 @@ pub async fn api_screen(
     auth: Auth,
     State(state): State<AppState>,
     Query(q): Query<ScreenQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let code = match q.within.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        Some(w) => w.to_string(),
-        None => {
-            let scope = auth.scope(jiayuan_domain::access::Permission::ViewAppeals)?;
-            let root = scope.roots().first().map(|p| p.to_string()).unwrap_or_default();
-            state.store.report_root(&root).await?
-        }
-    };
-    let place = state.store.screen_place(&auth.principal, &code).await.map_err(|e| match e {
-        jiayuan_store::StoreError::NotFound => ApiError {
-            field: Some("within".into()),
-            message: format!("区域“{}”不存在 (no such territory)", code.trim()),
-            ..ApiError::not_found()
-        },
-        other => other.into(),
-    })?;
-    let board = state.store.screen_board(&place, state.clock.now()).await?;
-    Ok(Json(
-        serde_json::to_value(&board)
-            .map_err(|e| ApiError::from(jiayuan_store::StoreError::from(anyhow::Error::from(e))))?,
-    ))
+) -> Result<Json<jiayuan_store::screen::Board>, ApiError> {
+    let place = crate::pages::screen::place_of(&auth, &state, q.within.as_deref()).await?;
+    Ok(Json(state.store.screen_board(&place, state.clock.now()).await?))
 }

@@ -230,8 +230,10 @@ fn drawing_failed(e: askama::Error) -> ApiError {
     }
 }
 
-/// The place asked for, else the top of the account's scope where it sees appeals.
-async fn place_of(auth: &Auth, state: &AppState, within: Option<&str>) -> Result<ScreenPlace, ApiError> {
+/// The place asked for (a code or id), else the top of the account's scope where it sees
+/// appeals; one that does not exist is 404 naming `within`. The page, the stream and the API
+/// all take their place here.
+pub(crate) async fn place_of(auth: &Auth, state: &AppState, within: Option<&str>) -> Result<ScreenPlace, ApiError> {
     let code = match within.map(str::trim).filter(|w| !w.is_empty()) {
         Some(w) => w.to_string(),
         None => {
@@ -240,7 +242,14 @@ async fn place_of(auth: &Auth, state: &AppState, within: Option<&str>) -> Result
             state.store.report_root(&root).await?
         }
     };
-    Ok(state.store.screen_place(&auth.principal, &code).await?)
+    state.store.screen_place(&auth.principal, &code).await.map_err(|e| match e {
+        jiayuan_store::StoreError::NotFound => ApiError {
+            field: Some("within".into()),
+            message: format!("区域“{code}”不存在 (no such territory)"),
+            ..ApiError::not_found()
+        },
+        other => other.into(),
+    })
 }
 
 /// The board now: the live one when a watcher has drawn it, else drawn here.
