@@ -6,6 +6,8 @@
 //! The watcher ends when its last screen goes; [`ScreenHub::close`] ends them all at the
 //! server's stop, so that no stream holds the stop up.
 
+use crate::auth::Auth;
+use crate::error::ApiError;
 use crate::state::AppState;
 use jiayuan_store::lead::Lead;
 use jiayuan_store::screen::{Board, ScreenPlace};
@@ -83,6 +85,28 @@ impl ScreenHub {
             None => true,
         }
     }
+}
+
+/// The place asked for (a code or id), else the top of the account's scope where it sees
+/// appeals; one that does not exist is 404 naming `within`. The page, the stream and the API
+/// all take their place here.
+pub async fn place_of(auth: &Auth, state: &AppState, within: Option<&str>) -> Result<ScreenPlace, ApiError> {
+    let code = match within.map(str::trim).filter(|w| !w.is_empty()) {
+        Some(w) => w.to_string(),
+        None => {
+            let scope = auth.scope(jiayuan_domain::access::Permission::ViewAppeals)?;
+            let root = scope.roots().first().map(|p| p.to_string()).unwrap_or_default();
+            state.store.report_root(&root).await?
+        }
+    };
+    state.store.screen_place(&auth.principal, &code).await.map_err(|e| match e {
+        jiayuan_store::StoreError::NotFound => ApiError {
+            field: Some("within".into()),
+            message: format!("区域“{code}”不存在 (no such territory)"),
+            ..ApiError::not_found()
+        },
+        other => other.into(),
+    })
 }
 
 async fn watch_place(

@@ -184,6 +184,6 @@ pub async fn api_screen(
     State(state): State<AppState>,
     Query(q): Query<ScreenQuery>,
 ) -> Result<Json<jiayuan_store::screen::Board>, ApiError> {
-    let place = crate::pages::screen::place_of(&auth, &state, q.within.as_deref()).await?;
+    let place = crate::screen::place_of(&auth, &state, q.within.as_deref()).await?;
     Ok(Json(state.store.screen_board(&place, state.clock.now()).await?))
 }

@@ -16,7 +16,7 @@ mod people;
 pub(crate) mod picker;
 mod report;
 mod rounds;
-pub(crate) mod screen;
+mod screen;
 mod secretaries;
 mod service;
 mod territories;

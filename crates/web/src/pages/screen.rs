@@ -6,6 +6,7 @@
 use super::*;
 use crate::auth::Auth;
 use crate::map::{Heat, Shape, ShapeKind, View};
+use crate::screen::place_of;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -228,28 +229,6 @@ fn drawing_failed(e: askama::Error) -> ApiError {
         message: "大屏绘制失败 (the board could not be drawn)".into(),
         field: None,
     }
-}
-
-/// The place asked for (a code or id), else the top of the account's scope where it sees
-/// appeals; one that does not exist is 404 naming `within`. The page, the stream and the API
-/// all take their place here.
-pub(crate) async fn place_of(auth: &Auth, state: &AppState, within: Option<&str>) -> Result<ScreenPlace, ApiError> {
-    let code = match within.map(str::trim).filter(|w| !w.is_empty()) {
-        Some(w) => w.to_string(),
-        None => {
-            let scope = auth.scope(jiayuan_domain::access::Permission::ViewAppeals)?;
-            let root = scope.roots().first().map(|p| p.to_string()).unwrap_or_default();
-            state.store.report_root(&root).await?
-        }
-    };
-    state.store.screen_place(&auth.principal, &code).await.map_err(|e| match e {
-        jiayuan_store::StoreError::NotFound => ApiError {
-            field: Some("within".into()),
-            message: format!("区域“{code}”不存在 (no such territory)"),
-            ..ApiError::not_found()
-        },
-        other => other.into(),
-    })
 }
 
 /// The board now: the live one when a watcher has drawn it, else drawn here.
