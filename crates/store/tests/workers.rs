@@ -273,18 +273,21 @@ async fn a_community_workers_career() {
             .await
             .unwrap_err();
         assert_eq!(field_of(e), "rule");
-        // Two changes of post at once: one wins, the other finds the grade changed.
+        // The same change of post sent twice at once: exactly one is recorded. The other either
+        // read the grade before the first wrote it (409, the grade changed meanwhile) or after
+        // (400, the post is already that one) — which of the two depends on the scheduler.
         let audit = ctx();
         let (x, y) = tokio::join!(
             s.promote(&audit, &sd1, id, Ask::PostChange(Post::Deputy), day(2026, 11, 2), now()),
-            s.promote(&audit, &sd1, id, Ask::PostChange(Post::Principal), day(2026, 11, 2), now()),
+            s.promote(&audit, &sd1, id, Ask::PostChange(Post::Deputy), day(2026, 11, 2), now()),
         );
         assert!(x.is_ok() != y.is_ok(), "exactly one of two promotions at once on {}", t.name);
         let lost = match (x, y) {
             (Err(e), _) | (_, Err(e)) => e,
             _ => unreachable!(),
         };
-        assert_eq!(field_of(lost), "409 grade");
+        let lost = field_of(lost);
+        assert!(lost == "409 grade" || lost == "post", "{lost}");
         assert_eq!(count(s, "SELECT CAST(count(*) AS BIGINT) FROM worker_promotions").await, 3);
 
         // The list, the report and the figure.
