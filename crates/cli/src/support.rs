@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use jiayuan_store::audit::{AuditCtx, AuditEvent};
 use jiayuan_store::crypto::{generate_key, parse_key, Crypto};
-use jiayuan_store::{Store, StoreError};
+use jiayuan_store::{Store, StoreError, Workload};
 use std::path::{Path, PathBuf};
 
 /// The database a command works on and where its key is (the global `--db`, `--key-file`).
@@ -18,9 +18,16 @@ impl Target {
     /// Opens the database with the operator's key (see `--key-file`). A key file is created
     /// only for a database that has no personal information encrypted yet.
     pub async fn open(&self) -> Result<Store> {
+        self.open_for(Workload::Serve).await
+    }
+
+    /// [`Target::open`] tuned for a workload (the demo writes as [`Workload::BulkWrite`]).
+    pub async fn open_for(&self, workload: Workload) -> Result<Store> {
         let db = self.db.as_str();
         let connect = |crypto| async move {
-            Store::connect(db, crypto).await.with_context(|| format!("cannot open database {}", redact(db)))
+            Store::connect_for(db, crypto, workload)
+                .await
+                .with_context(|| format!("cannot open database {}", redact(db)))
         };
         if let Ok(hex) = std::env::var("JIAYUAN_KEY") {
             let key = parse_key(&hex).map_err(|e| anyhow::anyhow!("JIAYUAN_KEY: {e}"))?;

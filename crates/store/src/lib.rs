@@ -98,6 +98,16 @@ impl Tx {
     }
 }
 
+/// What a store is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Many readers and writers at once: the server and most commands.
+    Serve,
+    /// One writer filling a new database as fast as it can (the demo). On SQLite: two
+    /// connections and no flushing to disk until the end; PostgreSQL is opened as for serving.
+    BulkWrite,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -134,6 +144,11 @@ impl Store {
     /// Connects to `sqlite://PATH` (created if absent) or `postgres://…`. The key is checked
     /// against the database when migrations run ([`Store::migrate`], [`Store::check_schema`]).
     pub async fn connect(url: &str, crypto: crypto::Crypto) -> Result<Self> {
+        Self::connect_for(url, crypto, Workload::Serve).await
+    }
+
+    /// [`Store::connect`] tuned for a workload (see [`Workload`]).
+    pub async fn connect_for(url: &str, crypto: crypto::Crypto, workload: Workload) -> Result<Self> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -150,8 +165,17 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-32000");
-            // In-memory databases are per-connection: keep exactly one.
-            let max = if url.contains(":memory:") || url.contains("mode=memory") { 1 } else { 8 };
+            let (max, opts) = match workload {
+                // In-memory databases are per-connection: keep exactly one.
+                _ if url.contains(":memory:") || url.contains("mode=memory") => (1, opts),
+                Workload::Serve => (8, opts),
+                // Few connections: every write makes the others drop their page caches when they
+                // next read (WAL), and the pool hands queries round them; two measured faster
+                // than eight and than one. Nothing is flushed to disk: a writer stopped half-way,
+                // or a power cut soon after, leaves a database to throw away (the demo only
+                // writes into an empty one).
+                Workload::BulkWrite => (2, opts.synchronous(SqliteSynchronous::Off)),
+            };
             let pool = SqlitePoolOptions::new().max_connections(max).min_connections(1).connect_with(opts).await?;
             Db::Sqlite(pool)
         } else {

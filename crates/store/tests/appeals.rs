@@ -357,6 +357,27 @@ async fn the_clock_warns_marks_overdue_escalates_and_catches_up_once() {
     }
 }
 
+/// The clock escalates on a store with a single connection (an in-memory SQLite database,
+/// whose pool holds one): it reads the level above before its transaction takes the
+/// connection — read inside, it waited for a connection that could never come free. The
+/// timeout only keeps a regression from hanging the suite.
+#[tokio::test]
+async fn the_clock_escalates_on_a_pool_of_one_connection() {
+    let s = Store::connect("sqlite::memory:", jiayuan_store::crypto::Crypto::for_tests()).await.unwrap();
+    s.migrate().await.unwrap();
+    s.generate_demo(Scale::Small, 1, &|_, _| {}).await.unwrap();
+    let (b, _) = buildings(&s).await;
+    let (r1, bl1) = (viewer(&s, "r1").await, viewer(&s, "bl1").await);
+    let start = bj("2026-09-30 16:00");
+    let a = s.file_appeal(&r1, &ctx(), &noise(&b), start).await.unwrap().appeal;
+    s.act_on_appeal(&bl1, &ctx(), &a.id.to_string(), &act(Action::Accept, 1, ""), start).await.unwrap();
+    let r = tokio::time::timeout(std::time::Duration::from_secs(60), s.run_appeal_clock(bj("2026-11-01 09:00")))
+        .await
+        .expect("the clock finished")
+        .unwrap();
+    assert_eq!((r.overdue, r.escalated), (1, 1));
+}
+
 /// A stored status or level that is not one of the codes is an error when read, never quietly
 /// taken for "new" or "community".
 #[tokio::test]

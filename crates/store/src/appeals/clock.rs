@@ -89,6 +89,9 @@ impl Store {
             return Ok(()); // someone acted meanwhile
         }
         let status = a.status();
+        // Read before the transaction: a read through the pool while it holds a connection
+        // would wait for a free one (on a pool of one, for ever).
+        let above = if status.clock_runs() && now >= a.current_due() { node_above(self, &a).await? } else { None };
         let mut tx = self.begin().await?;
         if !status.clock_runs() {
             exec(&mut tx, "UPDATE appeals SET next_check_at = NULL WHERE id = $1", &[id.into()]).await?;
@@ -105,7 +108,7 @@ impl Store {
             c.data.insert("which".into(), json!(if status == Status::New { "response" } else { "resolution" }));
             self.write_transition(&mut tx, &cfg, &a, Action::Overdue, status, c, None, CLOCK, "", now).await?;
             report.overdue += 1;
-            if let Some((level, node)) = node_above(self, &a).await? {
+            if let Some((level, node)) = above {
                 let mut moved = a.clone();
                 moved.version += 1;
                 moved.overdue = true;
