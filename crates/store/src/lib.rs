@@ -170,8 +170,8 @@ impl Store {
                 _ if url.contains(":memory:") || url.contains("mode=memory") => (1, opts),
                 Workload::Serve => (8, opts),
                 // Few connections: every write makes the others drop their page caches when they
-                // next read (WAL), and the pool hands queries round them; two measured faster
-                // than eight and than one. Nothing is flushed to disk: a writer stopped half-way,
+                // next read (WAL), and the pool hands queries round them; two beat one and
+                // eight in single runs (README; runs vary). Nothing is flushed to disk: a writer stopped half-way,
                 // or a power cut soon after, leaves a database to throw away (the demo only
                 // writes into an empty one).
                 Workload::BulkWrite => (2, opts.synchronous(SqliteSynchronous::Off)),
