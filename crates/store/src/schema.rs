@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0028_grid_secretaries.sql"),
     include_str!("../migrations/0029_secretary_programme.sql"),
     include_str!("../migrations/0030_report_indexes.sql"),
+    include_str!("../migrations/0031_report_covering_indexes.sql"),
 ];
 
 /// The schema version this binary writes and understands.

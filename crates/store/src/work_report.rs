@@ -18,6 +18,7 @@ use jiayuan_domain::access::Permission;
 use jiayuan_domain::appeal::Level;
 use jiayuan_domain::work_report::{self as wr, Change, Figure, Unit};
 use serde::Serialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The first and last year a report may be asked for.
@@ -43,7 +44,7 @@ pub enum RecordKind {
 }
 
 /// When a source's records happened.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum At {
     /// What stands: no time condition.
     Standing,
@@ -345,6 +346,13 @@ impl Source {
     /// The `WHERE` of this source over a subtree and a year.
     fn where_clause(&self, q: &mut QueryParts, within: &Subtree, y: &YearBounds) -> String {
         let mut conds = vec![format!("({})", self.cond)];
+        conds.extend(self.scope(q, within, y));
+        format!(" WHERE {}", conds.join(" AND "))
+    }
+
+    /// The conditions that place a record in the subtree and the year.
+    fn scope(&self, q: &mut QueryParts, within: &Subtree, y: &YearBounds) -> Vec<String> {
+        let mut conds = Vec::new();
         if let Some(col) = self.path {
             if within.path != "/" {
                 conds.push(within.sql(q, col));
@@ -362,7 +370,12 @@ impl Source {
             }
             At::DayUpTo(col) => conds.push(format!("{col} < {}", q.bind(y.next_first_day))),
         }
-        format!(" WHERE {}", conds.join(" AND "))
+        conds
+    }
+
+    /// Sources read in one pass: the same table, place and time.
+    fn pass(&self) -> (&'static str, Option<&'static str>, At) {
+        (self.from, self.path, self.at)
     }
 }
 
@@ -513,10 +526,13 @@ impl Store {
             category: None,
             level: None,
         };
-        let (m_this, m_last) = (
-            self.appeal_measures(&viewer, &measures(this)).await?,
-            self.appeal_measures(&viewer, &measures(last)).await?,
-        );
+        let (q_this, q_last) = (measures(this), measures(last));
+        let (m_this, m_last, t_this, t_last) = tokio::try_join!(
+            self.appeal_measures(&viewer, &q_this),
+            self.appeal_measures(&viewer, &q_last),
+            self.figure_totals(&within, &this),
+            self.figure_totals(&within, &last),
+        )?;
         for f in wr::FIGURES {
             let (value, last_year) = match f.unit {
                 Unit::Rate => {
@@ -539,10 +555,7 @@ impl Store {
                 _ if f.key == "special_fund_per_community_fen" => {
                     (Some(self.special_fund_amount(year).await?), Some(self.special_fund_amount(year - 1).await?))
                 }
-                _ => (
-                    Some(self.figure_total(f.key, &within, &this).await?.1),
-                    Some(self.figure_total(f.key, &within, &last).await?.1),
-                ),
+                _ => (t_this.get(f.key).copied(), t_last.get(f.key).copied()),
             };
             let change = value.zip(last_year).map(|(v, l)| wr::change(v, l));
             // The seed describes the whole district; its figures are checked there only.
@@ -587,18 +600,48 @@ impl Store {
         })
     }
 
-    /// A counted figure over a subtree and a year: (records, what they add up to).
-    async fn figure_total(&self, key: &str, within: &Subtree, y: &YearBounds) -> Result<(i64, i64)> {
-        let Some(sources) = sources(key) else {
-            return Err(StoreError::missing("figure", format!("没有这项数字“{key}” (no such counted figure)")));
-        };
-        let (mut n, mut w) = (0, 0);
-        for s in &sources {
-            let (records, weight) = self.source_total(s, within, y).await?;
-            n += records;
-            w += weight;
+    /// Every counted figure over a subtree and a year: what its records add up to. Sources
+    /// over the same table, place and time are counted in one pass (one statement summing
+    /// each source's condition), and the passes run side by side, so that each table is read
+    /// once however many figures count it.
+    async fn figure_totals(&self, within: &Subtree, y: &YearBounds) -> Result<HashMap<&'static str, i64>> {
+        let mut passes: Vec<Vec<(&'static str, Source)>> = Vec::new();
+        for f in wr::FIGURES {
+            for s in sources(f.key).into_iter().flatten() {
+                match passes.iter_mut().find(|p| p[0].1.pass() == s.pass()) {
+                    Some(p) => p.push((f.key, s)),
+                    None => passes.push(vec![(f.key, s)]),
+                }
+            }
         }
-        Ok((n, w))
+        let sums = futures_util::future::try_join_all(passes.iter().map(|p| self.pass_totals(p, within, y))).await?;
+        let mut totals: HashMap<&'static str, i64> = HashMap::new();
+        for (p, sums) in passes.iter().zip(sums) {
+            for ((key, _), w) in p.iter().zip(sums) {
+                *totals.entry(*key).or_default() += w;
+            }
+        }
+        Ok(totals)
+    }
+
+    /// One pass over a table: each source's weight summed where its condition holds.
+    async fn pass_totals(&self, pass: &[(&'static str, Source)], within: &Subtree, y: &YearBounds) -> Result<Vec<i64>> {
+        let Some((_, first)) = pass.first() else { return Ok(vec![]) };
+        let mut q = QueryParts::default();
+        let mut conds = first.scope(&mut q, within, y);
+        let mut any: Vec<String> = pass.iter().map(|(_, s)| format!("({})", s.cond)).collect();
+        any.sort();
+        any.dedup();
+        conds.push(format!("({})", any.join(" OR ")));
+        let sums: Vec<String> = pass
+            .iter()
+            .map(|(_, s)| {
+                format!("CAST(COALESCE(sum(CASE WHEN {} THEN {} ELSE 0 END), 0) AS BIGINT)", s.cond, s.weight)
+            })
+            .collect();
+        let sql = format!("SELECT {} FROM {} WHERE {}", sums.join(", "), first.from, conds.join(" AND "));
+        let rows = crate::batch::fetch_text_ints(&self.db, &sql, &q.vals, 0).await?;
+        Ok(rows.into_iter().next().map(|r| r.1).unwrap_or_else(|| vec![0; pass.len()]))
     }
 
     async fn source_total(&self, s: &Source, within: &Subtree, y: &YearBounds) -> Result<(i64, i64)> {

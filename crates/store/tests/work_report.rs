@@ -138,3 +138,59 @@ async fn every_figure_is_the_sum_of_its_records() {
         assert_eq!(w[0].1, w[1].1, "{} and {} differ", w[0].0, w[1].0);
     }
 }
+
+/// The benchmark's generated appeals (`appeals bench-rollups --write-appeals`) are rows the
+/// report and the dashboard count alike: the rows and the rollups they fold into agree, the
+/// numbers follow the existing appeals and the counter moves past them.
+#[tokio::test]
+async fn the_benchmarks_appeals_are_counted_like_filed_ones() {
+    use jiayuan_store::appeals::rollup::MeasureQuery;
+    use jiayuan_store::appeals::Viewer;
+    use jiayuan_store::batch::fetch_i64;
+    for t in testing::all().await {
+        let s = &t.store;
+        s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
+        let before = fetch_i64(s.raw_db(), "SELECT COALESCE(max(number), 0) FROM appeals", &[]).await.unwrap();
+        let from = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        // Rollups only: no rows.
+        let r = s.generate_bench_appeals(500, from, 10, 3, false).await.unwrap();
+        assert_eq!((r.appeals, r.written), (500, 0));
+        assert_eq!(fetch_i64(s.raw_db(), "SELECT count(*) FROM appeals", &[]).await.unwrap(), before, "{}", t.name);
+        // Into a fresh month, with the rows.
+        let from = chrono::NaiveDate::from_ymd_opt(2023, 3, 1).unwrap();
+        let r = s.generate_bench_appeals(3_000, from, 30, 4, true).await.unwrap();
+        assert_eq!((r.appeals, r.written), (3_000, 3_000));
+        assert!(r.rows > 0);
+        let count = |sql: &'static str| async move { fetch_i64(s.raw_db(), sql, &[]).await.unwrap() };
+        assert_eq!(count("SELECT count(*) FROM appeals WHERE number > 0").await, before + 3_000);
+        assert_eq!(count("SELECT count(DISTINCT number) FROM appeals").await, before + 3_000);
+        let merged = count("SELECT count(*) FROM appeals WHERE status = 'merged'").await;
+        assert!(merged > 0 && merged < 100, "{merged} merged");
+        assert_eq!(count("SELECT count(*) FROM appeals WHERE status = 'merged' AND merged_into IS NULL").await, 0);
+        let resolved = count("SELECT count(*) FROM appeals WHERE resolved_at IS NOT NULL AND status <> 'merged'").await;
+        // The rollups of March 2023 count exactly the rows filed in it, merged ones taken back.
+        let m = s
+            .appeal_measures(
+                &Viewer::of(&Principal::operator()),
+                &MeasureQuery {
+                    within: Some("370612000000".into()),
+                    from,
+                    to: chrono::NaiveDate::from_ymd_opt(2023, 4, 1).unwrap(),
+                    category: None,
+                    level: None,
+                },
+            )
+            .await
+            .unwrap();
+        use jiayuan_domain::appeal::measure::Counter;
+        assert_eq!(m.totals.get(Counter::Received), 3_000 - merged, "{}", t.name);
+        assert_eq!(m.totals.get(Counter::Resolved), resolved, "{}", t.name);
+        // The report of 2023 counts the same rows.
+        let rep = s.work_report(&Principal::operator(), "370612000000", 2023).await.unwrap();
+        assert_eq!(rep.get("appeals_received").unwrap().value, Some(3_000 - merged));
+        // A filing after them takes the next number.
+        let last = count("SELECT max(number) FROM appeals").await;
+        let counter = count("SELECT value FROM counters WHERE name = 'appeal'").await;
+        assert_eq!(counter, last, "{}", t.name);
+    }
+}

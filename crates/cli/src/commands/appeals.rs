@@ -73,6 +73,9 @@ pub enum AppealsCmd {
         days: u32,
         #[arg(long, default_value_t = crate::commands::demo::DEFAULT_SEED)]
         seed: u64,
+        /// Write the appeal rows too (numbered after the existing ones), not only their rollups
+        #[arg(long)]
+        write_appeals: bool,
     },
 }
 
@@ -138,11 +141,17 @@ pub async fn run(target: &Target, cmd: AppealsCmd) -> Result<()> {
                 println!("outbox {status}: {n}");
             }
         }
-        AppealsCmd::BenchRollups { appeals, from, days, seed } => {
+        AppealsCmd::BenchRollups { appeals, from, days, seed, write_appeals } => {
             let from = parse_day(&from, "--from")?;
             let t = std::time::Instant::now();
-            let r = store.generate_bench_rollups(appeals, from, days, seed).await?;
-            println!("{} appeals folded into {} rollup rows in {:.1} s", r.appeals, r.rows, t.elapsed().as_secs_f64());
+            let r = store.generate_bench_appeals(appeals, from, days, seed, write_appeals).await?;
+            println!(
+                "{} appeals ({} written as rows) folded into {} rollup rows in {:.1} s",
+                r.appeals,
+                r.written,
+                r.rows,
+                t.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(())

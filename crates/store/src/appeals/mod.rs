@@ -2,6 +2,7 @@
 //! timeline, the queue, and (in the submodules) the lifecycle, the clock, the rollups and
 //! the notification outbox. The rules themselves are in `jiayuan_domain::appeal`.
 
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub(crate) mod duplicates;

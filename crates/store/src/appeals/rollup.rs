@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Rollups go down to the building (five path segments).
-const ROLLUP_DEPTH: usize = 5;
+pub(super) const ROLLUP_DEPTH: usize = 5;
 
 /// One rollup row's key.
 pub type RollupKey = (String, NaiveDate, String, String);
@@ -35,8 +35,8 @@ pub fn fold(
 }
 
 /// The daily rollups, and the monthly ones beside them (whose date is the month's first day).
-const DAILY: (&str, &str) = ("appeal_rollups", "day");
-const MONTHLY: (&str, &str) = ("appeal_rollups_monthly", "month");
+pub(super) const DAILY: (&str, &str) = ("appeal_rollups", "day");
+pub(super) const MONTHLY: (&str, &str) = ("appeal_rollups_monthly", "month");
 
 fn upsert_sql((table, date): (&str, &str)) -> String {
     let cols: Vec<&str> = Counter::ALL.iter().map(|c| c.as_str()).collect();
@@ -342,136 +342,5 @@ impl Store {
             open_now,
             overdue_now,
         })
-    }
-}
-
-/// What [`Store::generate_bench_rollups`] wrote.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct BenchRollups {
-    pub appeals: u64,
-    pub rows: usize,
-}
-
-impl Store {
-    /// For the benchmark: the rollup rows that `n` generated appeals would fold into, spread
-    /// over the buildings of the district, `days` days from `from`, every category and level,
-    /// with plausible outcomes. The appeals themselves are not written; the rows are exactly
-    /// what the worker's fold produces for them (one row per node, day, category and level).
-    pub async fn generate_bench_rollups(&self, n: u64, from: NaiveDate, days: u32, seed: u64) -> Result<BenchRollups> {
-        use rand::{Rng, SeedableRng};
-        use std::collections::HashMap;
-        let buildings: Vec<(String,)> =
-            fetch_all(&self.db, "SELECT path FROM territories WHERE kind = 'building' ORDER BY path", &[]).await?;
-        if buildings.is_empty() || days == 0 || days > 65_000 {
-            return Err(StoreError::invalid("appeals", "需要有楼栋的演示数据 (run `jiayuan demo` first)"));
-        }
-        let cfg = self.appeal_config().await?;
-        let cats: Vec<String> = cfg.categories.iter().map(|c| c.code.clone()).collect();
-        // Every node from the district down to each building, numbered in path order.
-        let mut nodes: Vec<String> = buildings.iter().flat_map(|b| path_prefixes(&b.0)).collect();
-        nodes.sort();
-        nodes.dedup();
-        let index: HashMap<&str, u32> = nodes.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)).collect();
-        let chains: Vec<Vec<u32>> = buildings
-            .iter()
-            .map(|b| path_prefixes(&b.0).iter().take(ROLLUP_DEPTH).map(|p| index[p.as_str()]).collect())
-            .collect();
-        // key = node (32 bits) | day (16) | category (8) | level (8): sorts in primary-key order.
-        let key = |node: u32, day: u32, cat: usize, level: usize| -> u64 {
-            (u64::from(node) << 32) | (u64::from(day) << 16) | ((cat as u64) << 8) | level as u64
-        };
-        let mut acc: HashMap<u64, [i32; Counter::ALL.len()]> = HashMap::new();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let levels = [Level::Building, Level::Compound, Level::Community, Level::Subdistrict, Level::District];
-        for _ in 0..n {
-            let b = rng.gen_range(0..chains.len());
-            let day = rng.gen_range(0..days);
-            let cat = rng.gen_range(0..cats.len());
-            let roll: u32 = rng.gen_range(0..100);
-            let level = match roll {
-                0..35 => 0,
-                35..65 => 1,
-                65..90 => 2,
-                90..97 => 3,
-                _ => 4,
-            };
-            let mut d = [0i32; Counter::ALL.len()];
-            let p: u32 = rng.gen_range(0..100);
-            d[Counter::Received.index()] = 1;
-            d[Counter::Responded.index()] = i32::from(p < 97);
-            d[Counter::RespondedOnTime.index()] = i32::from(p < 92);
-            let resolved = p < 90;
-            d[Counter::Resolved.index()] = i32::from(resolved);
-            d[Counter::ResolvedOnTime.index()] = i32::from(p < 80);
-            d[Counter::Overdue.index()] = i32::from(p >= 92);
-            d[Counter::Escalated.index()] = i32::from(p >= 94);
-            if resolved {
-                d[Counter::settled_at(levels[level]).index()] = 1;
-                d[Counter::HandlingMinutes.index()] = rng.gen_range(30..20_000);
-                let r: u32 = rng.gen_range(0..100);
-                if r < 66 {
-                    d[Counter::Rated.index()] = 1;
-                    let which = if r < 50 {
-                        Counter::Satisfied
-                    } else if r < 61 {
-                        Counter::BasicallySatisfied
-                    } else {
-                        Counter::Unsatisfied
-                    };
-                    d[which.index()] = 1;
-                }
-            }
-            for node in &chains[b] {
-                let e = acc.entry(key(*node, day, cat, level)).or_insert([0; Counter::ALL.len()]);
-                for (x, y) in e.iter_mut().zip(d.iter()) {
-                    *x += y;
-                }
-            }
-        }
-        // The monthly rows: the same keys with the day replaced by its month's first day.
-        let month_index = |day: u64| -> u64 {
-            let d = from + chrono::Duration::days(day as i64);
-            (month_of(d) - from).num_days().max(0) as u64
-        };
-        let mut monthly: HashMap<u64, [i32; Counter::ALL.len()]> = HashMap::new();
-        for (k, v) in &acc {
-            let day = (k >> 16) & 0xFFFF;
-            let mk = (k & !(0xFFFF << 16)) | (month_index(day) << 16);
-            let e = monthly.entry(mk).or_insert([0; Counter::ALL.len()]);
-            for (x, y) in e.iter_mut().zip(v.iter()) {
-                *x += y;
-            }
-        }
-        let mut rows = 0;
-        for ((table, date), map) in [(DAILY, &acc), (MONTHLY, &monthly)] {
-            let mut keys: Vec<u64> = map.keys().copied().collect();
-            keys.sort_unstable();
-            let mut cols: Vec<&str> = vec!["node_path", date, "category_code", "level"];
-            cols.extend(Counter::ALL.iter().map(|c| c.as_str()));
-            rows += keys.len();
-            for chunk in keys.chunks(100_000) {
-                let mut tx = self.begin().await?;
-                let batch: Vec<Vec<Value>> = chunk
-                    .iter()
-                    .map(|k| {
-                        let node = (k >> 32) as usize;
-                        let day = from + chrono::Duration::days(((k >> 16) & 0xFFFF) as i64);
-                        let cat = ((k >> 8) & 0xFF) as usize;
-                        let level = (k & 0xFF) as usize;
-                        let mut v: Vec<Value> = vec![
-                            nodes[node].clone().into(),
-                            day.into(),
-                            cats[cat].clone().into(),
-                            levels[level].as_str().into(),
-                        ];
-                        v.extend(map[k].iter().map(|x| Value::Int(Some(i64::from(*x)))));
-                        v
-                    })
-                    .collect();
-                crate::batch::insert_rows(&mut tx, table, &cols, &batch, "").await?;
-                tx.commit().await?;
-            }
-        }
-        Ok(BenchRollups { appeals: n, rows })
     }
 }
