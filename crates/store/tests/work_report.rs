@@ -37,6 +37,11 @@ async fn every_figure_is_the_sum_of_its_records() {
         s.generate_demo_workers(Scale::Small, 7).await.unwrap();
         let year = s.generate_demo_history(Scale::Small, 7, &|_, _| {}).await.unwrap();
         assert!(year.appeals > 400 && year.topics > 100 && year.tickets > 0 && year.consultations > 0, "{year:?}");
+        // Property decisions put to the owners' assembly with their ballots, appointments kept.
+        assert!(
+            year.decisions >= 2 && year.decisions_passed >= 1 && year.ballots > 20 && year.bookings > 20,
+            "{year:?}"
+        );
         s.roll_up_all_appeals().await.unwrap();
         let op = Principal::operator();
         let c1 = principal(s, "c1").await;

@@ -90,7 +90,7 @@ async fn write(target: &Target, store: Store, scale: Scale, seed: u64, life_year
         done("the year");
     }
     eprintln!(
-        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {} appeals, {} council topics, {} desk matters, {} consultations, {:.1}s",
+        "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {} appeals, {} council topics, {} desk matters, {} consultations, {} property decisions ({} passed, {} ballots), {} appointments, {:.1}s",
         summary.people,
         summary.communities.len(),
         life.activities,
@@ -101,6 +101,10 @@ async fn write(target: &Target, store: Store, scale: Scale, seed: u64, life_year
         year.topics,
         year.tickets,
         year.consultations,
+        year.decisions,
+        year.decisions_passed,
+        year.ballots,
+        year.bookings,
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -41,7 +41,16 @@ pub struct HistorySummary {
     pub topics: usize,
     pub tickets: usize,
     pub consultations: usize,
+    /// Property decisions put to the owners' assembly, how many passed, and the ballots cast.
+    pub decisions: usize,
+    pub decisions_passed: usize,
+    pub ballots: usize,
+    /// Appointments booked at the centres' desks.
+    pub bookings: usize,
 }
+
+/// Appointments booked at the centres' desks in the year, at seed scale.
+const BOOKINGS: usize = 360;
 
 /// The seed's exact figures for the year of the demo's date, written exactly at seed scale.
 pub const CONSULTATIONS_OUTSIDE_HOURS: usize = 265;
@@ -147,13 +156,20 @@ impl Store {
         let mut appeal_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4815_2026);
         let mut council_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1623_2026);
         let mut desk_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4200_2026);
+        let mut decision_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0278_2026);
+        let mut booking_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0930_2026);
         let appeals = self.demo_appeal_year(&mut appeal_rng, scale, &buildings, start, end, progress).await?;
         let topics = self.demo_council_year(&mut council_rng, scale, &compounds, start, end).await?;
         let (tickets, consultations) = self.demo_desk_year(&mut desk_rng, scale, start, end).await?;
+        let assemblies = self.demo_decision_year(&mut decision_rng, scale, start, end).await?;
+        sum.bookings = self.demo_booking_year(&mut booking_rng, scale, start, end).await?;
         sum.appeals = appeals;
         sum.topics = topics;
         sum.tickets = tickets;
         sum.consultations = consultations;
+        sum.decisions = assemblies.decisions;
+        sum.decisions_passed = assemblies.passed;
+        sum.ballots = assemblies.ballots;
         Ok(sum)
     }
 
@@ -674,5 +690,72 @@ impl Store {
             }
         }
         Ok((tickets, consultations))
+    }
+
+    /// Appointments at the centres' desks: a resident books a slot a few days ahead (staff
+    /// entering it for them), and on the day the desk records that they came — or did not;
+    /// one in ten is cancelled beforehand.
+    async fn demo_booking_year(
+        &self,
+        rng: &mut ChaCha8Rng,
+        scale: Scale,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<usize> {
+        let admin = self.principal_of(&self.user_by_name("admin").await?).await?;
+        let ctx = AuditCtx::operator("demo");
+        let mut desks = Vec::new();
+        for p in self.service_points(None).await? {
+            if p.kind != jiayuan_domain::service::PointKind::Centre {
+                continue;
+            }
+            let bookable: Vec<String> = self
+                .service_items(&crate::service::ItemFilter { point: Some(p.id), ..Default::default() })
+                .await?
+                .into_iter()
+                .filter(|i| i.item.appointment)
+                .map(|i| i.item.code)
+                .collect();
+            if !bookable.is_empty() {
+                desks.push((p, bookable));
+            }
+        }
+        if desks.is_empty() {
+            return Ok(0);
+        }
+        let want = if scale == Scale::Seed { BOOKINGS } else { BOOKINGS.div_ceil(10) };
+        let days = (end - start).num_days().max(2);
+        let (mut made, mut tries) = (0, 0);
+        while made < want && tries < want * 20 {
+            tries += 1;
+            let (p, items) = &desks[rng.gen_range(0..desks.len())];
+            let day = beijing(start).date() + Duration::days(rng.gen_range(7..days - 1));
+            let open: Vec<_> = self.open_slots(p.id, day).await?.into_iter().filter(|s| s.2 > 0).collect();
+            let Some((slot, _, _)) = open.choose(rng).copied() else { continue };
+            let within = crate::subtree::Subtree::of(&p.path);
+            let person: Option<(Uuid,)> = crate::batch::fetch_optional(
+                &self.db,
+                "SELECT id FROM people WHERE home_path >= $1 AND home_path < $2 ORDER BY id LIMIT 1 OFFSET $3",
+                &[within.path.clone().into(), within.end.clone().into(), rng.gen_range(0..300i64).into()],
+            )
+            .await?;
+            let Some((person,)) = person else { continue };
+            let starts = from_beijing(slot);
+            let booked_at = starts - Duration::hours(rng.gen_range(20..6 * 24));
+            let item = items.choose(rng).cloned().unwrap_or_default();
+            let nb = crate::service::NewBooking { point: p.id, item, starts_at: slot, person_id: Some(person) };
+            let b = self.book_slot(&ctx, &admin, &nb, booked_at).await?;
+            use jiayuan_domain::service::AppointmentStatus as S;
+            let (to, when) = match rng.gen_range(0..10) {
+                0 => (S::Cancelled, booked_at + Duration::hours(rng.gen_range(1..12))),
+                1 => (S::NoShow, starts + Duration::minutes(40)),
+                _ => (S::Attended, starts + Duration::minutes(rng.gen_range(0..20))),
+            };
+            if when < end {
+                self.set_booking_status(&ctx, &admin, b.id, to, when).await?;
+            }
+            made += 1;
+        }
+        Ok(made)
     }
 }

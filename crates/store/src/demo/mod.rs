@@ -6,6 +6,7 @@
 //! households, 27 social organisations, 32 service stations) are met exactly at seed scale.
 //! Rows are written community by community inside one transaction, so memory stays flat.
 
+mod assemblies;
 mod councils;
 mod gen;
 mod grid;
