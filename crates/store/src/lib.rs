@@ -235,6 +235,24 @@ impl Store {
     pub async fn close(&self) {
         on_db!(&self.db, |p| p.close().await)
     }
+
+    /// Gathers the query planner's statistics after a bulk load has grown the tables by orders
+    /// of magnitude: SQLite's `ANALYZE` over a sample of each index (a thousand rows, so it
+    /// takes milliseconds), PostgreSQL's `ANALYZE`. Without them SQLite chooses indexes by its
+    /// guesses — all the district's buildings by kind, say, where one grid's few were asked for.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                let mut c = p.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *c).await?;
+                sqlx::query("ANALYZE").execute(&mut *c).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// See [`Store::media_dir`].

@@ -89,6 +89,8 @@ async fn write(target: &Target, store: Store, scale: Scale, seed: u64, life_year
         pb.finish_and_clear();
         done("the year");
     }
+    // The planner's statistics for what is served from here on.
+    store.refresh_statistics().await?;
     eprintln!(
         "演示数据已生成 demo district written: {} people in {} communities, {} activities, {} fund entries, {} grid visits, {} community workers recruited, {} appeals, {} council topics, {} desk matters, {} consultations, {} property decisions ({} passed, {} ballots), {} appointments, {:.1}s",
         summary.people,

@@ -387,6 +387,7 @@ impl Store {
             DEMO_DISTRICT_BOUNDS,
         )
         .await?;
+        self.refresh_statistics().await?;
         Ok(summary)
     }
 }
