@@ -61,8 +61,12 @@ async fn a_grid_workers_round() {
         let h = round.households[0].clone();
 
         // A visit: that household is no longer due.
-        let v = s.record_visits(&ctx(), &w1, &mine, &[visit(h.id)], now()).await.unwrap();
+        let first = NewVisit { visited_at: Some(now() - Duration::nanoseconds(123_456_789)), ..visit(h.id) };
+        let v = s.record_visits(&ctx(), &w1, &mine, &[first], now()).await.unwrap();
         assert_eq!(v.len(), 1);
+        // What the call answers is what is read back later, to the microsecond.
+        let listed = s.grid_visits(&w1, &mine, 10).await.unwrap();
+        assert_eq!(format!("{:?}", listed.iter().find(|x| x.id == v[0].id).unwrap()), format!("{:?}", v[0]));
         let after = s.round(&w1, &mine, now()).await.unwrap();
         let seen = after.households.iter().find(|x| x.id == h.id).unwrap();
         assert!(matches!(seen.due, Due::In(_)), "{:?}", seen.due);

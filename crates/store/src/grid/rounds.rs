@@ -379,7 +379,9 @@ impl Store {
         for v in visits {
             let found = text("found", &v.found, 0, 2000)?;
             let follow_up = text("follow_up", &v.follow_up, 0, 1000)?;
-            let at = v.visited_at.unwrap_or(now);
+            // Kept to the microsecond, as PostgreSQL keeps it, so that what is answered now is
+            // what is read later.
+            let at = chrono::SubsecRound::trunc_subsecs(v.visited_at.unwrap_or(now), 6);
             if at > now + Duration::minutes(5) {
                 return Err(StoreError::invalid("visited_at", "走访时间不能晚于现在 (not in the future)"));
             }
@@ -511,17 +513,25 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        let mut q = QueryParts::default();
-        let list: Vec<String> = ids.iter().map(|i| q.bind(*i)).collect();
-        fetch_all(
-            &self.db,
-            &format!(
-                "SELECT {VISIT_COLUMNS} FROM grid_visits v WHERE v.id IN ({}) ORDER BY v.visited_at, v.id",
-                list.join(", ")
-            ),
-            &q.vals,
-        )
-        .await
+        // What was written, as it reads back: in visit order.
+        let mut written: Vec<Visit> = checked
+            .into_iter()
+            .zip(ids)
+            .zip(appeals)
+            .map(|((c, id), appeal_id)| Visit {
+                id,
+                grid_id: g.id,
+                household_id: c.0,
+                place_id: c.1,
+                path: c.2,
+                visited_at: c.4,
+                found: c.5,
+                follow_up: c.6,
+                appeal_id,
+            })
+            .collect();
+        written.sort_by(|a, b| a.visited_at.cmp(&b.visited_at).then(a.id.cmp(&b.id)));
+        Ok(written)
     }
 
     /// The people who joined a grid to help.
