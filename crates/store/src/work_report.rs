@@ -528,8 +528,8 @@ impl Store {
         };
         let (q_this, q_last) = (measures(this), measures(last));
         let (m_this, m_last, t_this, t_last) = tokio::try_join!(
-            self.appeal_measures(&viewer, &q_this),
-            self.appeal_measures(&viewer, &q_last),
+            self.appeal_rollup_measures(&viewer, &q_this),
+            self.appeal_rollup_measures(&viewer, &q_last),
             self.figure_totals(&within, &this),
             self.figure_totals(&within, &last),
         )?;

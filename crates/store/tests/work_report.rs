@@ -157,9 +157,24 @@ async fn the_benchmarks_appeals_are_counted_like_filed_ones() {
         s.generate_demo(Scale::Small, 7, &|_, _| {}).await.unwrap();
         let before = fetch_i64(s.raw_db(), "SELECT COALESCE(max(number), 0) FROM appeals", &[]).await.unwrap();
         let from = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        // Rollups only: no rows.
+        // Rollups only: no rows; a second time over the same days adds to the rows there.
+        let received = |from: chrono::NaiveDate, days: i64| async move {
+            let q = MeasureQuery {
+                within: Some("370612000000".into()),
+                from,
+                to: from + chrono::Duration::days(days),
+                category: None,
+                level: None,
+            };
+            let m = s.appeal_measures(&Viewer::of(&Principal::operator()), &q).await.unwrap();
+            m.totals.get(jiayuan_domain::appeal::measure::Counter::Received)
+        };
         let r = s.generate_bench_appeals(500, from, 10, 3, false).await.unwrap();
         assert_eq!((r.appeals, r.written), (500, 0));
+        let once = received(from, 10).await;
+        assert!(once >= 490, "{once}");
+        s.generate_bench_appeals(500, from, 10, 3, false).await.unwrap();
+        assert_eq!(received(from, 10).await, 2 * once, "{}", t.name);
         assert_eq!(fetch_i64(s.raw_db(), "SELECT count(*) FROM appeals", &[]).await.unwrap(), before, "{}", t.name);
         // Into a fresh month, with the rows.
         let from = chrono::NaiveDate::from_ymd_opt(2023, 3, 1).unwrap();

@@ -130,7 +130,7 @@ impl Store {
     /// and at random over the district's buildings, categories and levels, with plausible
     /// outcomes; writes the rollup rows they fold into (exactly what the worker's fold
     /// produces for them: one row per node, day, category and level, every count on the day
-    /// of filing) and, with `write_appeals`, the appeal rows themselves — numbered after the
+    /// of filing, added to any rows already there) and, with `write_appeals`, the appeal rows themselves — numbered after the
     /// existing appeals, their ids in time order as the server gives them, without timeline
     /// events or audit entries. Deterministic by `seed`.
     pub async fn generate_bench_appeals(
@@ -189,15 +189,16 @@ impl Store {
         let mut acc: HashMap<u64, [i32; Counter::ALL.len()]> = HashMap::new();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut pending: Vec<Vec<Value>> = Vec::new();
-        let (mut written, mut previous) = (0u64, None::<Uuid>);
+        let (mut written, mut previous, mut first) = (0u64, None::<Uuid>, true);
         for day in 0..days {
             let today = n / u64::from(days) + u64::from(u64::from(day) < n % u64::from(days));
             let mut generated: Vec<Generated> =
                 (0..today).map(|_| generate(&mut rng, buildings.len(), cats.len(), day)).collect();
             generated.sort_by_key(|g| g.second);
             for g in &mut generated {
-                // The first has nothing to be merged into.
-                g.merged &= previous.is_some() || !write_appeals;
+                // The first has nothing to be merged into (in either mode, so that the rollups
+                // of the same seed are the same with rows or without).
+                g.merged &= !std::mem::take(&mut first);
                 if !g.merged {
                     for node in &chains[g.building] {
                         let e = acc.entry(key(*node, g.day, g.category, g.level)).or_insert([0; Counter::ALL.len()]);
@@ -281,7 +282,12 @@ impl Store {
                         v
                     })
                     .collect();
-                insert_rows(&mut tx, table, &cols, &batch, "").await?;
+                // Added to what is there: the demo's own appeals may share a day.
+                let add: Vec<String> =
+                    Counter::ALL.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}", c = c.as_str())).collect();
+                let upsert =
+                    format!("ON CONFLICT (node_path, {date}, category_code, level) DO UPDATE SET {}", add.join(", "));
+                insert_rows(&mut tx, table, &cols, &batch, &upsert).await?;
                 tx.commit().await?;
             }
         }
